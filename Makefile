@@ -1,0 +1,36 @@
+# Two commands do all the set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test bench install install-test translations check clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(VENV)/bin/pybabel compile -q -d translations -f || true
+
+## make run: install, migrate, seed the demo, start web + worker + scheduler (Ctrl-C stops all)
+run: install
+	$(PY) -m flask --app app run-all
+
+## make test: install what the tests need and run the whole suite (SQLite and PostgreSQL)
+test: install
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+## make bench: benchmarks, each writing bench/results/<name>.json
+bench: install
+	$(PY) -m bench
+
+check: install
+	$(PY) -m alembic check
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,203 @@
+"""The application factory: `flask --app app run` serves all three panels; `flask --app app <command>`
+runs the operations commands (migrate, seed-demo, worker, scheduler, run-all)."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import Babel, gettext as _
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from tenants import auth
+from tenants.crypto import SecretBox
+from tenants.db import make_engine, make_session_factory
+from tenants.errors import NotFound
+from tenants.settings import load_settings
+
+JST = ZoneInfo("Asia/Tokyo")
+LOCALES = ("ja", "en")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    config = dict(config or {})
+    settings = load_settings({k.lower(): v for k, v in config.items() if k.isupper() and k in _SETTING_KEYS})
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_DEFAULT_TIMEZONE="Asia/Tokyo",
+        WTF_CSRF_TIME_LIMIT=None,
+        SETTINGS=settings,
+    )
+    app.config.update({k: v for k, v in config.items() if k not in _SETTING_KEYS})
+
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    app.extensions["panel.engine"] = engine
+    app.extensions["panel.sessions"] = sessions
+    app.extensions["panel.box"] = SecretBox(settings.encryption_keys)
+
+    import workers.runtime
+    workers.runtime.configure(settings, sessions)
+
+    CSRFProtect(app)
+    Babel(app, locale_selector=_select_locale)
+    _init_login(app, sessions)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_template_helpers(app, settings)
+
+    from workers.cli import register_commands
+    register_commands(app)
+    return app
+
+
+_SETTING_KEYS = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ENCRYPTION_KEYS", "INSTANCE_PATH",
+                 "SMTP_HOST", "SMTP_PORT", "MAIL_FROM", "PROVIDER_NAME", "MONITOR_INTERVAL_MINUTES"}
+
+
+def _select_locale():
+    lang = session.get("lang")
+    if lang in LOCALES:
+        return lang
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "ja")
+
+
+def _init_login(app: Flask, sessions) -> None:
+    manager = LoginManager(app)
+    manager.session_protection = "basic"
+
+    @manager.user_loader
+    def load_principal(token: str):
+        from tenants.tenancy import Scope
+
+        s = sessions().bind_scope(Scope.system())
+        try:
+            principal = auth.principal_for_token(s, token)
+            if principal is None:
+                return None
+            # Load what the layouts show, then detach: the request's own scoped session does the rest.
+            s.refresh(principal, attribute_names=["reseller", "customer"])
+            s.expunge_all()
+            return principal
+        finally:
+            s.close()
+
+    @manager.unauthorized_handler
+    def unauthorized():
+        path = request.path
+        target = "provider.login" if path.startswith("/admin") else "reseller.login"
+        return redirect(url_for(target, next=request.full_path.rstrip("?")))
+
+
+def _register_blueprints(app: Flask) -> None:
+    import web
+    from enduser import bp as enduser_bp
+    from panel.provider import bp as provider_bp
+    from panel.reseller import bp as reseller_bp
+    from web.db import close_db
+
+    app.register_blueprint(web.bp)
+    app.register_blueprint(provider_bp)
+    app.register_blueprint(reseller_bp)
+    app.register_blueprint(enduser_bp)
+    app.teardown_appcontext(close_db)
+
+    @app.get("/")
+    def index():
+        from web.db import system_session
+
+        s = system_session()
+        try:
+            reseller = auth.reseller_for_host(s, request.host.split(":")[0])
+        finally:
+            s.close()
+        if reseller is not None:  # the reseller's own host name serves only its end-user panel
+            return redirect(url_for("enduser.login", code=reseller.code))
+        return render_template("index.html")
+
+    @app.get("/lang/<lang>")
+    def set_language(lang):
+        from web.auth import safe_next
+
+        if lang in LOCALES:
+            session["lang"] = lang
+        return redirect(safe_next(url_for("index")))
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def _layout_for_path() -> str:
+    path = request.path
+    if path.startswith("/admin"):
+        return "provider/layout.html"
+    if path.startswith("/panel"):
+        return "reseller/layout.html"
+    if path.startswith("/u/") and g.get("reseller") is not None:
+        return "enduser/layout.html"
+    return "plain.html"
+
+
+def _home_for_path() -> str:
+    path = request.path
+    if path.startswith("/admin"):
+        return url_for("provider.dashboard")
+    if path.startswith("/panel"):
+        return url_for("reseller.dashboard")
+    if path.startswith("/u/") and g.get("reseller") is not None:
+        return url_for("enduser.login", code=g.reseller.code)
+    return url_for("index")
+
+
+def _register_errors(app: Flask) -> None:
+    def render_error(code: int, title: str, message: str):
+        return render_template("errors/error.html", layout=_layout_for_path(), code=code, title=title,
+                               message=message, home=_home_for_path()), code
+
+    @app.errorhandler(404)
+    @app.errorhandler(NotFound)
+    def not_found(_e):
+        return render_error(404, _("Not found"), _("There is nothing here, or it is not yours to see."))
+
+    @app.errorhandler(403)
+    def forbidden(_e):
+        return render_error(403, _("Forbidden"), _("You may not do this."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_e):
+        return render_error(400, _("Form expired"), _("The form was too old or not sent from this site. "
+                                                       "Go back, reload the page and try again."))
+
+    @app.errorhandler(413)
+    def too_large(_e):
+        return render_error(413, _("Too large"), _("The upload is larger than allowed."))
+
+    @app.errorhandler(500)
+    def server_error(_e):
+        return render_error(500, _("Something went wrong"),
+                            _("The error has been logged. Nothing you sent was saved; please try again."))
+
+
+def _register_template_helpers(app: Flask, settings) -> None:
+    @app.template_filter("jst")
+    def jst(value, fmt="%Y-%m-%d %H:%M"):
+        return value.astimezone(JST).strftime(fmt) if value else ""
+
+    @app.context_processor
+    def common():
+        from flask_babel import get_locale
+
+        return {"provider_name": settings.provider_name, "current_locale": str(get_locale() or "ja")}

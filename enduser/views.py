@@ -1,0 +1,74 @@
+"""End-user panel: login, logout, own password, dashboard."""
+from functools import wraps
+
+from flask import Response, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from tenants import auth
+from tenants.models import Course, Customer, Role, Server
+from tenants.tenancy import get_owned_or_404
+from web.db import db, system_session
+from web.flows import login_flow, logout_flow, password_flow
+from enduser import bp
+
+
+def enduser_only(view):
+    """Only an end user of this reseller; anyone else goes to this reseller's login page."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated or current_user.role != Role.ENDUSER.value:
+            return redirect(url_for("enduser.login", next=request.full_path.rstrip("?")))
+        if current_user.reseller_id != g.reseller.id:
+            logout_user()
+            return redirect(url_for("enduser.login"))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+@bp.route("/", methods=["GET", "POST"])
+def login():
+    if request.method == "GET" and current_user.is_authenticated and \
+            current_user.role == Role.ENDUSER.value and current_user.reseller_id == g.reseller.id:
+        return redirect(url_for("enduser.dashboard"))
+    return login_flow(Role.ENDUSER, "login.html", url_for("enduser.dashboard"), reseller=g.reseller,
+                      layout="enduser/layout.html", heading=g.reseller.brand_name,
+                      subheading=_("Control panel login"),
+                      help_text=_("Forgot your password? Contact %(who)s.",
+                                  who=g.reseller.support_email or g.reseller.brand_name))
+
+
+@bp.post("/logout")
+def logout():
+    return logout_flow(url_for("enduser.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@enduser_only
+def password():
+    return password_flow("password.html", url_for("enduser.dashboard"), layout="enduser/layout.html")
+
+
+@bp.get("/home")
+@enduser_only
+def dashboard():
+    s = db()
+    customer = get_owned_or_404(s, Customer, current_user.customer_id)
+    course = s.get(Course, customer.course_id)
+    server = s.get(Server, customer.server_id) if customer.server_id else None
+    return render_template("enduser/dashboard.html", customer=customer, course=course, server=server)
+
+
+@bp.get("/logo")
+def logo():
+    s = system_session()
+    try:
+        found = auth.reseller_logo(s, g.reseller.id)
+    finally:
+        s.close()
+    if found is None:
+        abort(404)
+    mime, data = found
+    return Response(data, mimetype=mime, headers={"Cache-Control": "public, max-age=300",
+                                                  "X-Content-Type-Options": "nosniff",
+                                                  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})

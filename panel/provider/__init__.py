@@ -1,0 +1,6 @@
+"""The provider's internal admin (/admin): resellers, servers, audit log."""
+from flask import Blueprint
+
+bp = Blueprint("provider", __name__, url_prefix="/admin", template_folder="../templates")
+
+from panel.provider import views_auth, views_resellers, views_servers  # noqa: E402,F401

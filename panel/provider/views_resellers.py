@@ -1,0 +1,156 @@
+"""Provider admin: resellers, their fault contacts and operator logins, and the audit log."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from panel.provider import bp
+from panel.provider.forms import ContactsForm, OperatorForm, ResellerForm
+from panel.provider.views_auth import staff_only
+from tenants import resellers as rules
+from tenants.errors import RuleViolation
+from tenants.models import AuditLog, Principal, Reseller, Role, Server, ServerAssignment
+from tenants.password_policy import generate_password
+from tenants.tenancy import get_owned_or_404
+from web.db import db
+from web.forms import show_problems
+from web.paging import paginate
+
+
+def _reseller_data(form: ResellerForm) -> dict:
+    return {name: form[name].data or "" for name in rules.RESELLER_FIELDS}
+
+
+@bp.get("/resellers")
+@staff_only
+def resellers():
+    s = db()
+    q = (request.args.get("q") or "").strip()
+    stmt = select(Reseller).order_by(Reseller.code)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(Reseller.code.ilike(like), Reseller.name.ilike(like), Reseller.brand_name.ilike(like)))
+    page = paginate(s, stmt, q=q)
+    return render_template("provider/resellers.html", page=page, q=q, counts=rules.reseller_counts(s))
+
+
+@bp.route("/resellers/new", methods=["GET", "POST"])
+@staff_only
+def reseller_new():
+    form = ResellerForm()
+    if form.validate_on_submit():
+        s = db()
+        try:
+            reseller = rules.create_reseller(s, current_user, _reseller_data(form))
+        except RuleViolation as exc:
+            s.rollback()
+            show_problems(form, exc)
+        else:
+            s.commit()
+            flash(_("Reseller %(code)s registered.", code=reseller.code), "success")
+            return redirect(url_for("provider.reseller", reseller_id=reseller.id))
+    return render_template("provider/reseller_form.html", form=form, reseller=None), 400 if form.errors else 200
+
+
+@bp.get("/resellers/<int:reseller_id>")
+@staff_only
+def reseller(reseller_id):
+    s = db()
+    r = get_owned_or_404(s, Reseller, reseller_id)
+    operators = s.execute(select(Principal).where(Principal.reseller_id == r.id,
+                                                  Principal.role == Role.OPERATOR.value)
+                          .order_by(Principal.login_id)).scalars().all()
+    servers = s.execute(select(Server).join(ServerAssignment).where(ServerAssignment.reseller_id == r.id)
+                        .order_by(Server.hostname)).scalars().all()
+    return render_template("provider/reseller.html", r=r, operators=operators, servers=servers,
+                           counts=rules.reseller_counts(s).get(r.id, {}))
+
+
+@bp.route("/resellers/<int:reseller_id>/edit", methods=["GET", "POST"])
+@staff_only
+def reseller_edit(reseller_id):
+    s = db()
+    r = get_owned_or_404(s, Reseller, reseller_id)
+    form = ResellerForm(obj=r)
+    if form.validate_on_submit():
+        try:
+            rules.update_reseller(s, current_user, r, _reseller_data(form))
+        except RuleViolation as exc:
+            s.rollback()
+            show_problems(form, exc)
+        else:
+            s.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("provider.reseller", reseller_id=r.id))
+    return render_template("provider/reseller_form.html", form=form, reseller=r), 400 if form.errors else 200
+
+
+@bp.post("/resellers/<int:reseller_id>/status")
+@staff_only
+def reseller_status(reseller_id):
+    s = db()
+    r = get_owned_or_404(s, Reseller, reseller_id)
+    try:
+        rules.set_reseller_status(s, current_user, r, request.form.get("status", ""))
+    except RuleViolation as exc:
+        s.rollback()
+        flash(exc.problems[0].render(_), "error")
+    else:
+        s.commit()
+        flash(_("Reseller %(code)s is now %(status)s.", code=r.code, status=_(r.status)), "success")
+    return redirect(url_for("provider.reseller", reseller_id=r.id))
+
+
+@bp.route("/resellers/<int:reseller_id>/contacts", methods=["GET", "POST"])
+@staff_only
+def reseller_contacts(reseller_id):
+    s = db()
+    r = get_owned_or_404(s, Reseller, reseller_id)
+    form = ContactsForm(data={"contacts": [
+        {"name": c.name, "email": c.email, "phone": c.phone, "is_emergency": c.is_emergency} for c in r.contacts]})
+    if request.method == "POST":
+        form = ContactsForm()
+    if form.validate_on_submit():
+        rows = [e.data for e in form.contacts if (e.data.get("name") or e.data.get("email"))]
+        try:
+            rules.replace_contacts(s, current_user, r, rows)
+        except RuleViolation as exc:
+            s.rollback()
+            show_problems(form, exc)
+        else:
+            s.commit()
+            flash(_("Fault contacts saved."), "success")
+            return redirect(url_for("provider.reseller", reseller_id=r.id))
+    return render_template("provider/contacts.html", form=form, r=r), 400 if form.form_errors else 200
+
+
+@bp.route("/resellers/<int:reseller_id>/operators/new", methods=["GET", "POST"])
+@staff_only
+def operator_new(reseller_id):
+    s = db()
+    r = get_owned_or_404(s, Reseller, reseller_id)
+    form = OperatorForm()
+    if form.validate_on_submit():
+        password = form.password.data or generate_password()
+        try:
+            op = rules.create_operator(s, current_user, r, form.login_id.data, password,
+                                       form.display_name.data or "", form.email.data or None)
+        except RuleViolation as exc:
+            s.rollback()
+            show_problems(form, exc)
+        else:
+            s.commit()
+            shown = None if form.password.data else password
+            return render_template("provider/operator_created.html", r=r, op=op, password=shown)
+    return render_template("provider/operator_form.html", form=form, r=r), 400 if form.errors else 200
+
+
+@bp.get("/audit")
+@staff_only
+def audit_log():
+    s = db()
+    action = (request.args.get("action") or "").strip()
+    stmt = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    if action:
+        stmt = stmt.where(AuditLog.action.startswith(action))
+    return render_template("provider/audit.html", page=paginate(s, stmt, action=action), action=action)

@@ -1,0 +1,77 @@
+"""Provider admin: registering servers and assigning them to resellers."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from panel.provider import bp
+from panel.provider.forms import ServerForm
+from panel.provider.views_auth import staff_only
+from tenants import servers as rules
+from tenants.errors import RuleViolation
+from tenants.models import Reseller, Server, ServerAssignment
+from tenants.tenancy import get_owned_or_404
+from web.db import db
+from web.forms import show_problems
+
+
+def _server_form(s, server: Server | None = None) -> ServerForm:
+    form = ServerForm(obj=server)
+    form.resellers.choices = [(r.id, f"{r.code} — {r.name}") for r in
+                              s.execute(select(Reseller).order_by(Reseller.code)).scalars()]
+    if server is not None and not form.is_submitted():
+        form.resellers.data = [a.reseller_id for a in server.assignments]
+    return form
+
+
+def _server_data(form: ServerForm) -> dict:
+    return {name: form[name].data for name in rules.SERVER_FIELDS}
+
+
+@bp.get("/servers")
+@staff_only
+def servers():
+    s = db()
+    rows = s.execute(select(Server).options(selectinload(Server.assignments).selectinload(ServerAssignment.reseller))
+                     .order_by(Server.hostname)).scalars().all()
+    return render_template("provider/servers.html", servers=rows)
+
+
+@bp.route("/servers/new", methods=["GET", "POST"])
+@staff_only
+def server_new():
+    s = db()
+    form = _server_form(s)
+    if form.validate_on_submit():
+        try:
+            server = rules.register_server(s, current_user, _server_data(form))
+            rules.assign_resellers(s, current_user, server, set(form.resellers.data or []))
+        except RuleViolation as exc:
+            s.rollback()
+            show_problems(form, exc)
+        else:
+            s.commit()
+            flash(_("Server %(host)s registered.", host=server.hostname), "success")
+            return redirect(url_for("provider.servers"))
+    return render_template("provider/server_form.html", form=form, server=None), 400 if form.errors else 200
+
+
+@bp.route("/servers/<int:server_id>/edit", methods=["GET", "POST"])
+@staff_only
+def server_edit(server_id):
+    s = db()
+    server = get_owned_or_404(s, Server, server_id)
+    form = _server_form(s, server)
+    if form.validate_on_submit():
+        try:
+            rules.update_server(s, current_user, server, _server_data(form))
+            rules.assign_resellers(s, current_user, server, set(form.resellers.data or []))
+        except RuleViolation as exc:
+            s.rollback()
+            show_problems(form, exc)
+        else:
+            s.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("provider.servers"))
+    return render_template("provider/server_form.html", form=form, server=server), 400 if form.errors else 200

@@ -1,0 +1,103 @@
+"""Who logs in: provider staff, reseller operators and end users, and the login attempt log."""
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tenants.db import Base, UTCDateTime, utcnow
+from tenants.tenancy import Scope, TenantScoped, TenantScopeError
+
+
+class Role(str, enum.Enum):
+    PROVIDER = "provider"  # provider staff: internal admin (/admin)
+    OPERATOR = "operator"  # reseller operator: business panel (/panel)
+    ENDUSER = "enduser"    # end user: end-user panel (/u/<code>/)
+
+
+def realm_for(role: Role | str, reseller_id: int | None) -> str:
+    """Login IDs are unique within a realm: all staff, all operators, or one reseller's end users."""
+    role = Role(role)
+    return f"enduser:{reseller_id}" if role is Role.ENDUSER else role.value
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Principal(TenantScoped, Base):
+    __tablename__ = "principals"
+    __table_args__ = (UniqueConstraint("realm", "login_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    realm: Mapped[str] = mapped_column(String(40))
+    reseller_id: Mapped[int | None] = mapped_column(ForeignKey("resellers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    login_id: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    # Rotated on password change so that every other session of this principal ends.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    reseller = relationship("Reseller")
+    customer = relationship("Customer", foreign_keys=[customer_id], back_populates="principal")
+
+    @classmethod
+    def tenant_criteria(cls, scope: Scope):
+        base = super().tenant_criteria(scope)
+        return base & (cls.id == scope.principal_id) if scope.kind == "enduser" else base
+
+    def check_tenant_write(self, scope: Scope, is_new: bool) -> None:
+        if is_new and self.reseller_id is None:
+            self.reseller_id = scope.reseller_id
+        if self.reseller_id != scope.reseller_id or self.role == Role.PROVIDER.value:
+            raise TenantScopeError("principal outside the session's scope")
+        if scope.kind == "enduser" and (is_new or self.id != scope.principal_id):
+            raise TenantScopeError("an end user may change only their own login")
+
+    # Flask-Login protocol, kept free of Flask imports.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
+
+
+class LoginAttempt(Base):
+    """Every login attempt, for throttling (10 failures in 15 minutes per account or address)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_account", "realm", "login_id", "at"),
+        Index("ix_login_attempts_address", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    realm: Mapped[str] = mapped_column(String(40))
+    login_id: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

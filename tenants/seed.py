@@ -1,0 +1,95 @@
+"""The demo data `make run` seeds: idempotent, so running it again changes nothing."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from tenants.models import Course, Customer, Principal, Reseller, Role, Server, ServerAssignment
+from tenants.models.principal import realm_for
+from tenants.passwords import hash_password
+
+DEMO_LOGINS = [
+    # (panel, path, login ID, password) — printed by `make run`; demo data only
+    ("Provider admin", "/admin", "admin", "Demo-Admin-2026"),
+    ("Business panel", "/panel", "demo-op", "Demo-Operator-2026"),
+    ("End-user panel", "/u/demo/", "taro", "Demo-User-2026"),
+    ("Business panel", "/panel", "acme-op", "Acme-Operator-2026"),
+    ("End-user panel", "/u/acme/", "hanako", "Acme-User-2026"),
+]
+
+
+def _one(session, stmt):
+    return session.execute(stmt).scalars().first()
+
+
+def _principal(session, role: Role, login_id: str, password: str, reseller_id=None, customer_id=None,
+               name: str = "") -> Principal:
+    realm = realm_for(role, reseller_id)
+    found = _one(session, select(Principal).where(Principal.realm == realm, Principal.login_id == login_id))
+    if found:
+        return found
+    p = Principal(role=role.value, realm=realm, login_id=login_id, password_hash=hash_password(password),
+                  reseller_id=reseller_id, customer_id=customer_id, display_name=name or login_id)
+    session.add(p)
+    session.flush()
+    return p
+
+
+def _reseller(session, code: str, name: str, brand: str, email: str) -> Reseller:
+    found = _one(session, select(Reseller).where(Reseller.code == code))
+    if found:
+        return found
+    r = Reseller(code=code, name=name, brand_name=brand, support_email=email,
+                 support_phone="03-0000-0000", support_hours="平日 10:00–12:00, 13:00–17:00")
+    session.add(r)
+    session.flush()
+    return r
+
+
+def _course(session, reseller: Reseller, name: str, **limits) -> Course:
+    found = _one(session, select(Course).where(Course.reseller_id == reseller.id, Course.name == name))
+    if found:
+        return found
+    c = Course(reseller_id=reseller.id, name=name, **limits)
+    session.add(c)
+    session.flush()
+    return c
+
+
+def _customer(session, reseller, course, server, login_id, password, contractor, number) -> Customer:
+    principal = _one(session, select(Principal).where(
+        Principal.realm == realm_for(Role.ENDUSER, reseller.id), Principal.login_id == login_id))
+    if principal and principal.customer_id:
+        return session.get(Customer, principal.customer_id)
+    customer = Customer(reseller_id=reseller.id, course_id=course.id, server_id=server.id,
+                        contractor_name=contractor, customer_number=number,
+                        contact_email=f"{login_id}@example.jp", contract_date=date(2026, 4, 1),
+                        start_date=date(2026, 4, 1))
+    session.add(customer)
+    session.flush()
+    _principal(session, Role.ENDUSER, login_id, password, reseller.id, customer.id, contractor)
+    return customer
+
+
+def seed_demo(session) -> None:
+    """A provider login, two resellers with an operator, a course, a customer each, and this
+    machine registered as a local server assigned to both."""
+    _principal(session, Role.PROVIDER, "admin", DEMO_LOGINS[0][3], name="Provider admin")
+    server = _one(session, select(Server).where(Server.hostname == "localhost"))
+    if server is None:
+        server = Server(hostname="localhost", address="127.0.0.1", role="all-in-one", kind="oem", driver="local")
+        session.add(server)
+        session.flush()
+    demo = _reseller(session, "demo", "デモ商事株式会社", "デモホスティング", "support@demo.example.jp")
+    acme = _reseller(session, "acme", "Acme Web Services", "Acme Hosting", "help@acme.example.jp")
+    for reseller in (demo, acme):
+        if not _one(session, select(ServerAssignment).where(ServerAssignment.server_id == server.id,
+                                                            ServerAssignment.reseller_id == reseller.id)):
+            session.add(ServerAssignment(server_id=server.id, reseller_id=reseller.id))
+    _principal(session, Role.OPERATOR, "demo-op", DEMO_LOGINS[1][3], demo.id, name="デモ 運用担当")
+    _principal(session, Role.OPERATOR, "acme-op", DEMO_LOGINS[3][3], acme.id, name="Acme operator")
+    standard = _course(session, demo, "スタンダード", disk_quota_mb=20480, max_domains=10)
+    basic = _course(session, acme, "Basic", disk_quota_mb=5120, max_domains=2)
+    _customer(session, demo, standard, server, "taro", DEMO_LOGINS[2][3], "山田 太郎", "C-0001")
+    _customer(session, acme, basic, server, "hanako", DEMO_LOGINS[4][3], "佐藤 花子", "A-0001")

@@ -1,0 +1,70 @@
+"""The login, logout and own-password flows every panel shares; each panel supplies its look."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from tenants import auth
+from tenants.errors import RuleViolation
+from web.auth import client_address, safe_next
+from web.db import db, system_session
+from web.forms import LoginForm, PasswordChangeForm, show_problems
+
+
+def login_flow(role, template: str, home: str, reseller=None, **context):
+    form = LoginForm()
+    status = 200
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        s = system_session()
+        try:
+            outcome = auth.authenticate(s, role, form.login_id.data, form.password.data,
+                                        client_address(), reseller=reseller)
+        finally:
+            s.close()
+        if outcome.throttled:
+            status = 429
+            form.form_errors.append(_("Too many failed logins. Wait 15 minutes and try again, "
+                                      "or contact support."))
+        elif outcome.principal is None:
+            form.form_errors.append(_("The login ID or password is not correct."))
+        else:
+            session.clear()
+            login_user(outcome.principal)
+            if outcome.principal.locale:
+                session["lang"] = outcome.principal.locale
+            return redirect(safe_next(home))
+    return render_template(template, form=form, reseller=reseller, **context), status
+
+
+def logout_flow(login_url: str):
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "info")
+    return redirect(login_url)
+
+
+def password_flow(template: str, done_url: str, **context):
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        s = db()
+        principal = s.merge(current_user._get_current_object(), load=True)
+        try:
+            auth.change_own_password(s, principal, form.current_password.data, form.new_password.data,
+                                     form.confirm_password.data, address=client_address())
+        except RuleViolation as exc:
+            s.rollback()
+            show_problems(form, exc)
+        else:
+            s.commit()
+            # This session stays logged in with the new token; every other session has ended.
+            login_user(principal)
+            flash(_("Your password has been changed. Other sessions have been logged out."), "success")
+            return redirect(done_url)
+    return render_template(template, form=form, **context), (400 if form.errors or form.form_errors else 200)
+
+
+def back_to(endpoint: str, **values):
+    return redirect(url_for(endpoint, **values))

@@ -1,0 +1,36 @@
+"""Form helpers: rule problems shown beside their fields, and the shared login/password forms."""
+from __future__ import annotations
+
+from flask import flash
+from flask_babel import gettext, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from tenants.errors import RuleViolation
+
+
+def show_problems(form: FlaskForm, exc: RuleViolation) -> None:
+    """Put each rule problem beside its field; problems without a field go to the page."""
+    for problem in exc.problems:
+        text = problem.render(gettext)
+        field = getattr(form, problem.field, None) if problem.field else None
+        if field is not None and hasattr(field, "errors"):
+            if isinstance(field.errors, tuple):
+                field.errors = list(field.errors)
+            field.errors.append(text)
+        else:
+            form.form_errors.append(text)
+            flash(text, "error")
+
+
+class LoginForm(FlaskForm):
+    login_id = StringField(_l("Login ID"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    next = HiddenField()
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired()])
+    confirm_password = PasswordField(_l("New password (again)"), validators=[DataRequired()])

@@ -1,0 +1,82 @@
+"""Operations commands: `flask --app app migrate | seed-demo | worker | scheduler | run-all`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(database_url: str):
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.attributes["database_url"] = database_url
+    return cfg
+
+
+def migrate_database(database_url: str) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(database_url), "head")
+
+
+def register_commands(app) -> None:
+    @app.cli.command("migrate")
+    def migrate():
+        """Bring the database schema up to date (alembic upgrade head)."""
+        migrate_database(current_app.config["SETTINGS"].database_url)
+        click.echo("Database is up to date.")
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command():
+        """Create the demo provider, resellers, course, server and customer (idempotent)."""
+        from tenants.seed import DEMO_LOGINS, seed_demo
+        from workers.runtime import job_session
+
+        with job_session() as s:
+            seed_demo(s)
+            s.commit()
+        for panel, path, login_id, password in DEMO_LOGINS:
+            click.echo(f"  {panel:<16} {path:<18} {login_id:<10} {password}")
+
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+    def worker(burst):
+        """Start one RQ worker on every queue (forked work horses inherit this app's set-up)."""
+        from rq import Worker
+
+        from workers.queues import QUEUES, connection
+
+        conn = connection()
+        Worker(list(QUEUES), connection=conn).work(burst=burst, with_scheduler=True)
+
+    @app.cli.command("scheduler")
+    def scheduler():
+        """Start THE periodic scheduler (run exactly one)."""
+        from workers.queues import connection
+        from workers.schedule import build_scheduler
+
+        build_scheduler(connection()).start()
+
+    @app.cli.command("run-all")
+    @click.option("--host", default="127.0.0.1")
+    @click.option("--port", default=5000, type=int)
+    def run_all_command(host, port):
+        """Migrate, seed the demo, and run web + worker + scheduler (+ Redis if none answers)."""
+        from tenants.seed import DEMO_LOGINS, seed_demo
+        from workers.runtime import job_session
+        from workers.supervisor import run_all
+
+        settings = current_app.config["SETTINGS"]
+        migrate_database(settings.database_url)
+        with job_session() as s:
+            seed_demo(s)
+            s.commit()
+        click.echo("\nDemo logins:")
+        for panel, path, login_id, password in DEMO_LOGINS:
+            click.echo(f"  {panel:<16} http://{host}:{port}{path:<14} {login_id:<10} {password}")
+        raise SystemExit(run_all(settings, host, port, echo=click.echo))

@@ -1,0 +1,1 @@
+"""RQ jobs. Each takes ids, opens its own session and is safe to run twice."""

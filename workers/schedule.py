@@ -1,0 +1,24 @@
+"""The one periodic scheduler (RQ 3 cron). Run exactly one: two would enqueue everything twice.
+Feature modules add their periodic jobs to PERIODIC; `flask --app app scheduler` starts it."""
+from __future__ import annotations
+
+from redis import Redis
+from rq.cron import CronScheduler
+
+# (dotted job path, queue name, interval seconds or None, cron string or None)
+PERIODIC: list[tuple[str, str, int | None, str | None]] = [
+    ("workers.jobs.housekeeping.heartbeat", "default", 60, None),
+    ("workers.jobs.housekeeping.prune_login_attempts", "default", None, "17 3 * * *"),
+]
+
+
+def _resolve(path: str):
+    module, _, name = path.rpartition(".")
+    return getattr(__import__(module, fromlist=[name]), name)
+
+
+def build_scheduler(conn: Redis) -> CronScheduler:
+    scheduler = CronScheduler(connection=conn, name="panel-scheduler")
+    for path, queue_name, interval, cron in PERIODIC:
+        scheduler.register(_resolve(path), queue_name, interval=interval, cron=cron, name=path)
+    return scheduler
