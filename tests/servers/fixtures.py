@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import socket
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,13 +21,14 @@ from .certs import TlsMaterial, make_tls_material
 from .dovecot import DovecotServer
 from .nginx import NginxServer
 from .peers import BlackHole, ClosedPort, ScriptedPeer
+from .postgres import PostgresTlsServer, postgres_bindir
 from .process import find_binary, unavailable
 from .pyservers import FtpServer, SmtpServer
 
 __all__ = [
     "server_workdir", "tls_material", "nginx_server", "nginx_restartable", "smtp_server", "ftp_server",
     "dovecot_server", "dovecot_restartable", "closed_port", "black_hole", "scripted_peer",
-    "postgres_server", "mariadb_server", "DatabaseServer",
+    "postgres_server", "postgres_tls_server", "mariadb_server", "DatabaseServer",
 ]
 
 
@@ -147,11 +149,11 @@ def black_hole():
 
 @pytest.fixture
 def scripted_peer():
-    """Factory: scripted_peer(b"421 busy\\r\\n") -> ScriptedPeer (.host, .port) sending those bytes."""
+    """Factory: scripted_peer(b"421 busy\\r\\n", ...) -> ScriptedPeer (.host, .port) sending those pieces."""
     peers: list[ScriptedPeer] = []
 
-    def make(greeting: bytes) -> ScriptedPeer:
-        peers.append(ScriptedPeer(greeting))
+    def make(*pieces: bytes) -> ScriptedPeer:
+        peers.append(ScriptedPeer(*pieces))
         return peers[-1]
 
     yield make
@@ -172,6 +174,20 @@ def postgres_server() -> DatabaseServer:
     server = DatabaseServer("127.0.0.1", 5432, "postgres", None)
     _reachable(server.host, server.port, "PostgreSQL")
     return server
+
+
+@pytest.fixture(scope="session")
+def postgres_tls_server(server_workdir, tls_material):
+    """PostgresTlsServer: a private PostgreSQL with ssl=on; .host, .port, .user (trust auth), .tls."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        unavailable("PostgreSQL server binaries (initdb) not installed (Debian package postgresql)")
+    try:
+        server = PostgresTlsServer(bindir, server_workdir / "postgres", tls_material)
+    except (OSError, subprocess.SubprocessError) as exc:
+        unavailable(f"initdb failed: {exc} {getattr(exc, 'stderr', b'')[-500:]!r}")
+    yield _started(server, "postgres")
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 
 class ClosedPort:
@@ -69,10 +70,16 @@ class BlackHole(_AcceptLoop):
 
 
 class ScriptedPeer(_AcceptLoop):
-    """Sends `greeting` to every connection, then closes it: a server that refuses politely."""
+    """Sends its pieces to every connection (PAUSE seconds apart), then closes it.
 
-    def __init__(self, greeting: bytes, host: str = "127.0.0.1"):
-        self.greeting = greeting
+    One piece is a server that refuses politely (a 421 banner); several exercise readers that must
+    not take the first bytes to arrive for the whole answer.
+    """
+
+    PAUSE = 0.05
+
+    def __init__(self, *pieces: bytes, host: str = "127.0.0.1"):
+        self.pieces = pieces
         super().__init__(host)
 
     def handle(self, conn: socket.socket) -> None:
@@ -81,7 +88,10 @@ class ScriptedPeer(_AcceptLoop):
     def _answer(self, conn: socket.socket) -> None:
         with conn:
             try:
-                conn.sendall(self.greeting)
+                for number, piece in enumerate(self.pieces):
+                    if number:
+                        time.sleep(self.PAUSE)
+                    conn.sendall(piece)
                 conn.shutdown(socket.SHUT_WR)
                 conn.settimeout(1.0)
                 conn.recv(4096)  # let the client finish before the socket goes (no RST)

@@ -51,6 +51,13 @@ def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
         return False
 
 
+def as_user(name: str | None) -> dict:
+    """Popen arguments that run a child as `name` (only possible, and only needed, as root)."""
+    if not name or os.geteuid() != 0:
+        return {}
+    return {"user": name, "group": name, "extra_groups": []}
+
+
 def _stat(pid: int) -> tuple[int, int] | None:
     """(parent pid, start time) of a live process; None when it is gone or a zombie."""
     try:
@@ -85,12 +92,15 @@ def descendants(root: int) -> dict[int, int]:
 class ServerProcess:
     """One server as a child process: start() waits until all its ports accept, stop() waits for exit."""
 
-    def __init__(self, name: str, argv: list[str], ports: list[int], log_file: Path, cwd: Path | None = None):
+    def __init__(self, name: str, argv: list[str], ports: list[int], log_file: Path, cwd: Path | None = None,
+                 run_as: str | None = None, stop_signal: int = signal.SIGTERM):
         self.name = name
         self.argv = argv
         self.ports = ports
         self.log_file = log_file
         self.cwd = cwd
+        self.run_as = run_as  # a user name, honoured when the tests run as root (postgres refuses root)
+        self.stop_signal = stop_signal
         self.proc: subprocess.Popen | None = None
 
     def log_tail(self, lines: int = 30) -> str:
@@ -104,7 +114,8 @@ class ServerProcess:
             return
         with open(self.log_file, "ab") as log:
             self.proc = subprocess.Popen(
-                self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd
+                self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd,
+                **as_user(self.run_as),
             )
         _running.add(self)
         deadline = time.monotonic() + START_TIMEOUT
@@ -127,7 +138,7 @@ class ServerProcess:
         if proc is None or proc.poll() is not None:
             return
         workers = descendants(proc.pid)  # nginx/dovecot workers, which must not outlive their master
-        proc.terminate()
+        proc.send_signal(self.stop_signal)
         try:
             proc.wait(STOP_TIMEOUT)
         except subprocess.TimeoutExpired:

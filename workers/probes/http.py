@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 from .result import Endpoint, ProbeFailure, TlsInfo, Up
@@ -89,10 +90,18 @@ async def _read_body(stream: TextStream, headers: dict[str, str]) -> bytes:
     length = headers.get("content-length")
     if length is not None and length.isdigit():
         return await reader.readexactly(min(int(length), MAX_BODY))
-    return await reader.read(MAX_BODY)  # no length: up to the close (or MAX_BODY)
+    body = bytearray()  # no length given: the body runs to the close (read up to MAX_BODY)
+    while len(body) < MAX_BODY:
+        chunk = await reader.read(MAX_BODY - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return bytes(body)
 
 
-async def _fetch(endpoint: Endpoint, want_body: bool) -> tuple[int, dict[str, str], bytes, TlsInfo | None]:
+async def _fetch(
+    endpoint: Endpoint, want_body: Callable[[int], bool]
+) -> tuple[int, dict[str, str], bytes, TlsInfo | None]:
     async with await TextStream.open(endpoint, implicit_tls=endpoint.protocol == "https") as stream:
         stream.writer.write(_request(endpoint))
         await stream.writer.drain()

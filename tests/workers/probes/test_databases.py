@@ -62,3 +62,20 @@ def test_mysql_error_greeting_is_down(scripted_peer):
     payload = b"\xff" + (1040).to_bytes(2, "little") + b"#08004Too many connections"
     peer = scripted_peer(len(payload).to_bytes(3, "little") + b"\x00" + payload)
     assert_down(check("mysql", peer.host, peer.port), "MySQL 1040: Too many connections")
+
+
+def test_postgresql_tls_handshake_reads_certificate(postgres_tls_server):
+    server, tls = postgres_tls_server, postgres_tls_server.tls
+    result = assert_up(check("postgresql", server.host, server.port, ca_file=tls.ca_file))
+    assert result.tls_expires == tls.not_after and result.tls_verified is True
+    unverified = assert_up(check("postgresql", server.host, server.port, verify_tls=False))
+    assert unverified.tls_expires == tls.not_after and unverified.tls_verified is False
+    assert_down(check("postgresql", server.host, server.port), "TLS certificate:")
+
+
+def test_postgresql_tls_login_select_1(postgres_tls_server):
+    server, tls = postgres_tls_server, postgres_tls_server.tls
+    result = check("postgresql", server.host, server.port, ca_file=tls.ca_file, username=server.user,
+                   database="postgres")
+    assert assert_up(result).reason == "SELECT 1"
+    assert result.tls_expires == tls.not_after

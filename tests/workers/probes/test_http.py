@@ -84,3 +84,20 @@ def test_protocol_mismatch_is_down(nginx_server):
     # plain HTTP to the TLS port: nginx answers 400; TLS to the plain port: no handshake
     assert_down(check("http", nginx_server.host, nginx_server.https_port), "HTTP 400")
     assert_down(check("https", nginx_server.host, nginx_server.http_port, verify_tls=False), "TLS")
+
+
+def test_body_without_length_is_read_to_the_close(scripted_peer):
+    # an HTTP/1.0-style answer: no Content-Length, no chunking, the body ends when the peer closes,
+    # and it arrives in pieces, the keyword only in the last one
+    peer = scripted_peer(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n", b"first part, ", b"then the keyword")
+    assert_up(check("http", peer.host, peer.port, keyword="the keyword"))
+
+
+def test_interim_100_continue_is_skipped(scripted_peer):
+    peer = scripted_peer(b"HTTP/1.1 100 Continue\r\n\r\n", b"HTTP/1.1 204 No Content\r\n\r\n")
+    assert assert_up(check("http", peer.host, peer.port, expect_status=204)).reason == "HTTP 204"
+
+
+def test_not_http_is_down(scripted_peer):
+    peer = scripted_peer(b"220 mail.example.test ESMTP\r\n")
+    assert_down(check("http", peer.host, peer.port), "not an HTTP reply")
