@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench install install-test translations check clean
+.PHONY: run test bench install translations messages check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(VENV)/bin/pybabel compile -q -d translations -f || true
+	$(VENV)/bin/pybabel compile -d translations
+
+## make messages: re-extract UI text into the catalogs (then translate the new ja entries)
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ --no-location \
+	  --ignore-dirs=".venv tests migrations bench instance" -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -N -i translations/messages.pot -d translations
 
 ## make run: install, migrate, seed the demo, start web + worker + scheduler (Ctrl-C stops all)
 run: install

@@ -140,13 +140,30 @@ def _register_blueprints(app: Flask) -> None:
         return response
 
 
+def _enduser_reseller():
+    """The reseller whose end-user panel this path is in, even when no route matched."""
+    if g.get("reseller") is None and request.path.startswith("/u/"):
+        from web.db import system_session
+
+        code = request.path.split("/")[2]
+        s = system_session()
+        try:
+            reseller = auth.reseller_for_code(s, code)
+            if reseller is not None:
+                s.expunge(reseller)
+                g.reseller = reseller
+        finally:
+            s.close()
+    return g.get("reseller")
+
+
 def _layout_for_path() -> str:
     path = request.path
     if path.startswith("/admin"):
         return "provider/layout.html"
     if path.startswith("/panel"):
         return "reseller/layout.html"
-    if path.startswith("/u/") and g.get("reseller") is not None:
+    if path.startswith("/u/") and _enduser_reseller() is not None:
         return "enduser/layout.html"
     return "plain.html"
 
@@ -157,7 +174,7 @@ def _home_for_path() -> str:
         return url_for("provider.dashboard")
     if path.startswith("/panel"):
         return url_for("reseller.dashboard")
-    if path.startswith("/u/") and g.get("reseller") is not None:
+    if path.startswith("/u/") and _enduser_reseller() is not None:
         return url_for("enduser.login", code=g.reseller.code)
     return url_for("index")
 

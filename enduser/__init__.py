@@ -32,7 +32,7 @@ def _add_code(endpoint, values):
 NAV: list[tuple[str, object]] = []
 
 
-@bp.context_processor
+@bp.app_context_processor
 def _brand():
     return {"brand": g.get("reseller"), "enduser_nav": NAV}
 

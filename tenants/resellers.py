@@ -43,7 +43,8 @@ def _apply(reseller: Reseller, data: dict) -> None:
             value = value.strip() if isinstance(value, str) else value
             if name == "panel_host":
                 value = (value or "").lower() or None
-            setattr(reseller, name, value or None if name not in ("code", "name", "brand_name") else value)
+            required = name in ("code", "name", "brand_name")
+            setattr(reseller, name, value if required else (value or None))
 
 
 def create_reseller(session, actor, data: dict) -> Reseller:
@@ -87,8 +88,8 @@ def replace_contacts(session, actor, reseller: Reseller, contacts: list[dict]) -
     problems: list[Problem] = []
     for i, c in enumerate(contacts):
         if not (c.get("name") or "").strip():
-            problems.append(Problem(N_("Contact %(n)s: name is required."), "contacts", {"n": i + 1}))
-        problems += [Problem(N_("Contact %(n)s: enter a valid email address."), "contacts", {"n": i + 1})
+            problems.append(Problem(N_("Contact %(n)s: name is required."), None, {"n": i + 1}))
+        problems += [Problem(N_("Contact %(n)s: enter a valid email address."), None, {"n": i + 1})
                      for _ in email_problems(c.get("email"), required=True)]
     if problems:
         raise RuleViolation(problems)

@@ -135,7 +135,10 @@ def _stamp_and_verify(session, _ctx, _instances):
         return
     for obj in session.new:
         _check_owner(obj, scope, True)
-    for obj in list(session.dirty) + list(session.deleted):
+    for obj in session.dirty:
+        if session.is_modified(obj, include_collections=False):
+            _check_owner(obj, scope, False)
+    for obj in session.deleted:
         _check_owner(obj, scope, False)
 
 

@@ -7,9 +7,11 @@ from flask_login import current_user, login_user, logout_user
 
 from tenants import auth
 from tenants.errors import RuleViolation
+from tenants.models import Principal
+from tenants.tenancy import get_owned_or_404
 from web.auth import client_address, safe_next
 from web.db import db, system_session
-from web.forms import LoginForm, PasswordChangeForm, show_problems
+from web.forms import LoginForm, PasswordChangeForm, form_status, show_problems
 
 
 def login_flow(role, template: str, home: str, reseller=None, **context):
@@ -50,7 +52,7 @@ def password_flow(template: str, done_url: str, **context):
     form = PasswordChangeForm()
     if form.validate_on_submit():
         s = db()
-        principal = s.merge(current_user._get_current_object(), load=True)
+        principal = get_owned_or_404(s, Principal, current_user.id)
         try:
             auth.change_own_password(s, principal, form.current_password.data, form.new_password.data,
                                      form.confirm_password.data, address=client_address())
@@ -63,7 +65,7 @@ def password_flow(template: str, done_url: str, **context):
             login_user(principal)
             flash(_("Your password has been changed. Other sessions have been logged out."), "success")
             return redirect(done_url)
-    return render_template(template, form=form, **context), (400 if form.errors or form.form_errors else 200)
+    return render_template(template, form=form, **context), form_status(form)
 
 
 def back_to(endpoint: str, **values):

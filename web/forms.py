@@ -34,3 +34,8 @@ class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(_l("New password"), validators=[DataRequired()])
     confirm_password = PasswordField(_l("New password (again)"), validators=[DataRequired()])
+
+
+def form_status(form: FlaskForm) -> int:
+    """400 when a submitted form came back with messages, else 200."""
+    return 400 if (form.errors or form.form_errors) else 200

@@ -2,8 +2,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, FieldList, Form, FormField, IntegerField, PasswordField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField, widgets)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+                     SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tenants.models.server import DRIVERS, SERVER_ROLES
 
@@ -44,15 +44,16 @@ class MultiCheckboxField(SelectMultipleField):
 class ServerForm(FlaskForm):
     hostname = StringField(_l("Host name"), validators=[DataRequired(), Length(max=253)])
     address = StringField(_l("IP address"), validators=[DataRequired(), Length(max=64)])
-    role = SelectField(_l("Role"), choices=[(r, r) for r in SERVER_ROLES])
-    kind = SelectField(_l("Service"), choices=[("oem", _l("OEM shared hosting")), ("managed", _l("Managed server"))],
-                       validate_choice=True)
-    driver = SelectField(_l("Driver"), choices=[(d, d) for d in DRIVERS])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r) for r in SERVER_ROLES])
+    kind = SelectField(_l("Service"), choices=[SelectChoice("oem", _l("OEM shared hosting")),
+                                                SelectChoice("managed", _l("Managed server"))])
+    driver = SelectField(_l("Driver"), choices=[SelectChoice(d) for d in DRIVERS])
     monitor_interval_minutes = IntegerField(_l("Monitoring interval (minutes)"), default=10,
-                                            validators=[InputRequired(), NumberRange(1, 60)])
+                                            validators=[InputRequired()])
     auto_remediation = BooleanField(_l("Restart failed services automatically"), default=True)
-    status = SelectField(_l("Status"), choices=[("active", _l("active")), ("maintenance", _l("maintenance")),
-                                                ("retired", _l("retired"))])
+    status = SelectField(_l("Status"), choices=[SelectChoice("active", _l("active")),
+                                                SelectChoice("maintenance", _l("maintenance")),
+                                                SelectChoice("retired", _l("retired"))])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
     resellers = MultiCheckboxField(_l("Resellers that may place customers on it"), coerce=int)
 

@@ -13,7 +13,7 @@ from tenants.models import AuditLog, Principal, Reseller, Role, Server, ServerAs
 from tenants.password_policy import generate_password
 from tenants.tenancy import get_owned_or_404
 from web.db import db
-from web.forms import show_problems
+from web.forms import form_status, show_problems
 from web.paging import paginate
 
 
@@ -49,7 +49,7 @@ def reseller_new():
             s.commit()
             flash(_("Reseller %(code)s registered.", code=reseller.code), "success")
             return redirect(url_for("provider.reseller", reseller_id=reseller.id))
-    return render_template("provider/reseller_form.html", form=form, reseller=None), 400 if form.errors else 200
+    return render_template("provider/reseller_form.html", form=form, reseller=None), form_status(form)
 
 
 @bp.get("/resellers/<int:reseller_id>")
@@ -82,7 +82,7 @@ def reseller_edit(reseller_id):
             s.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("provider.reseller", reseller_id=r.id))
-    return render_template("provider/reseller_form.html", form=form, reseller=r), 400 if form.errors else 200
+    return render_template("provider/reseller_form.html", form=form, reseller=r), form_status(form)
 
 
 @bp.post("/resellers/<int:reseller_id>/status")
@@ -121,7 +121,7 @@ def reseller_contacts(reseller_id):
             s.commit()
             flash(_("Fault contacts saved."), "success")
             return redirect(url_for("provider.reseller", reseller_id=r.id))
-    return render_template("provider/contacts.html", form=form, r=r), 400 if form.form_errors else 200
+    return render_template("provider/contacts.html", form=form, r=r), form_status(form)
 
 
 @bp.route("/resellers/<int:reseller_id>/operators/new", methods=["GET", "POST"])
@@ -142,7 +142,7 @@ def operator_new(reseller_id):
             s.commit()
             shown = None if form.password.data else password
             return render_template("provider/operator_created.html", r=r, op=op, password=shown)
-    return render_template("provider/operator_form.html", form=form, r=r), 400 if form.errors else 200
+    return render_template("provider/operator_form.html", form=form, r=r), form_status(form)
 
 
 @bp.get("/audit")

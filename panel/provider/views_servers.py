@@ -2,6 +2,7 @@
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -13,12 +14,12 @@ from tenants.errors import RuleViolation
 from tenants.models import Reseller, Server, ServerAssignment
 from tenants.tenancy import get_owned_or_404
 from web.db import db
-from web.forms import show_problems
+from web.forms import form_status, show_problems
 
 
 def _server_form(s, server: Server | None = None) -> ServerForm:
     form = ServerForm(obj=server)
-    form.resellers.choices = [(r.id, f"{r.code} — {r.name}") for r in
+    form.resellers.choices = [SelectChoice(r.id, f"{r.code} — {r.name}") for r in
                               s.execute(select(Reseller).order_by(Reseller.code)).scalars()]
     if server is not None and not form.is_submitted():
         form.resellers.data = [a.reseller_id for a in server.assignments]
@@ -54,7 +55,7 @@ def server_new():
             s.commit()
             flash(_("Server %(host)s registered.", host=server.hostname), "success")
             return redirect(url_for("provider.servers"))
-    return render_template("provider/server_form.html", form=form, server=None), 400 if form.errors else 200
+    return render_template("provider/server_form.html", form=form, server=None), form_status(form)
 
 
 @bp.route("/servers/<int:server_id>/edit", methods=["GET", "POST"])
@@ -74,4 +75,4 @@ def server_edit(server_id):
             s.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("provider.servers"))
-    return render_template("provider/server_form.html", form=form, server=server), 400 if form.errors else 200
+    return render_template("provider/server_form.html", form=form, server=server), form_status(form)

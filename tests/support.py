@@ -1,0 +1,73 @@
+"""Helpers the tests share: service checks that fail in CI, logging in, the demo world's ids."""
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import pytest
+
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+LOGIN_PATHS = {"provider": "/admin/login", "reseller": "/panel/login"}
+
+
+def require_service(ok: bool, what: str) -> None:
+    """A test that needs a real service fails in CI when it is missing, and skips elsewhere."""
+    if not ok:
+        (pytest.fail if IN_CI else pytest.skip)(f"{what} is not available")
+
+
+def pg_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+def redis_test_url(tmp_dir):
+    """The machine's Redis (database 15, emptied) when it answers, else an embedded one."""
+    from redis import Redis
+
+    from workers.embedded_redis import EmbeddedRedis, answers, redis_binary
+
+    url = "redis://127.0.0.1:6379/15"
+    if answers(url):
+        Redis.from_url(url).flushdb()
+        return url, None
+    require_service(redis_binary() is not None, "Redis (system or embedded)")
+    embedded = EmbeddedRedis(tmp_dir).start()
+    return embedded.url, embedded
+
+
+def login(client, panel: str, login_id: str, password: str, code: str | None = None, follow=False):
+    path = f"/u/{code}/" if panel == "enduser" else LOGIN_PATHS[panel]
+    response = client.post(path, data={"login_id": login_id, "password": password}, follow_redirects=follow)
+    if not follow:
+        assert response.status_code == 302, f"login of {login_id} failed: {response.status_code}"
+    return response
+
+
+def demo_world(app) -> SimpleNamespace:
+    from sqlalchemy import select
+
+    from tenants.models import Course, Customer, Principal, Reseller, Server
+    from tenants.tenancy import Scope
+
+    with app.extensions["panel.sessions"]().bind_scope(Scope.system()) as s:
+        r = {x.code: x.id for x in s.execute(select(Reseller)).scalars()}
+        p = {x.login_id: x.id for x in s.execute(select(Principal)).scalars()}
+        cust = {x.reseller_id: x.id for x in s.execute(select(Customer)).scalars()}
+        course = {x.reseller_id: x.id for x in s.execute(select(Course)).scalars()}
+        server = s.execute(select(Server.id)).scalar()
+    return SimpleNamespace(
+        demo=r["demo"], acme=r["acme"], principals=p, server=server,
+        demo_customer=cust[r["demo"]], acme_customer=cust[r["acme"]],
+        demo_course=course[r["demo"]], acme_course=course[r["acme"]],
+    )
+
+
+def scoped_session(app, scope):
+    return app.extensions["panel.sessions"]().bind_scope(scope)

@@ -1,0 +1,102 @@
+"""The isolation walk: EVERY route that takes an id is requested with another tenant's id, as an
+operator of another reseller and as an end user of another customer, and must answer 404 (or, for
+the provider-only admin, send them to the staff login). A new id route without an entry in
+VICTIM_IDS fails this test until it is covered."""
+import pytest
+
+from tests.conftest import DEMO_PASSWORDS
+from tests.support import login
+
+# endpoint -> the URL arguments naming an object that belongs to the victims (reseller acme and
+# its customer hanako; for end-user routes also jiro, another customer of the attacker's reseller).
+VICTIM_IDS = {
+    "provider.reseller": lambda w: {"reseller_id": w.acme},
+    "provider.reseller_edit": lambda w: {"reseller_id": w.acme},
+    "provider.reseller_status": lambda w: {"reseller_id": w.acme},
+    "provider.reseller_contacts": lambda w: {"reseller_id": w.acme},
+    "provider.operator_new": lambda w: {"reseller_id": w.acme},
+    "provider.server_edit": lambda w: {"server_id": w.server},
+}
+# Feature modules register their id routes here (endpoint -> callable(world) -> url args).
+NON_ID_ARGS = {"code", "filename", "lang"}
+
+
+def id_rules(app):
+    for rule in app.url_map.iter_rules():
+        if set(rule.arguments) - NON_ID_ARGS:
+            yield rule
+
+
+def test_every_id_route_is_covered(app):
+    missing = sorted(r.endpoint for r in id_rules(app) if r.endpoint not in VICTIM_IDS)
+    assert not missing, f"add these id routes to VICTIM_IDS in the isolation walk: {missing}"
+
+
+def _attackers(app):
+    op = app.test_client()
+    login(op, "reseller", "demo-op", DEMO_PASSWORDS["demo-op"])
+    eu = app.test_client()
+    login(eu, "enduser", "taro", DEMO_PASSWORDS["taro"], code="demo")
+    return {"operator of demo": (op, "demo"), "end user taro": (eu, "demo")}
+
+
+def _url(app, rule, values):
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+@pytest.fixture
+def walk_world(app, world):
+    """The demo world plus jiro: a second customer of reseller demo (taro's neighbour)."""
+    from sqlalchemy import select
+
+    from tenants.models import Customer, Role
+    from tenants.principals import create_principal
+    from tenants.tenancy import Scope
+    from tests.support import scoped_session
+
+    with scoped_session(app, Scope.system()) as s:
+        jiro = Customer(reseller_id=world.demo, course_id=world.demo_course, server_id=world.server,
+                        contractor_name="鈴木 次郎")
+        s.add(jiro)
+        s.flush()
+        create_principal(s, Role.ENDUSER, "jiro", "Neighbour-Pass-1", reseller_id=world.demo, customer_id=jiro.id)
+        s.commit()
+        world.jiro_customer = s.scalar(select(Customer.id).where(Customer.contractor_name == "鈴木 次郎"))
+    return world
+
+
+def test_other_tenants_ids_answer_404_everywhere(app, walk_world):
+    attackers = _attackers(app)
+    failures = []
+    for rule in id_rules(app):
+        values = VICTIM_IDS[rule.endpoint](walk_world)
+        if "code" in rule.arguments:
+            values = {"code": "demo", **values}
+        url = _url(app, rule, values)
+        for who, (client, _code) in attackers.items():
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                response = client.open(url, method=method, data={})
+                status = response.status_code
+                if rule.rule.startswith("/admin"):
+                    ok = status == 404 or (status == 302 and response.headers["Location"].startswith("/admin/login"))
+                elif rule.rule.startswith("/panel") and who.startswith("end user"):
+                    ok = status in (302, 404) and status != 200
+                else:
+                    ok = status == 404
+                if not ok:
+                    failures.append(f"{who}: {method} {url} -> {status}")
+    assert not failures, "\n".join(failures)
+
+
+def test_the_walk_can_fail(app, walk_world):
+    """Staff are allowed everything: the same walk as the provider must get through (so the 404s
+    above come from scoping, not from broken URLs)."""
+    staff = app.test_client()
+    login(staff, "provider", "admin", DEMO_PASSWORDS["admin"])
+    for rule in id_rules(app):
+        if rule.rule.startswith("/admin") and "GET" in rule.methods:
+            url = _url(app, rule, VICTIM_IDS[rule.endpoint](walk_world))
+            assert staff.get(url).status_code == 200, url

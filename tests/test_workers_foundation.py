@@ -1,0 +1,59 @@
+"""The worker side of the foundation: jobs run by a real RQ worker on the real Redis, the one
+scheduler's registrations, and the embedded Redis that `make run` starts when none answers."""
+from datetime import timedelta
+
+from rq import SimpleWorker
+from sqlalchemy import func, select
+
+from tenants.db import utcnow
+from tenants.models import LoginAttempt
+from tenants.tenancy import Scope
+from tests.support import scoped_session
+from workers import queues
+from workers.embedded_redis import EmbeddedRedis, answers
+from workers.schedule import PERIODIC, build_scheduler
+
+
+def test_a_job_enqueued_by_path_runs_on_a_real_worker(app):
+    with scoped_session(app, Scope.system()) as s:
+        s.add_all([LoginAttempt(realm="operator", login_id="old", address="a", at=utcnow() - timedelta(days=40)),
+                   LoginAttempt(realm="operator", login_id="new", address="a", at=utcnow())])
+        s.commit()
+    job = queues.enqueue("workers.jobs.housekeeping.prune_login_attempts", 30)
+    SimpleWorker([queues.queue("default")], connection=queues.connection()).work(burst=True)
+    job.refresh()
+    assert job.get_status() == "finished" and job.return_value() == 1
+    with scoped_session(app, Scope.system()) as s:
+        assert s.scalars(select(LoginAttempt.login_id)).all() == ["new"]
+
+
+def test_unknown_queue_is_refused(app):
+    import pytest
+
+    with pytest.raises(ValueError):
+        queues.queue("nope")
+
+
+def test_scheduler_registers_every_periodic_job(app):
+    scheduler = build_scheduler(queues.connection())
+    registered = {job.name for job in scheduler.get_jobs()}
+    assert registered == {path for path, *_ in PERIODIC}
+
+
+def test_heartbeat_job_writes_to_redis(app):
+    from workers.jobs.housekeeping import heartbeat
+
+    stamp = heartbeat()
+    assert queues.connection().get("panel:heartbeat").decode() == stamp
+
+
+def test_embedded_redis_starts_on_a_socket_and_stops_cleanly(tmp_path):
+    redis = EmbeddedRedis(tmp_path).start()
+    try:
+        assert answers(redis.url)
+        pid = redis.proc.pid
+    finally:
+        redis.stop()
+    assert not answers(redis.url)
+    assert not redis.socket.exists()
+    assert redis.proc.poll() is not None and pid > 0
