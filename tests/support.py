@@ -28,12 +28,14 @@ def pg_available() -> bool:
 
 
 def redis_test_url(tmp_dir):
-    """The machine's Redis (database 15, emptied) when it answers, else an embedded one."""
+    """The machine's Redis when it answers (a database of its own per test run, emptied first, so
+    two runs on one machine never take each other's jobs), else an embedded one."""
     from redis import Redis
 
     from workers.embedded_redis import EmbeddedRedis, answers, redis_binary
 
-    url = "redis://127.0.0.1:6379/15"
+    db = int(os.environ.get("PANEL_TEST_REDIS_DB", 1 + os.getpid() % 15))
+    url = f"redis://127.0.0.1:6379/{db}"
     if answers(url):
         Redis.from_url(url).flushdb()
         return url, None
