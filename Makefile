@@ -33,7 +33,7 @@ test: install
 
 ## make bench: benchmarks, each writing bench/results/<name>.json
 bench: install
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH)
 
 check: install
 	$(PY) -m alembic check
