@@ -131,7 +131,8 @@ def test_cname_beside_other_records_of_its_name_is_refused():
     records = _records(("www", "CNAME", "web.example.net"), ("www", "TXT", "hello"))
     with pytest.raises(RuleViolation) as caught:
         check_record_set(ZONE, records)
-    assert caught.value.problems[0].render() == "A CNAME record cannot share its name with other records: www.example.com."
+    expected = "A CNAME record cannot share its name with other records: www.example.com."
+    assert caught.value.problems[0].render() == expected
     assert caught.value.problems[0].field == "name"
 
 

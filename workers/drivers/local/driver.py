@@ -1,0 +1,258 @@
+"""The local driver: applies wanted state on this machine, for real.
+
+Each ``apply_*`` takes the complete wanted state of one service (what is not listed is removed),
+checks every value with the tenants rules, writes the files in one transaction, validates them
+with the real tool and, only when something changed and a reload command is configured, runs it.
+If validation fails every file is put back byte for byte and ApplyError carries the tool's
+message. Tools run from argument lists (never a shell), with LC_ALL=C and a timeout.
+
+``tools`` maps a name to an argument list: the validators ``nginx``, ``postmap``,
+``named-checkzone``, ``named-checkconf``, ``pure-pw`` (found on PATH and in /usr/sbin when not
+given) and the optional ``reload-web``, ``reload-mail``, ``reload-ftp``, ``reload-dns``.
+"""
+from __future__ import annotations
+
+import grp
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Sequence
+
+from workers.drivers.local import databases, dns, dovecot, ftp, nginx, postfix
+from workers.drivers.local.files import ConfigTransaction, file_name, locked
+from workers.drivers.local.spec import (
+    ApplyError, ApplyResult, DatabaseSpec, FtpUser, MailAlias, Mailbox, MailingList, ProtectedDir,
+    VirtualHost, Zone,
+)
+
+DEFAULT_TOOLS = {name: [name] for name in ("nginx", "postmap", "named-checkzone", "named-checkconf", "pure-pw")}
+PACKAGES = {"nginx": "nginx-light", "postmap": "postfix", "named-checkzone": "bind9-utils",
+            "named-checkconf": "bind9-utils", "pure-pw": "pure-ftpd"}
+_SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/sbin", "/sbin"])
+
+
+class LocalDriver:
+    def __init__(self, config_dir: Path | str, db_admin: dict[str, dict] | None = None,
+                 tools: dict[str, list[str]] | None = None, *, http_listen: Sequence[str] = ("80",),
+                 https_listen: Sequence[str] = ("443",), nginx_user: str | None = None,
+                 mail_root: str = "/var/mail/vhosts", postfix_map_type: str = "hash",
+                 nameservers: Sequence[str] = (), secret_group: str | None = None, timeout: float = 120):
+        self.config_dir = Path(nginx.safe_path(os.path.abspath(config_dir), "config directory"))
+        self.db_admin = dict(db_admin or {})
+        self.tools = {**DEFAULT_TOOLS, **(tools or {})}
+        self.http_listen = [nginx.listen_address(a) for a in http_listen]
+        self.https_listen = [nginx.listen_address(a) for a in https_listen]
+        self.nginx_user = nginx.system_user(nginx_user) if nginx_user is not None else None
+        self.mail_root = nginx.safe_path(mail_root, "mail root")
+        postfix.compiled_path(Path("x"), postfix_map_type)  # refuses unknown types early
+        self.map_type = postfix_map_type
+        self.nameservers = list(nameservers)
+        self.timeout = timeout
+        try:
+            self.secret_gid = grp.getgrnam(secret_group).gr_gid if secret_group else None
+        except KeyError:
+            raise ApplyError(f"refused: there is no group {secret_group!r} on this machine") from None
+
+    # --- tools --------------------------------------------------------------------------------
+
+    def tool(self, name: str) -> list[str]:
+        """The argument list of a tool, its program resolved; ApplyError when it is missing."""
+        argv = self.tools.get(name)
+        if not argv or isinstance(argv, str):
+            raise ApplyError(f"no command configured for {name!r}")
+        found = argv[0] if os.sep in argv[0] else shutil.which(argv[0], path=_SEARCH_PATH)
+        if not found or not os.access(found, os.X_OK):
+            hint = f" (Debian package {PACKAGES[name]})" if name in PACKAGES else ""
+            raise ApplyError(f"{argv[0]} is not installed on this server{hint}; nothing was changed", tool=name)
+        return [found, *argv[1:]]
+
+    def run(self, argv: list[str], name: str) -> str:
+        """Run one command (a list, no shell); its output, or ApplyError with what it said."""
+        if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
+            raise TypeError("commands are argument lists")
+        env = {**os.environ, "LC_ALL": "C"}
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout,
+                                  stdin=subprocess.DEVNULL, env=env, check=False)
+        except subprocess.TimeoutExpired:
+            raise ApplyError(f"{name} did not finish within {self.timeout:g} s", tool=name) from None
+        except OSError as exc:
+            raise ApplyError(f"{name} could not be started: {exc}", tool=name) from exc
+        output = "\n".join(part.strip() for part in (done.stdout, done.stderr) if part.strip())
+        if done.returncode != 0:
+            raise ApplyError(f"{name} failed (exit status {done.returncode}); the previous configuration "
+                             "is still in place", tool=name, output=output)
+        return output
+
+    def _commit(self, tx: ConfigTransaction, validate, service: str, summary: str) -> ApplyResult:
+        try:
+            changed = tx.commit(validate)
+        except OSError as exc:
+            raise ApplyError(f"could not write the {service} configuration: {exc}") from exc
+        if not changed:
+            return ApplyResult(True, f"{summary}; unchanged")
+        reload_name = f"reload-{service}"
+        if reload_name not in self.tools:
+            return ApplyResult(True, f"{summary}; {len(changed)} file(s) changed; no reload command configured")
+        self.run(self.tool(reload_name), reload_name)
+        return ApplyResult(True, f"{summary}; {len(changed)} file(s) changed; reloaded")
+
+    def _dir(self, *parts: str) -> Path:
+        path = self.config_dir.joinpath(*parts)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    # --- web ----------------------------------------------------------------------------------
+
+    def _stage_nginx_master(self, tx: ConfigTransaction) -> None:
+        for sub in ("run", "logs", "tmp", "sites", "protect", "htpasswd"):
+            self._dir(sub)
+        tx.write(self.config_dir / "nginx.conf", nginx.render_master(self.config_dir, self.nginx_user))
+        tx.write(self.config_dir / "mime.types", nginx.MIME_TYPES)
+
+    def _nginx_test(self, argv: list[str]):
+        conf = self.config_dir / "nginx.conf"
+        return lambda: self.run([*argv, "-t", "-q", "-c", str(conf), "-p", f"{self.config_dir}/"], "nginx -t")
+
+    def apply_web(self, vhosts: Sequence[VirtualHost]) -> ApplyResult:
+        """One server file per virtual host (others removed), checked with ``nginx -t``."""
+        vhosts = nginx.check_vhosts(vhosts)
+        argv = self.tool("nginx")
+        listen = (self.http_listen, self.https_listen)
+        rendered = {file_name(v.domain, ".conf"): nginx.render_vhost(v, self.config_dir, *listen) for v in vhosts}
+        with locked(self.config_dir):
+            tx = ConfigTransaction()
+            self._stage_nginx_master(tx)
+            sites = self._dir("sites")
+            for stale in sites.glob("*.conf"):
+                if stale.name not in rendered:
+                    tx.remove(stale)
+            for name, text in rendered.items():
+                tx.write(sites / name, text)
+            return self._commit(tx, self._nginx_test(argv), "web", f"nginx: {len(vhosts)} virtual host(s)")
+
+    def apply_protected_dirs(self, dirs: Sequence[ProtectedDir], web_root: str) -> ApplyResult:
+        """The password-protected directories of one web root (its others removed), ``nginx -t``."""
+        files = nginx.render_protected(dirs, web_root, self.config_dir)
+        argv = self.tool("nginx")
+        key = nginx.protect_key(web_root)
+        with locked(self.config_dir):
+            tx = ConfigTransaction()
+            self._stage_nginx_master(tx)
+            for sub, pattern in (("protect", "*.conf"), ("htpasswd", "*.htpasswd")):
+                for stale in self._dir(sub, key).glob(pattern):
+                    if stale not in files:
+                        tx.remove(stale)
+            for path, (text, mode) in files.items():
+                tx.write(path, text, mode, self.secret_gid if path.suffix == ".htpasswd" else None)
+            return self._commit(tx, self._nginx_test(argv), "web",
+                                f"nginx: {len(dirs)} protected director(ies) under {web_root}")
+
+    # --- mail ---------------------------------------------------------------------------------
+
+    def apply_mail(self, mailboxes: Sequence[Mailbox], aliases: Sequence[MailAlias] = (),
+                   lists: Sequence[MailingList] = ()) -> ApplyResult:
+        """Postfix maps (compiled with postmap) and the dovecot passwd-file, as one change."""
+        maps = postfix.render_maps(mailboxes, aliases, lists)
+        boxes, _ = postfix.check_mail(mailboxes, aliases, lists)
+        users = dovecot.render_passwd(boxes, self.mail_root)
+        argv = self.tool("postmap")
+        with locked(self.config_dir):
+            tx = ConfigTransaction()
+            sources = []
+            for name, text in maps.items():
+                source = self._dir("postfix") / name
+                tx.write(source, text)
+                tx.guard(postfix.compiled_path(source, self.map_type))
+                sources.append(source)
+            tx.write(self._dir("dovecot") / "users", users, 0o640, self.secret_gid)
+
+            def validate():
+                for source in sources:
+                    self.run(postfix.postmap_command(argv, self.map_type, source), f"postmap {source.name}")
+
+            return self._commit(tx, validate, "mail", f"mail: {len(boxes)} mailbox(es), "
+                                f"{len(aliases)} alias(es), {len(lists)} list(s)")
+
+    def lookup_mail_map(self, name: str, key: str) -> str | None:
+        """What postfix would find for ``key`` in one of our maps (``postmap -q``); None if absent."""
+        if name not in postfix.MAP_NAMES:
+            raise ApplyError(f"unknown map {name!r}")
+        argv = postfix.query_command(self.tool("postmap"), self.map_type, self.config_dir / "postfix" / name, key)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout,
+                              stdin=subprocess.DEVNULL, env={**os.environ, "LC_ALL": "C"}, check=False)
+        if done.returncode == 1:
+            return None
+        if done.returncode != 0:
+            raise ApplyError("postmap -q failed", tool="postmap", output=done.stderr.strip())
+        return done.stdout.rstrip("\n")
+
+    # --- FTP ----------------------------------------------------------------------------------
+
+    def apply_ftp(self, users: Sequence[FtpUser]) -> ApplyResult:
+        """pure-ftpd virtual users (chrooted below each customer's home), ``pure-pw mkdb``."""
+        text = ftp.render_passwd(users)
+        argv = self.tool("pure-pw")
+        with locked(self.config_dir):
+            tx = ConfigTransaction()
+            passwd, pdb = self._dir("ftp") / "pureftpd.passwd", self.config_dir / "ftp" / "pureftpd.pdb"
+            tx.write(passwd, text, 0o640, self.secret_gid)
+            tx.guard(pdb)
+            validate = lambda: self.run(ftp.mkdb_command(argv, passwd, pdb), "pure-pw mkdb")  # noqa: E731
+            return self._commit(tx, validate, "ftp", f"ftp: {len(users)} user(s)")
+
+    # --- DNS ----------------------------------------------------------------------------------
+
+    def apply_dns(self, zones: Sequence[Zone]) -> ApplyResult:
+        """One zone file per zone (others removed) and zones.conf, ``named-checkzone`` each."""
+        texts: dict[str, str] = {}
+        for zone in zones:
+            if zone.origin in texts:
+                raise ApplyError(f"refused: the zone {zone.origin} is listed twice")
+            texts[zone.origin] = dns.render_zone(zone, self.nameservers)
+        checkzone, checkconf = self.tool("named-checkzone"), self.tool("named-checkconf")
+        with locked(self.config_dir):
+            tx = ConfigTransaction()
+            zone_dir = self._dir("dns")
+            files = {origin: zone_dir / file_name(origin, ".zone") for origin in texts}
+            for stale in zone_dir.glob("*.zone"):
+                if stale not in files.values():
+                    tx.remove(stale)
+            for origin, text in texts.items():
+                tx.write(files[origin], text)
+            conf = zone_dir / "zones.conf"
+            tx.write(conf, dns.render_zones_conf(files))
+
+            def validate():
+                for origin in sorted(texts):
+                    self.run(dns.checkzone_command(checkzone, origin, files[origin]), f"named-checkzone {origin}")
+                self.run(dns.checkconf_command(checkconf, conf), "named-checkconf")
+
+            return self._commit(tx, validate, "dns", f"dns: {len(texts)} zone(s)")
+
+    # --- databases ----------------------------------------------------------------------------
+
+    def _admin(self, spec: DatabaseSpec) -> dict:
+        admin = self.db_admin.get(spec.engine)
+        if not admin:
+            raise ApplyError(f"no {spec.engine} administrator credentials for this server")
+        return admin
+
+    def apply_database(self, spec: DatabaseSpec) -> ApplyResult:
+        """Create (or bring back in line) the database, its user, password and grants."""
+        if spec.engine not in databases.APPLY:
+            raise ApplyError(f"refused: unknown database engine {spec.engine!r}")
+        return ApplyResult(True, databases.APPLY[spec.engine](spec, self._admin(spec)))
+
+    def change_database_password(self, spec: DatabaseSpec) -> ApplyResult:
+        """Only set the user's password (the user must exist)."""
+        if spec.engine not in databases.APPLY:
+            raise ApplyError(f"refused: unknown database engine {spec.engine!r}")
+        return ApplyResult(True, databases.APPLY[spec.engine](spec, self._admin(spec), only_password=True))
+
+    def drop_database(self, spec: DatabaseSpec) -> ApplyResult:
+        """Drop the database and its user; what is already gone is fine."""
+        if spec.engine not in databases.DROP:
+            raise ApplyError(f"refused: unknown database engine {spec.engine!r}")
+        return ApplyResult(True, databases.DROP[spec.engine](spec, self._admin(spec)))

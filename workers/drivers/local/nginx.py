@@ -1,0 +1,186 @@
+"""nginx configuration: a self-contained master file plus one server file per virtual host.
+
+Layout under the config directory (everything nginx needs is inside it, so
+``nginx -t -c <dir>/nginx.conf -p <dir>/`` validates without touching /etc, /run or /var):
+
+  nginx.conf, mime.types          master file and the types it includes
+  sites/<domain>.conf             one per virtual host
+  protect/<key>/<n>.conf          auth_basic snippets of a web root's protected directories
+  htpasswd/<key>/<n>.htpasswd     their user files (key: a digest of the web root path)
+  run/ logs/ tmp/                 pid file, logs, temp paths
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import Sequence
+
+from tenants import account_names, hostnames
+from workers.drivers.local import htpasswd
+from workers.drivers.local.spec import ApplyError, ProtectedDir, VirtualHost, checked
+
+_SAFE_PATH = re.compile(r"^/[A-Za-z0-9._~@+/-]*$")
+_LISTEN = re.compile(r"^(?:\[[0-9a-fA-F:]+\]:|[0-9.]+:)?[0-9]{1,5}$")
+_SYSTEM_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+MIME_TYPES = """types {
+    text/html html htm;
+    text/css css;
+    text/plain txt;
+    application/javascript js;
+    application/json json;
+    image/png png;
+    image/jpeg jpeg jpg;
+    image/gif gif;
+    image/svg+xml svg;
+    image/x-icon ico;
+    image/webp webp;
+    font/woff2 woff2;
+    application/pdf pdf;
+    application/xml xml;
+}
+"""
+
+
+def safe_path(path: str | None, what: str) -> str:
+    """An absolute, normalised path that needs no quoting and holds no nginx variables."""
+    if not path or not _SAFE_PATH.match(path) or os.path.normpath(path) != path or path == "/":
+        raise ApplyError(f"refused: the {what} {path!r} is not an absolute path made of letters, "
+                         "digits and . _ ~ @ + - /")
+    return path
+
+
+def listen_address(value: str) -> str:
+    if not _LISTEN.match(value):
+        raise ApplyError(f"refused: {value!r} is not a listen address such as 80 or 127.0.0.1:8080")
+    return value
+
+
+def system_user(value: str) -> str:
+    if not isinstance(value, str) or not _SYSTEM_USER.match(value):
+        raise ApplyError(f"refused: {value!r} is not a system user name")
+    return value
+
+
+def check_vhost(vhost: VirtualHost) -> VirtualHost:
+    domain = checked(hostnames.domain, vhost.domain, "domain")
+    if domain != vhost.domain:
+        raise ApplyError(f"refused: the domain {vhost.domain!r} is not in its ASCII form ({domain})")
+    safe_path(vhost.docroot, "document root")
+    if vhost.https:
+        safe_path(vhost.cert_file, "certificate file")
+        safe_path(vhost.key_file, "key file")
+    return vhost
+
+
+def check_vhosts(vhosts: Sequence[VirtualHost]) -> list[VirtualHost]:
+    seen: set[str] = set()
+    out = []
+    for vhost in vhosts:
+        check_vhost(vhost)
+        if vhost.domain in seen:
+            raise ApplyError(f"refused: the domain {vhost.domain} is listed twice")
+        seen.add(vhost.domain)
+        out.append(vhost)
+    return out
+
+
+def protect_key(web_root: str) -> str:
+    return hashlib.sha256(os.path.normpath(web_root).encode()).hexdigest()[:20]
+
+
+def render_master(config_dir: Path, user: str | None = None) -> str:
+    root = safe_path(str(config_dir), "config directory")
+    lines = ["# Written by the hosting panel's local driver; edits here are overwritten."]
+    if user is not None:
+        lines.append(f"user {system_user(user)};")
+    lines += [
+        "worker_processes auto;",
+        f"pid {root}/run/nginx.pid;",
+        f"error_log {root}/logs/error.log;",
+        "events {",
+        "    worker_connections 1024;",
+        "}",
+        "http {",
+        f"    include {root}/mime.types;",
+        "    default_type application/octet-stream;",
+        f"    access_log {root}/logs/access.log;",
+    ]
+    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        lines.append(f"    {kind}_temp_path {root}/tmp/{kind};")
+    lines += [
+        "    server_names_hash_bucket_size 512;",
+        "    server_names_hash_max_size 8192;",
+        "    server_tokens off;",
+        "    sendfile on;",
+        f"    include {root}/sites/*.conf;",
+        "}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def render_vhost(vhost: VirtualHost, config_dir: Path, http_listen: Sequence[str],
+                 https_listen: Sequence[str]) -> str:
+    check_vhost(vhost)
+    root = safe_path(str(config_dir), "config directory")
+    body = [
+        f'    root "{vhost.docroot}";',
+        "    index index.html index.htm;",
+        "    location / {",
+        "        try_files $uri $uri/ =404;",
+        "    }",
+        "    location ~ /\\.ht {",
+        "        deny all;",
+        "    }",
+        f"    include {root}/protect/{protect_key(vhost.docroot)}/*.conf;",
+    ]
+    head = [f"# {hostnames.to_unicode(vhost.domain)}"]
+    plain = [f"    listen {listen_address(a)};" for a in http_listen]
+    if not vhost.https:
+        return "\n".join(head + ["server {"] + plain + [f"    server_name {vhost.domain};"] + body + ["}", ""])
+    secure = [f"    listen {listen_address(a)} ssl http2;" for a in https_listen]
+    return "\n".join(head + [
+        "server {", *plain, f"    server_name {vhost.domain};",
+        "    return 301 https://$host$request_uri;", "}",
+        "server {", *secure, f"    server_name {vhost.domain};",
+        f'    ssl_certificate "{vhost.cert_file}";',
+        f'    ssl_certificate_key "{vhost.key_file}";',
+        "    ssl_protocols TLSv1.2 TLSv1.3;",
+        *body, "}", "",
+    ])
+
+
+def check_protected(dirs: Sequence[ProtectedDir]) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Each protected directory as (relative path, realm, users), every value checked."""
+    out, paths = [], set()
+    for item in dirs:
+        path = checked(account_names.relative_path, item.path, "path")
+        realm = checked(account_names.auth_realm, item.realm, "realm")
+        if path in paths:
+            raise ApplyError(f"refused: the directory /{path} is protected twice")
+        paths.add(path)
+        users = htpasswd.check_users(item.users, f"/{path}")
+        out.append((path, realm, users))
+    return out
+
+
+def render_protected(dirs: Sequence[ProtectedDir], web_root: str, config_dir: Path) -> dict[Path, tuple[str, int]]:
+    """The snippet and user files of one web root's protected directories (path → (text, mode))."""
+    safe_path(web_root, "web root")
+    root = Path(safe_path(str(config_dir), "config directory"))
+    key = protect_key(web_root)
+    files: dict[Path, tuple[str, int]] = {}
+    for index, (path, realm, users) in enumerate(sorted(check_protected(dirs))):
+        user_file = root / "htpasswd" / key / f"{index:04d}.htpasswd"
+        files[user_file] = (htpasswd.render_users(users), 0o640)
+        auth = [f'auth_basic "{realm}";', f"auth_basic_user_file {user_file};"]
+        if path == "":  # the whole site: server-level directives reach every location
+            text = "\n".join(["# /"] + auth + [""])
+        else:
+            text = "\n".join([f"# /{path}/", f"location ^~ /{path}/ {{"] + [f"    {a}" for a in auth]
+                             + ["    try_files $uri $uri/ =404;", "    location ~ /\\.ht {", "        deny all;",
+                                "    }", "}", ""])
+        files[root / "protect" / key / f"{index:04d}.conf"] = (text, 0o644)
+    return files

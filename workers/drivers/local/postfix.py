@@ -1,0 +1,98 @@
+"""Postfix lookup tables for hosted mail, compiled with ``postmap``.
+
+Files under <config>/postfix/ (source text; postmap writes <file>.db for type ``hash``, the type
+Debian's postfix package supports out of the box; ``lmdb`` needs postfix-lmdb):
+
+  virtual_domains     domain → OK                     virtual_mailbox_domains
+  virtual_mailboxes   address → domain/local/         virtual_mailbox_maps (maildir under the base)
+  virtual_aliases     address → targets               virtual_alias_maps: forwards (+ the mailbox
+                                                      itself when a copy is kept), aliases, lists
+  sender_access       address → REJECT ...            for send-locked accounts: use it in both
+                      smtpd_sender_restrictions = check_sasl_access <map>, check_sender_access <map>
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from tenants import account_names
+from workers.drivers.local.spec import ApplyError, MailAlias, Mailbox, MailingList, checked
+
+MAP_NAMES = ("virtual_domains", "virtual_mailboxes", "virtual_aliases", "sender_access")
+MAP_SUFFIX = {"hash": ".db", "btree": ".db", "lmdb": ".lmdb", "cdb": ".cdb"}
+LOCKED_REPLY = "REJECT This account is temporarily locked for sending; contact your provider"
+HEADER = "# Written by the hosting panel's local driver; edits here are overwritten.\n"
+
+
+def _members(values: Sequence[str], owner: str) -> list[str]:
+    if isinstance(values, str):
+        raise ApplyError(f"refused: the targets of {owner} must be a list of addresses")
+    out: list[str] = []
+    for value in values:
+        address = checked(account_names.email_address, value, "members")
+        if address.lower() not in (a.lower() for a in out):
+            out.append(address)
+    return out
+
+
+def check_mail(mailboxes: Sequence[Mailbox], aliases: Sequence[MailAlias],
+               lists: Sequence[MailingList]) -> tuple[list[Mailbox], dict[str, list[str]]]:
+    """Validated mailboxes and the alias table (address → targets); conflicts refused."""
+    boxes: list[Mailbox] = []
+    table: dict[str, list[str]] = {}
+    owners: dict[str, str] = {}
+
+    def claim(address: str, what: str) -> None:
+        if address in owners:
+            raise ApplyError(f"refused: {address} is both {owners[address]} and {what}")
+        owners[address] = what
+
+    for box in mailboxes:
+        address = checked(account_names.hosted_address, box.address, "address")
+        claim(address, "a mailbox")
+        if not isinstance(box.quota_mb, int) or isinstance(box.quota_mb, bool) or not 0 <= box.quota_mb <= 10**7:
+            raise ApplyError(f"refused: the quota of {address} must be a whole number of MB")
+        forwards = _members(box.forwards, address)
+        if forwards:
+            targets = ([address] if box.keep_copy else []) + [f for f in forwards if f.lower() != address]
+            table[address] = targets or [address]
+        boxes.append(Mailbox(address, box.password_hash, box.quota_mb, tuple(forwards), box.keep_copy,
+                             bool(box.send_locked)))
+    for kind, group in (("an alias", aliases), ("a mailing list", lists)):
+        for item in group:
+            address = checked(account_names.hosted_address, item.address, "address")
+            claim(address, kind)
+            members = _members(item.members, address)
+            if not members:
+                raise ApplyError(f"refused: {kind} {address} has no members")
+            table[address] = members
+    return boxes, table
+
+
+def render_maps(mailboxes: Sequence[Mailbox], aliases: Sequence[MailAlias],
+                lists: Sequence[MailingList]) -> dict[str, str]:
+    """The source text of each map, keyed by file name (deterministic: sorted keys)."""
+    boxes, table = check_mail(mailboxes, aliases, lists)
+    domains = sorted({b.address.split("@")[1] for b in boxes} | {a.split("@")[1] for a in table})
+    maildirs = sorted((b.address, "{1}/{0}/".format(*b.address.split("@"))) for b in boxes)
+    locked = sorted(b.address for b in boxes if b.send_locked)
+    return {
+        "virtual_domains": HEADER + "".join(f"{d} OK\n" for d in domains),
+        "virtual_mailboxes": HEADER + "".join(f"{a} {path}\n" for a, path in maildirs),
+        "virtual_aliases": HEADER + "".join(f"{a} {', '.join(t)}\n" for a, t in sorted(table.items())),
+        "sender_access": HEADER + "".join(f"{a} {LOCKED_REPLY}\n" for a in locked),
+    }
+
+
+def compiled_path(source: Path, map_type: str) -> Path:
+    if map_type not in MAP_SUFFIX:
+        raise ApplyError(f"refused: unknown postfix map type {map_type!r}")
+    return source.with_name(source.name + MAP_SUFFIX[map_type])
+
+
+def postmap_command(postmap: list[str], map_type: str, source: Path) -> list[str]:
+    return [*postmap, f"{map_type}:{source}"]
+
+
+def query_command(postmap: list[str], map_type: str, source: Path, key: str) -> list[str]:
+    return [*postmap, "-q", key, f"{map_type}:{source}"]

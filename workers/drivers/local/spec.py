@@ -1,0 +1,103 @@
+"""The wanted state a provisioning job hands to a driver: plain dataclasses, no database, no I/O.
+
+Jobs build these from database rows; the driver re-checks every value with the tenants rules
+before anything reaches a file, a tool or a database server.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from tenants.dns_records import Record as ZoneRecord  # noqa: F401  (re-exported for callers)
+
+
+@dataclass(frozen=True)
+class VirtualHost:
+    domain: str                 # ASCII (punycode) domain, e.g. xn--mnchen-3ya.de
+    docroot: str                # absolute path of the document root
+    https: bool = False
+    cert_file: str | None = None
+    key_file: str | None = None
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    address: str                # local@domain, domain in ASCII
+    password_hash: str          # dovecot form with scheme prefix, e.g. {ARGON2ID}$argon2id$...
+    quota_mb: int = 0           # 0: no quota rule
+    forwards: Sequence[str] = ()
+    keep_copy: bool = True      # with forwards: also deliver to this mailbox
+    send_locked: bool = False   # mass-mail lock: sending refused (postfix sender access REJECT)
+
+
+@dataclass(frozen=True)
+class MailAlias:
+    address: str
+    members: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class MailingList:
+    address: str
+    members: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class FtpUser:
+    name: str
+    password_hash: str          # crypt(3) form pure-ftpd verifies: $2b$ bcrypt, $6$, $argon2id$
+    home_dir: str               # relative to customer_home, or absolute below it
+    customer_home: str          # absolute; the FTP user is confined (chrooted) below it
+    uid: int = 0                # system uid/gid the files belong to (>= 1000, never root)
+    gid: int = 0
+
+
+@dataclass(frozen=True)
+class Zone:
+    origin: str                 # ASCII domain, no trailing dot
+    serial: int                 # SOA serial; the caller bumps it when records change
+    records: Sequence[ZoneRecord] = ()
+    nameservers: Sequence[str] = ()   # empty: the driver's default nameservers
+    hostmaster: str | None = None     # e-mail address; default hostmaster@<origin>
+
+
+@dataclass(frozen=True)
+class ProtectedDir:
+    path: str                   # relative to the web root ('' protects the whole site)
+    realm: str
+    users: Sequence[tuple[str, str]] = field(default_factory=tuple)  # (name, nginx-accepted hash)
+
+
+@dataclass(frozen=True)
+class DatabaseSpec:
+    engine: str                 # 'mariadb' | 'postgresql'
+    name: str
+    user: str
+    password: str | None = None  # needed to create / change the password, not to drop
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    ok: bool
+    detail: str
+
+
+class ApplyError(Exception):
+    """A change was refused or a tool failed; the previous configuration is still in place."""
+
+    def __init__(self, message: str, *, tool: str | None = None, output: str = "", problems=None):
+        self.message = message
+        self.tool = tool
+        self.output = output
+        self.problems = list(problems or [])
+        super().__init__(message if not output else f"{message}\n{output}")
+
+
+def checked(rule, *args, **kwargs):
+    """Run a tenants rule; a RuleViolation becomes an ApplyError carrying the same problems."""
+    from tenants.errors import RuleViolation
+
+    try:
+        return rule(*args, **kwargs)
+    except RuleViolation as exc:
+        raise ApplyError(f"refused: {exc}", problems=exc.problems) from exc
