@@ -5,8 +5,14 @@ from tenants.models.server import Server, ServerAssignment
 from tenants.models.course import Course
 from tenants.models.customer import Customer, CustomerStatus
 from tenants.models.audit import AuditLog
+from tenants.models.hosting import (
+    Database, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, MailingListMember, ProtectedDirectory,
+    ProtectedUser, ProvisionState,
+)
 
 __all__ = [
     "Reseller", "ResellerContact", "Principal", "Role", "LoginAttempt", "Server",
-    "ServerAssignment", "Course", "Customer", "CustomerStatus", "AuditLog",
+    "ServerAssignment", "Course", "Customer", "CustomerStatus", "AuditLog", "Database", "DnsRecord", "Domain",
+    "FtpAccount", "MailAccount", "MailingList", "MailingListMember", "ProtectedDirectory", "ProtectedUser",
+    "ProvisionState",
 ]
