@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0001
-Create Date: 2026-11-23 21:19:06.228152
+Create Date: 2026-11-23 21:20:12.805016
 """
 from alembic import op
 import sqlalchemy as sa
@@ -23,7 +23,6 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('db_user', sa.String(length=80), nullable=False),
     sa.Column('password_secret', sa.Text(), nullable=True),
-    sa.Column('password_only', sa.Boolean(), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('state_reason', sa.Text(), nullable=True),

@@ -134,7 +134,6 @@ class Database(Provisioned, Base):
     # The issued password, sealed (tenants.crypto, bound to this row) only until the job has set it
     # on the server; then erased. The user saw it once, when it was issued.
     password_secret: Mapped[str | None] = mapped_column(Text)
-    password_only: Mapped[bool] = mapped_column(Boolean, default=False)  # pending change is a new password
 
 
 class DnsRecord(Provisioned, Base):
