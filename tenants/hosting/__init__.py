@@ -103,3 +103,39 @@ def checked_all(*checks) -> list:
     if problems:
         raise RuleViolation(problems)
     return results
+
+
+def service_of(obj) -> str | None:
+    """Which service's job applies this object (None: a database, which has its own job)."""
+    from tenants.models import MailingList as _List, ProtectedDirectory
+
+    for service, models in (("web", (Domain, ProtectedDirectory)), ("mail", (MailAccount, _List)),
+                            ("ftp", (FtpAccount,)), ("dns", (DnsRecord,))):
+        if isinstance(obj, models):
+            return service
+    return None
+
+
+def retry(session, actor, customer: Customer, obj) -> list[Work]:
+    """Try a failed (or stuck) change again: pending again, and its job enqueued once more."""
+    from tenants import audit
+
+    need_server(customer)
+    obj.want_changed()
+    audit.record(session, actor, "provision.retry", obj, f"retry {type(obj).__name__} {obj.id}",
+                 customer_id=customer.id)
+    service = service_of(obj)
+    return [Work.service(customer, service)] if service else [Work.database(obj)]
+
+
+def state_counts(session, customer: Customer) -> dict[str, int]:
+    """How many of the customer's objects wait to be applied, and how many failed."""
+    from tenants.models import ProtectedDirectory
+
+    counts = {"pending": 0, "failed": 0}
+    for model in (Domain, MailAccount, MailingList, FtpAccount, Database, DnsRecord, ProtectedDirectory):
+        for state, n in session.execute(select(model.state, func.count()).where(
+                model.customer_id == customer.id).group_by(model.state)):
+            if state in counts:
+                counts[state] += n
+    return counts

@@ -1,0 +1,94 @@
+"""What every end-user hosting screen shares: the customer, running a change, enqueueing its work,
+and the delete/retry buttons of each kind of object."""
+from __future__ import annotations
+
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from redis.exceptions import RedisError
+from sqlalchemy import select
+
+from tenants import hosting
+from tenants.hostnames import to_unicode
+from tenants.models import Customer, Domain
+from tenants.tenancy import get_owned_or_404
+from web.db import db
+from web.forms import FAILED, commit_or_show
+from workers.queues import enqueue
+from enduser import bp
+from enduser.forms import ActionForm
+
+
+def me() -> Customer:
+    return get_owned_or_404(db(), Customer, current_user.customer_id)
+
+
+def actor():
+    return current_user._get_current_object()
+
+
+def enqueue_work(works) -> None:
+    """Hand the saved change to the provisioning workers (each job once)."""
+    seen = set()
+    for work in works:
+        if (work.job, work.args) in seen:
+            continue
+        seen.add((work.job, work.args))
+        try:
+            enqueue(work.job, *work.args, queue_name="provisioning")
+        except RedisError:
+            flash(_("Saved, but the provisioning service cannot be reached now. Use Retry later."), "error")
+            return
+
+
+def change(form, action):
+    """Run a checked change; on success enqueue its work and return its result, else FAILED."""
+    result = commit_or_show(form, action)
+    if result is FAILED:
+        return FAILED
+    works = result[-1] if isinstance(result, tuple) else result
+    enqueue_work(works)
+    return result
+
+
+def object_buttons(kind: str, model, list_endpoint: str, delete_rule, saved_message, list_args=None):
+    """POST /<kind>/<id>/delete and /<kind>/<id>/retry for one kind of object."""
+    from enduser.views import enduser_only
+
+    def back(obj):
+        return redirect(url_for(list_endpoint, **(list_args(obj) if list_args else {})))
+
+    @enduser_only
+    def delete(obj_id):
+        obj = get_owned_or_404(db(), model, obj_id)
+        form = ActionForm()
+        if form.validate_on_submit():
+            customer = me()
+            if change(form, lambda: delete_rule(db(), actor(), customer, obj)) is not FAILED:
+                flash(str(saved_message), "success")  # a refusal was flashed by show_problems
+        return back(obj)
+
+    @enduser_only
+    def retry(obj_id):
+        obj = get_owned_or_404(db(), model, obj_id)
+        form = ActionForm()
+        if form.validate_on_submit():
+            customer = me()
+            if change(form, lambda: hosting.retry(db(), actor(), customer, obj)) is not FAILED:
+                flash(_("Trying again. The status changes when the server has applied it."), "info")
+        return back(obj)
+
+    bp.add_url_rule(f"/{kind}/<int:obj_id>/delete", f"{kind}_delete", delete, methods=["POST"])
+    bp.add_url_rule(f"/{kind}/<int:obj_id>/retry", f"{kind}_retry", retry, methods=["POST"])
+
+
+def domain_choices(customer: Customer):
+    rows = db().execute(select(Domain).where(Domain.customer_id == customer.id, Domain.deleting.is_(False))
+                        .order_by(Domain.name)).scalars()
+    return [(str(d.id), to_unicode(d.name)) for d in rows]
+
+
+@bp.app_template_filter("unicode_domain")
+def unicode_domain(name: str) -> str:
+    """Show a punycode domain as its owner wrote it (例え.jp, not xn--r8jz45g.jp)."""
+    return to_unicode(name) if name else ""
