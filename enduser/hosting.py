@@ -2,7 +2,9 @@
 and the delete/retry buttons of each kind of object."""
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from functools import wraps
+
+from flask import abort, flash, g, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from redis.exceptions import RedisError
@@ -10,13 +12,29 @@ from sqlalchemy import select
 
 from tenants import hosting
 from tenants.hostnames import to_unicode
-from tenants.models import Customer, Domain
+from tenants.models import Customer, Domain, Role
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, commit_or_show
 from workers.queues import enqueue
 from enduser import bp
 from enduser.forms import ActionForm
+
+
+def enduser_object(view):
+    """For routes naming an object by id: anyone signed in who is not an end user of this reseller
+    gets 404 (as for someone else's object); the owner's check is get_owned_or_404 in the view."""
+    from enduser.views import enduser_only
+
+    guarded = enduser_only(view)
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user.is_authenticated and (current_user.role != Role.ENDUSER.value
+                                              or current_user.reseller_id != g.reseller.id):
+            abort(404)
+        return guarded(*args, **kwargs)
+    return wrapped
 
 
 def me() -> Customer:
@@ -53,12 +71,10 @@ def change(form, action):
 
 def object_buttons(kind: str, model, list_endpoint: str, delete_rule, saved_message, list_args=None):
     """POST /<kind>/<id>/delete and /<kind>/<id>/retry for one kind of object."""
-    from enduser.views import enduser_only
-
     def back(obj):
         return redirect(url_for(list_endpoint, **(list_args(obj) if list_args else {})))
 
-    @enduser_only
+    @enduser_object
     def delete(obj_id):
         obj = get_owned_or_404(db(), model, obj_id)
         form = ActionForm()
@@ -68,7 +84,7 @@ def object_buttons(kind: str, model, list_endpoint: str, delete_rule, saved_mess
                 flash(str(saved_message), "success")  # a refusal was flashed by show_problems
         return back(obj)
 
-    @enduser_only
+    @enduser_object
     def retry(obj_id):
         obj = get_owned_or_404(db(), model, obj_id)
         form = ActionForm()

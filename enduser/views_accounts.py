@@ -12,7 +12,7 @@ from web.db import db
 from web.forms import FAILED, form_status
 from enduser import bp
 from enduser.forms import ActionForm, DatabaseForm, FtpEditForm, FtpForm
-from enduser.hosting import actor, change, me, object_buttons
+from enduser.hosting import actor, enduser_object, change, me, object_buttons
 from enduser.views import enduser_only
 
 
@@ -42,7 +42,7 @@ def ftp():
 
 
 @bp.route("/ftp/<int:account_id>", methods=["GET", "POST"])
-@enduser_only
+@enduser_object
 def ftp_account(account_id):
     account = get_owned_or_404(db(), FtpAccount, account_id)
     form = FtpEditForm()
@@ -76,7 +76,7 @@ def databases():
 
 
 @bp.post("/databases/<int:database_id>/password")
-@enduser_only
+@enduser_object
 def database_password(database_id):
     database = get_owned_or_404(db(), Database, database_id)
     form = ActionForm()

@@ -12,7 +12,7 @@ from web.db import db
 from web.forms import FAILED, form_status
 from enduser import bp
 from enduser.forms import ActionForm, ListForm, MailboxEditForm, MailboxForm, MembersForm
-from enduser.hosting import actor, change, domain_choices, me, object_buttons
+from enduser.hosting import actor, enduser_object, change, domain_choices, me, object_buttons
 from enduser.views import enduser_only
 
 
@@ -41,7 +41,7 @@ def mail():
 
 
 @bp.route("/mail/<int:mailbox_id>", methods=["GET", "POST"])
-@enduser_only
+@enduser_object
 def mailbox(mailbox_id):
     box = get_owned_or_404(db(), MailAccount, mailbox_id)
     form = MailboxEditForm(obj=None)
@@ -76,7 +76,7 @@ def lists():
 
 
 @bp.route("/lists/<int:list_id>", methods=["GET", "POST"])
-@enduser_only
+@enduser_object
 def list_members(list_id):
     ml = get_owned_or_404(db(), MailingList, list_id)
     form = MembersForm()

@@ -12,7 +12,7 @@ from web.db import db
 from web.forms import FAILED, form_status
 from enduser import bp
 from enduser.forms import ActionForm, DomainForm, HttpsForm, ProtectedForm, ProtectedUserForm, RecordForm
-from enduser.hosting import actor, change, domain_choices, me, object_buttons
+from enduser.hosting import actor, enduser_object, change, domain_choices, me, object_buttons
 from enduser.views import enduser_only
 
 
@@ -39,7 +39,7 @@ def domains():
 
 
 @bp.post("/domains/<int:domain_id>/https")
-@enduser_only
+@enduser_object
 def domain_https(domain_id):
     domain = get_owned_or_404(db(), Domain, domain_id)
     form = HttpsForm()
@@ -51,7 +51,7 @@ def domain_https(domain_id):
 
 
 @bp.route("/domains/<int:domain_id>/dns", methods=["GET", "POST"])
-@enduser_only
+@enduser_object
 def dns(domain_id):
     domain = get_owned_or_404(db(), Domain, domain_id)
     form = RecordForm()
@@ -85,7 +85,7 @@ def protected():
 
 
 @bp.route("/protected/<int:directory_id>", methods=["GET", "POST"])
-@enduser_only
+@enduser_object
 def protected_users(directory_id):
     directory = get_owned_or_404(db(), ProtectedDirectory, directory_id)
     form = ProtectedUserForm()
@@ -101,7 +101,7 @@ def protected_users(directory_id):
 
 
 @bp.post("/protected-users/<int:user_id>/delete")
-@enduser_only
+@enduser_object
 def protected_user_delete(user_id):
     user = get_owned_or_404(db(), ProtectedUser, user_id)
     directory_id = user.directory_id

@@ -16,6 +16,29 @@ VICTIM_IDS = {
     "provider.reseller_contacts": lambda w: {"reseller_id": w.acme},
     "provider.operator_new": lambda w: {"reseller_id": w.acme},
     "provider.server_edit": lambda w: {"server_id": w.server},
+    # end-user hosting objects: jiro's (taro's neighbour at the same reseller) and hanako's
+    "enduser.domain_https": lambda w: {"domain_id": w.jiro_hosting["domain"]},
+    "enduser.dns": lambda w: {"domain_id": w.hanako_hosting["domain"]},
+    "enduser.domains_delete": lambda w: {"obj_id": w.jiro_hosting["domain"]},
+    "enduser.domains_retry": lambda w: {"obj_id": w.hanako_hosting["domain"]},
+    "enduser.dns_delete": lambda w: {"obj_id": w.jiro_hosting["record"]},
+    "enduser.dns_retry": lambda w: {"obj_id": w.hanako_hosting["record"]},
+    "enduser.mailbox": lambda w: {"mailbox_id": w.jiro_hosting["mail"]},
+    "enduser.mail_delete": lambda w: {"obj_id": w.hanako_hosting["mail"]},
+    "enduser.mail_retry": lambda w: {"obj_id": w.jiro_hosting["mail"]},
+    "enduser.list_members": lambda w: {"list_id": w.hanako_hosting["list"]},
+    "enduser.lists_delete": lambda w: {"obj_id": w.jiro_hosting["list"]},
+    "enduser.lists_retry": lambda w: {"obj_id": w.hanako_hosting["list"]},
+    "enduser.ftp_account": lambda w: {"account_id": w.jiro_hosting["ftp"]},
+    "enduser.ftp_delete": lambda w: {"obj_id": w.hanako_hosting["ftp"]},
+    "enduser.ftp_retry": lambda w: {"obj_id": w.jiro_hosting["ftp"]},
+    "enduser.database_password": lambda w: {"database_id": w.jiro_hosting["database"]},
+    "enduser.databases_delete": lambda w: {"obj_id": w.hanako_hosting["database"]},
+    "enduser.databases_retry": lambda w: {"obj_id": w.jiro_hosting["database"]},
+    "enduser.protected_users": lambda w: {"directory_id": w.hanako_hosting["protected"]},
+    "enduser.protected_user_delete": lambda w: {"user_id": w.jiro_hosting["protected_user"]},
+    "enduser.protected_delete": lambda w: {"obj_id": w.jiro_hosting["protected"]},
+    "enduser.protected_retry": lambda w: {"obj_id": w.hanako_hosting["protected"]},
 }
 # Feature modules register their id routes here (endpoint -> callable(world) -> url args).
 NON_ID_ARGS = {"code", "filename", "lang"}
@@ -55,6 +78,7 @@ def walk_world(app, world):
     from tenants.models import Customer, Role
     from tenants.principals import create_principal
     from tenants.tenancy import Scope
+    from tests.hosting.victims import make_hosting
     from tests.support import scoped_session
 
     with scoped_session(app, Scope.system()) as s:
@@ -63,6 +87,8 @@ def walk_world(app, world):
         s.add(jiro)
         s.flush()
         create_principal(s, Role.ENDUSER, "jiro", "Neighbour-Pass-1", reseller_id=world.demo, customer_id=jiro.id)
+        world.jiro_hosting = make_hosting(s, jiro, "jiro")
+        world.hanako_hosting = make_hosting(s, s.get(Customer, world.acme_customer), "hanako")
         s.commit()
         world.jiro_customer = s.scalar(select(Customer.id).where(Customer.contractor_name == "鈴木 次郎"))
     return world
