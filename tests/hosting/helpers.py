@@ -30,8 +30,11 @@ def local_server(app, world, tmp_path):
     from tenants.models import Server
     from tenants.servers import seal_driver_config
 
+    from workers import queues
+
     for tool in ("nginx", "postmap", "named-checkzone", "pure-pw"):
         need_tool(tool)
+    queues.queue("provisioning").empty()  # jobs other tests enqueued and never ran
     with scoped_session(app, Scope.system()) as s:
         seal_driver_config(app.extensions["panel.box"], s.get(Server, world.server), driver_config(tmp_path))
         s.commit()
