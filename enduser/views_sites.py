@@ -47,6 +47,9 @@ def domain_https(domain_id):
         customer = me()
         if change(form, lambda: domain_rules.set_https(db(), actor(), customer, domain, form.https.data)) is not FAILED:
             flash(_("Saved. The change is being applied on the server."), "success")
+        else:  # a button, not a page with fields: the refusal goes to the list page
+            for message in form.https.errors:
+                flash(message, "error")
     return redirect(url_for("enduser.domains"))
 
 
