@@ -14,7 +14,7 @@ from tenants.servers import open_driver_config, seal_driver_config
 from tenants.tenancy import Scope
 from tests.hosting.helpers import run_jobs
 from tests.support import scoped_session
-from tests.workers.drivers.local_helpers import PASSWORD, tree
+from tests.workers.drivers.local_helpers import PASSWORD, self_signed, tree
 from workers.drivers.local.driver import LocalDriver
 from workers.jobs import provisioning
 
@@ -153,3 +153,32 @@ def test_deprovisioning_a_customer_removes_everything_it_owns_and_nothing_else(a
         assert "everything removed" in provisioning.deprovision_customer(world.demo_customer)
     json.dumps(states(app, world.acme_customer), default=list)
     assert {state for _m, state in states(app, world.acme_customer)} == {"applied"}
+
+
+def _set_config(app, world, **values):
+    with scoped_session(app, Scope.system()) as s:
+        server = s.get(Server, world.server)
+        config = open_driver_config(app.extensions["panel.box"], server) | values
+        seal_driver_config(app.extensions["panel.box"], server, config)
+        s.commit()
+
+
+def test_https_needs_the_servers_certificate_and_only_that_domain_fails_without_one(app, world, as_taro,
+                                                                                   local_server):
+    as_taro.post("/u/demo/domains", data={"name": "secure.example.jp", "https": "y"})
+    as_taro.post("/u/demo/domains", data={"name": "plain.example.jp"})
+    run_jobs(app)
+    cfg = local_server / "cfg"
+    with scoped_session(app, Scope.system()) as s:
+        rows = {d.name: d for d in s.execute(select(Domain)).scalars()}
+    assert rows["plain.example.jp"].state == "applied"
+    assert rows["secure.example.jp"].state == "failed" and "no certificate" in rows["secure.example.jp"].state_reason
+    assert "ssl_certificate" not in (cfg / "sites" / "secure.example.jp.conf").read_text()
+
+    cert, key = self_signed(local_server)
+    _set_config(app, world, tls_cert_file=cert, tls_key_file=key)
+    as_taro.post(f"/u/demo/domains/{rows['secure.example.jp'].id}/retry")
+    run_jobs(app)
+    with scoped_session(app, Scope.system()) as s:
+        assert s.get(Domain, rows["secure.example.jp"].id).state == "applied"
+    assert f'ssl_certificate "{cert}";' in (cfg / "sites" / "secure.example.jp.conf").read_text()

@@ -36,9 +36,12 @@ def _changed_rows(session, server_id: int, service: str):
     return out
 
 
-def _record(session, rows, error: str | None) -> None:
+def _record(session, rows, error: str | None, refused: dict | None = None) -> None:
     for model, row_id, revision, deleting in rows:
         same = (model.id == row_id, model.revision == revision)
+        if error is None and (model, row_id) in (refused or {}):
+            session.execute(update(model).where(*same).values(state=FAILED, state_reason=refused[(model, row_id)]))
+            continue
         if error is None and deleting:
             session.execute(delete(model).where(*same))
         elif error is None:
@@ -57,12 +60,12 @@ def apply_service(server_id: int, service: str) -> str:
             return f"server {server_id} is gone; nothing to do"
         rows = _changed_rows(s, server_id, service)
         try:
-            detail = APPLY[service](site_for(server), s, server_id)
+            detail, refused = APPLY[service](site_for(server), s, server_id)
         except ApplyError as exc:
             _record(s, rows, _message(exc))
             s.commit()
             return f"{service} on {server.hostname} failed: {_message(exc)}"
-        _record(s, rows, None)
+        _record(s, rows, None, refused)
         s.commit()
         return f"{service} on {server.hostname}: {detail}"
 

@@ -75,6 +75,7 @@ def _ensure_dir(path: str) -> None:
 
 
 # --- the four services ----------------------------------------------------------------------------
+# Each returns the driver's summary and {(model, id): message} for rows it had to leave out.
 
 def apply_web(site: Site, session, server_id: int) -> str:
     domains = rows_on(session, server_id, Domain)
@@ -87,17 +88,18 @@ def apply_web(site: Site, session, server_id: int) -> str:
         dirs = protected.get(domain.id, []) if not domain.deleting else []
         if dirs or _has_protection(site, domain):
             site.driver.apply_protected_dirs(dirs, site.docroot(domain))
-    vhosts = []
+    vhosts, refused = [], {}
     for domain in live:
-        if domain.https and not (site.tls_cert_file and site.tls_key_file):
-            raise ApplyError(f"HTTPS for {domain.name}: this server has no certificate configured; ask the provider")
-        vhosts.append(VirtualHost(domain.name, site.docroot(domain), domain.https,
-                                  site.tls_cert_file if domain.https else None,
-                                  site.tls_key_file if domain.https else None))
+        https = domain.https and bool(site.tls_cert_file and site.tls_key_file)
+        if domain.https and not https:  # served without HTTPS; only this domain is marked failed
+            refused[(Domain, domain.id)] = (f"HTTPS for {domain.name}: this server has no certificate configured; "
+                                            "the site is served over HTTP only. Ask the provider.")
+        vhosts.append(VirtualHost(domain.name, site.docroot(domain), https,
+                                  site.tls_cert_file if https else None, site.tls_key_file if https else None))
     result = site.driver.apply_web(vhosts)
     for vhost in vhosts:
         _ensure_dir(vhost.docroot)
-    return f"{result.detail}; {sum(len(v) for v in protected.values())} protected director(ies)"
+    return f"{result.detail}; {sum(len(v) for v in protected.values())} protected director(ies)", refused
 
 
 def apply_mail(site: Site, session, server_id: int) -> str:
@@ -105,7 +107,7 @@ def apply_mail(site: Site, session, server_id: int) -> str:
              for b in rows_on(session, server_id, MailAccount, live_only=True)]
     lists = [ListSpec(ml.address, tuple(m.address for m in ml.members))
              for ml in rows_on(session, server_id, MailingList, live_only=True)]
-    return site.driver.apply_mail(boxes, (), lists).detail
+    return site.driver.apply_mail(boxes, (), lists).detail, {}
 
 
 def apply_ftp(site: Site, session, server_id: int) -> str:
@@ -114,7 +116,7 @@ def apply_ftp(site: Site, session, server_id: int) -> str:
         home = site.home(account.customer_id)
         _ensure_dir(home)
         users.append(FtpUser(account.name, account.password_hash, account.directory, home, site.ftp_uid, site.ftp_gid))
-    return site.driver.apply_ftp(users).detail
+    return site.driver.apply_ftp(users).detail, {}
 
 
 def apply_dns(site: Site, session, server_id: int) -> str:
@@ -123,7 +125,7 @@ def apply_dns(site: Site, session, server_id: int) -> str:
         records.setdefault(row.domain_id, []).append(ZoneRecord(row.name, row.type, row.value, row.ttl))
     zones = [Zone(d.name, d.dns_serial, tuple(records.get(d.id, ())))
              for d in rows_on(session, server_id, Domain, live_only=True)]
-    return site.driver.apply_dns(zones).detail
+    return site.driver.apply_dns(zones).detail, {}
 
 
 APPLY = {"web": apply_web, "mail": apply_mail, "ftp": apply_ftp, "dns": apply_dns}
