@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from tenants.dns_records import RECORD_TYPES
@@ -21,7 +22,7 @@ class HttpsForm(FlaskForm):
 
 class RecordForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Length(max=253)])
-    type = SelectField(_l("Type"), choices=[(t, t) for t in RECORD_TYPES])
+    type = SelectField(_l("Type"), choices=[SelectChoice(t) for t in RECORD_TYPES])
     priority = StringField(_l("Priority (MX, SRV)"), validators=[Optional(), Length(max=5)])
     value = StringField(_l("Value"), validators=[Length(max=4000)])
     ttl = StringField(_l("TTL (seconds)"), validators=[Optional(), Length(max=7)])
@@ -67,7 +68,8 @@ class FtpEditForm(FlaskForm):
 
 
 class DatabaseForm(FlaskForm):
-    engine = SelectField(_l("Engine"), choices=[("mariadb", "MariaDB"), ("postgresql", "PostgreSQL")])
+    engine = SelectField(_l("Engine"), choices=[SelectChoice("mariadb", "MariaDB"),
+                                                     SelectChoice("postgresql", "PostgreSQL")])
     name = StringField(_l("Database name"), validators=[Length(max=64)])
     user = StringField(_l("User name (empty: same as the database)"), validators=[Optional(), Length(max=80)])
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from redis.exceptions import RedisError
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from tenants import hosting
 from tenants.hostnames import to_unicode
@@ -101,7 +102,7 @@ def object_buttons(kind: str, model, list_endpoint: str, delete_rule, saved_mess
 def domain_choices(customer: Customer):
     rows = db().execute(select(Domain).where(Domain.customer_id == customer.id, Domain.deleting.is_(False))
                         .order_by(Domain.name)).scalars()
-    return [(str(d.id), to_unicode(d.name)) for d in rows]
+    return [SelectChoice(str(d.id), to_unicode(d.name)) for d in rows]
 
 
 @bp.app_template_filter("unicode_domain")

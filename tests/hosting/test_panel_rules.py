@@ -6,7 +6,7 @@ from __future__ import annotations
 import html as html_module
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tenants.models import (Course, Database, DnsRecord, Domain, FtpAccount, MailAccount, MailingList,
                             ProtectedDirectory)
@@ -216,3 +216,28 @@ def test_the_owner_reaches_each_of_their_own_objects(app, world, as_taro):
         assert status in (200, 302), f"{method} {url} -> {status}"
         checked += 1
     assert checked >= 20
+
+
+def test_editing_a_mailbox_and_a_lists_members_saves_new_wanted_state(app, taro):
+    d = str(taro.domain_id)
+    taro.post("/u/demo/mail", data={"domain_id": d, "local_part": "info", "password": PASSWORD})
+    taro.post("/u/demo/lists", data={"domain_id": d, "local_part": "team", "members": "a@example.org"})
+    with scoped_session(app, Scope.system()) as s:
+        box = s.execute(select(MailAccount)).scalar_one()
+        ml = s.execute(select(MailingList)).scalar_one()
+        old_hash = box.password_hash
+        s.execute(update(MailAccount).values(state="applied"))
+        s.commit()
+    r = taro.post(f"/u/demo/mail/{box.id}", data={"password": "", "quota_mb": "50",
+                                                  "forwards": "x@example.org\ny@example.org"})
+    assert r.status_code == 302
+    r = taro.post(f"/u/demo/lists/{ml.id}", data={"members": "b@example.org\nc@EXAMPLE.org"})
+    assert r.status_code == 302
+    with scoped_session(app, Scope.system()) as s:
+        box = s.get(MailAccount, box.id)
+        assert (box.quota_mb, box.forward_list, box.keep_copy, box.state) == \
+            (50, ["x@example.org", "y@example.org"], False, "pending")
+        assert box.password_hash == old_hash  # empty password: kept
+        assert [m.address for m in s.get(MailingList, ml.id).members] == ["b@example.org", "c@example.org"]
+    r = taro.post(f"/u/demo/mail/{box.id}", data={"password": "weak", "quota_mb": "50"})
+    assert r.status_code == 400 and "at least 10 characters" in errors_beside(r.get_data(as_text=True), "password")
