@@ -182,3 +182,20 @@ def test_https_needs_the_servers_certificate_and_only_that_domain_fails_without_
     with scoped_session(app, Scope.system()) as s:
         assert s.get(Domain, rows["secure.example.jp"].id).state == "applied"
     assert f'ssl_certificate "{cert}";' in (cfg / "sites" / "secure.example.jp.conf").read_text()
+
+
+def test_settings_sealed_with_an_unknown_key_fail_the_change_with_a_reason(app, world, as_taro, local_server):
+    from cryptography.fernet import Fernet
+
+    from tenants.crypto import SecretBox
+
+    with scoped_session(app, Scope.system()) as s:
+        seal_driver_config(SecretBox([Fernet.generate_key().decode()]), s.get(Server, world.server),
+                           {"config_dir": str(local_server / "cfg")})
+        s.commit()
+    as_taro.post("/u/demo/domains", data={"name": "locked.example.jp"})
+    run_jobs(app)
+    with scoped_session(app, Scope.system()) as s:
+        domain = s.execute(select(Domain).where(Domain.name == "locked.example.jp")).scalar_one()
+        assert domain.state == "failed" and "cannot be opened" in domain.state_reason
+    assert not (local_server / "cfg").exists()

@@ -16,9 +16,11 @@ from tenants.hosting.databases import open_password
 from tenants.models import Customer, Database, ProvisionState, Server
 from workers import runtime
 from workers.drivers.local.spec import ApplyError, DatabaseSpec
+from workers.queues import connection
 from workers.jobs.wanted_state import APPLY, SERVICE_MODELS, box, site_for
 
 APPLIED, FAILED = ProvisionState.APPLIED.value, ProvisionState.FAILED.value
+LOCK_SECONDS = 600
 
 
 def _message(exc: ApplyError) -> str:
@@ -50,10 +52,21 @@ def _record(session, rows, error: str | None, refused: dict | None = None) -> No
             session.execute(update(model).where(*same).values(state=FAILED, state_reason=error))
 
 
+def one_at_a_time(name: str):
+    """A lock held across reading the wanted state and applying it, so two workers never apply
+    an older state over a newer one (the driver's file lock only covers the write itself)."""
+    return connection().lock(f"panel:provision:{name}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
+
+
 def apply_service(server_id: int, service: str) -> str:
     """Apply one service's whole wanted state on one server; mark its changed rows."""
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}")
+    with one_at_a_time(f"{server_id}:{service}"):
+        return _apply_service(server_id, service)
+
+
+def _apply_service(server_id: int, service: str) -> str:
     with runtime.job_session() as s:
         server = s.get(Server, server_id)
         if server is None:
@@ -72,6 +85,11 @@ def apply_service(server_id: int, service: str) -> str:
 
 def apply_database(database_id: int) -> str:
     """Create (with the issued password), re-password or drop one database and its user."""
+    with one_at_a_time(f"database:{database_id}"):
+        return _apply_database(database_id)
+
+
+def _apply_database(database_id: int) -> str:
     with runtime.job_session() as s:
         database = s.get(Database, database_id)
         if database is None:

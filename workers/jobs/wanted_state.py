@@ -50,7 +50,10 @@ class Site:
 def site_for(server: Server) -> Site:
     if server.driver != "local":
         raise ApplyError(f"the {server.driver} driver is not available on this installation")
-    config = open_driver_config(box(), server)
+    try:
+        config = open_driver_config(box(), server)
+    except ValueError as exc:  # sealed with a key this installation no longer has
+        raise ApplyError(f"the driver settings of {server.hostname} cannot be opened: {exc}") from exc
     if not config.get("config_dir"):
         raise ApplyError(f"server {server.hostname} has no driver settings (config_dir) yet; ask the provider")
     ours = {key: config.pop(key) for key in SITE_KEYS if key in config}
@@ -71,7 +74,11 @@ def _has_protection(site: Site, domain: Domain) -> bool:
 
 
 def _ensure_dir(path: str) -> None:
-    os.makedirs(path, mode=0o755, exist_ok=True)
+    """Create a document root or FTP home; a failure here does not undo an applied configuration."""
+    try:
+        os.makedirs(path, mode=0o755, exist_ok=True)
+    except OSError:
+        pass
 
 
 # --- the four services ----------------------------------------------------------------------------
