@@ -5,8 +5,13 @@ from tenants.models.server import Server, ServerAssignment
 from tenants.models.course import Course
 from tenants.models.customer import Customer, CustomerStatus
 from tenants.models.audit import AuditLog
+from tenants.models.monitoring import (MaintenanceWindow, MonitoredEndpoint, ResourceStatus,
+                                       ResourceThreshold, ServiceState, StateEvent)
+from tenants.models.monitoring_results import CheckResult, CheckRollup
 
 __all__ = [
     "Reseller", "ResellerContact", "Principal", "Role", "LoginAttempt", "Server",
     "ServerAssignment", "Course", "Customer", "CustomerStatus", "AuditLog",
+    "MonitoredEndpoint", "ServiceState", "StateEvent", "MaintenanceWindow", "ResourceThreshold",
+    "ResourceStatus", "CheckResult", "CheckRollup",
 ]
