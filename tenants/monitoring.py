@@ -72,10 +72,12 @@ def _endpoint_problems(session, server: Server, data: dict, existing: MonitoredE
     if not isinstance(timeout, (int, float)) or not 1 <= timeout <= 60:
         problems.append(Problem(N_("Enter seconds from 1 to 60."), "timeout_seconds"))
     if not problems:
-        clash = session.execute(select(MonitoredEndpoint.id).where(
-            MonitoredEndpoint.server_id == server.id, MonitoredEndpoint.protocol == protocol,
-            MonitoredEndpoint.port.is_(None) if port is None else MonitoredEndpoint.port == port)).scalar()
-        if clash is not None and (existing is None or clash != existing.id):
+        same = (protocol, port, data.get("host") or None, data.get("server_name") or None, data.get("path") or "/")
+        clash = [e.id for e in session.execute(select(MonitoredEndpoint).where(
+            MonitoredEndpoint.server_id == server.id, MonitoredEndpoint.protocol == protocol)).scalars()
+            if (e.protocol, e.port, e.host, e.server_name, e.path or "/") == same
+            and (existing is None or e.id != existing.id)]
+        if clash:
             problems.append(Problem(N_("This server already has this protocol on this port."), "port"))
     return problems
 

@@ -62,7 +62,9 @@ def roll_up(session, now: datetime, lookback: timedelta = timedelta(days=2)) -> 
     made = _store(session, "hour", start_hour, end_hour, _counts(
         ((r.endpoint_id, _hour_floor(r.cycle)), r.up, r.in_maintenance, r.latency_ms) for r in rows), servers)
     today = now.astimezone(JST).date()
-    first_day = (now - lookback).astimezone(JST).date() + DAY
+    first_day = start_hour.astimezone(JST).date()
+    if jst_midnight(first_day) < start_hour:  # only JST days wholly inside the window
+        first_day += DAY
     day_start, day_end = jst_midnight(first_day), jst_midnight(today)
     if day_start < day_end:
         made += _store(session, "day", day_start, day_end, _counts(

@@ -16,6 +16,14 @@ VICTIM_IDS = {
     "provider.reseller_contacts": lambda w: {"reseller_id": w.acme},
     "provider.operator_new": lambda w: {"reseller_id": w.acme},
     "provider.server_edit": lambda w: {"server_id": w.server},
+    "provider.monitoring_server": lambda w: {"server_id": w.server},
+    "provider.monitoring_endpoint_add": lambda w: {"server_id": w.server},
+    "provider.monitoring_endpoint_edit": lambda w: {"server_id": w.server, "endpoint_id": 1},
+    "provider.monitoring_endpoint_pause": lambda w: {"server_id": w.server, "endpoint_id": 1},
+    "provider.monitoring_endpoint_delete": lambda w: {"server_id": w.server, "endpoint_id": 1},
+    "provider.monitoring_defaults": lambda w: {"server_id": w.server},
+    "provider.monitoring_maintenance": lambda w: {"server_id": w.server},
+    "provider.monitoring_thresholds": lambda w: {"server_id": w.server},
 }
 # Feature modules register their id routes here (endpoint -> callable(world) -> url args).
 NON_ID_ARGS = {"code", "filename", "lang"}

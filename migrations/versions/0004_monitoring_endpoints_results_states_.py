@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0001
-Create Date: 2026-11-23 21:16:30.460980
+Create Date: 2026-11-23 21:23:27.140595
 """
 from alembic import op
 import sqlalchemy as sa
@@ -49,8 +49,7 @@ def upgrade() -> None:
     sa.Column('paused', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['server_id'], ['servers.id'], name=op.f('fk_monitored_endpoints_server_id_servers'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_monitored_endpoints')),
-    sa.UniqueConstraint('server_id', 'protocol', 'port', name=op.f('uq_monitored_endpoints_server_id_protocol_port'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_monitored_endpoints'))
     )
     with op.batch_alter_table('monitored_endpoints', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_monitored_endpoints_server_id'), ['server_id'], unique=False)

@@ -33,8 +33,7 @@ class ServerOwned(_ProviderWritesOnly, TenantScoped):
 
 
 class MonitoredEndpoint(ServerOwned, Base):
-    __tablename__ = "monitored_endpoints"
-    __table_args__ = (UniqueConstraint("server_id", "protocol", "port"),)
+    __tablename__ = "monitored_endpoints"  # one server may check https:443 for several SNI names
 
     id: Mapped[int] = mapped_column(primary_key=True)
     server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), index=True)
