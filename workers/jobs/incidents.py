@@ -3,9 +3,11 @@ for the notice clock. All safe to run twice or on several workers at once.
 
 after_cycle(server_id, cycle)   open/close incidents from the recorded state, level 1/2 remediation,
                                 plan and send the fault-contact notices.
-sweep()                         every minute: the same without remediation, for every server with a
-                                DOWN service, an open incident or an unsent notice (10-minute rule
-                                "promptly, day or night" even between cycles).
+sweep()                         every minute (the scheduler): after_cycle for every server with a
+                                DOWN service, an open incident or an unsent notice, so incidents
+                                follow each recorded cycle within a minute and the 10-minute rule is
+                                kept "promptly, day or night" between cycles. Remediation runs at
+                                most once per incident and cycle however often this runs.
 send_notices()                  send every claimable notice; failures stay for a retry.
 send_report(report_id)          email a fault report to the server's fault contacts.
 """
@@ -61,14 +63,14 @@ def after_cycle(server_id: int, cycle: str | None = None, now: str | None = None
 
 
 def sweep(now: str | None = None) -> int:
-    """The minute tick of the 10-minute rule: servers with something DOWN or open or unsent."""
+    """The minute tick: servers with something DOWN, an open incident or an unsent notice."""
     with runtime.job_session() as s:
         ids = set(s.execute(select(ServiceState.server_id).where(ServiceState.state == "down")).scalars())
         ids |= set(s.execute(select(Incident.server_id).where(Incident.status == "open")).scalars())
         ids |= set(s.execute(select(Notification.server_id).where(
             Notification.status.in_(("pending", "failed")))).scalars())
     for server_id in sorted(ids):
-        after_cycle(server_id, now=now, remediate=False)
+        after_cycle(server_id, now=now)
     return len(ids)
 
 
