@@ -38,3 +38,4 @@ def _brand():
 
 
 from enduser import views  # noqa: E402,F401
+from enduser import views_incidents  # noqa: E402,F401

@@ -24,6 +24,12 @@ VICTIM_IDS = {
     "provider.monitoring_defaults": lambda w: {"server_id": w.server},
     "provider.monitoring_maintenance": lambda w: {"server_id": w.server},
     "provider.monitoring_thresholds": lambda w: {"server_id": w.server},
+    # issue 6: incidents, fault reports, mass-mail locks, remediation settings
+    "provider.incident": lambda w: {"incident_id": w.incident},
+    "provider.fault_report": lambda w: {"report_id": w.report},
+    "provider.mail_lock_unlock": lambda w: {"lock_id": w.lock},
+    "provider.server_remediation": lambda w: {"server_id": w.server},
+    "reseller.mail_lock_unlock": lambda w: {"lock_id": w.lock},
 }
 # Feature modules register their id routes here (endpoint -> callable(world) -> url args).
 NON_ID_ARGS = {"code", "filename", "lang"}
@@ -73,6 +79,9 @@ def walk_world(app, world):
         create_principal(s, Role.ENDUSER, "jiro", "Neighbour-Pass-1", reseller_id=world.demo, customer_id=jiro.id)
         s.commit()
         world.jiro_customer = s.scalar(select(Customer.id).where(Customer.contractor_name == "鈴木 次郎"))
+    from tests.incidents.helpers import victim_objects  # issue 6: an incident, its report, acme's lock
+
+    victim_objects(app, world)
     return world
 
 

@@ -81,3 +81,28 @@ def notices(app) -> list[tuple[str, str, str, int]]:
     with system(app) as s:
         return [(n.kind, n.recipient, n.status, n.attempts) for n in s.execute(
             select(Notification).order_by(Notification.id)).scalars()]
+
+
+def victim_objects(app, world) -> None:
+    """An incident with its fault report, and a mass-mail lock of acme's customer hanako, for the
+    isolation walk (world.incident, world.report, world.lock)."""
+    from datetime import timedelta, timezone
+
+    from tenants.fault_reports import draft_report
+    from tenants.models import MassMailLock
+
+    at = datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc)
+    with system(app) as s:
+        e = MonitoredEndpoint(server_id=world.server, protocol="smtp", port=2525, host="127.0.0.1")
+        s.add(e)
+        s.flush()
+        incident = Incident(server_id=world.server, endpoint_id=e.id, subject=e.label, started_at=at,
+                            detected_at=at, status="closed", recovered_at=at + timedelta(minutes=30))
+        s.add(incident)
+        s.flush()
+        report = draft_report(s, incident)
+        lock = MassMailLock(reseller_id=world.acme, customer_id=world.acme_customer, server_id=world.server,
+                            address="hanako@example.jp", evidence={"count": 600, "threshold": 500}, locked_at=at)
+        s.add(lock)
+        s.commit()
+        world.incident, world.report, world.lock = incident.id, report.id, lock.id
