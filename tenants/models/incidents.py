@@ -11,16 +11,26 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, UTCDateTime, utcnow
 from tenants.models.monitoring import MonitoredEndpoint, ServerOwned
 from tenants.models.server import Server
+from tenants.tenancy import Scope
 
 INCIDENT_KINDS = ("service", "host")  # host: the server itself does not answer (ping)
 ENTRY_KINDS = ("detected", "notified", "notify_failed", "unreachable", "restart", "reprobe",
                "escalated", "reboot", "login_check", "remediation_off", "recovered", "report_sent")
+
+
+class ProviderOnly(ServerOwned):
+    """Internal rows (who was emailed, which command ran): provider staff and the system only; a
+    reseller must not read another reseller's contact addresses from a shared server's notices."""
+
+    @classmethod
+    def tenant_criteria(cls, scope: Scope):
+        return false()
 
 
 class Incident(ServerOwned, Base):
@@ -78,7 +88,7 @@ class IncidentEntry(ServerOwned, Base):
     incident: Mapped[Incident] = relationship(back_populates="entries")
 
 
-class Notification(ServerOwned, Base):
+class Notification(ProviderOnly, Base):
     """One notice to one recipient. Unique per (subject, kind, recipient): exactly one outage and
     one recovery notice per incident however many workers run; a worker sends only a row it
     claimed (pending/failed → sending in one conditional UPDATE)."""
@@ -103,7 +113,7 @@ class Notification(ServerOwned, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class RemediationCommand(ServerOwned, Base):
+class RemediationCommand(ProviderOnly, Base):
     """A configured command (argument list, timeout): ``restart`` for one endpoint's service
     (level 1), ``reboot`` and ``login`` (the login check) for the host (level 2, endpoint empty).
     ``enabled`` is the per-service auto-remediation switch (the server has its own)."""
@@ -121,7 +131,7 @@ class RemediationCommand(ServerOwned, Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class RemediationAction(ServerOwned, Base):
+class RemediationAction(ProviderOnly, Base):
     """One restart or reboot that was run. Unique per (incident, kind, cycle): a cycle handled
     twice runs the command once."""
 

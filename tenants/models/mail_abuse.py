@@ -8,7 +8,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, UTCDateTime, utcnow
-from tenants.models.monitoring import ServerOwned
+from tenants.models.incidents import ProviderOnly
 from tenants.tenancy import CustomerScoped, Scope, TenantScopeError
 
 
@@ -42,7 +42,7 @@ class MassMailLock(CustomerScoped, Base):
             raise TenantScopeError("only the reseller or the provider unlocks an account")
 
 
-class MailLogCursor(ServerOwned, Base):
+class MailLogCursor(ProviderOnly, Base):
     """Where the mass-mail job stands in one mail server's log (workers.maillog.MailLogState) and
     the last hour of send events it keeps counting (tenants.mass_mail.SendCounter)."""
 

@@ -17,7 +17,7 @@ from tenants.crypto import SecretBox
 from tenants.incident_rules import host_needs_reboot, reboot_allowed, restart_decision
 from tenants.incidents import insert_once, add_entry, open_incidents
 from tenants.models import (Incident, IncidentEntry, MonitoredEndpoint, RemediationAction, RemediationCommand,
-                            Server)
+                            Server, ServiceState)
 from tenants.monitoring import TLS_PROTOCOLS, endpoint_password
 from workers import runtime
 from workers.drivers.local.remediation import CommandResult, run_command
@@ -74,10 +74,22 @@ def _switched_off(session, server: Server, incident: Incident, command: Remediat
     return True
 
 
+def _checked_since_last_restart(session, incident: Incident) -> bool:
+    """Restart again only after monitoring has checked the service since the last restart (the
+    restarted service may be fine and merely not re-checked yet)."""
+    last = session.execute(select(RemediationAction.at).where(
+        RemediationAction.endpoint_id == incident.endpoint_id, RemediationAction.kind == "restart")
+        .order_by(RemediationAction.at.desc()).limit(1)).scalar()
+    state = session.get(ServiceState, incident.endpoint_id)
+    return last is None or (state is not None and state.last_checked_at is not None and state.last_checked_at > last)
+
+
 # OEM spec 障害レベル1: サービスの再起動 (bounded: 3 restarts within 5 cycles, then escalate)
 def restart_service(session, server: Server, incident: Incident, cycle: datetime, now: datetime) -> int:
     command = command_for(session, server.id, incident.endpoint_id, "restart")
     if _switched_off(session, server, incident, command, "restart", now):
+        return 0
+    if not _checked_since_last_restart(session, incident):
         return 0
     done = list(session.execute(select(RemediationAction.cycle).where(
         RemediationAction.endpoint_id == incident.endpoint_id, RemediationAction.kind == "restart")).scalars())
