@@ -85,3 +85,47 @@ def test_managed_server_without_emergency_contact_records_unreachable(app, world
     sweep((T + 10 * MIN).isoformat())
     assert mailbox.messages == []
     assert ("unreachable", False) in timeline(app, incidents(app, eid)[0].id)
+
+
+def test_two_workers_at_the_same_moment_send_one_notice_each(app, world, mailbox, database_url):
+    """Two threads run the incident job for the same minute at once (real PostgreSQL concurrency):
+    unique keys and the claim UPDATE leave exactly one notice per contact."""
+    import threading
+
+    import pytest
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers; the sequential two-worker test covers it")
+    contacts = sorted(add_contacts(app, world).values())
+    _down_at_t(app, world)
+    barrier, errors = threading.Barrier(2), []
+
+    def worker():
+        try:
+            barrier.wait()
+            sweep((T + 10 * MIN).isoformat())
+        except Exception as exc:  # noqa: BLE001 — reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert sorted(r for m in mailbox.messages for r in m.to) == contacts
+
+
+def test_resellers_cannot_read_notices(app, world, mailbox):
+    from sqlalchemy import select
+
+    from tenants.models import Notification
+    from tenants.tenancy import Scope
+    from tests.support import scoped_session
+
+    add_contacts(app, world)
+    _down_at_t(app, world)
+    sweep((T + 10 * MIN).isoformat())
+    assert len(notices(app)) == 2
+    with scoped_session(app, Scope("reseller", world.demo, None, world.principals["demo-op"])) as s:
+        assert s.execute(select(Notification)).scalars().all() == []
