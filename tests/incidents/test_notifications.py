@@ -129,3 +129,14 @@ def test_resellers_cannot_read_notices(app, world, mailbox):
     assert len(notices(app)) == 2
     with scoped_session(app, Scope("reseller", world.demo, None, world.principals["demo-op"])) as s:
         assert s.execute(select(Notification)).scalars().all() == []
+
+
+def test_notice_delay_is_configurable(app, world, mailbox):
+    app.config["SETTINGS"].extra["notify_after_minutes"] = 30
+    add_contacts(app, world)
+    _down_at_t(app, world)
+    sweep((T + 10 * MIN).isoformat())
+    sweep((T + 29 * MIN).isoformat())
+    assert mailbox.messages == []
+    sweep((T + 30 * MIN).isoformat())
+    assert len(mailbox.messages) == 2

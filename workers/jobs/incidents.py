@@ -13,6 +13,7 @@ send_report(report_id)          email a fault report to the server's fault conta
 """
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -35,7 +36,7 @@ def _at(value: str | datetime | None) -> datetime:
 
 def notify_after() -> timedelta:
     # OEM spec 障害連絡: 10 minutes unless configured (NOTIFY_AFTER_MINUTES)
-    minutes = runtime.settings().extra.get("notify_after_minutes", 10)
+    minutes = runtime.settings().extra.get("notify_after_minutes") or os.environ.get("NOTIFY_AFTER_MINUTES", 10)
     return timedelta(minutes=int(minutes))
 
 
