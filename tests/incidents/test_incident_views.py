@@ -142,3 +142,11 @@ def test_end_user_sees_own_locked_account_only(app, world, as_taro, as_hanako):
     victim_objects(app, world)
     assert "hanako@example.jp" in as_hanako.get("/u/acme/home").get_data(as_text=True)
     assert "hanako@example.jp" not in as_taro.get("/u/demo/home").get_data(as_text=True)
+
+
+def test_provider_incident_list_links_reports_and_remediation(app, world, as_provider):
+    victim_objects(app, world)
+    page = as_provider.get("/admin/incidents").get_data(as_text=True)
+    assert page.count(f"/admin/servers/{world.server}/remediation") == 1
+    assert f"/admin/incidents/{world.incident}" in page and f"/admin/reports/{world.report}" in page
+    assert "<title>" in page and "remediation-links" not in page.split("<title>")[1].split("</title>")[0]
