@@ -150,3 +150,14 @@ def test_provider_incident_list_links_reports_and_remediation(app, world, as_pro
     assert page.count(f"/admin/servers/{world.server}/remediation") == 1
     assert f"/admin/incidents/{world.incident}" in page and f"/admin/reports/{world.report}" in page
     assert "<title>" in page and "remediation-links" not in page.split("<title>")[1].split("</title>")[0]
+
+
+def test_provider_unlocks_any_account_audited(app, world, as_provider):
+    victim_objects(app, world)
+    assert "hanako@example.jp" in as_provider.get("/admin/mail-locks").get_data(as_text=True)
+    assert as_provider.post(f"/admin/mail-locks/{world.lock}/unlock").status_code == 302
+    assert as_provider.post(f"/admin/mail-locks/{world.lock}/unlock").status_code == 302  # twice: told, no change
+    with system(app) as s:
+        assert s.get(MassMailLock, world.lock).unlocked_by == "provider:admin"
+        assert s.execute(select(AuditLog.actor).where(AuditLog.action == "mass_mail.unlock")).scalars().all() == [
+            "provider:admin"]
