@@ -163,9 +163,13 @@ def plan_incident_notices(session, server_id: int, now: datetime,
     recovery notice of every closed incident whose outage was notified."""
     server = session.get(Server, server_id)
     planned: list[Notification] = []
+    notified = select(Notification.incident_id).where(Notification.server_id == server_id,
+                                                      Notification.kind == "outage")
+    recovered = select(Notification.incident_id).where(Notification.server_id == server_id,
+                                                       Notification.kind == "recovery")
     incidents = session.execute(select(Incident).where(Incident.server_id == server_id).where(
-        (Incident.status == "open") | Incident.id.in_(
-            select(Notification.incident_id).where(Notification.kind == "outage")))).scalars().all()
+        (Incident.status == "open") | (Incident.id.in_(notified) & Incident.id.not_in(recovered)))
+        .order_by(Incident.id)).scalars().all()
     for incident in incidents:
         key = f"incident:{incident.id}"
         if incident.is_open:
