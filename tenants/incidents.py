@@ -104,13 +104,24 @@ def close_incident(session, incident: Incident, recovered_at: datetime, detail: 
     return True
 
 
+# HOOK (contracts branch): the managed contract of a server knows the customer's own emergency
+# contact (ManagedCustomer.emergency_contact via Contract.server_id). The contracts feature appends a
+# function ``(session, server) -> list[Recipient]`` here; the first that answers is used.
+MANAGED_EMERGENCY_SOURCES: list = []
+
+
 # OEM spec 障害連絡 (the contacts of every reseller with customers on the server);
 # managed terms 障害連絡 (夜間・休日はまず緊急連絡先)
 def fault_recipients(session, server: Server) -> list[Recipient]:
     """Who is told of an outage of ``server``. OEM: the registered fault contacts of every reseller
-    with customers on it. Managed: the customer's emergency contact — HOOK: until the contracts
-    models carry the managed customer's own emergency contact, the reseller contacts marked
-    ``is_emergency`` of the resellers with customers on the server stand for it."""
+    with customers on it. Managed: the customer's emergency contact from MANAGED_EMERGENCY_SOURCES;
+    until one is registered, the reseller contacts marked ``is_emergency`` of the resellers with
+    customers on the server stand for it."""
+    if server.kind == "managed":
+        for source in MANAGED_EMERGENCY_SOURCES:
+            found = source(session, server)
+            if found:
+                return list(found)
     resellers = select(Customer.reseller_id).where(
         Customer.server_id == server.id, Customer.status != CustomerStatus.CANCELLED.value)
     query = select(ResellerContact).where(ResellerContact.reseller_id.in_(resellers))

@@ -140,3 +140,18 @@ def test_notice_delay_is_configurable(app, world, mailbox):
     assert mailbox.messages == []
     sweep((T + 30 * MIN).isoformat())
     assert len(mailbox.messages) == 2
+
+
+def test_managed_server_uses_a_registered_emergency_contact_source(app, world, mailbox):
+    from tenants import incidents as rules
+
+    set_server(app, world.server, kind="managed")
+    add_contacts(app, world)
+    source = lambda session, server: [rules.Recipient("emergency@customer.example", "Customer on call")]  # noqa: E731
+    rules.MANAGED_EMERGENCY_SOURCES.append(source)
+    try:
+        _down_at_t(app, world)
+        sweep((T + 10 * MIN).isoformat())
+    finally:
+        rules.MANAGED_EMERGENCY_SOURCES.remove(source)
+    assert [m.to for m in mailbox.messages] == [["emergency@customer.example"]]
