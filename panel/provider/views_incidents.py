@@ -16,7 +16,7 @@ from tenants.db import utcnow
 from tenants.errors import RuleViolation
 from tenants.incidents_overview import locks, overview, recent_incidents
 from tenants.models import (FaultReport, Incident, IncidentEntry, MassMailLock, MonitoredEndpoint, Notification,
-                            RemediationAction, Server)
+                            Server)
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import form_status, show_problems
@@ -46,10 +46,7 @@ def incident(incident_id):
                         .order_by(IncidentEntry.at, IncidentEntry.id)).scalars().all()
     notices = s.execute(select(Notification).where(Notification.incident_id == found.id)
                         .order_by(Notification.id)).scalars().all()
-    actions = s.execute(select(RemediationAction).where(RemediationAction.incident_id == found.id)
-                        .order_by(RemediationAction.at)).scalars().all()
-    return render_template("provider/incident.html", incident=found, entries=entries, notices=notices,
-                           actions=actions, now=utcnow())
+    return render_template("provider/incident.html", incident=found, entries=entries, notices=notices, now=utcnow())
 
 
 @bp.route("/reports/<int:report_id>", methods=["GET", "POST"])
