@@ -113,3 +113,10 @@ def test_end_user_cannot_unlock(app, world, mail_server):
         unlock(s, s.get(Principal, world.principals["taro"]), lock, NOW)
         with pytest.raises(TenantScopeError):
             s.flush()
+
+
+def test_an_old_burst_in_the_log_locks_nobody(app, world, mail_server):
+    mail_server.write_text("\n".join(sends("taro@example.jp", 200, start=START - timedelta(hours=3))) + "\n")
+    assert scan_server(world.server, NOW.isoformat())["locked"] == []
+    with system(app) as s:
+        assert locked_senders(s, world.server) == set()
