@@ -7,6 +7,7 @@ from flask_login import current_user, logout_user
 
 from tenants import auth, hosting
 from tenants.models import Course, Customer, Role, Server
+from tenants.monitoring_reports import status_board
 from tenants.tenancy import get_owned_or_404
 from web.db import db, system_session
 from web.flows import login_flow, logout_flow, password_flow
@@ -56,9 +57,10 @@ def dashboard():
     customer = get_owned_or_404(s, Customer, current_user.customer_id)
     course = s.get(Course, customer.course_id)
     server = s.get(Server, customer.server_id) if customer.server_id else None
+    services = status_board(s, [server.id]) if server else []  # their own server's services only
     return render_template("enduser/dashboard.html", customer=customer, course=course, server=server,
                            usage=hosting.usage(s, customer), labels=USAGE_LABELS,
-                           states=hosting.state_counts(s, customer))
+                           states=hosting.state_counts(s, customer), services=services)
 
 
 USAGE_LABELS = {"domains": _l("Domains"), "mail_accounts": _l("Mail accounts"), "mailing_lists": _l("Mailing lists"),

@@ -39,6 +39,20 @@ VICTIM_IDS = {
     "enduser.protected_user_delete": lambda w: {"user_id": w.jiro_hosting["protected_user"]},
     "enduser.protected_delete": lambda w: {"obj_id": w.jiro_hosting["protected"]},
     "enduser.protected_retry": lambda w: {"obj_id": w.hanako_hosting["protected"]},
+    "provider.monitoring_server": lambda w: {"server_id": w.server},
+    "provider.monitoring_endpoint_add": lambda w: {"server_id": w.server},
+    "provider.monitoring_endpoint_edit": lambda w: {"server_id": w.server, "endpoint_id": 1},
+    "provider.monitoring_endpoint_pause": lambda w: {"server_id": w.server, "endpoint_id": 1},
+    "provider.monitoring_endpoint_delete": lambda w: {"server_id": w.server, "endpoint_id": 1},
+    "provider.monitoring_defaults": lambda w: {"server_id": w.server},
+    "provider.monitoring_maintenance": lambda w: {"server_id": w.server},
+    "provider.monitoring_thresholds": lambda w: {"server_id": w.server},
+    # issue 6: incidents, fault reports, mass-mail locks, remediation settings
+    "provider.incident": lambda w: {"incident_id": w.incident},
+    "provider.fault_report": lambda w: {"report_id": w.report},
+    "provider.mail_lock_unlock": lambda w: {"lock_id": w.lock},
+    "provider.server_remediation": lambda w: {"server_id": w.server},
+    "reseller.mail_lock_unlock": lambda w: {"lock_id": w.lock},
 }
 # Feature modules register their id routes here (endpoint -> callable(world) -> url args).
 NON_ID_ARGS = {"code", "filename", "lang"}
@@ -91,6 +105,9 @@ def walk_world(app, world):
         world.hanako_hosting = make_hosting(s, s.get(Customer, world.acme_customer), "hanako")
         s.commit()
         world.jiro_customer = s.scalar(select(Customer.id).where(Customer.contractor_name == "鈴木 次郎"))
+    from tests.incidents.helpers import victim_objects  # issue 6: an incident, its report, acme's lock
+
+    victim_objects(app, world)
     return world
 
 

@@ -9,6 +9,12 @@ from rq.cron import CronScheduler
 PERIODIC: list[tuple[str, str, int | None, str | None]] = [
     ("workers.jobs.housekeeping.heartbeat", "default", 60, None),
     ("workers.jobs.housekeeping.prune_login_attempts", "default", None, "17 3 * * *"),
+    # OEM spec 監視: each server's cycle (10 min by default) is enqueued by a tick every minute
+    ("workers.jobs.monitoring.tick", "monitoring", 60, None),
+    ("workers.jobs.monitoring.roll_up", "monitoring", None, "7 * * * *"),
+    # issue 6: incidents follow the recorded cycles; 10-minute notice rule; mass-mail lock (障害レベル1)
+    ("workers.jobs.incidents.sweep", "monitoring", 60, None),
+    ("workers.jobs.mass_mail.scan_all", "monitoring", 300, None),
 ]
 
 

@@ -9,10 +9,19 @@ from tenants.models.hosting import (
     Database, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, MailingListMember, ProtectedDirectory,
     ProtectedUser, ProvisionState,
 )
+from tenants.models.monitoring import (MaintenanceWindow, MonitoredEndpoint, ResourceStatus,
+                                       ResourceThreshold, ServiceState, StateEvent)
+from tenants.models.monitoring_results import CheckResult, CheckRollup
+from tenants.models.incidents import (FaultReport, Incident, IncidentEntry, Notification,
+                                      RemediationAction, RemediationCommand)
+from tenants.models.mail_abuse import MailLogCursor, MassMailLock
 
 __all__ = [
     "Reseller", "ResellerContact", "Principal", "Role", "LoginAttempt", "Server",
     "ServerAssignment", "Course", "Customer", "CustomerStatus", "AuditLog", "Database", "DnsRecord", "Domain",
     "FtpAccount", "MailAccount", "MailingList", "MailingListMember", "ProtectedDirectory", "ProtectedUser",
     "ProvisionState",
+    "MonitoredEndpoint", "ServiceState", "StateEvent", "MaintenanceWindow", "ResourceThreshold",
+    "ResourceStatus", "CheckResult", "CheckRollup", "Incident", "IncidentEntry", "Notification",
+    "RemediationCommand", "RemediationAction", "FaultReport", "MassMailLock", "MailLogCursor",
 ]
