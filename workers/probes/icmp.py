@@ -25,7 +25,6 @@ from icmplib.exceptions import ICMPLibError, NameLookupError, SocketPermissionEr
 
 from .result import Endpoint, ProbeFailure, Up
 
-COUNT = 3
 INTERVAL = 0.2
 NOT_PERMITTED = (
     "ICMP not permitted: run as root, grant CAP_NET_RAW, "
@@ -114,7 +113,8 @@ async def _address(host: str) -> tuple[str, int]:
 
 async def check_icmp(endpoint: Endpoint) -> Up:
     # Leave room inside the probe's hard timeout for all echoes and their replies.
-    reply_timeout = max(0.2, min(2.0, endpoint.timeout - COUNT * INTERVAL - 0.1))
+    echoes = max(1, min(10, endpoint.echoes))
+    reply_timeout = max(0.2, min(2.0, endpoint.timeout - echoes * INTERVAL - 0.1))
     try:
         address, family = await _address(endpoint.host)
         pinger = _pinger(family)
@@ -126,12 +126,12 @@ async def check_icmp(endpoint: Endpoint) -> Up:
         raise ProbeFailure(f"ICMP: {exc}"[:200]) from None
     pinger.users += 1
     try:
-        echoes = []
-        for i in range(COUNT):
+        sent = []
+        for i in range(echoes):
             if i:
                 await asyncio.sleep(INTERVAL)
-            echoes.append(asyncio.ensure_future(pinger.echo(address, reply_timeout)))
-        rtts = [r for r in await asyncio.gather(*echoes) if r is not None]
+            sent.append(asyncio.ensure_future(pinger.echo(address, reply_timeout)))
+        rtts = [r for r in await asyncio.gather(*sent) if r is not None]
     except ICMPLibError as exc:
         raise ProbeFailure(f"ICMP: {exc}"[:200]) from None
     finally:
@@ -139,5 +139,5 @@ async def check_icmp(endpoint: Endpoint) -> Up:
         if pinger.users == 0:
             pinger.close()
     if not rtts:
-        raise ProbeFailure(f"no echo reply ({COUNT} sent)")
-    return Up(f"{len(rtts)}/{COUNT} replies", latency_ms=round(sum(rtts) / len(rtts), 3))
+        raise ProbeFailure(f"no echo reply ({echoes} sent)")
+    return Up(f"{len(rtts)}/{echoes} replies", latency_ms=round(sum(rtts) / len(rtts), 3))
