@@ -81,3 +81,21 @@ def test_icmp_to_loopback_is_up_and_a_closed_port_down(app, world, closed_port):
     with scoped_session(app, Scope.system()) as s:
         latency = s.scalar(select(CheckResult.latency_ms).where(CheckResult.endpoint_id == icmp))
     assert latency is not None and latency >= 0
+
+
+def test_the_same_cycle_run_by_two_workers_at_once_records_once(app, world, nginx_server, closed_port):
+    from concurrent.futures import ThreadPoolExecutor
+
+    ids = add_endpoints(app, world.server,
+                        *({"protocol": "http", "host": "127.0.0.1", "port": nginx_server.http_port,
+                           "path": f"/?n={i}", "timeout_seconds": 5} for i in range(20)),
+                        {"protocol": "smtp", "host": "127.0.0.1", "port": closed_port.port, "failure_threshold": 1})
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: check_server(world.server, cycle(0), checked_at=cycle(0)), range(2)))
+    assert sum(r["recorded"] for r in runs) == len(ids)
+    with scoped_session(app, Scope.system()) as s:
+        per_endpoint = dict(s.execute(select(CheckResult.endpoint_id, func.count())
+                                      .group_by(CheckResult.endpoint_id)).all())
+    assert per_endpoint == {i: 1 for i in ids}
+    assert states(app, [ids[-1]]) == {ids[-1]: ("down", 1)}
+    assert len(events(app, ids[-1])) == 1

@@ -42,3 +42,17 @@ def test_roll_ups_keep_monthly_uptime_after_raw_results_are_pruned(app, world):
         assert s.scalar(select(func.count()).select_from(CheckResult)) == 0
         after = monthly_uptime(s, [eid], 2026, 10)[eid]
     assert before == after == round(100 * 258 / 282, 3)
+
+
+def test_retention_is_configurable(app, world, monkeypatch):
+    (eid,) = add_endpoints(app, world.server, {"protocol": "http", "host": "127.0.0.1", "port": 8})
+    with scoped_session(app, Scope.system()) as s:
+        for day in range(6):
+            at = START + timedelta(days=day)
+            record_outcomes(s, world.server, at, [Outcome(eid, True, 1.0, "ok", at)])
+        s.commit()
+    monkeypatch.setenv("MONITOR_KEEP_RESULTS_DAYS", "3")
+    roll_up((START + timedelta(days=6)).isoformat())
+    with scoped_session(app, Scope.system()) as s:
+        kept = s.scalars(select(CheckResult.cycle).order_by(CheckResult.cycle)).all()
+    assert kept == [START + timedelta(days=d) for d in (3, 4, 5)]

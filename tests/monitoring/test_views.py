@@ -48,6 +48,7 @@ def test_provider_board_lists_failing_first(app, world, as_provider, nginx_serve
     assert board.index(f"smtp:{closed_port.port}") < board.index(f"http:{nginx_server.http_port}")
     assert "connection refused" in board
     assert 'id="failing-count">1<' in page
+    assert '<meta http-equiv="refresh" content="60">' in page  # live: the board reloads itself
 
 
 def test_provider_adds_role_defaults_edits_pauses_and_seals_credentials(app, world, as_provider):

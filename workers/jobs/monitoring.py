@@ -9,6 +9,7 @@ roll_up()         hourly: roll-ups, retention.
 """
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -101,10 +102,22 @@ def check_server(server_id: int, cycle: str, checked_at: str | None = None,
     return {"server": server_id, "checked": len(probes), "recorded": recorded, "resources": resources}
 
 
+def retention_days() -> tuple[int, int]:
+    """How long raw results and hourly roll-ups are kept: MONITOR_KEEP_RESULTS_DAYS and
+    MONITOR_KEEP_HOURLY_DAYS (environment or settings overrides), else 35 and 400 days."""
+    extra = runtime.settings().extra
+    results = int(extra.get("monitor_keep_results_days") or os.environ.get("MONITOR_KEEP_RESULTS_DAYS")
+                  or KEEP_RESULTS_DAYS)
+    hourly = int(extra.get("monitor_keep_hourly_days") or os.environ.get("MONITOR_KEEP_HOURLY_DAYS")
+                 or KEEP_HOURLY_DAYS)
+    return max(2, results), max(2, hourly)  # roll-ups look two days back: keep at least that
+
+
 def roll_up(now: str | None = None) -> int:
     at = datetime.fromisoformat(now) if now else utcnow()
+    keep_results, keep_hourly = retention_days()
     with runtime.job_session() as s:
         n = roll_up_results(s, at)
-        prune(s, at, timedelta(days=KEEP_RESULTS_DAYS), timedelta(days=KEEP_HOURLY_DAYS))
+        prune(s, at, timedelta(days=keep_results), timedelta(days=keep_hourly))
         s.commit()
         return n

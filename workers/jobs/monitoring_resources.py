@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from tenants.crypto import SecretBox
 from tenants.models import ResourceStatus, Server, StateEvent
@@ -74,5 +75,9 @@ def check_resources(server_id: int, at: str) -> dict:
                 reading.percent, reading.limit, bad, now)
             if bad:
                 over.append(reading.metric)
-        s.commit()
-        return {"readings": len(current), "over": over}
+        try:
+            s.commit()
+        except IntegrityError:  # the same check ran at the same moment elsewhere and recorded it
+            s.rollback()
+            return {"readings": len(current), "over": over, "recorded": False}
+        return {"readings": len(current), "over": over, "recorded": True}
