@@ -9,6 +9,10 @@ from rq.cron import CronScheduler
 PERIODIC: list[tuple[str, str, int | None, str | None]] = [
     ("workers.jobs.housekeeping.heartbeat", "default", 60, None),
     ("workers.jobs.housekeeping.prune_login_attempts", "default", None, "17 3 * * *"),
+    # managed-service contracts (cron strings in local time: run the scheduler with TZ=Asia/Tokyo)
+    ("workers.jobs.contract_jobs.monthly_invoices", "billing", None, "30 6 1 * *"),
+    ("workers.jobs.contract_jobs.daily_contracts", "billing", None, "15 0 * * *"),
+    ("workers.jobs.contract_jobs.send_contract_mail", "notifications", 300, None),
 ]
 
 
