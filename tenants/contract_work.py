@@ -56,6 +56,8 @@ def start_work(session, actor, wr: WorkRequest, on: date) -> None:
 # managed terms §18.3 (completion notified by email; the customer inspects)
 def complete_work(session, actor, wr: WorkRequest, on: date) -> None:
     _require(wr, "accepted", "in_progress")
+    if on < wr.accepted_on:
+        raise RuleViolation.one(N_("Work cannot be completed before it was accepted."), "on")
     wr.status, wr.completed_on, wr.overdue = "completed", on, False
     wr.first_completed_on = wr.first_completed_on or on
     _event(wr, on, "completed", actor)
@@ -68,6 +70,8 @@ def complete_work(session, actor, wr: WorkRequest, on: date) -> None:
 # managed terms §18.4 (an objection within one week reopens the work)
 def object_to_work(session, actor, wr: WorkRequest, on: date, note: str) -> None:
     _require(wr, "completed")
+    if on < wr.completed_on:
+        raise RuleViolation.one(N_("An objection cannot come before the completion notice."), "note")
     if not (note or "").strip():
         raise RuleViolation.one(N_("Say what is wrong with the work."), "note")
     if on > inspection_objection_deadline(wr.completed_on):

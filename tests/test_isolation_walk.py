@@ -16,6 +16,22 @@ VICTIM_IDS = {
     "provider.reseller_contacts": lambda w: {"reseller_id": w.acme},
     "provider.operator_new": lambda w: {"reseller_id": w.acme},
     "provider.server_edit": lambda w: {"server_id": w.server},
+    # managed-service contracts (acme is the contract party of w.contracts)
+    **{f"provider.{e}": (lambda w: {"contract_id": w.contracts["contract"]}) for e in (
+        "contract", "contract_accept", "contract_refuse", "contract_notice", "contract_confirm",
+        "contract_cancel", "contract_option_add", "contract_party", "contract_suspend",
+        "contract_work_new", "contract_complaint_new", "contract_report")},
+    "provider.contract_option_cancel": lambda w: {"option_id": w.contracts["option"]},
+    "provider.contract_invoice": lambda w: {"invoice_id": w.contracts["invoice"]},
+    "provider.contract_invoice_print": lambda w: {"invoice_id": w.contracts["invoice"]},
+    "provider.contract_resume": lambda w: {"suspension_id": w.contracts["suspension"]},
+    "provider.contract_terminate": lambda w: {"suspension_id": w.contracts["suspension"]},
+    "provider.contract_work": lambda w: {"request_id": w.contracts["work"]},
+    "provider.contract_complaint": lambda w: {"complaint_id": w.contracts["complaint"]},
+    **{f"reseller.{e}": (lambda w: {"contract_id": w.contracts["contract"]}) for e in (
+        "my_contract", "my_work_new", "my_complaint_new", "my_report")},
+    "reseller.my_work": lambda w: {"request_id": w.contracts["work"]},
+    "reseller.my_invoice": lambda w: {"invoice_id": w.contracts["invoice"]},
 }
 # Feature modules register their id routes here (endpoint -> callable(world) -> url args).
 NON_ID_ARGS = {"code", "filename", "lang"}
@@ -55,6 +71,7 @@ def walk_world(app, world):
     from tenants.models import Customer, Role
     from tenants.principals import create_principal
     from tenants.tenancy import Scope
+    from tests.contracts.helpers import victim_contract
     from tests.support import scoped_session
 
     with scoped_session(app, Scope.system()) as s:
@@ -65,6 +82,8 @@ def walk_world(app, world):
         create_principal(s, Role.ENDUSER, "jiro", "Neighbour-Pass-1", reseller_id=world.demo, customer_id=jiro.id)
         s.commit()
         world.jiro_customer = s.scalar(select(Customer.id).where(Customer.contractor_name == "鈴木 次郎"))
+        world.contracts = victim_contract(s, world.acme, world.server)
+        s.commit()
     return world
 
 

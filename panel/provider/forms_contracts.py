@@ -93,9 +93,12 @@ class TerminationForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class WorkRequestForm(FlaskForm):
+class CustomerWorkRequestForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     details = TextAreaField(_l("Details"), validators=[Optional(), Length(max=4000)])
+
+
+class WorkRequestForm(CustomerWorkRequestForm):
     on = DateField(_l("Requested on"), validators=[InputRequired()])
 
 
@@ -110,9 +113,12 @@ class ObjectionForm(FlaskForm):
     note = TextAreaField(_l("What is wrong"), validators=[Optional(), Length(max=2000)])
 
 
-class ComplaintForm(FlaskForm):
+class CustomerComplaintForm(FlaskForm):
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
     details = TextAreaField(_l("Details"), validators=[Optional(), Length(max=4000)])
+
+
+class ComplaintForm(CustomerComplaintForm):
     on = DateField(_l("Received on"), validators=[InputRequired()])
 
 

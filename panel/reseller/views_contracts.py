@@ -30,7 +30,6 @@ def my_contracts():
 
 
 def _render(s, contract: Contract, status: int = 200, work_form=None, complaint_form=None):
-    today = today_jst()
     return render_template(
         "reseller/contract.html", c=contract, option_kinds=OPTION_KINDS,
         invoices=s.execute(select(Invoice).where(Invoice.contract_id == contract.id)
@@ -39,8 +38,8 @@ def _render(s, contract: Contract, status: int = 200, work_form=None, complaint_
                        .order_by(WorkRequest.id.desc())).scalars().all(),
         complaints=s.execute(select(Complaint).where(Complaint.contract_id == contract.id)
                              .order_by(Complaint.id.desc())).scalars().all(),
-        work_form=work_form or F.WorkRequestForm(prefix="work", on=today),
-        complaint_form=complaint_form or F.ComplaintForm(prefix="complaint", on=today)), status
+        work_form=work_form or F.CustomerWorkRequestForm(prefix="work"),
+        complaint_form=complaint_form or F.CustomerComplaintForm(prefix="complaint")), status
 
 
 @bp.get("/contracts/<int:contract_id>")
@@ -73,7 +72,7 @@ def _file(contract_id, form, key, action):
 def my_work_new(contract_id):
     def act(s, c, f):
         work.file_work_request(s, current_user, c, f.title.data, f.details.data or "", today_jst())
-    return _file(contract_id, F.WorkRequestForm(prefix="work"), "work_form", act)
+    return _file(contract_id, F.CustomerWorkRequestForm(prefix="work"), "work_form", act)
 
 
 # managed terms §31 (complaints window)
@@ -82,7 +81,7 @@ def my_work_new(contract_id):
 def my_complaint_new(contract_id):
     def act(s, c, f):
         work.file_complaint(s, current_user, c, f.subject.data, f.details.data or "", today_jst())
-    return _file(contract_id, F.ComplaintForm(prefix="complaint"), "complaint_form", act)
+    return _file(contract_id, F.CustomerComplaintForm(prefix="complaint"), "complaint_form", act)
 
 
 # managed terms §18.3, §18.4 (inspect: accept, or object within a week)

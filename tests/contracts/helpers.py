@@ -28,3 +28,25 @@ def formed_contract(s, *, billing_start=date(2026, 1, 15), fee=30_000, initial_f
     contracts.confirm(s, None, c, billing_start, today=billing_start)
     s.flush()
     return c
+
+
+def victim_contract(s, reseller_id: int, server_id: int | None = None) -> dict:
+    """A formed contract of ``reseller_id`` with one of everything an id route can name."""
+    from datetime import datetime, timedelta, timezone
+
+    from tenants.contract_invoicing import invoice_contract
+    from tenants.contract_options import add_option
+    from tenants.contract_suspension import suspend
+    from tenants.contract_work import file_complaint, file_work_request
+
+    c = formed_contract(s, reseller_id=reseller_id, server_id=server_id, name="Acme 管理契約")
+    option = add_option(s, None, c, "gold_support", date(2026, 2, 1), 20_000)
+    invoice = invoice_contract(s, c, date(2026, 1, 20))[0]
+    now = datetime(2026, 2, 2, tzinfo=timezone.utc)
+    suspension = suspend(s, None, c, ground="non_payment", reason="", starts_at=now,
+                         ends_at=now + timedelta(days=3), emergency=True, now=now)
+    wr = file_work_request(s, None, c, "設定変更", "", date(2026, 2, 3))
+    complaint = file_complaint(s, None, c, "苦情", "", date(2026, 2, 3))
+    s.flush()
+    return {"contract": c.id, "option": option.id, "invoice": invoice.id, "suspension": suspension.id,
+            "work": wr.id, "complaint": complaint.id}
