@@ -203,3 +203,15 @@ def end_if_cancelled(contract: Contract, today: date) -> bool:
 def running_contracts(session):
     return session.execute(select(Contract).where(
         Contract.status.in_([S.CONFIRMED.value, S.FORMED.value, S.SUSPENDED.value]))).scalars().all()
+
+
+# Words the screens show for stored codes (badge(value) translates them): marked for extraction.
+LABELS = (
+    N_("applied"), N_("refused"), N_("accepted"), N_("notified"), N_("confirmed"), N_("formed"),
+    N_("suspended"), N_("cancelled"), N_("terminated"), N_("scheduled"), N_("active"), N_("cured"),
+    N_("requested"), N_("in_progress"), N_("completed"), N_("objected"), N_("done"), N_("received"),
+    N_("investigating"), N_("answered"), N_("closed"), N_("overdue"),
+    N_("applications"), N_("contacts"), N_("emergency_contact"), N_("notes"), N_("name"),
+    N_("address"), N_("representative"), N_("phone"), N_("fax"), N_("contact_person"),
+    N_("contact_email"), N_("billing_address"),
+)

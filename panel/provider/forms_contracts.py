@@ -123,6 +123,6 @@ class ComplaintForm(CustomerComplaintForm):
 
 
 class ComplaintResponseForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=[SelectChoice(s, s) for s in COMPLAINT_STATUSES])
+    status = SelectField(_l("Status"), choices=[SelectChoice(s, _l(s)) for s in COMPLAINT_STATUSES])
     response = TextAreaField(_l("Response"), validators=[Optional(), Length(max=4000)])
     on = DateField(_l("Date"), validators=[InputRequired()])

@@ -72,6 +72,8 @@ def test_completion_mail_and_deemed_acceptance_on_2027_01_01(app, smtp_sink):
     assert daily_contracts(today="2027-01-01")["deemed_accepted"] == 0  # objections still possible that day
     assert daily_contracts(today="2027-01-02")["deemed_accepted"] == 1
     assert daily_contracts(today="2027-01-03")["deemed_accepted"] == 0  # safe to run twice
+    assert send_contract_mail() == 2  # the start-of-service notice and the completion notice
+    assert send_contract_mail() == 0
     with system(app) as s:
         wr = s.get(WorkRequest, wid)
         assert (wr.status, wr.inspected_on, wr.met_target) == ("done", date(2027, 1, 1), True)
@@ -138,3 +140,31 @@ def test_complaint_record_and_annual_report(app):
             assert "uptime,http,99.950" in contract_report.report_csv(report)
         finally:
             contract_report._sources.remove(source)
+
+
+def test_daily_job_forms_on_billing_start_starts_scheduled_suspensions_and_ends_cancelled(app):
+    from datetime import datetime, timedelta, timezone
+
+    from tenants import contracts
+    from tenants.contract_suspension import suspend
+    from tenants.models import Contract
+
+    with system(app) as s:
+        later = formed_contract(s, billing_start=date(2026, 2, 1))
+        later.status = "notified"  # re-confirm as of an earlier day: formation waits for 2026-02-01
+        contracts.confirm(s, None, later, date(2026, 2, 1), today=date(2026, 1, 20))
+        running = formed_contract(s)
+        now = datetime(2026, 3, 1, tzinfo=timezone.utc)
+        suspend(s, None, running, ground="non_payment", reason="", starts_at=now + timedelta(days=5),
+                ends_at=now + timedelta(days=20), emergency=False, now=now)
+        contracts.notify_cancellation(s, None, running, date(2026, 3, 10), date(2026, 5, 31))
+        s.commit()
+        ids = later.id, running.id
+    assert daily_contracts(today="2026-01-31", now=datetime(2026, 3, 1, tzinfo=timezone.utc))["formed"] == 0
+    result = daily_contracts(today="2026-02-01", now=datetime(2026, 3, 6, tzinfo=timezone.utc))
+    assert (result["formed"], result["suspensions_started"]) == (1, 1)
+    with system(app) as s:
+        assert [s.get(Contract, i).status for i in ids] == ["formed", "suspended"]
+    assert daily_contracts(today="2026-06-01")["cancelled"] == 1
+    with system(app) as s:
+        assert s.get(Contract, ids[1]).status == "cancelled"

@@ -49,8 +49,7 @@ def daily_contracts(today: str | date | None = None, now: datetime | None = None
         result = {"formed": formed, "cancelled": ended, "suspensions_started": started,
                   **daily_work_requests(s, day)}
         s.commit()
-    send_contract_mail()
-    return result
+    return result  # mail queued on the way goes out with send_contract_mail (every 5 minutes)
 
 
 def _message(mail: ContractMail, sender: str) -> EmailMessage:
