@@ -157,3 +157,38 @@ def test_annual_report_downloads_as_csv_for_staff_and_the_customer(app, world, a
     assert r.status_code == 200 and r.mimetype == "text/csv"
     assert "complaints,received,1" in r.get_data(as_text=True)
     assert as_acme_operator.get(f"/panel/contracts/{cid}/report").status_code == 404  # a direct customer's
+
+
+def test_contract_data_changes_keep_history_and_late_succession_is_flagged(app, as_provider):
+    as_provider.get("/lang/en")
+    cid = _formed(as_provider)
+    data = {**{k: APPLICATION[k] for k in ("name", "contact_email", "billing_address", "emergency_contact")},
+            "address": "大阪市北区1-1", "notified_on": "2026-04-01"}
+    assert as_provider.post(f"/admin/contracts/{cid}/party", data={**data, "name": ""}).status_code == 400
+    assert as_provider.post(f"/admin/contracts/{cid}/party", data=data).status_code == 302
+    r = as_provider.post(f"/admin/contracts/{cid}/party", data={
+        "succ-successor_name": "新会社", "succ-succeeded_on": "2026-05-01", "succ-notified_on": "2026-04-30"})
+    assert r.status_code == 400 and "The notice cannot come before the succession." in r.get_data(as_text=True)
+    r = as_provider.post(f"/admin/contracts/{cid}/party", data={
+        "succ-successor_name": "新会社", "succ-succeeded_on": "2026-05-01", "succ-notified_on": "2026-06-05"},
+        follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert "大阪市北区1-1" in page and "2026-05-31" in page and "late" in page  # deadline 30 days on
+    assert page.index("新会社") < page.index("大阪市北区1-1")  # newest change first
+
+
+def test_customer_sees_its_own_printable_invoice(app, world, as_provider, as_acme_operator, as_demo_operator):
+    cid = _formed(as_provider)
+    with system(app) as s:
+        c = s.get(Contract, cid)
+        c.reseller_id = c.party.reseller_id = world.acme
+        s.commit()
+    as_provider.post("/admin/contracts/invoices", data={"run_on": "2026-01-20"})
+    with system(app) as s:
+        january = s.execute(select(Invoice).where(Invoice.contract_id == cid, Invoice.total == 16_000)).scalar_one()
+        assert january.reseller_id == world.acme
+    page = as_acme_operator.get(f"/panel/contracts/{cid}").get_data(as_text=True)
+    assert f"/panel/contracts/invoices/{january.id}" in page
+    printable = as_acme_operator.get(f"/panel/contracts/invoices/{january.id}")
+    assert printable.status_code == 200 and "16,000" in printable.get_data(as_text=True)
+    assert as_demo_operator.get(f"/panel/contracts/invoices/{january.id}").status_code == 404
