@@ -53,6 +53,22 @@ VICTIM_IDS = {
     "provider.mail_lock_unlock": lambda w: {"lock_id": w.lock},
     "provider.server_remediation": lambda w: {"server_id": w.server},
     "reseller.mail_lock_unlock": lambda w: {"lock_id": w.lock},
+    # managed-service contracts (acme is the contract party of w.contracts)
+    **{f"provider.{e}": (lambda w: {"contract_id": w.contracts["contract"]}) for e in (
+        "contract", "contract_accept", "contract_refuse", "contract_notice", "contract_confirm",
+        "contract_cancel", "contract_option_add", "contract_party", "contract_suspend",
+        "contract_work_new", "contract_complaint_new", "contract_report")},
+    "provider.contract_option_cancel": lambda w: {"option_id": w.contracts["option"]},
+    "provider.contract_invoice": lambda w: {"invoice_id": w.contracts["invoice"]},
+    "provider.contract_invoice_print": lambda w: {"invoice_id": w.contracts["invoice"]},
+    "provider.contract_resume": lambda w: {"suspension_id": w.contracts["suspension"]},
+    "provider.contract_terminate": lambda w: {"suspension_id": w.contracts["suspension"]},
+    "provider.contract_work": lambda w: {"request_id": w.contracts["work"]},
+    "provider.contract_complaint": lambda w: {"complaint_id": w.contracts["complaint"]},
+    **{f"reseller.{e}": (lambda w: {"contract_id": w.contracts["contract"]}) for e in (
+        "my_contract", "my_work_new", "my_complaint_new", "my_report")},
+    "reseller.my_work": lambda w: {"request_id": w.contracts["work"]},
+    "reseller.my_invoice": lambda w: {"invoice_id": w.contracts["invoice"]},
 }
 # Feature modules register their id routes here (endpoint -> callable(world) -> url args).
 NON_ID_ARGS = {"code", "filename", "lang"}
@@ -93,6 +109,7 @@ def walk_world(app, world):
     from tenants.principals import create_principal
     from tenants.tenancy import Scope
     from tests.hosting.victims import make_hosting
+    from tests.contracts.helpers import victim_contract
     from tests.support import scoped_session
 
     with scoped_session(app, Scope.system()) as s:
@@ -105,6 +122,8 @@ def walk_world(app, world):
         world.hanako_hosting = make_hosting(s, s.get(Customer, world.acme_customer), "hanako")
         s.commit()
         world.jiro_customer = s.scalar(select(Customer.id).where(Customer.contractor_name == "鈴木 次郎"))
+        world.contracts = victim_contract(s, world.acme, world.server)
+        s.commit()
     from tests.incidents.helpers import victim_objects  # issue 6: an incident, its report, acme's lock
 
     victim_objects(app, world)

@@ -15,6 +15,10 @@ PERIODIC: list[tuple[str, str, int | None, str | None]] = [
     # issue 6: incidents follow the recorded cycles; 10-minute notice rule; mass-mail lock (障害レベル1)
     ("workers.jobs.incidents.sweep", "monitoring", 60, None),
     ("workers.jobs.mass_mail.scan_all", "monitoring", 300, None),
+    # managed-service contracts (cron strings in local time: run the scheduler with TZ=Asia/Tokyo)
+    ("workers.jobs.contract_jobs.monthly_invoices", "billing", None, "30 6 1 * *"),
+    ("workers.jobs.contract_jobs.daily_contracts", "billing", None, "15 0 * * *"),
+    ("workers.jobs.contract_jobs.send_contract_mail", "notifications", 300, None),
 ]
 
 

@@ -19,3 +19,4 @@ def _reseller_context():
 
 from panel.reseller import views_home, views_monitoring  # noqa: E402,F401
 from panel.reseller import views_incidents  # noqa: E402,F401
+from panel.reseller import views_contracts  # noqa: E402,F401

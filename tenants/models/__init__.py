@@ -16,6 +16,11 @@ from tenants.models.incidents import (FaultReport, Incident, IncidentEntry, Noti
                                       RemediationAction, RemediationCommand)
 from tenants.models.mail_abuse import MailLogCursor, MassMailLock
 
+from tenants.models.contracts import (Contract, ContractOption, ContractStatus, ManagedCustomer,
+                                      PartyChange, Succession, Suspension)
+from tenants.models.contract_billing import ContractMail, Invoice, InvoiceLine, Payment
+from tenants.models.contract_service import Complaint, WorkRequest, WorkRequestEvent
+
 __all__ = [
     "Reseller", "ResellerContact", "Principal", "Role", "LoginAttempt", "Server",
     "ServerAssignment", "Course", "Customer", "CustomerStatus", "AuditLog", "Database", "DnsRecord", "Domain",
@@ -24,4 +29,7 @@ __all__ = [
     "MonitoredEndpoint", "ServiceState", "StateEvent", "MaintenanceWindow", "ResourceThreshold",
     "ResourceStatus", "CheckResult", "CheckRollup", "Incident", "IncidentEntry", "Notification",
     "RemediationCommand", "RemediationAction", "FaultReport", "MassMailLock", "MailLogCursor",
+    "Contract", "ContractOption", "ContractStatus", "ManagedCustomer", "PartyChange", "Succession",
+    "Suspension", "ContractMail", "Invoice", "InvoiceLine", "Payment", "Complaint", "WorkRequest",
+    "WorkRequestEvent",
 ]
