@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from tenants import audit
 from tenants.errors import N_, RuleViolation
 from tenants.mass_mail import Evidence, normalise_account
-from tenants.models import Customer, MassMailLock, Server
+from tenants.models import Customer, Domain, MailAccount, MassMailLock, Server
 from tenants.models.customer import CustomerStatus
 
 
@@ -26,7 +26,14 @@ def account_owner(session, server_id: int, address: str) -> Customer | None:
     address = normalise_account(address)
     if "@" not in address:
         return None
-    domain = address.rsplit("@", 1)[1]
+    local_part, domain = address.rsplit("@", 1)
+    mailbox_owner = session.execute(
+        select(Customer).join(MailAccount, MailAccount.customer_id == Customer.id)
+        .join(Domain, Domain.id == MailAccount.domain_id)
+        .where(Customer.server_id == server_id, func.lower(MailAccount.local_part) == local_part,
+               func.lower(Domain.name) == domain).limit(1)).scalar()
+    if mailbox_owner is not None:  # the hosted mail account that sent it
+        return mailbox_owner
     customers = session.execute(select(Customer).where(
         Customer.server_id == server_id, Customer.status != CustomerStatus.CANCELLED.value,
         Customer.contact_email.is_not(None)).order_by(Customer.id)).scalars().all()

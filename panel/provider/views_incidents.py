@@ -93,6 +93,7 @@ def mail_lock_unlock(lock_id):
         flash(exc.problems[0].render(_), "error")
     else:
         s.commit()
+        enqueue("workers.jobs.provisioning.apply_service", lock.server_id, "mail", queue_name="provisioning")
         flash(_("%(address)s can send mail again once the server is updated.", address=lock.address), "success")
     return redirect(url_for("provider.mail_locks"))
 

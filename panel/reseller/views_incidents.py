@@ -15,6 +15,7 @@ from tenants.incidents_overview import locks, overview, recent_incidents
 from tenants.models import MassMailLock
 from tenants.tenancy import get_owned_or_404
 from web.db import db
+from workers.queues import enqueue
 
 NAV.append(("reseller.incidents", _l("Incidents")))
 NAV.append(("reseller.mail_locks", _l("Locked mail accounts")))
@@ -51,5 +52,6 @@ def mail_lock_unlock(lock_id):
         flash(exc.problems[0].render(_), "error")
     else:
         s.commit()
+        enqueue("workers.jobs.provisioning.apply_service", lock.server_id, "mail", queue_name="provisioning")
         flash(_("%(address)s can send mail again once the server is updated.", address=lock.address), "success")
     return redirect(url_for("reseller.mail_locks"))

@@ -25,6 +25,7 @@ from tenants.servers import open_driver_config
 from workers import runtime
 from workers.jobs.incidents import send_notices
 from workers.maillog import MailLogState, read_events
+from workers.queues import enqueue
 
 DEFAULT_MAIL_LOG = "/var/log/mail.log"
 NOBODY = 10 ** 9  # accounts no customer owns are never locked (nobody to hold to a course)
@@ -105,6 +106,8 @@ def scan_server(server_id: int, now: str | None = None) -> dict:
         cursor.last_summary = {"lines": lines, "events": events, "locked": locked,
                                "rotated": run.rotated, "lost_rotated_tail": run.lost_rotated_tail}
         s.commit()
+    if locked:  # the MTA refuses the locked senders once provisioning rewrites the sender map
+        enqueue("workers.jobs.provisioning.apply_service", server_id, "mail", queue_name="provisioning")
     send_notices(server_id, now)
     return {"server": server_id, "events": events, "locked": locked}
 

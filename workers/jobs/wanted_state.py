@@ -3,12 +3,14 @@ settings) and the FULL wanted state of one service on one server, every customer
 (each ``apply_*`` removes what it is not given)."""
 from __future__ import annotations
 
+import inspect
 import os
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from tenants.crypto import SecretBox
+from tenants.mass_mail_lock import locked_senders
 from tenants.models import (Customer, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory,
                             Server)
 from tenants.servers import open_driver_config
@@ -58,7 +60,13 @@ def site_for(server: Server) -> Site:
         raise ApplyError(f"server {server.hostname} has no driver settings (config_dir) yet; ask the provider")
     ours = {key: config.pop(key) for key in SITE_KEYS if key in config}
     homes_root = ours.pop("homes_root", None) or os.path.join(config["config_dir"], "homes")
-    return Site(LocalDriver(**config), homes_root=homes_root, **ours)
+    # the same settings also serve other workers (e.g. mail_log for the mass-mail scan)
+    driver_args = {k: v for k, v in config.items() if k in DRIVER_PARAMETERS}
+    extra = {k: v for k, v in config.items() if k not in DRIVER_PARAMETERS}
+    return Site(LocalDriver(**driver_args), homes_root=homes_root, extra=extra, **ours)
+
+
+DRIVER_PARAMETERS = frozenset(inspect.signature(LocalDriver.__init__).parameters) - {"self"}
 
 
 def rows_on(session, server_id: int, model, *, live_only: bool = False):
@@ -110,7 +118,9 @@ def apply_web(site: Site, session, server_id: int) -> str:
 
 
 def apply_mail(site: Site, session, server_id: int) -> str:
-    boxes = [Mailbox(b.address, b.password_hash, b.quota_mb, tuple(b.forward_list), b.keep_copy, b.send_locked)
+    locked = {a.lower() for a in locked_senders(session, server_id)}  # mass-mail locks (OEM spec 障害レベル1)
+    boxes = [Mailbox(b.address, b.password_hash, b.quota_mb, tuple(b.forward_list), b.keep_copy,
+                     b.send_locked or b.address.lower() in locked)
              for b in rows_on(session, server_id, MailAccount, live_only=True)]
     lists = [ListSpec(ml.address, tuple(m.address for m in ml.members))
              for ml in rows_on(session, server_id, MailingList, live_only=True)]
