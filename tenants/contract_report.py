@@ -1,9 +1,8 @@
 """The annual service report (サービス実施状況の報告, managed terms §29): per contract and year,
 uptime per monitored service, incidents, work requests and how many met their target.
 
-Uptime and incidents come from the monitoring engine, which is not part of this module: it
-registers a source with ``register_monitoring_source``; without one the report says that no
-monitoring data is available instead of inventing figures."""
+Uptime and incidents come from the monitoring engine (tenants.service_record); where nothing was
+monitored the report says that no monitoring data is available instead of inventing figures."""
 from __future__ import annotations
 
 import csv
@@ -51,7 +50,15 @@ class AnnualReport:
 
 # (session, server_id, start, end) -> (uptime list, incident list); registered by the monitoring engine
 MonitoringSource = Callable[[object, int, date, date], tuple[list[ServiceUptime], list[Incident]]]
-_sources: list[MonitoringSource] = []
+
+
+def _monitoring_record(session, server_id: int, start: date, end: date):
+    from tenants.service_record import service_record  # it builds on this module's dataclasses
+
+    return service_record(session, server_id, start, end)
+
+
+_sources: list[MonitoringSource] = [_monitoring_record]
 
 
 def register_monitoring_source(source: MonitoringSource) -> None:
@@ -66,12 +73,13 @@ def annual_report(session, contract: Contract, year: int) -> AnnualReport:
     report = AnnualReport(contract_id=contract.id, party=contract.party.name,
                           server=contract.server.hostname if contract.server else "",
                           year=year, period_start=start, period_end=end,
-                          monitoring_available=bool(_sources and contract.server_id))
-    if report.monitoring_available:
+                          monitoring_available=False)
+    if contract.server_id:
         for source in _sources:
             uptime, incidents = source(session, contract.server_id, start, end)
             report.uptime.extend(uptime)
             report.incidents.extend(incidents)
+        report.monitoring_available = bool(report.uptime)
     requests = session.execute(select(WorkRequest).where(
         WorkRequest.contract_id == contract.id, WorkRequest.requested_on >= start,
         WorkRequest.requested_on <= end)).scalars().all()

@@ -7,6 +7,8 @@ closes once (unique keys decide who wins; the loser's insert is rolled back and 
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -104,10 +106,25 @@ def close_incident(session, incident: Incident, recovered_at: datetime, detail: 
     return True
 
 
-# HOOK (contracts branch): the managed contract of a server knows the customer's own emergency
-# contact (ManagedCustomer.emergency_contact via Contract.server_id). The contracts feature appends a
-# function ``(session, server) -> list[Recipient]`` here; the first that answers is used.
-MANAGED_EMERGENCY_SOURCES: list = []
+# managed terms 障害連絡 (夜間・休日はまず緊急連絡先): the emergency contact of the customer whose
+# running managed contract covers the server
+def contract_emergency_contacts(session, server: Server) -> list[Recipient]:
+    from tenants.models import Contract
+
+    out = []
+    for contract in session.execute(select(Contract).where(Contract.server_id == server.id)).scalars():
+        if contract.is_running:
+            texts = (contract.party.emergency_contact or "", str((contract.initial_settings or {}).get("emergency_contact", "")))
+            for text in texts:
+                for email in EMAIL_IN_TEXT.findall(text):
+                    if all(r.email != email for r in out):
+                        out.append(Recipient(email, f"{contract.party.name} ({text})"))
+    return out
+
+
+EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Where a managed server's emergency contact is found; the first source that answers is used.
+MANAGED_EMERGENCY_SOURCES: list = [contract_emergency_contacts]
 
 
 # OEM spec 障害連絡 (the contacts of every reseller with customers on the server);

@@ -88,9 +88,14 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
 
 
 def monthly_uptime(session, endpoint_ids: list[int], year: int, month: int) -> dict[int, float | None]:
-    """Uptime % per endpoint for a JST month: the daily roll-ups of the rolled days plus the raw
-    results after them. Checks inside maintenance windows are left out."""
+    """Uptime % per endpoint for a JST month."""
     start, end = month_bounds(year, month)
+    return {i: uptime_percent(ups, checks) for i, (checks, ups) in check_counts(session, endpoint_ids, start, end).items()}
+
+
+def check_counts(session, endpoint_ids: list[int], start: datetime, end: datetime) -> dict[int, tuple[int, int]]:
+    """(checks, ups) per endpoint between two times: the daily roll-ups of the rolled days plus the
+    raw results after them. Checks inside maintenance windows are left out."""
     ids = list(endpoint_ids)
     if not ids:
         return {}
@@ -112,7 +117,7 @@ def monthly_uptime(session, endpoint_ids: list[int], year: int, month: int) -> d
                 CheckResult.in_maintenance.is_(False))):
         totals[endpoint_id][0] += 1
         totals[endpoint_id][1] += int(up)
-    return {i: uptime_percent(ups, checks) for i, (checks, ups) in totals.items()}
+    return {i: (checks, ups) for i, (checks, ups) in totals.items()}
 
 
 def status_board(session, server_ids: list[int] | None = None) -> list[dict]:

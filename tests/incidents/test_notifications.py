@@ -155,3 +155,19 @@ def test_managed_server_uses_a_registered_emergency_contact_source(app, world, m
     finally:
         rules.MANAGED_EMERGENCY_SOURCES.remove(source)
     assert [m.to for m in mailbox.messages] == [["emergency@customer.example"]]
+
+
+def test_managed_server_outage_goes_to_the_contracts_emergency_contact(app, world, mailbox):
+    from datetime import date
+
+    from tests.contracts.helpers import formed_contract, system as contract_system
+
+    set_server(app, world.server, kind="managed")
+    add_contacts(app, world)
+    with contract_system(app) as s:
+        c = formed_contract(s, server_id=world.server, billing_start=date(2026, 1, 15))
+        c.party.emergency_contact = "当番 090-1111-2222 / oncall@customer.example"
+        s.commit()
+    _down_at_t(app, world)
+    sweep((T + 10 * MIN).isoformat())
+    assert [m.to for m in mailbox.messages] == [["oncall@customer.example"]]

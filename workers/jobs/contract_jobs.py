@@ -13,11 +13,13 @@ from sqlalchemy import select
 
 from tenants.contract_invoicing import monthly_invoice_run
 from tenants.contract_mail import today_jst
+from tenants.contract_options import monitoring_features
 from tenants.contract_suspension import start_if_due
 from tenants.contract_work import daily_work_requests
 from tenants.contracts import end_if_cancelled, form_if_due, running_contracts
 from tenants.db import utcnow
 from tenants.models import ContractMail, Suspension
+from tenants.monitoring import set_contract_monitoring
 from workers import runtime
 
 MAX_ATTEMPTS = 5
@@ -36,6 +38,14 @@ def monthly_invoices(run_on: str | date | None = None) -> list[str]:
 
 
 # managed terms §5.4, §11.2, §23, §18.4
+# managed terms, operation support Gold/Platinum: the options switch on what the monitoring watches
+def sync_monitoring(session, contract, day: date) -> None:
+    if contract.server is None:
+        return
+    features = monitoring_features(contract, day)
+    set_contract_monitoring(session, contract.server, bool({"file_count_90", "db_size_90"} & features))
+
+
 def daily_contracts(today: str | date | None = None, now: datetime | None = None) -> dict:
     day = _day(today)
     now = now or utcnow()
@@ -44,6 +54,7 @@ def daily_contracts(today: str | date | None = None, now: datetime | None = None
         for contract in running_contracts(s):
             formed += form_if_due(contract, day)
             ended += end_if_cancelled(contract, day)
+            sync_monitoring(s, contract, day)
         for suspension in s.execute(select(Suspension).where(Suspension.status == "scheduled")).scalars():
             started += start_if_due(suspension, now)
         result = {"formed": formed, "cancelled": ended, "suspensions_started": started,
