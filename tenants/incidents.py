@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from tenants import fault_reports
+from tenants.monitoring import in_maintenance
 from tenants.incident_rules import NOTIFY_AFTER, outage_notice_due
 from tenants.models import (Customer, Incident, IncidentEntry, MonitoredEndpoint, Notification,
                             ResellerContact, Server, ServiceState, StateEvent)
@@ -51,13 +52,16 @@ def insert_once(session, obj) -> bool:
         return False
 
 
-def _alerting_down(session, state: ServiceState) -> bool:
+def _alerting_down(session, state: ServiceState, now: datetime) -> bool:
     """A DOWN that happened in a maintenance window (or is a service's very first verdict) is
-    recorded by monitoring without an alert (issue 5); it opens no incident either."""
+    recorded by monitoring without an alert; it opens no incident while the window lasts. A service
+    still down once the window is over is an outage like any other."""
     event = session.execute(select(StateEvent).where(
         StateEvent.endpoint_id == state.endpoint_id, StateEvent.to_state == DOWN,
         StateEvent.at == state.since).order_by(StateEvent.id.desc()).limit(1)).scalar()
-    return event is None or event.alert
+    if event is None or event.alert:
+        return True
+    return event.in_maintenance and not in_maintenance(session, state.server_id, now)
 
 
 def open_incidents(session, server_id: int) -> list[Incident]:
@@ -76,7 +80,7 @@ def sync_incidents(session, server_id: int, now: datetime) -> tuple[list[Inciden
     opened, closed = [], []
     for state, endpoint in states:
         incident = open_by_endpoint.get(endpoint.id)
-        if state.state == DOWN and incident is None and _alerting_down(session, state):
+        if state.state == DOWN and incident is None and _alerting_down(session, state, now):
             started = state.failing_since or state.since or now
             new = Incident(server_id=server_id, endpoint_id=endpoint.id, subject=endpoint.label,
                            kind="host" if endpoint.protocol == "icmp" else "service",

@@ -171,3 +171,23 @@ def test_managed_server_outage_goes_to_the_contracts_emergency_contact(app, worl
     _down_at_t(app, world)
     sweep((T + 10 * MIN).isoformat())
     assert [m.to for m in mailbox.messages] == [["oncall@customer.example"]]
+
+
+def test_a_service_still_down_after_its_maintenance_window_opens_an_incident(app, world, mailbox):
+    from tenants.models import Server
+    from tenants.monitoring import add_maintenance
+    from tests.incidents.helpers import system
+
+    add_contacts(app, world)
+    with system(app) as s:
+        add_maintenance(s, None, s.get(Server, world.server), T - 30 * MIN, T + 20 * MIN, "kernel update")
+        s.commit()
+    eid = add_endpoint(app, world.server, free_ports(1)[0], threshold=1)
+    record_cycle(app, world.server, eid, T - 40 * MIN, up=True)
+    record_cycle(app, world.server, eid, T, up=False)          # down inside the window: recorded, quiet
+    after_cycle(world.server, T.isoformat(), T.isoformat())
+    sweep((T + 15 * MIN).isoformat())
+    assert incidents(app, eid) == [] and mailbox.messages == []
+    record_cycle(app, world.server, eid, T + 30 * MIN, up=False)  # the window is over, still down
+    sweep((T + 30 * MIN).isoformat())
+    assert len(incidents(app, eid)) == 1
