@@ -37,4 +37,4 @@ def _brand():
     return {"brand": g.get("reseller"), "enduser_nav": NAV}
 
 
-from enduser import views  # noqa: E402,F401
+from enduser import support, views  # noqa: E402,F401

@@ -16,6 +16,15 @@ VICTIM_IDS = {
     "provider.reseller_contacts": lambda w: {"reseller_id": w.acme},
     "provider.operator_new": lambda w: {"reseller_id": w.acme},
     "provider.server_edit": lambda w: {"server_id": w.server},
+    "reseller.course_edit": lambda w: {"course_id": w.acme_course},
+    "reseller.course_delete": lambda w: {"course_id": w.acme_course},
+    "reseller.customer": lambda w: {"customer_id": w.acme_customer},
+    "reseller.customer_suspend": lambda w: {"customer_id": w.acme_customer},
+    "reseller.customer_resume": lambda w: {"customer_id": w.acme_customer},
+    "reseller.customer_cancel": lambda w: {"customer_id": w.acme_customer},
+    "reseller.customer_delete": lambda w: {"customer_id": w.acme_customer},
+    "reseller.customer_password": lambda w: {"customer_id": w.acme_customer},
+    "reseller.customer_support": lambda w: {"customer_id": w.acme_customer},
 }
 # Feature modules register their id routes here (endpoint -> callable(world) -> url args).
 NON_ID_ARGS = {"code", "filename", "lang"}

@@ -53,3 +53,11 @@ def audit_log():
     if action:
         stmt = stmt.where(AuditLog.action.startswith(action))
     return render_template("reseller/audit.html", page=paginate(s, stmt, action=action), action=action)
+
+
+def today_jst():
+    """Today's date in Asia/Tokyo (dates are JST, DESIGN.md conventions)."""
+    from tenants.business_calendar import JST
+    from tenants.db import utcnow
+
+    return utcnow().astimezone(JST).date()

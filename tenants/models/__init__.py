@@ -5,8 +5,11 @@ from tenants.models.server import Server, ServerAssignment
 from tenants.models.course import Course
 from tenants.models.customer import Customer, CustomerStatus
 from tenants.models.audit import AuditLog
+from tenants.models.usage import CustomerUsageSample, ServerSample
+from tenants.models.api_token import ApiToken
 
 __all__ = [
     "Reseller", "ResellerContact", "Principal", "Role", "LoginAttempt", "Server",
     "ServerAssignment", "Course", "Customer", "CustomerStatus", "AuditLog",
+    "CustomerUsageSample", "ServerSample", "ApiToken",
 ]
