@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from tenants import audit
-from tenants.auth import set_password
+from tenants.auth import login_id_taken, set_password
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.models import Course, Customer, CustomerStatus, Principal, Role, Server
 from tenants.password_policy import generate_password, password_problems
@@ -70,6 +70,8 @@ def create_customer(session, actor, data: dict, login_id: str, password: str | N
     problems = customer_problems(session, data, None) + login_id_problems(login_id)
     if not generated:
         problems += password_problems(password, login_id)
+    if not login_id_problems(login_id) and login_id_taken(session, Role.ENDUSER, _reseller_of(session), login_id):
+        problems.append(Problem(N_("This login ID is already in use."), "login_id"))
     if problems:
         raise RuleViolation(problems)
     customer = Customer(status=CustomerStatus.ACTIVE.value)
@@ -82,6 +84,11 @@ def create_customer(session, actor, data: dict, login_id: str, password: str | N
     audit.record(session, actor, "customer.create", customer, f"registered customer {login_id}",
                  customer_id=customer.id)
     return customer, password
+
+
+def _reseller_of(session) -> int | None:
+    scope = session.scope
+    return scope.reseller_id if scope is not None else None
 
 
 def update_customer(session, actor, customer: Customer, data: dict) -> None:

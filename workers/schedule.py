@@ -9,6 +9,7 @@ from rq.cron import CronScheduler
 PERIODIC: list[tuple[str, str, int | None, str | None]] = [
     ("workers.jobs.housekeeping.heartbeat", "default", 60, None),
     ("workers.jobs.housekeeping.prune_login_attempts", "default", None, "17 3 * * *"),
+    ("workers.jobs.customers.remove_cancelled_customers", "provisioning", None, "5 0 * * *"),
 ]
 
 

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField, SelectField,
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField, SelectChoice, SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -40,8 +40,9 @@ class CustomerForm(FlaskForm):
     contract_date = DateField(_l("Contract date"), validators=[Optional()])
     start_date = DateField(_l("Start-of-use date"), validators=[Optional()])
     contact_email = EmailField(_l("Contact email"), validators=[Optional(), Length(max=254)])
-    status = SelectField(_l("Status"), choices=[("active", _l("active")), ("suspended", _l("suspended")),
-                                                ("locked", _l("locked"))])
+    status = SelectField(_l("Status"), choices=[SelectChoice("active", _l("active")),
+                                                SelectChoice("suspended", _l("suspended")),
+                                                SelectChoice("locked", _l("locked"))])
 
 
 class NewCustomerForm(CustomerForm):

@@ -56,5 +56,6 @@ def customers_import():
                 else:
                     s.rollback()
                     status = 200 if report.ok else 400
+    problems = [(rp.line, rp.field, rp.problem.render(_)) for rp in report.problems] if report else []
     return render_template("reseller/customers_import.html", form=form, report=report, columns=COLUMNS,
-                           dry_run=form.dry_run.data), status
+                           dry_run=form.dry_run.data, problems=problems), status

@@ -3,6 +3,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from panel.reseller import NAV, bp
 from panel.reseller.forms import CancelForm, CustomerForm, NewCustomerForm, PasswordResetForm
@@ -21,9 +22,10 @@ NAV.append(("reseller.customers", _l("Customers")))
 
 def _choices(form: CustomerForm) -> None:
     s = db()
-    form.course_id.choices = [(c.id, c.name) for c in s.execute(select(Course).order_by(Course.name)).scalars()]
-    form.server_id.choices = [(0, _("(none)"))] + [
-        (sv.id, sv.hostname) for sv in s.execute(select(Server).order_by(Server.hostname)).scalars()]
+    form.course_id.choices = [SelectChoice(c.id, c.name)
+                              for c in s.execute(select(Course).order_by(Course.name)).scalars()]
+    form.server_id.choices = [SelectChoice(0, _("(none)"))] + [
+        SelectChoice(sv.id, sv.hostname) for sv in s.execute(select(Server).order_by(Server.hostname)).scalars()]
 
 
 def customer_data(form: CustomerForm) -> dict:
