@@ -25,6 +25,8 @@ VICTIM_IDS = {
     "reseller.customer_delete": lambda w: {"customer_id": w.acme_customer},
     "reseller.customer_password": lambda w: {"customer_id": w.acme_customer},
     "reseller.customer_support": lambda w: {"customer_id": w.acme_customer},
+    "reseller.usage_customer": lambda w: {"customer_id": w.acme_customer},
+    "reseller.usage_server": lambda w: {"server_id": w.acme_only_server},
 }
 # Feature modules register their id routes here (endpoint -> callable(world) -> url args).
 NON_ID_ARGS = {"code", "filename", "lang"}
@@ -61,7 +63,7 @@ def walk_world(app, world):
     """The demo world plus jiro: a second customer of reseller demo (taro's neighbour)."""
     from sqlalchemy import select
 
-    from tenants.models import Customer, Role
+    from tenants.models import Customer, Role, Server, ServerAssignment
     from tenants.principals import create_principal
     from tenants.tenancy import Scope
     from tests.support import scoped_session
@@ -72,7 +74,11 @@ def walk_world(app, world):
         s.add(jiro)
         s.flush()
         create_principal(s, Role.ENDUSER, "jiro", "Neighbour-Pass-1", reseller_id=world.demo, customer_id=jiro.id)
+        acme_only = Server(hostname="acme-only.example.jp", address="127.0.0.2", assignments=[
+            ServerAssignment(reseller_id=world.acme)])
+        s.add(acme_only)
         s.commit()
+        world.acme_only_server = acme_only.id
         world.jiro_customer = s.scalar(select(Customer.id).where(Customer.contractor_name == "鈴木 次郎"))
     return world
 

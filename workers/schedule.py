@@ -10,6 +10,7 @@ PERIODIC: list[tuple[str, str, int | None, str | None]] = [
     ("workers.jobs.housekeeping.heartbeat", "default", 60, None),
     ("workers.jobs.housekeeping.prune_login_attempts", "default", None, "17 3 * * *"),
     ("workers.jobs.customers.remove_cancelled_customers", "provisioning", None, "5 0 * * *"),
+    ("workers.jobs.metrics.collect_metrics", "monitoring", 300, None),
 ]
 
 

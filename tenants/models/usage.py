@@ -11,7 +11,7 @@ from tenants.tenancy import Scope, TenantScoped, TenantScopeError
 
 # What a server sample measures; `label` names the partition (mount) or network interface.
 SERVER_METRICS = ("disk_used", "disk_total", "inodes_used", "inodes_total", "mem_used", "mem_total",
-                  "net_rx_bps", "net_tx_bps")
+                  "net_rx_bytes", "net_tx_bytes", "net_rx_bps", "net_tx_bps")
 
 
 class ServerSample(TenantScoped, Base):
