@@ -44,10 +44,13 @@ def create_app(config: dict | None = None) -> Flask:
     import workers.runtime
     workers.runtime.configure(settings, sessions)
 
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     Babel(app, locale_selector=_select_locale)
     _init_login(app, sessions)
     _register_blueprints(app)
+    from panel.api import bp as api_bp
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # bearer tokens only: the API never reads the session cookie
     _register_errors(app)
     _register_template_helpers(app, settings)
 

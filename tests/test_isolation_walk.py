@@ -26,6 +26,17 @@ VICTIM_IDS = {
     "reseller.customer_password": lambda w: {"customer_id": w.acme_customer},
     "reseller.customer_support": lambda w: {"customer_id": w.acme_customer},
     "reseller.usage_customer": lambda w: {"customer_id": w.acme_customer},
+    "reseller.api_token_revoke": lambda w: {"token_id": w.acme_token},
+    "api.api_customer": lambda w: {"customer_id": w.acme_customer},
+    "api.api_customer_update": lambda w: {"customer_id": w.acme_customer},
+    "api.api_customer_delete": lambda w: {"customer_id": w.acme_customer},
+    "api.api_customer_suspend": lambda w: {"customer_id": w.acme_customer},
+    "api.api_customer_resume": lambda w: {"customer_id": w.acme_customer},
+    "api.api_customer_password": lambda w: {"customer_id": w.acme_customer},
+    "api.api_customer_usage": lambda w: {"customer_id": w.acme_customer},
+    "api.api_course": lambda w: {"course_id": w.acme_course},
+    "api.api_course_update": lambda w: {"course_id": w.acme_course},
+    "api.api_course_delete": lambda w: {"course_id": w.acme_course},
     "reseller.usage_server": lambda w: {"server_id": w.acme_only_server},
 }
 # Feature modules register their id routes here (endpoint -> callable(world) -> url args).
@@ -79,6 +90,15 @@ def walk_world(app, world):
         s.add(acme_only)
         s.commit()
         world.acme_only_server = acme_only.id
+    from datetime import date
+
+    from tenants.api_tokens import create_token
+    for code in ("demo", "acme"):
+        with scoped_session(app, Scope("reseller", reseller_id=getattr(world, code))) as s:
+            row, token = create_token(s, None, f"{code} walk", None, None, date(2026, 1, 1))
+            s.commit()
+            setattr(world, f"{code}_token", row.id)
+            setattr(world, f"{code}_bearer", token)
         world.jiro_customer = s.scalar(select(Customer.id).where(Customer.contractor_name == "鈴木 次郎"))
     return world
 
@@ -93,6 +113,12 @@ def test_other_tenants_ids_answer_404_everywhere(app, walk_world):
         url = _url(app, rule, values)
         for who, (client, _code) in attackers.items():
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                if rule.rule.startswith("/api/"):  # the API: demo's bearer token, never a cookie
+                    response = app.test_client().open(url, method=method, json={},
+                                                      headers={"Authorization": f"Bearer {walk_world.demo_bearer}"})
+                    if response.status_code != 404:
+                        failures.append(f"api token of demo: {method} {url} -> {response.status_code}")
+                    continue
                 response = client.open(url, method=method, data={})
                 status = response.status_code
                 if rule.rule.startswith("/admin"):
