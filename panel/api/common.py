@@ -30,7 +30,7 @@ def integer(data: dict, name: str, *, required: bool = False, nullable: bool = F
     return value
 
 
-def text(data: dict, name: str, max_len: int, *, nullable: bool = True):
+def text_field(data: dict, name: str, max_len: int, *, nullable: bool = True):
     value = data.get(name)
     if value is None:
         return None if nullable else ""

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from panel.api import ApiError, bp
-from panel.api.common import body, boolean, integer, session_and_actor, text
+from panel.api.common import body, boolean, integer, session_and_actor, text_field
 from tenants import courses as rules
 from tenants.errors import RuleViolation
 from tenants.models import Course
@@ -24,9 +24,9 @@ def course_json(c: Course, customers: int | None = None) -> dict:
 def _course_data(data: dict, current: dict) -> dict:
     out = dict(current)
     if "name" in data:
-        out["name"] = text(data, "name", 100, nullable=False)
+        out["name"] = text_field(data, "name", 100, nullable=False)
     if "description" in data:
-        out["description"] = text(data, "description", 2000)
+        out["description"] = text_field(data, "description", 2000)
     for f in rules.LIMIT_FIELDS:
         if f in data:
             out[f] = integer(data, f)

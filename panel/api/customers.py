@@ -5,7 +5,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from panel.api import ApiError, bp
-from panel.api.common import body, integer, iso_date, query_int, session_and_actor, text
+from panel.api.common import body, integer, iso_date, query_int, session_and_actor, text_field
 from tenants import customers as rules
 from tenants.customer_list import SORTS, STATUSES, list_customers
 from tenants.models import Customer
@@ -25,7 +25,7 @@ def _customer_data(data: dict, current: dict) -> dict:
     out = dict(current)
     for name, size in (("contractor_name", 200), ("customer_number", 64), ("contact_email", 254)):
         if name in data:
-            out[name] = text(data, name, size, nullable=name != "contractor_name")
+            out[name] = text_field(data, name, size, nullable=name != "contractor_name")
     for name in ("course_id", "server_id"):
         if name in data:
             out[name] = integer(data, name, nullable=name == "server_id")
@@ -33,7 +33,7 @@ def _customer_data(data: dict, current: dict) -> dict:
         if name in data:
             out[name] = iso_date(data, name)
     if "status" in data:
-        out["status"] = text(data, "status", 16, nullable=False)
+        out["status"] = text_field(data, "status", 16, nullable=False)
     return out
 
 
@@ -58,8 +58,8 @@ def api_customer_create():
     s, actor = session_and_actor()
     payload = body()
     data = _customer_data(payload, {"contractor_name": "", "course_id": None, "server_id": None, "status": "active"})
-    login_id = text(payload, "login_id", 64, nullable=False)
-    password = text(payload, "password", 256)
+    login_id = text_field(payload, "login_id", 64, nullable=False)
+    password = text_field(payload, "password", 256)
     customer, issued = rules.create_customer(s, actor, data, login_id, password or None)
     s.commit()
     out = customer_json(customer)
@@ -119,7 +119,7 @@ def api_customer_password(customer_id):
     payload = request.get_json(silent=True) or {}
     if not isinstance(payload, dict):
         raise ApiError(400, "bad_json", _("Send a JSON object with Content-Type: application/json."))
-    password = text(payload, "password", 256)
+    password = text_field(payload, "password", 256)
     issued = rules.reset_password(s, actor, customer, password or None)
     s.commit()
     return jsonify({"login_id": customer.login_id, **({} if password else {"password": issued})})
