@@ -12,6 +12,7 @@ from tenants.errors import N_, Problem, RuleViolation
 from tenants.models import Course, Customer, CustomerStatus, Principal, Role, Server
 from tenants.password_policy import generate_password, password_problems
 from tenants.principals import create_principal, email_problems, login_id_problems
+from tenants.tenancy import MAX_ID
 
 CUSTOMER_FIELDS = ("contractor_name", "customer_number", "course_id", "server_id", "contract_date",
                    "start_date", "contact_email", "status")
@@ -33,10 +34,12 @@ def customer_problems(session, data: dict, existing: Customer | None) -> list[Pr
         if clash is not None and (existing is None or clash != existing.id):
             problems.append(Problem(N_("This customer number is already in use."), "customer_number"))
     course_id = data.get("course_id")
-    if course_id is None or session.execute(select(Course.id).where(Course.id == course_id)).scalar() is None:
+    if not _is_id(course_id) or session.execute(select(Course.id).where(Course.id == course_id)).scalar() is None:
         problems.append(Problem(N_("Choose one of your courses."), "course_id"))
     server_id = data.get("server_id")
-    if server_id is not None and session.execute(
+    if server_id is not None and not _is_id(server_id):
+        problems.append(Problem(N_("Choose a server assigned to you."), "server_id"))
+    elif server_id is not None and session.execute(
             select(Server.id).where(Server.id == server_id)).scalar() is None:  # only assigned servers
         problems.append(Problem(N_("Choose a server assigned to you."), "server_id"))
     problems += email_problems(data.get("contact_email"), "contact_email")
@@ -49,6 +52,10 @@ def customer_problems(session, data: dict, existing: Customer | None) -> list[Pr
     if isinstance(contract, date) and isinstance(start, date) and start < contract:
         problems.append(Problem(N_("The start of use cannot be before the contract date."), "start_date"))
     return problems
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def _apply(customer: Customer, data: dict) -> None:

@@ -144,3 +144,8 @@ def test_other_tenants_customers_are_invisible(app, as_acme_operator, world):
         assert as_acme_operator.post(f"/panel/customers/{world.demo_customer}/{action}",
                                      data={"confirm": "taro", "cancel_on": "2099-01-01"}).status_code == 404
     assert one(app, select(Customer.status).where(Customer.id == world.demo_customer)) == "active"
+
+
+def test_ids_beyond_the_column_range_are_not_found(app, as_demo_operator):
+    assert as_demo_operator.get("/panel/customers/2147483648").status_code == 404
+    assert as_demo_operator.get("/panel/courses/99999999999/edit").status_code == 404
