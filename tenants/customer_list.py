@@ -20,6 +20,7 @@ SORTS = {  # key -> (columns in order); each ends with the id so pages never ove
 }
 STATUSES = ("active", "suspended", "locked", "cancelled")
 MAX_PAGE_SIZE = 200
+COUNT_CAP = 10_000  # the list counts up to here, then says "10000+" (an exact count of 100k rows costs)
 
 
 @dataclass
@@ -43,10 +44,15 @@ class CustomerPage:
     total: int
     page: int
     per_page: int
+    capped: bool = False  # total is a lower bound (a broad search)
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages or (self.capped and len(self.rows) == self.per_page)
 
 
 MAX_CHAR = "\U0010ffff"  # sorts after every character (binary / C collation order)
@@ -89,7 +95,10 @@ def list_customers(session, q: str = "", sort: str = "newest", page: int = 1, pe
     page = max(1, page)
     order = SORTS.get(sort, SORTS["newest"])
     q = (q or "").strip()
-    total = session.execute(_filtered(session, select(func.count(Customer.id)), q, status)).scalar_one()
+    matches = _filtered(session, select(Customer.id), q, status).limit(COUNT_CAP + 1).subquery()
+    total = session.execute(select(func.count()).select_from(matches)).scalar_one()
+    capped = total > COUNT_CAP
+    total = min(total, COUNT_CAP)
     # Page the ids on the narrow table first (an index walk), then fetch the page's rows with joins.
     ids_stmt = _filtered(session, select(Customer.id), q, status).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ids = list(session.execute(ids_stmt).scalars())
@@ -101,4 +110,4 @@ def list_customers(session, q: str = "", sort: str = "newest", page: int = 1, pe
             rows.append(CustomerRow(customer.id, customer.contractor_name, customer.customer_number, login_id,
                                     course_name, customer.status, customer.contract_date, customer.start_date,
                                     customer.disk_used_bytes, customer.contact_email, customer.cancel_on))
-    return CustomerPage(rows, total, page, per_page)
+    return CustomerPage(rows, total, page, per_page, capped)

@@ -50,7 +50,7 @@ def api_customers():
                           page=query_int("page", 1, 1, 1_000_000), per_page=query_int("per_page", 50, 1, 200))
     items = [{**customer_json(r), "course_name": r.course_name} for r in page.rows]
     return jsonify({"items": items, "page": page.page, "per_page": page.per_page, "total": page.total,
-                    "pages": page.pages})
+                    "total_is_lower_bound": page.capped, "pages": page.pages})
 
 
 @bp.post("/customers")
