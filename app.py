@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import Babel, gettext as _
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from tenants import auth

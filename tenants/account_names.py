@@ -5,8 +5,9 @@ in a config file, a map key, an SQL identifier (after the driver's quoting) or a
 
 Limits that come from the servers themselves:
   - mailbox local part: 64 octets (RFC 5321); address: 254 octets;
-  - MariaDB: database names 64 characters; user names 80 characters (MariaDB ≥ 10.0; 10.6+ takes
-    128, we keep 80 so accounts move between versions);
+  - MariaDB: database names 64 characters, each '_' counting as two (GRANT needs every '_'
+    escaped with a backslash, and the escaped name must fit too); user names 80 characters
+    (MariaDB >= 10.0; 10.11 takes 128, we keep 80 so accounts move between versions);
   - PostgreSQL: identifiers 63 bytes (NAMEDATALEN - 1); role names starting ``pg_`` are reserved.
 Database identifiers are restricted further to lower-case ASCII letters, digits and ``_`` starting
 with a letter, so they mean the same quoted and unquoted and on case-sensitive file systems.
@@ -158,6 +159,10 @@ def database_name(name: str, engine: str, field: str = "name") -> str:
     limit = MAX_NAME[_engine(engine)]["database"]
     name = (name or "").strip()
     _db_identifier(name, limit, field)
+    if engine == "mariadb" and len(name) + name.count("_") > limit:
+        # GRANT ... ON `db`.* needs '_' escaped as '\_' (else it is a wildcard), and the escaped
+        # form must fit in 64 characters too.
+        raise _fail(N_("The name may have at most %(n)s characters, each '_' counting as two."), field, n=limit)
     if name in RESERVED_DATABASE_NAMES:
         raise _fail(N_("The name %(name)s is reserved."), field, name=name)
     return name

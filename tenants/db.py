@@ -64,3 +64,12 @@ def make_session_factory(engine: Engine) -> sessionmaker:
     from tenants.tenancy import ScopedSession
 
     return sessionmaker(bind=engine, class_=ScopedSession, expire_on_commit=False)
+
+
+def taken_by_other(session, column, value, existing=None) -> bool:
+    """Whether another row (not `existing`) already holds this value in a unique column."""
+    from sqlalchemy import select
+
+    model = column.class_
+    holder = session.execute(select(model.id).where(column == value)).scalar()
+    return holder is not None and (existing is None or holder != existing.id)

@@ -6,6 +6,7 @@ import re
 from sqlalchemy import func, select
 
 from tenants import audit
+from tenants.db import taken_by_other
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.models import Principal, Reseller, ResellerContact, Role
 from tenants.principals import create_principal, email_problems
@@ -20,19 +21,15 @@ def _reseller_problems(session, data: dict, existing: Reseller | None) -> list[P
     code = data.get("code", "")
     if not CODE.match(code):
         problems.append(Problem(N_("Use 2 to 32 lower-case letters, digits or '-'."), "code"))
-    else:
-        clash = session.execute(select(Reseller.id).where(Reseller.code == code)).scalar()
-        if clash is not None and (existing is None or clash != existing.id):
-            problems.append(Problem(N_("This code is already in use."), "code"))
+    elif taken_by_other(session, Reseller.code, code, existing):
+        problems.append(Problem(N_("This code is already in use."), "code"))
     for name in ("name", "brand_name"):
         if not (data.get(name) or "").strip():
             problems.append(Problem(N_("This field is required."), name))
     problems += email_problems(data.get("support_email"), "support_email")
     host = (data.get("panel_host") or "").strip().lower()
-    if host:
-        clash = session.execute(select(Reseller.id).where(Reseller.panel_host == host)).scalar()
-        if clash is not None and (existing is None or clash != existing.id):
-            problems.append(Problem(N_("This host name is already used by another reseller."), "panel_host"))
+    if host and taken_by_other(session, Reseller.panel_host, host, existing):
+        problems.append(Problem(N_("This host name is already used by another reseller."), "panel_host"))
     return problems
 
 

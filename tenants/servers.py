@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from tenants import audit
 from tenants.crypto import SecretBox
+from tenants.db import taken_by_other
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.models import Reseller, Server, ServerAssignment
 from tenants.models.server import DRIVERS, SERVER_KINDS, SERVER_ROLES
@@ -23,10 +24,8 @@ def _server_problems(session, data: dict, existing: Server | None) -> list[Probl
     host = (data.get("hostname") or "").strip().lower()
     if not HOSTNAME.match(host):
         problems.append(Problem(N_("Enter a host name such as web01.example.jp."), "hostname"))
-    else:
-        clash = session.execute(select(Server.id).where(Server.hostname == host)).scalar()
-        if clash is not None and (existing is None or clash != existing.id):
-            problems.append(Problem(N_("This host name is already registered."), "hostname"))
+    elif taken_by_other(session, Server.hostname, host, existing):
+        problems.append(Problem(N_("This host name is already registered."), "hostname"))
     try:
         ipaddress.ip_address((data.get("address") or "").strip())
     except ValueError:

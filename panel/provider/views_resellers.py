@@ -9,11 +9,12 @@ from panel.provider.forms import ContactsForm, OperatorForm, ResellerForm
 from panel.provider.views_auth import staff_only
 from tenants import resellers as rules
 from tenants.errors import RuleViolation
-from tenants.models import AuditLog, Principal, Reseller, Role, Server, ServerAssignment
+from tenants.models import Principal, Reseller, Role, Server, ServerAssignment
 from tenants.password_policy import generate_password
 from tenants.tenancy import get_owned_or_404
 from web.db import db
-from web.forms import form_status, show_problems
+from web.audit_view import audit_page
+from web.forms import FAILED, commit_or_show, form_status
 from web.paging import paginate
 
 
@@ -39,14 +40,8 @@ def resellers():
 def reseller_new():
     form = ResellerForm()
     if form.validate_on_submit():
-        s = db()
-        try:
-            reseller = rules.create_reseller(s, current_user, _reseller_data(form))
-        except RuleViolation as exc:
-            s.rollback()
-            show_problems(form, exc)
-        else:
-            s.commit()
+        reseller = commit_or_show(form, lambda: rules.create_reseller(db(), current_user, _reseller_data(form)))
+        if reseller is not FAILED:
             flash(_("Reseller %(code)s registered.", code=reseller.code), "success")
             return redirect(url_for("provider.reseller", reseller_id=reseller.id))
     return render_template("provider/reseller_form.html", form=form, reseller=None), form_status(form)
@@ -73,13 +68,7 @@ def reseller_edit(reseller_id):
     r = get_owned_or_404(s, Reseller, reseller_id)
     form = ResellerForm(obj=r)
     if form.validate_on_submit():
-        try:
-            rules.update_reseller(s, current_user, r, _reseller_data(form))
-        except RuleViolation as exc:
-            s.rollback()
-            show_problems(form, exc)
-        else:
-            s.commit()
+        if commit_or_show(form, lambda: rules.update_reseller(s, current_user, r, _reseller_data(form))) is not FAILED:
             flash(_("Saved."), "success")
             return redirect(url_for("provider.reseller", reseller_id=r.id))
     return render_template("provider/reseller_form.html", form=form, reseller=r), form_status(form)
@@ -112,13 +101,7 @@ def reseller_contacts(reseller_id):
         form = ContactsForm()
     if form.validate_on_submit():
         rows = [e.data for e in form.contacts if (e.data.get("name") or e.data.get("email"))]
-        try:
-            rules.replace_contacts(s, current_user, r, rows)
-        except RuleViolation as exc:
-            s.rollback()
-            show_problems(form, exc)
-        else:
-            s.commit()
+        if commit_or_show(form, lambda: rules.replace_contacts(s, current_user, r, rows)) is not FAILED:
             flash(_("Fault contacts saved."), "success")
             return redirect(url_for("provider.reseller", reseller_id=r.id))
     return render_template("provider/contacts.html", form=form, r=r), form_status(form)
@@ -132,14 +115,9 @@ def operator_new(reseller_id):
     form = OperatorForm()
     if form.validate_on_submit():
         password = form.password.data or generate_password()
-        try:
-            op = rules.create_operator(s, current_user, r, form.login_id.data, password,
-                                       form.display_name.data or "", form.email.data or None)
-        except RuleViolation as exc:
-            s.rollback()
-            show_problems(form, exc)
-        else:
-            s.commit()
+        op = commit_or_show(form, lambda: rules.create_operator(
+            s, current_user, r, form.login_id.data, password, form.display_name.data or "", form.email.data or None))
+        if op is not FAILED:
             shown = None if form.password.data else password
             return render_template("provider/operator_created.html", r=r, op=op, password=shown)
     return render_template("provider/operator_form.html", form=form, r=r), form_status(form)
@@ -148,9 +126,4 @@ def operator_new(reseller_id):
 @bp.get("/audit")
 @staff_only
 def audit_log():
-    s = db()
-    action = (request.args.get("action") or "").strip()
-    stmt = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
-    if action:
-        stmt = stmt.where(AuditLog.action.startswith(action))
-    return render_template("provider/audit.html", page=paginate(s, stmt, action=action), action=action)
+    return audit_page("provider/audit.html")

@@ -10,11 +10,10 @@ from panel.provider import bp
 from panel.provider.forms import ServerForm
 from panel.provider.views_auth import staff_only
 from tenants import servers as rules
-from tenants.errors import RuleViolation
 from tenants.models import Reseller, Server, ServerAssignment
 from tenants.tenancy import get_owned_or_404
 from web.db import db
-from web.forms import form_status, show_problems
+from web.forms import FAILED, commit_or_show, form_status
 
 
 def _server_form(s, server: Server | None = None) -> ServerForm:
@@ -45,14 +44,13 @@ def server_new():
     s = db()
     form = _server_form(s)
     if form.validate_on_submit():
-        try:
-            server = rules.register_server(s, current_user, _server_data(form))
-            rules.assign_resellers(s, current_user, server, set(form.resellers.data or []))
-        except RuleViolation as exc:
-            s.rollback()
-            show_problems(form, exc)
-        else:
-            s.commit()
+        def register():
+            created = rules.register_server(s, current_user, _server_data(form))
+            rules.assign_resellers(s, current_user, created, set(form.resellers.data or []))
+            return created
+
+        server = commit_or_show(form, register)
+        if server is not FAILED:
             flash(_("Server %(host)s registered.", host=server.hostname), "success")
             return redirect(url_for("provider.servers"))
     return render_template("provider/server_form.html", form=form, server=None), form_status(form)
@@ -65,14 +63,11 @@ def server_edit(server_id):
     server = get_owned_or_404(s, Server, server_id)
     form = _server_form(s, server)
     if form.validate_on_submit():
-        try:
+        def update():
             rules.update_server(s, current_user, server, _server_data(form))
             rules.assign_resellers(s, current_user, server, set(form.resellers.data or []))
-        except RuleViolation as exc:
-            s.rollback()
-            show_problems(form, exc)
-        else:
-            s.commit()
+
+        if commit_or_show(form, update) is not FAILED:
             flash(_("Saved."), "success")
             return redirect(url_for("provider.servers"))
     return render_template("provider/server_form.html", form=form, server=server), form_status(form)

@@ -1,15 +1,15 @@
 """Business panel: login, logout, own password, dashboard, audit log."""
-from flask import render_template, request, url_for
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
 
 from panel.reseller import bp
-from tenants.models import AuditLog, Course, Customer, Role, Server
+from tenants.models import Course, Customer, Role, Server
 from web.auth import role_required
 from web.db import db
 from web.flows import login_flow, logout_flow, password_flow
-from web.paging import paginate
+from web.audit_view import audit_page
 
 operator_only = role_required(Role.OPERATOR, "reseller.login")
 
@@ -47,12 +47,7 @@ def dashboard():
 @bp.get("/audit")
 @operator_only
 def audit_log():
-    s = db()
-    action = (request.args.get("action") or "").strip()
-    stmt = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
-    if action:
-        stmt = stmt.where(AuditLog.action.startswith(action))
-    return render_template("reseller/audit.html", page=paginate(s, stmt, action=action), action=action)
+    return audit_page("reseller/audit.html")
 
 
 def today_jst():

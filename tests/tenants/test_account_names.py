@@ -148,6 +148,18 @@ def test_reserved_database_users(typed):
     assert "reserved" in problem.render() and problem.field == "user"
 
 
+@pytest.mark.parametrize("typed, ok", [
+    ("a" * 64, True), ("a_" * 21 + "a" * 1, True), ("a_" * 21 + "a" * 2, False), ("a" + "_" * 32, False),
+])
+def test_mariadb_underscores_count_twice(typed, ok):
+    """GRANT ON `a\\_b`.* escapes each '_' and MariaDB limits the escaped name to 64 characters."""
+    if ok:
+        assert names.database_name(typed, "mariadb") == typed
+    else:
+        assert "each '_' counting as two" in refused(names.database_name, typed, "mariadb").render()
+    assert names.database_name(typed[:63], "postgresql") == typed[:63]
+
+
 def test_unknown_engine():
     assert refused(names.database_name, "shop", "oracle").field == "engine"
 

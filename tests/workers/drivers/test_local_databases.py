@@ -258,3 +258,22 @@ def test_wrong_admin_credentials_are_a_clear_error():
     bad = LocalDriver("/nonexistent", db_admin={"mariadb": {**MARIADB, "user": unique("nobody")}})
     with pytest.raises(ApplyError, match="refused the admin login"):
         bad.apply_database(DatabaseSpec("mariadb", unique("db"), unique("u"), PASSWORD))
+
+
+@pytest.mark.parametrize("engine", ["mariadb", "postgresql"])
+def test_the_longest_names_the_rules_allow_work_on_the_real_server(driver, spec_for, engine):
+    from tenants.account_names import MAX_NAME
+
+    limits = MAX_NAME[engine]
+    prefix = unique("db")
+    name = prefix.ljust(limits["database"] - (prefix.count("_") if engine == "mariadb" else 0), "d")
+    user = unique("u").ljust(limits["user"], "u")
+    spec = spec_for(engine, name=name, user=user)
+    driver.apply_database(spec)
+    if engine == "mariadb":
+        with maria_login(spec, PASSWORD, name) as conn, conn.cursor() as cur:
+            cur.execute("SELECT DATABASE(), CURRENT_USER()")
+            assert cur.fetchone() == (name, f"{user}@%")
+    else:
+        with pg_login(spec) as conn:
+            assert conn.execute("SELECT current_database(), current_user").fetchone() == (name, user)
