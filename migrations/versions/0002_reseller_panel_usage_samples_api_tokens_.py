@@ -1,8 +1,8 @@
-"""reseller panel: usage samples, api tokens, customer list indexes
+"""reseller panel: usage samples, api tokens, overuse states, customer list indexes
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 21:34:21.101367
+Create Date: 2026-11-23 21:36:35.014531
 """
 from alembic import op
 import sqlalchemy as sa
@@ -44,6 +44,22 @@ def upgrade() -> None:
     with op.batch_alter_table('customer_usage_samples', schema=None) as batch_op:
         batch_op.create_index('ix_customer_usage_samples_customer_at', ['customer_id', 'at'], unique=False)
         batch_op.create_index('ix_customer_usage_samples_reseller_at', ['reseller_id', 'at'], unique=False)
+
+    op.create_table('overuse_states',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('reseller_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('resource', sa.String(length=16), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('suspended', sa.Boolean(), nullable=False),
+    sa.Column('changed_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_overuse_states_customer_id_customers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['reseller_id'], ['resellers.id'], name=op.f('fk_overuse_states_reseller_id_resellers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_overuse_states')),
+    sa.UniqueConstraint('customer_id', 'resource', name=op.f('uq_overuse_states_customer_id_resource'))
+    )
+    with op.batch_alter_table('overuse_states', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_overuse_states_reseller_id'), ['reseller_id'], unique=False)
 
     op.create_table('api_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -90,6 +106,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_api_tokens_reseller_id'))
 
     op.drop_table('api_tokens')
+    with op.batch_alter_table('overuse_states', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_overuse_states_reseller_id'))
+
+    op.drop_table('overuse_states')
     with op.batch_alter_table('customer_usage_samples', schema=None) as batch_op:
         batch_op.drop_index('ix_customer_usage_samples_reseller_at')
         batch_op.drop_index('ix_customer_usage_samples_customer_at')

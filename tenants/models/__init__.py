@@ -7,9 +7,10 @@ from tenants.models.customer import Customer, CustomerStatus
 from tenants.models.audit import AuditLog
 from tenants.models.usage import CustomerUsageSample, ServerSample
 from tenants.models.api_token import ApiToken
+from tenants.models.overuse import OveruseState
 
 __all__ = [
     "Reseller", "ResellerContact", "Principal", "Role", "LoginAttempt", "Server",
     "ServerAssignment", "Course", "Customer", "CustomerStatus", "AuditLog",
-    "CustomerUsageSample", "ServerSample", "ApiToken",
+    "CustomerUsageSample", "ServerSample", "ApiToken", "OveruseState",
 ]

@@ -38,4 +38,7 @@ def collect_metrics(root: str | None = None) -> int:
     with runtime.job_session() as s:
         usage.prune(s)
         s.commit()
+    from workers.jobs.overuse import check_overuse
+
+    check_overuse()  # the new figures may cross a course's 80 % / 100 % line
     return len(server_ids)
