@@ -35,8 +35,10 @@ def _support_view():
     principal.support_operator = operator
     g._login_user = principal
     g.support_view = True
-    if request.endpoint in ("enduser.password", "enduser.logout"):
-        abort(403)  # the customer's own password is theirs alone; end the support view instead
+    if request.endpoint == "enduser.logout":
+        return support_end()  # "log out" in the support view ends it; the operator stays logged in
+    if request.endpoint == "enduser.password":
+        abort(403)  # the customer's own password is theirs alone
     return None
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 21:36:35.014531
+Create Date: 2026-11-23 21:38:21.070019
 """
 from alembic import op
 import sqlalchemy as sa

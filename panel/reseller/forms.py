@@ -42,7 +42,8 @@ class CustomerForm(FlaskForm):
     contact_email = EmailField(_l("Contact email"), validators=[Optional(), Length(max=254)])
     status = SelectField(_l("Status"), choices=[SelectChoice("active", _l("active")),
                                                 SelectChoice("suspended", _l("suspended")),
-                                                SelectChoice("locked", _l("locked"))])
+                                                SelectChoice("locked", _l("locked"))],
+                         validate_choice=False)  # a cancelled customer keeps its status; the rule checks it
 
 
 class NewCustomerForm(CustomerForm):

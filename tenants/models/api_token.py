@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import Base, UTCDateTime, utcnow
-from tenants.tenancy import TenantScoped
+from tenants.tenancy import Scope, TenantScoped
 
 
 class ApiToken(TenantScoped, Base):
@@ -24,3 +24,9 @@ class ApiToken(TenantScoped, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @classmethod
+    def tenant_criteria(cls, scope: Scope):
+        if scope.kind != "reseller":  # the reseller's operators only; never its end users
+            return false()
+        return super().tenant_criteria(scope)

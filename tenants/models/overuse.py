@@ -7,10 +7,10 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import Base, UTCDateTime, utcnow
-from tenants.tenancy import TenantScoped
+from tenants.tenancy import CustomerScoped
 
 
-class OveruseState(TenantScoped, Base):
+class OveruseState(CustomerScoped, Base):
     __tablename__ = "overuse_states"
     __table_args__ = (UniqueConstraint("customer_id", "resource"),)
 

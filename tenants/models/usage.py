@@ -7,7 +7,7 @@ from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import Base, UTCDateTime, utcnow
-from tenants.tenancy import Scope, TenantScoped, TenantScopeError
+from tenants.tenancy import CustomerScoped, Scope, TenantScoped, TenantScopeError
 
 # What a server sample measures; `label` names the partition (mount) or network interface.
 SERVER_METRICS = ("disk_used", "disk_total", "inodes_used", "inodes_total", "mem_used", "mem_total",
@@ -37,7 +37,7 @@ class ServerSample(TenantScoped, Base):
         raise TenantScopeError("only the metrics collector writes server samples")
 
 
-class CustomerUsageSample(TenantScoped, Base):
+class CustomerUsageSample(CustomerScoped, Base):
     """One customer's disk and traffic use at one time (traffic: bytes since the previous sample)."""
 
     __tablename__ = "customer_usage_samples"

@@ -34,3 +34,9 @@ def set_disk_use(app, customer_id, used_bytes):
     with scoped_session(app, Scope.system()) as s:
         s.get(Customer, customer_id).disk_used_bytes = used_bytes
         s.commit()
+
+
+def scalars(app, stmt) -> list:
+    """All values of a one-column query, read in a session that is closed again."""
+    with scoped_session(app, Scope.system()) as s:
+        return list(s.scalars(stmt))

@@ -5,7 +5,7 @@ import re
 from sqlalchemy import select
 
 from tenants.models import ApiToken, AuditLog, Customer, Principal
-from tests.reseller.helpers import count, one, set_disk_use
+from tests.reseller.helpers import count, one, scalars, set_disk_use
 from tests.support import login
 
 
@@ -49,8 +49,7 @@ def test_customer_crud_and_credential_reset_through_the_api(app, as_demo_operato
     login(app.test_client(), "enduser", "api-user", "Api-Typed-2026", code="demo")
     assert api.delete(f"/api/customers/{cid}").status_code == 204
     assert count(app, Customer, Customer.id == cid) == 0 and count(app, Principal, Principal.login_id == "api-user") == 0
-    actors = set(app.extensions["panel.sessions"]().bind_scope(__import__("tenants.tenancy").tenancy.Scope.system())
-                 .scalars(select(AuditLog.actor).where(AuditLog.action.startswith("customer."))))
+    actors = set(scalars(app, select(AuditLog.actor).where(AuditLog.action.startswith("customer."))))
     assert any(a.startswith("api:billing system") for a in actors)
 
 

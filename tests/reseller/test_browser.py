@@ -19,7 +19,9 @@ def live_server(app):
     from werkzeug.serving import make_server
 
     app.config["WTF_CSRF_ENABLED"] = True  # the real forms, with their CSRF tokens
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    # One request at a time: CPython 3.11's ast module (werkzeug builds URL code with it) is not safe
+    # to use from two threads at once and stays broken afterwards ("AST constructor recursion depth").
+    server = make_server("127.0.0.1", 0, app, threaded=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

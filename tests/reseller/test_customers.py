@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import select
 
 from tenants.models import AuditLog, Customer, Principal
-from tests.reseller.helpers import count, customer_form, one
+from tests.reseller.helpers import count, customer_form, one, scalars
 from tests.support import login
 
 
@@ -80,8 +80,7 @@ def test_edit_suspend_resume_and_reset_the_password(app, as_demo_operator, as_ta
     new_password = _issued_password(r.get_data(as_text=True)).replace("&amp;", "&")
     assert as_taro.get("/u/demo/home").status_code == 302  # the old session has ended
     login(app.test_client(), "enduser", "taro", new_password, code="demo")
-    actions = set(app.extensions["panel.sessions"]().bind_scope(__import__("tenants.tenancy").tenancy.Scope.system())
-                  .scalars(select(AuditLog.action).where(AuditLog.customer_id == cid)))
+    actions = set(scalars(app, select(AuditLog.action).where(AuditLog.customer_id == cid)))
     assert {"customer.update", "customer.suspend", "customer.resume", "customer.password_reset"} <= actions
 
 

@@ -4,7 +4,7 @@ import io
 from sqlalchemy import select
 
 from tenants.models import AuditLog, Customer, Principal
-from tests.reseller.helpers import count, one
+from tests.reseller.helpers import count, one, scalars
 
 
 def test_support_view_shows_the_customers_panel_with_a_banner_and_audits_the_operator(app, as_demo_operator, world):
@@ -18,9 +18,7 @@ def test_support_view_shows_the_customers_panel_with_a_banner_and_audits_the_ope
     assert as_demo_operator.get("/u/acme/home").status_code == 302      # only this reseller's panel
     r = as_demo_operator.post("/u/demo/support/end")
     assert r.status_code == 302 and r.headers["Location"] == f"/panel/customers/{world.demo_customer}"
-    entries = {a.action: a for a in app.extensions["panel.sessions"]().bind_scope(
-        __import__("tenants.tenancy").tenancy.Scope.system()).scalars(
-        select(AuditLog).where(AuditLog.action.startswith("support.")))}
+    entries = {a.action: a for a in scalars(app, select(AuditLog).where(AuditLog.action.startswith("support.")))}
     assert set(entries) == {"support.start", "support.end"}
     for entry in entries.values():
         assert entry.actor == "operator:demo-op" and entry.on_behalf_of == "enduser:taro"
@@ -73,3 +71,35 @@ def test_csv_import_with_a_bad_row_reports_line_field_reason_and_changes_nothing
     assert "<td>5</td><td>password</td><td>Use at least 10 characters.</td>" in html
     assert count(app, Customer, Customer.customer_number == "C-0200") == 0
     assert one(app, select(Customer.contractor_name).where(Customer.id == world.demo_customer)) == "山田 太郎"
+
+
+def test_log_out_in_the_support_view_ends_it_and_keeps_the_operator_logged_in(app, as_demo_operator, world):
+    as_demo_operator.post(f"/panel/customers/{world.demo_customer}/support")
+    r = as_demo_operator.post("/u/demo/logout")
+    assert r.status_code == 302 and r.headers["Location"] == f"/panel/customers/{world.demo_customer}"
+    assert as_demo_operator.get("/panel/customers").status_code == 200
+
+
+def test_end_users_see_only_their_own_usage_and_no_api_tokens(app, world, as_demo_operator):
+    from datetime import date
+
+    from tenants.api_tokens import create_token
+    from tenants.models import ApiToken, CustomerUsageSample
+    from tenants.tenancy import Scope
+    from tests.support import scoped_session
+
+    with scoped_session(app, Scope("reseller", reseller_id=world.demo)) as s:
+        create_token(s, None, "t", None, None, date(2026, 1, 1))
+        s.commit()
+    with scoped_session(app, Scope.system()) as s:
+        jiro = Customer(reseller_id=world.demo, course_id=world.demo_course, contractor_name="次郎")
+        s.add(jiro)
+        s.flush()
+        for cid in (world.demo_customer, jiro.id):
+            s.add(CustomerUsageSample(reseller_id=world.demo, customer_id=cid, disk_bytes=1))
+        s.commit()
+    taro = Scope("enduser", reseller_id=world.demo, customer_id=world.demo_customer,
+                 principal_id=world.principals["taro"])
+    with scoped_session(app, taro) as s:
+        assert s.scalars(select(CustomerUsageSample.customer_id)).all() == [world.demo_customer]
+        assert s.scalars(select(ApiToken)).all() == []
