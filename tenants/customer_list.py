@@ -11,12 +11,12 @@ from sqlalchemy import func, select, union
 from tenants.models import Course, Customer, Principal, Role
 from tenants.models.principal import realm_for
 
-SORTS = {  # key -> (columns in order); each ends with the id so pages never overlap
-    "newest": (Customer.created_at.desc(), Customer.id.desc()),
-    "oldest": (Customer.created_at.asc(), Customer.id.asc()),
-    "name": (Customer.contractor_name.asc(), Customer.id.asc()),
-    "number": (Customer.customer_number.asc(), Customer.id.asc()),
-    "disk": (Customer.disk_used_bytes.desc(), Customer.id.desc()),
+SORTS = {  # key -> (column, descending); the id follows in the same direction so pages never overlap
+    "newest": ("created_at", True),
+    "oldest": ("created_at", False),
+    "name": ("contractor_name", False),
+    "number": ("customer_number", False),
+    "disk": ("disk_used_bytes", True),
 }
 STATUSES = ("active", "suspended", "locked", "cancelled")
 MAX_PAGE_SIZE = 200
@@ -55,34 +55,51 @@ class CustomerPage:
         return self.page < self.pages or (self.capped and len(self.rows) == self.per_page)
 
 
-MAX_CHAR = "\U0010ffff"  # sorts after every character (binary / C collation order)
+MAX_CHAR = "\U0010ffff"  # sorts after every character
 
 
 def _prefix(column, text: str):
-    """`column` starts with `text`, as an index range (SQLite's LIKE cannot use an index) with LIKE
-    kept as the exact test."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return (column >= text) & (column < text + MAX_CHAR) & column.like(escaped + "%", escape="\\")
+    """`column` starts with `text`, as an index range (SQLite's LIKE cannot use an index). Exact
+    under binary ordering (SQLite's default, PostgreSQL's C / C.UTF-8 collations)."""
+    return (column >= text) & (column < text + MAX_CHAR)
 
 
-def _matching_ids(session, q: str):
-    """Customers whose login ID, customer number or contractor name starts with q: three index
-    range reads, united (an OR across a join would scan every customer)."""
+def _order(columns, sort: str) -> list:
+    name, descending = SORTS.get(sort, SORTS["newest"])
+    keys = [getattr(columns, name), columns.id]
+    return [k.desc() if descending else k.asc() for k in keys]
+
+
+def _matches(session, q: str, sort: str | None, status: str | None):
+    """Customers whose login ID, customer number or contractor name starts with q, with their sort
+    key: three index range reads, united (an OR across a join would scan every customer)."""
     realm = realm_for(Role.ENDUSER, session.scope.reseller_id if session.scope else None)
-    return union(
-        select(Principal.customer_id).where(Principal.realm == realm, Principal.customer_id.is_not(None),
-                                            _prefix(Principal.login_id, q.lower())),
-        select(Customer.id).where(_prefix(Customer.customer_number, q)),
-        select(Customer.id).where(_prefix(Customer.contractor_name, q)),
-    ).subquery()
-
-
-def _filtered(session, stmt, q: str, status: str | None):
-    if q:
-        stmt = stmt.where(Customer.id.in_(select(_matching_ids(session, q).c[0])))
+    columns = (Customer.id,) + ((getattr(Customer, SORTS.get(sort, SORTS["newest"])[0]),) if sort else ())
+    branches = [
+        select(*columns).select_from(Principal).join(Customer, Customer.id == Principal.customer_id)
+        .where(Principal.realm == realm, _prefix(Principal.login_id, q.lower())),
+        select(*columns).where(_prefix(Customer.customer_number, q)),
+        select(*columns).where(_prefix(Customer.contractor_name, q)),
+    ]
     if status in STATUSES:
-        stmt = stmt.where(Customer.status == status)
-    return stmt
+        branches = [b.where(Customer.status == status) for b in branches]
+    return union(*branches).subquery()
+
+
+def _page_ids(session, q: str, sort: str, status: str | None, per_page: int, offset: int):
+    """(ids of the page, how many match up to COUNT_CAP + 1)."""
+    if q:
+        found = _matches(session, q, sort, status)
+        counted = select(_matches(session, q, None, status).c.id).limit(COUNT_CAP + 1).subquery()
+        ids_stmt = select(found.c.id).order_by(*_order(found.c, sort))
+    else:
+        narrow = select(Customer.id)
+        if status in STATUSES:
+            narrow = narrow.where(Customer.status == status)
+        counted = narrow.limit(COUNT_CAP + 1).subquery()
+        ids_stmt = narrow.order_by(*_order(Customer, sort))
+    total = session.execute(select(func.count()).select_from(counted)).scalar_one()
+    return list(session.execute(ids_stmt.limit(per_page).offset(offset)).scalars()), total
 
 
 def _joined(stmt):
@@ -93,19 +110,15 @@ def list_customers(session, q: str = "", sort: str = "newest", page: int = 1, pe
                    status: str | None = None) -> CustomerPage:
     per_page = max(1, min(per_page, MAX_PAGE_SIZE))
     page = max(1, page)
-    order = SORTS.get(sort, SORTS["newest"])
     q = (q or "").strip()
-    matches = _filtered(session, select(Customer.id), q, status).limit(COUNT_CAP + 1).subquery()
-    total = session.execute(select(func.count()).select_from(matches)).scalar_one()
+    # Page the ids on narrow index reads first, then fetch the page's rows with their joins.
+    ids, total = _page_ids(session, q, sort, status, per_page, (page - 1) * per_page)
     capped = total > COUNT_CAP
     total = min(total, COUNT_CAP)
-    # Page the ids on the narrow table first (an index walk), then fetch the page's rows with joins.
-    ids_stmt = _filtered(session, select(Customer.id), q, status).order_by(*order).limit(per_page).offset((page - 1) * per_page)
-    ids = list(session.execute(ids_stmt).scalars())
     rows = []
     if ids:
         stmt = _joined(select(Customer, Principal.login_id, Course.name).select_from(Customer)
-                       .join(Course, Course.id == Customer.course_id)).where(Customer.id.in_(ids)).order_by(*order)
+                       .join(Course, Course.id == Customer.course_id)).where(Customer.id.in_(ids)).order_by(*_order(Customer, sort))
         for customer, login_id, course_name in session.execute(stmt).all():
             rows.append(CustomerRow(customer.id, customer.contractor_name, customer.customer_number, login_id,
                                     course_name, customer.status, customer.contract_date, customer.start_date,
