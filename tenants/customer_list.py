@@ -36,6 +36,8 @@ class CustomerRow:
     disk_used_bytes: int
     contact_email: str | None
     cancel_on: object
+    course_id: int | None = None
+    server_id: int | None = None
 
 
 @dataclass
@@ -122,5 +124,6 @@ def list_customers(session, q: str = "", sort: str = "newest", page: int = 1, pe
         for customer, login_id, course_name in session.execute(stmt).all():
             rows.append(CustomerRow(customer.id, customer.contractor_name, customer.customer_number, login_id,
                                     course_name, customer.status, customer.contract_date, customer.start_date,
-                                    customer.disk_used_bytes, customer.contact_email, customer.cancel_on))
+                                    customer.disk_used_bytes, customer.contact_email, customer.cancel_on,
+                                    customer.course_id, customer.server_id))
     return CustomerPage(rows, total, page, per_page, capped)

@@ -131,10 +131,14 @@ def server_series(session, server_id: int, metric: str, period: str, now: dateti
     return _bucketed(rows, since, now)
 
 
-def customer_series(session, customer_id: int, period: str, now: datetime | None = None) -> list:
+def customer_series(session, customer_id: int, period: str, now: datetime | None = None,
+                    metric: str = "disk") -> list:
+    """Disk use (bytes) or traffic (bytes in + out per sample) of one customer over a period."""
     now = now or utcnow()
     since = now - PERIODS[period]
-    rows = session.execute(select(CustomerUsageSample.at, CustomerUsageSample.disk_bytes)
+    value = CustomerUsageSample.disk_bytes if metric == "disk" else (
+        CustomerUsageSample.traffic_in_bytes + CustomerUsageSample.traffic_out_bytes)
+    rows = session.execute(select(CustomerUsageSample.at, value)
                            .where(CustomerUsageSample.customer_id == customer_id, CustomerUsageSample.at >= since)
                            .order_by(CustomerUsageSample.at)).all()
     return _bucketed(rows, since, now)
@@ -168,3 +172,12 @@ def top_customers_by_traffic(session, now: datetime | None = None, limit: int = 
                            .having(total > 0).order_by(total.desc(), Customer.id).limit(limit)).all()
     return [{"id": r.id, "contractor_name": r.contractor_name, "traffic_bytes": int(r.bytes),
              "quota_percent": _percent(r.bytes, r.traffic_quota_gb * 1024 ** 3)} for r in rows]
+
+
+def customer_traffic(session, customer_id: int, now: datetime | None = None) -> int:
+    """Bytes in + out over the last 30 days, against the course's monthly quota."""
+    since = (now or utcnow()) - PERIODS["month"]
+    total = session.scalar(select(func.coalesce(func.sum(CustomerUsageSample.traffic_in_bytes
+                                                         + CustomerUsageSample.traffic_out_bytes), 0))
+                           .where(CustomerUsageSample.customer_id == customer_id, CustomerUsageSample.at >= since))
+    return int(total or 0)

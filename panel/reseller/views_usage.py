@@ -72,5 +72,9 @@ def usage_customer(customer_id):
     quota = course.disk_quota_mb * 1048576
     chart = line_chart([(_("Disk used"), usage.customer_series(s, customer.id, period, until), "#1971c2")],
                        since, until, title=_("Disk use"), limit=(quota, _("Course quota")))
+    traffic = line_chart([(_("Network traffic"), usage.customer_series(s, customer.id, period, until, "traffic"),
+                           "#e8590c")], since, until, title=_("Network traffic"))
+    month_traffic = usage.customer_traffic(s, customer.id, until)
     return render_template("reseller/usage_customer.html", c=customer, course=course, chart=chart, period=period,
-                           periods=usage.PERIODS, human_bytes=human_bytes)
+                           periods=usage.PERIODS, human_bytes=human_bytes, traffic=traffic,
+                           month_traffic=month_traffic, traffic_quota=course.traffic_quota_gb * 1024 ** 3)

@@ -39,6 +39,7 @@ def test_customer_crud_and_credential_reset_through_the_api(app, as_demo_operato
     login(app.test_client(), "enduser", "api-user", password, code="demo")
     listing = api.get("/api/customers?q=api-user").get_json()
     assert listing["total"] == 1 and listing["items"][0]["login_id"] == "api-user"
+    assert listing["items"][0]["course_id"] == world.demo_course
     assert api.get(f"/api/customers/{cid}").get_json()["contract_date"] == "2026-07-01"
     r = api.patch(f"/api/customers/{cid}", json={"contractor_name": "API 次郎"})
     assert r.status_code == 200 and r.get_json()["contractor_name"] == "API 次郎"

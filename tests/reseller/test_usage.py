@@ -43,6 +43,8 @@ def test_top_customers_by_traffic_and_quota_percent(app, as_demo_operator, world
     html = as_demo_operator.get("/panel/usage").get_data(as_text=True)
     assert "50.0 GB" in html and "50.0 %" in html  # of the course's 100 GB monthly quota
     assert "佐藤 花子" not in html
+    page = as_demo_operator.get(f"/panel/usage/customers/{world.demo_customer}").get_data(as_text=True)
+    assert "50.0 GB / 100.0 GB" in page and page.count("<svg") == 2
 
 
 def test_other_tenants_usage_is_invisible(app, as_acme_operator, world):
