@@ -148,3 +148,28 @@ def test_other_tenants_customers_are_invisible(app, as_acme_operator, world):
 def test_ids_beyond_the_column_range_are_not_found(app, as_demo_operator):
     assert as_demo_operator.get("/panel/customers/2147483648").status_code == 404
     assert as_demo_operator.get("/panel/courses/99999999999/edit").status_code == 404
+
+
+def test_only_servers_assigned_to_the_reseller_may_be_chosen(app, as_demo_operator, world):
+    from tenants.models import Server, ServerAssignment
+    from tenants.tenancy import Scope
+    from tests.support import scoped_session
+
+    with scoped_session(app, Scope.system()) as s:
+        other = Server(hostname="acme-only.example.jp", address="127.0.0.2",
+                       assignments=[ServerAssignment(reseller_id=world.acme)])
+        s.add(other)
+        s.commit()
+        other_id = other.id
+    as_demo_operator.get("/lang/en")
+    page = as_demo_operator.get("/panel/customers/new").get_data(as_text=True)
+    assert "localhost" in page and "acme-only.example.jp" not in page
+    r = as_demo_operator.post("/panel/customers/new", data=customer_form(world, server_id=other_id))
+    assert r.status_code == 400 and "Choose a server assigned to you." in r.get_data(as_text=True)
+
+
+def test_every_action_is_in_the_resellers_audit_log(app, as_demo_operator, as_acme_operator, world):
+    as_demo_operator.post(f"/panel/customers/{world.demo_customer}/suspend")
+    html = as_demo_operator.get("/panel/audit").get_data(as_text=True)
+    assert "customer.suspend" in html and "demo-op" in html
+    assert "customer.suspend" not in as_acme_operator.get("/panel/audit").get_data(as_text=True)
