@@ -190,6 +190,10 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(404)
     @app.errorhandler(NotFound)
     def not_found(_e):
+        if request.path.startswith("/api/"):  # the API answers in its one JSON error shape
+            from panel.api import error_response
+
+            return error_response(404, "not_found", _("There is nothing here, or it is not yours to see."))
         return render_error(404, _("Not found"), _("There is nothing here, or it is not yours to see."))
 
     @app.errorhandler(403)

@@ -136,3 +136,8 @@ def test_csrf_is_waived_only_for_bearer_requests(app, as_demo_operator, world):
 def test_openapi_document(client):
     doc = client.get("/api/openapi.json").get_json()
     assert doc["openapi"].startswith("3.") and "/api/customers/{customer_id}/password" in doc["paths"]
+
+
+def test_unknown_api_paths_answer_json(client):
+    r = client.get("/api/no-such-thing")
+    assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found"
