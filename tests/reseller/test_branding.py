@@ -49,3 +49,9 @@ def test_brand_fields_are_checked_and_only_own_brand_changes(app, as_demo_operat
     assert r.status_code == 400 and "Enter a valid email address." in r.get_data(as_text=True)
     assert _post(as_demo_operator).status_code == 302
     assert one(app, select(Reseller.brand_name).where(Reseller.code == "acme")) == "Acme Hosting"
+
+
+def test_a_jpeg_logo_is_accepted_by_its_content(app, as_demo_operator, client):
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
+    assert _post(as_demo_operator, jpeg, name="logo.bin").status_code == 302
+    assert client.get("/u/demo/logo").mimetype == "image/jpeg"

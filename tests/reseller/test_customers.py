@@ -173,3 +173,11 @@ def test_every_action_is_in_the_resellers_audit_log(app, as_demo_operator, as_ac
     html = as_demo_operator.get("/panel/audit").get_data(as_text=True)
     assert "customer.suspend" in html and "demo-op" in html
     assert "customer.suspend" not in as_acme_operator.get("/panel/audit").get_data(as_text=True)
+
+
+def test_a_typed_reset_password_must_meet_the_policy(app, as_demo_operator, as_taro, world):
+    as_demo_operator.get("/lang/en")
+    r = as_demo_operator.post(f"/panel/customers/{world.demo_customer}/password", data={"password": "taro-short"},
+                              follow_redirects=True)
+    assert "Mix lower-case letters, upper-case letters and digits." in r.get_data(as_text=True)
+    assert as_taro.get("/u/demo/home").status_code == 200  # nothing changed: the session lives on

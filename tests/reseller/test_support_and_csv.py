@@ -103,3 +103,10 @@ def test_end_users_see_only_their_own_usage_and_no_api_tokens(app, world, as_dem
     with scoped_session(app, taro) as s:
         assert s.scalars(select(CustomerUsageSample.customer_id)).all() == [world.demo_customer]
         assert s.scalars(select(ApiToken)).all() == []
+
+
+def test_csv_without_the_required_columns_is_refused_at_line_1(app, as_demo_operator):
+    as_demo_operator.get("/lang/en")
+    r = _upload(as_demo_operator, "name,email\nx,y\n", dry_run=True)
+    assert r.status_code == 400 and "<td>1</td><td></td><td>The header lacks the columns: login_id, contractor_name, course" \
+        in r.get_data(as_text=True)
