@@ -37,4 +37,10 @@ def _brand():
     return {"brand": g.get("reseller"), "enduser_nav": NAV}
 
 
-from enduser import support, views  # noqa: E402,F401
+from flask_babel import lazy_gettext as _l  # noqa: E402
+
+NAV.extend([("enduser.domains", _l("Domains")), ("enduser.mail", _l("Mail")), ("enduser.lists", _l("Mailing lists")),
+            ("enduser.ftp", _l("FTP")), ("enduser.databases", _l("Databases")),
+            ("enduser.protected", _l("Protected folders"))])
+
+from enduser import support, views, views_accounts, views_incidents, views_mail, views_sites  # noqa: E402,F401

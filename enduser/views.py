@@ -2,11 +2,12 @@
 from functools import wraps
 
 from flask import Response, abort, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, logout_user
 
-from tenants import auth
+from tenants import auth, hosting
 from tenants.models import Course, Customer, Role, Server
+from tenants.monitoring_reports import status_board
 from tenants.tenancy import get_owned_or_404
 from web.db import db, system_session
 from web.flows import login_flow, logout_flow, password_flow
@@ -56,7 +57,14 @@ def dashboard():
     customer = get_owned_or_404(s, Customer, current_user.customer_id)
     course = s.get(Course, customer.course_id)
     server = s.get(Server, customer.server_id) if customer.server_id else None
-    return render_template("enduser/dashboard.html", customer=customer, course=course, server=server)
+    services = status_board(s, [server.id]) if server else []  # their own server's services only
+    return render_template("enduser/dashboard.html", customer=customer, course=course, server=server,
+                           usage=hosting.usage(s, customer), labels=USAGE_LABELS,
+                           states=hosting.state_counts(s, customer), services=services)
+
+
+USAGE_LABELS = {"domains": _l("Domains"), "mail_accounts": _l("Mail accounts"), "mailing_lists": _l("Mailing lists"),
+                "ftp_accounts": _l("FTP accounts"), "databases": _l("Databases"), "dns_records": _l("DNS records")}
 
 
 @bp.get("/logo")

@@ -1,13 +1,16 @@
 """The demo data `make run` seeds: idempotent, so running it again changes nothing."""
 from __future__ import annotations
 
+import os
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
 
 from tenants.models import Course, Customer, Principal, Reseller, Role, Server, ServerAssignment
 from tenants.models.principal import realm_for
 from tenants.passwords import hash_password
+from tenants.servers import seal_driver_config
 
 DEMO_LOGINS = [
     # (panel, path, login ID, password) — printed by `make run`; demo data only
@@ -72,15 +75,42 @@ def _customer(session, reseller, course, server, login_id, password, contractor,
     return customer
 
 
-def seed_demo(session) -> None:
+def local_driver_config(instance_path: Path | str) -> dict:
+    """Settings of the local driver for this machine: files under instance/local-server, the
+    machine's MariaDB and PostgreSQL (admin logins from the environment, else the local defaults)."""
+    base = Path(instance_path).resolve() / "local-server"
+    env = os.environ
+    return {
+        "config_dir": str(base / "config"),
+        "homes_root": str(base / "homes"),
+        "db_admin": {
+            "mariadb": {"host": env.get("PANEL_MARIADB_HOST", "127.0.0.1"),
+                        "port": int(env.get("PANEL_MARIADB_PORT", 3306)),
+                        "user": env.get("PANEL_MARIADB_USER", "root"),
+                        "password": env.get("PANEL_MARIADB_PASSWORD", "")},
+            "postgresql": {"host": env.get("PANEL_PG_HOST", "127.0.0.1"), "port": int(env.get("PANEL_PG_PORT", 5432)),
+                           "user": env.get("PANEL_PG_USER", "postgres"),
+                           "password": env.get("PANEL_PG_PASSWORD", "")},
+        },
+        "tools": {},
+        "nameservers": ["ns1.example.jp", "ns2.example.jp"],
+        "ftp_uid": 2000,
+        "ftp_gid": 2000,
+    }
+
+
+def seed_demo(session, box=None, instance_path=None) -> None:
     """A provider login, two resellers with an operator, a course, a customer each, and this
-    machine registered as a local server assigned to both."""
+    machine registered as a local server assigned to both. Given the app's SecretBox and instance
+    folder, the server gets working local-driver settings (once; settings already there are kept)."""
     _principal(session, Role.PROVIDER, "admin", DEMO_LOGINS[0][3], name="Provider admin")
     server = _one(session, select(Server).where(Server.hostname == "localhost"))
     if server is None:
         server = Server(hostname="localhost", address="127.0.0.1", role="all-in-one", kind="oem", driver="local")
         session.add(server)
         session.flush()
+    if box is not None and instance_path is not None and not server.driver_config_secret:
+        seal_driver_config(box, server, local_driver_config(instance_path))
     demo = _reseller(session, "demo", "デモ商事株式会社", "デモホスティング", "support@demo.example.jp")
     acme = _reseller(session, "acme", "Acme Web Services", "Acme Hosting", "help@acme.example.jp")
     for reseller in (demo, acme):

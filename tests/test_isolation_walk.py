@@ -38,6 +38,59 @@ VICTIM_IDS = {
     "api.api_course_update": lambda w: {"course_id": w.acme_course},
     "api.api_course_delete": lambda w: {"course_id": w.acme_course},
     "reseller.usage_server": lambda w: {"server_id": w.acme_only_server},
+    # end-user hosting objects: jiro's (taro's neighbour at the same reseller) and hanako's
+    "enduser.domain_https": lambda w: {"domain_id": w.jiro_hosting["domain"]},
+    "enduser.dns": lambda w: {"domain_id": w.hanako_hosting["domain"]},
+    "enduser.domains_delete": lambda w: {"obj_id": w.jiro_hosting["domain"]},
+    "enduser.domains_retry": lambda w: {"obj_id": w.hanako_hosting["domain"]},
+    "enduser.dns_delete": lambda w: {"obj_id": w.jiro_hosting["record"]},
+    "enduser.dns_retry": lambda w: {"obj_id": w.hanako_hosting["record"]},
+    "enduser.mailbox": lambda w: {"mailbox_id": w.jiro_hosting["mail"]},
+    "enduser.mail_delete": lambda w: {"obj_id": w.hanako_hosting["mail"]},
+    "enduser.mail_retry": lambda w: {"obj_id": w.jiro_hosting["mail"]},
+    "enduser.list_members": lambda w: {"list_id": w.hanako_hosting["list"]},
+    "enduser.lists_delete": lambda w: {"obj_id": w.jiro_hosting["list"]},
+    "enduser.lists_retry": lambda w: {"obj_id": w.hanako_hosting["list"]},
+    "enduser.ftp_account": lambda w: {"account_id": w.jiro_hosting["ftp"]},
+    "enduser.ftp_delete": lambda w: {"obj_id": w.hanako_hosting["ftp"]},
+    "enduser.ftp_retry": lambda w: {"obj_id": w.jiro_hosting["ftp"]},
+    "enduser.database_password": lambda w: {"database_id": w.jiro_hosting["database"]},
+    "enduser.databases_delete": lambda w: {"obj_id": w.hanako_hosting["database"]},
+    "enduser.databases_retry": lambda w: {"obj_id": w.jiro_hosting["database"]},
+    "enduser.protected_users": lambda w: {"directory_id": w.hanako_hosting["protected"]},
+    "enduser.protected_user_delete": lambda w: {"user_id": w.jiro_hosting["protected_user"]},
+    "enduser.protected_delete": lambda w: {"obj_id": w.jiro_hosting["protected"]},
+    "enduser.protected_retry": lambda w: {"obj_id": w.hanako_hosting["protected"]},
+    "provider.monitoring_server": lambda w: {"server_id": w.server},
+    "provider.monitoring_endpoint_add": lambda w: {"server_id": w.server},
+    "provider.monitoring_endpoint_edit": lambda w: {"server_id": w.server, "endpoint_id": 1},
+    "provider.monitoring_endpoint_pause": lambda w: {"server_id": w.server, "endpoint_id": 1},
+    "provider.monitoring_endpoint_delete": lambda w: {"server_id": w.server, "endpoint_id": 1},
+    "provider.monitoring_defaults": lambda w: {"server_id": w.server},
+    "provider.monitoring_maintenance": lambda w: {"server_id": w.server},
+    "provider.monitoring_thresholds": lambda w: {"server_id": w.server},
+    # issue 6: incidents, fault reports, mass-mail locks, remediation settings
+    "provider.incident": lambda w: {"incident_id": w.incident},
+    "provider.fault_report": lambda w: {"report_id": w.report},
+    "provider.mail_lock_unlock": lambda w: {"lock_id": w.lock},
+    "provider.server_remediation": lambda w: {"server_id": w.server},
+    "reseller.mail_lock_unlock": lambda w: {"lock_id": w.lock},
+    # managed-service contracts (acme is the contract party of w.contracts)
+    **{f"provider.{e}": (lambda w: {"contract_id": w.contracts["contract"]}) for e in (
+        "contract", "contract_accept", "contract_refuse", "contract_notice", "contract_confirm",
+        "contract_cancel", "contract_option_add", "contract_party", "contract_suspend",
+        "contract_work_new", "contract_complaint_new", "contract_report")},
+    "provider.contract_option_cancel": lambda w: {"option_id": w.contracts["option"]},
+    "provider.contract_invoice": lambda w: {"invoice_id": w.contracts["invoice"]},
+    "provider.contract_invoice_print": lambda w: {"invoice_id": w.contracts["invoice"]},
+    "provider.contract_resume": lambda w: {"suspension_id": w.contracts["suspension"]},
+    "provider.contract_terminate": lambda w: {"suspension_id": w.contracts["suspension"]},
+    "provider.contract_work": lambda w: {"request_id": w.contracts["work"]},
+    "provider.contract_complaint": lambda w: {"complaint_id": w.contracts["complaint"]},
+    **{f"reseller.{e}": (lambda w: {"contract_id": w.contracts["contract"]}) for e in (
+        "my_contract", "my_work_new", "my_complaint_new", "my_report")},
+    "reseller.my_work": lambda w: {"request_id": w.contracts["work"]},
+    "reseller.my_invoice": lambda w: {"invoice_id": w.contracts["invoice"]},
 }
 # Feature modules register their id routes here (endpoint -> callable(world) -> url args).
 NON_ID_ARGS = {"code", "filename", "lang"}
@@ -77,6 +130,8 @@ def walk_world(app, world):
     from tenants.models import Customer, Role, Server, ServerAssignment
     from tenants.principals import create_principal
     from tenants.tenancy import Scope
+    from tests.hosting.victims import make_hosting
+    from tests.contracts.helpers import victim_contract
     from tests.support import scoped_session
 
     with scoped_session(app, Scope.system()) as s:
@@ -85,21 +140,28 @@ def walk_world(app, world):
         s.add(jiro)
         s.flush()
         create_principal(s, Role.ENDUSER, "jiro", "Neighbour-Pass-1", reseller_id=world.demo, customer_id=jiro.id)
+        world.jiro_hosting = make_hosting(s, jiro, "jiro")
+        world.hanako_hosting = make_hosting(s, s.get(Customer, world.acme_customer), "hanako")
         acme_only = Server(hostname="acme-only.example.jp", address="127.0.0.2", assignments=[
             ServerAssignment(reseller_id=world.acme)])
         s.add(acme_only)
         s.commit()
         world.acme_only_server = acme_only.id
+        world.jiro_customer = s.scalar(select(Customer.id).where(Customer.contractor_name == "鈴木 次郎"))
+        world.contracts = victim_contract(s, world.acme, world.server)
+        s.commit()
     from datetime import date
 
     from tenants.api_tokens import create_token
-    for code in ("demo", "acme"):
+    for code in ("demo", "acme"):  # reseller API tokens: demo's is the attacker's
         with scoped_session(app, Scope("reseller", reseller_id=getattr(world, code))) as s:
             row, token = create_token(s, None, f"{code} walk", None, None, date(2026, 1, 1))
             s.commit()
             setattr(world, f"{code}_token", row.id)
             setattr(world, f"{code}_bearer", token)
-        world.jiro_customer = s.scalar(select(Customer.id).where(Customer.contractor_name == "鈴木 次郎"))
+    from tests.incidents.helpers import victim_objects  # issue 6: an incident, its report, acme's lock
+
+    victim_objects(app, world)
     return world
 
 

@@ -38,7 +38,7 @@ def register_commands(app) -> None:
         from workers.runtime import job_session
 
         with job_session() as s:
-            seed_demo(s)
+            seed_demo(s, current_app.extensions["panel.box"], current_app.config["SETTINGS"].instance_path)
             s.commit()
         for panel, path, login_id, password in DEMO_LOGINS:
             click.echo(f"  {panel:<16} {path:<18} {login_id:<10} {password}")
@@ -74,7 +74,7 @@ def register_commands(app) -> None:
         settings = current_app.config["SETTINGS"]
         migrate_database(settings.database_url)
         with job_session() as s:
-            seed_demo(s)
+            seed_demo(s, current_app.extensions["panel.box"], current_app.config["SETTINGS"].instance_path)
             s.commit()
         click.echo("\nDemo logins:")
         for panel, path, login_id, password in DEMO_LOGINS:

@@ -11,6 +11,16 @@ PERIODIC: list[tuple[str, str, int | None, str | None]] = [
     ("workers.jobs.housekeeping.prune_login_attempts", "default", None, "17 3 * * *"),
     ("workers.jobs.customers.remove_cancelled_customers", "provisioning", None, "5 0 * * *"),
     ("workers.jobs.metrics.collect_metrics", "monitoring", 300, None),
+    # OEM spec 監視: each server's cycle (10 min by default) is enqueued by a tick every minute
+    ("workers.jobs.monitoring.tick", "monitoring", 60, None),
+    ("workers.jobs.monitoring.roll_up", "monitoring", None, "7 * * * *"),
+    # issue 6: incidents follow the recorded cycles; 10-minute notice rule; mass-mail lock (障害レベル1)
+    ("workers.jobs.incidents.sweep", "monitoring", 60, None),
+    ("workers.jobs.mass_mail.scan_all", "monitoring", 300, None),
+    # managed-service contracts (cron strings in local time: run the scheduler with TZ=Asia/Tokyo)
+    ("workers.jobs.contract_jobs.monthly_invoices", "billing", None, "30 6 1 * *"),
+    ("workers.jobs.contract_jobs.daily_contracts", "billing", None, "15 0 * * *"),
+    ("workers.jobs.contract_jobs.send_contract_mail", "notifications", 300, None),
 ]
 
 

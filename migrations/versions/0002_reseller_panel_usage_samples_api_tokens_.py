@@ -1,15 +1,15 @@
 """reseller panel: usage samples, api tokens, overuse states, customer list indexes
 
 Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-23 21:38:21.070019
+Revises: 0006
+Create Date: 2026-11-23 22:08:56.081506
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0002'
-down_revision = '0001'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

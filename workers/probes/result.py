@@ -40,6 +40,7 @@ class Endpoint:
     database: str | None = None
     verify_tls: bool = True
     ca_file: str | None = None
+    echoes: int = 3  # ICMP echo requests per check (UP when any is answered)
 
     def __post_init__(self):
         proto = (self.protocol or "").strip().lower()

@@ -1,0 +1,89 @@
+"""The end user's forms. They only carry what was typed; tenants.hosting checks it."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from tenants.dns_records import RECORD_TYPES
+
+
+class DomainForm(FlaskForm):
+    name = StringField(_l("Domain name"), validators=[Length(max=253)])
+    docroot = StringField(_l("Document root (folder in your home)"), validators=[Optional(), Length(max=1024)])
+    https = BooleanField(_l("HTTPS"))
+
+
+class HttpsForm(FlaskForm):
+    https = BooleanField(_l("HTTPS"))
+
+
+class RecordForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[Length(max=253)])
+    type = SelectField(_l("Type"), choices=[SelectChoice(t) for t in RECORD_TYPES])
+    priority = StringField(_l("Priority (MX, SRV)"), validators=[Optional(), Length(max=5)])
+    value = StringField(_l("Value"), validators=[Length(max=4000)])
+    ttl = StringField(_l("TTL (seconds)"), validators=[Optional(), Length(max=7)])
+
+
+class MailboxForm(FlaskForm):
+    local_part = StringField(_l("Address (before the @)"), validators=[Length(max=64)])
+    domain_id = SelectField(_l("Domain"), choices=[])
+    password = PasswordField(_l("Password"), validators=[Length(max=128)])
+    quota_mb = StringField(_l("Quota (MB)"), validators=[Optional(), Length(max=9)])
+    forwards = TextAreaField(_l("Forward to (one address per line)"), validators=[Optional(), Length(max=6000)])
+    keep_copy = BooleanField(_l("Keep a copy in this mailbox"), default=True)
+
+
+class MailboxEditForm(FlaskForm):
+    password = PasswordField(_l("New password (leave empty to keep)"), validators=[Length(max=128)])
+    quota_mb = StringField(_l("Quota (MB)"), validators=[Optional(), Length(max=9)])
+    forwards = TextAreaField(_l("Forward to (one address per line)"), validators=[Optional(), Length(max=6000)])
+    keep_copy = BooleanField(_l("Keep a copy in this mailbox"))
+
+
+class ListForm(FlaskForm):
+    local_part = StringField(_l("Address (before the @)"), validators=[Length(max=64)])
+    domain_id = SelectField(_l("Domain"), choices=[])
+    members = TextAreaField(_l("Members (one address per line)"), validators=[Optional(), Length(max=150000)])
+
+
+class MembersForm(FlaskForm):
+    members = TextAreaField(_l("Members (one address per line)"), validators=[Optional(), Length(max=150000)])
+
+
+class FtpForm(FlaskForm):
+    name = StringField(_l("User name"), validators=[Length(max=32)])
+    password = PasswordField(_l("Password"), validators=[Length(max=128)])
+    directory = StringField(_l("Folder (in your home; empty for the whole home)"),
+                            validators=[Optional(), Length(max=1024)])
+
+
+class FtpEditForm(FlaskForm):
+    password = PasswordField(_l("New password (leave empty to keep)"), validators=[Length(max=128)])
+    directory = StringField(_l("Folder (in your home; empty for the whole home)"),
+                            validators=[Optional(), Length(max=1024)])
+
+
+class DatabaseForm(FlaskForm):
+    engine = SelectField(_l("Engine"), choices=[SelectChoice("mariadb", "MariaDB"),
+                                                     SelectChoice("postgresql", "PostgreSQL")])
+    name = StringField(_l("Database name"), validators=[Length(max=64)])
+    user = StringField(_l("User name (empty: same as the database)"), validators=[Optional(), Length(max=80)])
+
+
+class ProtectedForm(FlaskForm):
+    domain_id = SelectField(_l("Domain"), choices=[])
+    path = StringField(_l("Folder (empty for the whole site)"), validators=[Optional(), Length(max=1024)])
+    realm = StringField(_l("Text of the password prompt"), validators=[Length(max=64)])
+
+
+class ProtectedUserForm(FlaskForm):
+    name = StringField(_l("User name"), validators=[Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[Length(max=128)])
+
+
+class ActionForm(FlaskForm):
+    """Buttons (delete, retry, new password): only the CSRF token."""

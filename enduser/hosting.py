@@ -1,0 +1,111 @@
+"""What every end-user hosting screen shares: the customer, running a change, enqueueing its work,
+and the delete/retry buttons of each kind of object."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, flash, g, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from tenants import hosting
+from tenants.hostnames import to_unicode
+from tenants.models import Customer, Domain, Role
+from tenants.tenancy import get_owned_or_404
+from web.db import db
+from web.forms import FAILED, commit_or_show
+from workers.queues import enqueue
+from enduser import bp
+from enduser.forms import ActionForm
+
+
+def enduser_object(view):
+    """For routes naming an object by id: anyone signed in who is not an end user of this reseller
+    gets 404 (as for someone else's object); the owner's check is get_owned_or_404 in the view."""
+    from enduser.views import enduser_only
+
+    guarded = enduser_only(view)
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user.is_authenticated and (current_user.role != Role.ENDUSER.value
+                                              or current_user.reseller_id != g.reseller.id):
+            abort(404)
+        return guarded(*args, **kwargs)
+    return wrapped
+
+
+def me() -> Customer:
+    return get_owned_or_404(db(), Customer, current_user.customer_id)
+
+
+def actor():
+    return current_user._get_current_object()
+
+
+def enqueue_work(works) -> None:
+    """Hand the saved change to the provisioning workers (each job once)."""
+    seen = set()
+    for work in works:
+        if (work.job, work.args) in seen:
+            continue
+        seen.add((work.job, work.args))
+        try:
+            enqueue(work.job, *work.args, queue_name="provisioning")
+        except RedisError:
+            flash(_("Saved, but the provisioning service cannot be reached now. Use Retry later."), "error")
+            return
+
+
+def change(form, action):
+    """Run a checked change; on success enqueue its work and return its result, else FAILED."""
+    result = commit_or_show(form, action)
+    if result is FAILED:
+        return FAILED
+    works = result[-1] if isinstance(result, tuple) else result
+    enqueue_work(works)
+    return result
+
+
+def object_buttons(kind: str, model, list_endpoint: str, delete_rule, saved_message, list_args=None):
+    """POST /<kind>/<id>/delete and /<kind>/<id>/retry for one kind of object."""
+    def back(obj):
+        return redirect(url_for(list_endpoint, **(list_args(obj) if list_args else {})))
+
+    @enduser_object
+    def delete(obj_id):
+        obj = get_owned_or_404(db(), model, obj_id)
+        form = ActionForm()
+        if form.validate_on_submit():
+            customer = me()
+            if change(form, lambda: delete_rule(db(), actor(), customer, obj)) is not FAILED:
+                flash(str(saved_message), "success")  # a refusal was flashed by show_problems
+        return back(obj)
+
+    @enduser_object
+    def retry(obj_id):
+        obj = get_owned_or_404(db(), model, obj_id)
+        form = ActionForm()
+        if form.validate_on_submit():
+            customer = me()
+            if change(form, lambda: hosting.retry(db(), actor(), customer, obj)) is not FAILED:
+                flash(_("Trying again. The status changes when the server has applied it."), "info")
+        return back(obj)
+
+    bp.add_url_rule(f"/{kind}/<int:obj_id>/delete", f"{kind}_delete", delete, methods=["POST"])
+    bp.add_url_rule(f"/{kind}/<int:obj_id>/retry", f"{kind}_retry", retry, methods=["POST"])
+
+
+def domain_choices(customer: Customer):
+    rows = db().execute(select(Domain).where(Domain.customer_id == customer.id, Domain.deleting.is_(False))
+                        .order_by(Domain.name)).scalars()
+    return [SelectChoice(str(d.id), to_unicode(d.name)) for d in rows]
+
+
+@bp.app_template_filter("unicode_domain")
+def unicode_domain(name: str) -> str:
+    """Show a punycode domain as its owner wrote it (例え.jp, not xn--r8jz45g.jp)."""
+    return to_unicode(name) if name else ""

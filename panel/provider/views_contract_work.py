@@ -1,0 +1,124 @@
+"""Provider admin: work requests (§18), complaints (§31) and the annual service report (§29)."""
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from panel.provider import bp
+from panel.provider import forms_contracts as F
+from panel.provider.views_auth import staff_only
+from panel.provider.views_contracts import _step, send_mail_soon
+from tenants import contract_work as work
+from tenants.contract_mail import today_jst
+from tenants.contract_report import annual_report, report_csv
+from tenants.errors import RuleViolation
+from tenants.models import Complaint, Contract, WorkRequest
+from tenants.tenancy import get_owned_or_404
+from web.db import db
+from web.forms import show_problems
+from web.paging import paginate
+
+
+@bp.get("/contracts/work")
+@staff_only
+def contract_work_list():
+    s = db()
+    stmt = select(WorkRequest).order_by(WorkRequest.overdue.desc(), WorkRequest.id.desc())
+    if request.args.get("open"):
+        stmt = stmt.where(WorkRequest.status.in_(["requested", "accepted", "in_progress"]))
+    page = paginate(s, stmt, open=request.args.get("open", ""))
+    return render_template("provider/contract_work_list.html", page=page)
+
+
+@bp.post("/contracts/<int:contract_id>/work")
+@staff_only
+def contract_work_new(contract_id):
+    def act(s, c, f):
+        work.file_work_request(s, current_user, c, f.title.data, f.details.data or "", f.on.data)
+        return _("Work request recorded.")
+    return _step(contract_id, F.WorkRequestForm(prefix="work"), "work", act)
+
+
+STEPS = {"accept": work.accept_work, "start": work.start_work, "complete": work.complete_work}
+
+
+# managed terms §18; option spec (3 business days, completion mail)
+@bp.route("/contracts/work/<int:request_id>", methods=["GET", "POST"])
+@staff_only
+def contract_work(request_id):
+    s = db()
+    wr = get_owned_or_404(s, WorkRequest, request_id)
+    form = F.WorkStepForm()
+    if not form.is_submitted():
+        form.on.data = today_jst()
+    if form.validate_on_submit():
+        try:
+            STEPS[form.step.data](s, current_user, wr, form.on.data)
+        except RuleViolation as exc:
+            s.rollback()
+            wr = get_owned_or_404(s, WorkRequest, request_id)
+            show_problems(form, exc)
+        else:
+            s.commit()
+            if form.step.data == "complete":
+                send_mail_soon()
+            flash(_("Saved."), "success")
+            return redirect(url_for("provider.contract_work", request_id=wr.id))
+    return render_template("provider/contract_work.html", wr=wr, form=form), \
+        400 if form.is_submitted() else 200
+
+
+@bp.post("/contracts/<int:contract_id>/complaints")
+@staff_only
+def contract_complaint_new(contract_id):
+    def act(s, c, f):
+        work.file_complaint(s, current_user, c, f.subject.data, f.details.data or "", f.on.data)
+        return _("Complaint recorded.")
+    return _step(contract_id, F.ComplaintForm(prefix="complaint"), "complaint", act)
+
+
+# managed terms §31
+@bp.route("/contracts/complaints/<int:complaint_id>", methods=["GET", "POST"])
+@staff_only
+def contract_complaint(complaint_id):
+    s = db()
+    complaint = get_owned_or_404(s, Complaint, complaint_id)
+    form = F.ComplaintResponseForm(obj=complaint)
+    if not form.is_submitted():
+        form.on.data = today_jst()
+    if form.validate_on_submit():
+        try:
+            work.respond_to_complaint(s, current_user, complaint, form.status.data, form.response.data or "",
+                                      form.on.data)
+        except RuleViolation as exc:
+            s.rollback()
+            complaint = get_owned_or_404(s, Complaint, complaint_id)
+            show_problems(form, exc)
+        else:
+            s.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("provider.contract_complaint", complaint_id=complaint.id))
+    return render_template("provider/contract_complaint.html", complaint=complaint, form=form), \
+        400 if form.is_submitted() else 200
+
+
+def report_response(s, contract: Contract, layout: str):
+    """The annual report as HTML, or as a CSV download with ?format=csv (managed terms §29)."""
+    try:
+        year = int(request.args.get("year", today_jst().year))
+    except ValueError:
+        year = today_jst().year
+    if not 2000 <= year <= 2100:
+        year = today_jst().year
+    report = annual_report(s, contract, year)
+    if request.args.get("format") == "csv":
+        return Response(report_csv(report), mimetype="text/csv", headers={
+            "Content-Disposition": f"attachment; filename=service-report-{contract.id}-{year}.csv"})
+    return render_template("contract_report.html", report=report, layout=layout, contract=contract)
+
+
+@bp.get("/contracts/<int:contract_id>/report")
+@staff_only
+def contract_report(contract_id):
+    s = db()
+    return report_response(s, get_owned_or_404(s, Contract, contract_id), "provider/layout.html")

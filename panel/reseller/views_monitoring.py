@@ -1,0 +1,36 @@
+"""Business panel: the status of the reseller's servers and each service's uptime this month,
+as a page and as JSON (the same data the reseller API will serve)."""
+from datetime import datetime
+
+from flask import jsonify, render_template
+from flask_babel import lazy_gettext as _l
+
+from panel.reseller import NAV, bp
+from panel.reseller.views_home import operator_only
+from tenants.db import utcnow
+from tenants.monitoring_reports import JST, board_json, monthly_uptime, status_board
+from web.db import db
+
+NAV.append(("reseller.monitoring", _l("Server status")))
+
+
+def _board():
+    s = db()
+    rows = status_board(s)  # the session's scope keeps it to this reseller's servers
+    today = utcnow().astimezone(JST)
+    uptime = monthly_uptime(s, [r["endpoint"].id for r in rows], today.year, today.month)
+    return rows, uptime, today
+
+
+@bp.get("/monitoring")
+@operator_only
+def monitoring():
+    rows, uptime, today = _board()
+    return render_template("reseller/monitoring.html", rows=rows, uptime=uptime, month=today.strftime("%Y-%m"))
+
+
+@bp.get("/monitoring.json")
+@operator_only
+def monitoring_json():
+    rows, uptime, today = _board()
+    return jsonify({"month": today.strftime("%Y-%m"), "servers": board_json(rows, uptime)})

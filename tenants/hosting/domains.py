@@ -1,0 +1,101 @@
+"""Domains (virtual hosts with a document root) and the DNS records of their zones."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from tenants import account_names, audit, dns_records, hostnames
+from tenants.errors import N_, RuleViolation
+from tenants.hosting import Work, check_limit, checked_all, need_server, taken_anywhere
+from tenants.models import Course, Customer, DnsRecord, Domain, MailAccount, MailingList, ProtectedDirectory
+
+
+def default_docroot(ascii_name: str) -> str:
+    return f"public_html/{ascii_name}"
+
+
+def _https_allowed(session, customer: Customer, https: bool) -> None:
+    # OEM spec コース設定: HTTPS only where the course allows it
+    if https and not session.get(Course, customer.course_id).https_allowed:
+        raise RuleViolation.one(N_("Your course does not include HTTPS."), "https")
+
+
+def create_domain(session, actor, customer: Customer, name: str, docroot: str = "",
+                  https: bool = False) -> tuple[Domain, list[Work]]:
+    need_server(customer, "name")
+    ascii_name, root = checked_all(lambda: hostnames.domain(name, "name"),
+                                   lambda: account_names.relative_path(docroot or "", "docroot"))
+    if taken_anywhere(session, Domain, Domain.name == ascii_name):
+        raise RuleViolation.one(N_("The domain %(name)s is already registered."), "name", name=ascii_name)
+    check_limit(session, customer, "domains")
+    _https_allowed(session, customer, https)
+    domain = Domain(customer_id=customer.id, reseller_id=customer.reseller_id, name=ascii_name,
+                    docroot=root or default_docroot(ascii_name), https=bool(https), dns_serial=new_serial(0))
+    session.add(domain)
+    session.flush()
+    audit.record(session, actor, "domain.create", domain, f"added domain {ascii_name}", customer_id=customer.id)
+    return domain, [Work.service(customer, "web"), Work.service(customer, "dns")]
+
+
+def set_https(session, actor, customer: Customer, domain: Domain, https: bool) -> list[Work]:
+    _https_allowed(session, customer, https)
+    if domain.https != bool(https):
+        domain.https = bool(https)
+        domain.want_changed()
+        audit.record(session, actor, "domain.https", domain, f"{domain.name}: HTTPS {'on' if https else 'off'}",
+                     customer_id=customer.id)
+    return [Work.service(customer, "web")]
+
+
+def delete_domain(session, actor, customer: Customer, domain: Domain) -> list[Work]:
+    """Remove the site and its zone; mail and protected directories must go first."""
+    for model, msgid in ((MailAccount, N_("Delete the mail accounts of %(name)s first.")),
+                         (MailingList, N_("Delete the mailing lists of %(name)s first.")),
+                         (ProtectedDirectory, N_("Delete the protected directories of %(name)s first."))):
+        if session.execute(select(model.id).where(model.domain_id == domain.id,
+                                                  model.deleting.is_(False)).limit(1)).first():
+            raise RuleViolation.one(msgid, None, name=domain.name)
+    domain.want_gone()
+    for record in session.execute(select(DnsRecord).where(DnsRecord.domain_id == domain.id)).scalars():
+        record.want_gone()
+    audit.record(session, actor, "domain.delete", domain, f"removed domain {domain.name}", customer_id=customer.id)
+    return [Work.service(customer, "web"), Work.service(customer, "dns")]
+
+
+# --- DNS ------------------------------------------------------------------------------------------
+
+def new_serial(current: int, now: datetime | None = None) -> int:
+    """SOA serial as YYYYMMDDnn (RFC 1912 §2.2), always greater than the current one."""
+    now = now or datetime.now(timezone.utc)
+    return max(int(now.strftime("%Y%m%d")) * 100, (current or 0) + 1)
+
+
+def zone_records(session, domain: Domain, *, exclude_id: int | None = None) -> list[dns_records.Record]:
+    rows = session.execute(select(DnsRecord).where(DnsRecord.domain_id == domain.id,
+                                                   DnsRecord.deleting.is_(False))).scalars()
+    return [dns_records.Record(r.name, r.type, r.value, r.ttl) for r in rows if r.id != exclude_id]
+
+
+def add_record(session, actor, customer: Customer, domain: Domain, name: str, rtype: str, value: str,
+               ttl=None, priority=None) -> tuple[DnsRecord, list[Work]]:
+    """One record, checked per type and against the rest of the zone (CNAME alone, no twins)."""
+    record = dns_records.validate_record(domain.name, name, rtype, value, ttl=ttl or None, priority=priority)
+    dns_records.check_record_set(domain.name, zone_records(session, domain) + [record])
+    check_limit(session, customer, "dns_records", "value")
+    row = DnsRecord(customer_id=customer.id, reseller_id=customer.reseller_id, domain_id=domain.id,
+                    name=record.name, type=record.type, value=record.value, ttl=record.ttl)
+    session.add(row)
+    domain.dns_serial = new_serial(domain.dns_serial)
+    session.flush()
+    audit.record(session, actor, "dns.add", row, f"{domain.name}: {record.type} {record.name}",
+                 customer_id=customer.id)
+    return row, [Work.service(customer, "dns")]
+
+
+def delete_record(session, actor, customer: Customer, record: DnsRecord) -> list[Work]:
+    record.want_gone()
+    record.domain.dns_serial = new_serial(record.domain.dns_serial)
+    audit.record(session, actor, "dns.delete", record, f"{record.domain.name}: {record.type} {record.name}",
+                 customer_id=customer.id)
+    return [Work.service(customer, "dns")]

@@ -1,0 +1,66 @@
+"""The provider's remediation settings: the restart command of each monitored service (level 1),
+the login check and reboot command of the host (level 2), each with its timeout and on/off switch
+(OEM spec 障害レベル1/2). Commands are argument lists, never shell lines."""
+from __future__ import annotations
+
+import shlex
+
+from sqlalchemy import select
+
+from tenants import audit
+from tenants.errors import N_, Problem, RuleViolation
+from tenants.models import MonitoredEndpoint, RemediationCommand, Server
+
+HOST_KINDS = ("reboot", "login")
+
+
+def commands_of(session, server_id: int) -> dict[str, RemediationCommand]:
+    """The server's commands by target: "restart:<endpoint id>", "reboot", "login"."""
+    out = {}
+    for c in session.execute(select(RemediationCommand).where(RemediationCommand.server_id == server_id)).scalars():
+        out[f"restart:{c.endpoint_id}" if c.kind == "restart" else c.kind] = c
+    return out
+
+
+def parse_target(session, server: Server, target: str) -> tuple[str, int | None]:
+    if target in HOST_KINDS:
+        return target, None
+    kind, _, endpoint_id = target.partition(":")
+    if kind == "restart" and endpoint_id.isdigit():
+        endpoint = session.get(MonitoredEndpoint, int(endpoint_id))
+        if endpoint is not None and endpoint.server_id == server.id:
+            return "restart", endpoint.id
+    raise RuleViolation.one(N_("Choose one of the listed values."), "target")
+
+
+def parse_command(line: str) -> list[str]:
+    """A command line split like a shell would split words, but run without one."""
+    try:
+        argv = shlex.split(line or "")
+    except ValueError:
+        raise RuleViolation.one(N_("Check the quotes in this command."), "command") from None
+    if argv and not argv[0].startswith("/"):
+        raise RuleViolation.one(N_("Give the program with its full path, e.g. /usr/sbin/service."), "command")
+    return argv
+
+
+def save_command(session, actor, server: Server, target: str, data: dict) -> RemediationCommand:
+    kind, endpoint_id = parse_target(session, server, target)
+    argv = parse_command(data.get("command", ""))
+    problems = []
+    timeout = data.get("timeout_seconds") or 0
+    if not 1 <= timeout <= 3600:
+        problems.append(Problem(N_("Enter seconds from %(min)s to %(max)s."), "timeout_seconds", {"min": 1, "max": 3600}))
+    if problems:
+        raise RuleViolation(problems)
+    current = commands_of(session, server.id).get(target)
+    if current is None:
+        current = RemediationCommand(server_id=server.id, endpoint_id=endpoint_id, kind=kind)
+        session.add(current)
+    current.argv, current.timeout_seconds = argv, float(timeout)
+    current.grace_minutes = int(data.get("grace_minutes") or 10)
+    current.enabled = bool(data.get("enabled"))
+    session.flush()
+    audit.record(session, actor, "remediation.save", server, f"{target}: {' '.join(argv) or '(none)'}"
+                 f"{'' if current.enabled else ' (off)'}")
+    return current

@@ -1,0 +1,49 @@
+"""Shared set-up of the hosting tests: the demo server gets real local-driver settings in a
+temporary folder, and provisioning jobs run on a real RQ worker against the real Redis."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from rq import SimpleWorker
+
+from tenants.tenancy import Scope
+from tests.support import scoped_session
+from tests.workers.drivers.local_helpers import need_tool
+
+MARIADB = {"host": os.environ.get("TEST_MARIADB_HOST", "127.0.0.1"),
+           "port": int(os.environ.get("TEST_MARIADB_PORT", 3306)),
+           "user": os.environ.get("TEST_MARIADB_USER", "root"), "password": os.environ.get("TEST_MARIADB_PASSWORD", "")}
+POSTGRES = {"host": os.environ.get("TEST_PG_HOST", "127.0.0.1"), "port": int(os.environ.get("TEST_PG_PORT", 5432)),
+            "user": os.environ.get("TEST_PG_USER", "postgres"), "password": os.environ.get("TEST_PG_PASSWORD", "")}
+
+
+def driver_config(base) -> dict:
+    return {"config_dir": str(base / "cfg"), "homes_root": str(base / "homes"),
+            "db_admin": {"mariadb": MARIADB, "postgresql": POSTGRES},
+            "nameservers": ["ns1.example.net", "ns2.example.net"], "ftp_uid": 2000, "ftp_gid": 2000}
+
+
+@pytest.fixture
+def local_server(app, world, tmp_path):
+    """The demo 'localhost' server with the local driver writing below tmp_path."""
+    from tenants.models import Server
+    from tenants.servers import seal_driver_config
+
+    from workers import queues
+
+    for tool in ("nginx", "postmap", "named-checkzone", "pure-pw"):
+        need_tool(tool)
+    queues.queue("provisioning").empty()  # jobs other tests enqueued and never ran
+    with scoped_session(app, Scope.system()) as s:
+        seal_driver_config(app.extensions["panel.box"], s.get(Server, world.server), driver_config(tmp_path))
+        s.commit()
+    return tmp_path
+
+
+def run_jobs(app) -> None:
+    """Run every queued provisioning job on a real RQ worker, then stop (burst)."""
+    from workers import queues
+
+    with app.app_context():
+        SimpleWorker([queues.queue("provisioning")], connection=queues.connection()).work(burst=True)

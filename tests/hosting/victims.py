@@ -1,0 +1,27 @@
+"""One of every hosting object for a customer, written straight to the database (the isolation
+walk's victims: what another customer must never reach)."""
+from __future__ import annotations
+
+from tenants.models import (Database, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, MailingListMember,
+                            ProtectedDirectory, ProtectedUser)
+
+FAKE_HASH = "$2b$12$" + "x" * 53
+
+
+def make_hosting(session, customer, tag: str) -> dict:
+    owner = {"customer_id": customer.id, "reseller_id": customer.reseller_id}
+    domain = Domain(name=f"{tag}.example.com", docroot=f"public_html/{tag}.example.com", **owner)
+    session.add(domain)
+    session.flush()
+    mailbox = MailAccount(domain_id=domain.id, local_part="info", password_hash="{ARGON2ID}x", **owner)
+    mlist = MailingList(domain_id=domain.id, local_part="news", **owner)
+    mlist.members = [MailingListMember(address="a@example.org", **owner)]
+    ftp = FtpAccount(name=f"{tag}ftp", password_hash=FAKE_HASH, directory="", **owner)
+    database = Database(engine="mariadb", name=f"u{customer.id}_{tag}", db_user=f"u{customer.id}_{tag}", **owner)
+    record = DnsRecord(domain_id=domain.id, name="www", type="A", value="192.0.2.1", **owner)
+    protected = ProtectedDirectory(domain_id=domain.id, path="private", realm="Members", **owner)
+    protected.users = [ProtectedUser(name="member", password_hash=FAKE_HASH, **owner)]
+    session.add_all([mailbox, mlist, ftp, database, record, protected])
+    session.flush()
+    return {"domain": domain.id, "mail": mailbox.id, "list": mlist.id, "ftp": ftp.id, "database": database.id,
+            "record": record.id, "protected": protected.id, "protected_user": protected.users[0].id}

@@ -1,0 +1,118 @@
+"""The mass-mail lock job (OEM spec 障害レベル1: メール大量送信の場合はアカウントロック).
+
+scan_server(server_id)  reads what is new in the server's postfix log (through its cursor: the
+                        position survives log rotation), counts messages per sending account in
+                        sliding hours, and locks every account over its course's threshold: the
+                        lock row with its evidence, the reseller's fault contacts and the end user
+                        told. The MTA refuses the account's mail once provisioning writes
+                        ``tenants.mass_mail_lock.locked_senders`` into the sender access map.
+scan_all()              every few minutes, for every mail server.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from tenants.business_calendar import HELPDESK_HOURS_TEXT_JA
+from tenants.crypto import SecretBox
+from tenants.db import utcnow
+from tenants.incidents import Recipient, plan_notice
+from tenants.mass_mail import WINDOW, SendCounter
+from tenants.mass_mail_lock import account_owner, lock_account, mail_servers
+from tenants.models import Customer, MailLogCursor, MassMailLock, ResellerContact, Server
+from tenants.servers import open_driver_config
+from workers import runtime
+from workers.jobs.incidents import send_notices
+from workers.maillog import MailLogState, read_events
+from workers.queues import enqueue
+
+DEFAULT_MAIL_LOG = "/var/log/mail.log"
+NOBODY = 10 ** 9  # accounts no customer owns are never locked (nobody to hold to a course)
+
+
+def mail_log_path(server: Server) -> str:
+    """The driver's mail log: ``mail_log`` in the server's driver settings (local driver)."""
+    config = open_driver_config(SecretBox(runtime.settings().encryption_keys), server)
+    return config.get("mail_log") or DEFAULT_MAIL_LOG
+
+
+def _lock_notices(session, lock: MassMailLock, customer: Customer) -> None:
+    """Tell the reseller (its fault contacts) and the end user (their contact address)."""
+    ev = lock.evidence
+    subject = f"[送信停止/Sending locked] {lock.address}"
+    body = "\n".join([
+        f"{lock.address} から1時間に {ev['count']} 通のメールが送信されたため (上限 {ev['threshold']} 通)、"
+        "このアカウントからの送信を一時停止しました。",
+        f"{lock.address} sent {ev['count']} messages within one hour (limit {ev['threshold']}); "
+        "sending from this account is stopped until it is unlocked.",
+        f"{ev['window_start']} – {ev['window_end']} (UTC)",
+        "", f"ヘルプデスク / Help desk: {HELPDESK_HOURS_TEXT_JA}"])
+    recipients = [Recipient(c.email, c.name) for c in session.execute(select(ResellerContact).where(
+        ResellerContact.reseller_id == customer.reseller_id).order_by(ResellerContact.id)).scalars()]
+    if customer.contact_email:
+        recipients.append(Recipient(customer.contact_email, customer.contractor_name))
+    for r in recipients:
+        plan_notice(session, lock.server_id, f"lock:{lock.id}", "lock", r, subject, body)
+
+
+def _forget_before_unlock(session, server_id: int, counter: SendCounter, at: datetime) -> SendCounter:
+    """Mail sent before an unlock was judged already: only what is sent after it counts again."""
+    unlocks = session.execute(select(MassMailLock.address, MassMailLock.unlocked_at).where(
+        MassMailLock.server_id == server_id, MassMailLock.unlocked_at.is_not(None),
+        MassMailLock.unlocked_at > at - WINDOW)).all()
+    if not unlocks:
+        return counter
+    data = counter.to_dict(prune=False)
+    for address, unlocked_at in unlocks:
+        if address in data["events"]:
+            data["events"][address] = [[t, r] for t, r in data["events"][address] if t > unlocked_at.timestamp()]
+    return SendCounter.from_dict(data)
+
+
+def scan_server(server_id: int, now: str | None = None) -> dict:
+    at = datetime.fromisoformat(now) if now else utcnow()
+    with runtime.job_session() as s:
+        server = s.get(Server, server_id)
+        if server is None:
+            return {"server": server_id, "locked": []}
+        cursor = s.execute(select(MailLogCursor).where(MailLogCursor.server_id == server_id)
+                           .with_for_update()).scalar()
+        if cursor is None:
+            cursor = MailLogCursor(server_id=server_id, log_state={}, counter_state={}, last_summary={})
+            s.add(cursor)
+        state = MailLogState.from_dict(cursor.log_state)
+        counter = SendCounter.from_dict(cursor.counter_state)
+        path, events, lines = mail_log_path(server), 0, 0
+        while True:
+            run = read_events(path, state, now=at)
+            # only the last hour can still be "mass mail now": a first read of an old log locks nobody
+            counter.add_many((e.timestamp, e.account, e.recipient) for e in run.events if e.timestamp > at - WINDOW)
+            state, events, lines = run.state, events + len(run.events), lines + run.lines
+            if not run.more:
+                break
+        counter = _forget_before_unlock(s, server_id, counter, at)
+        owners = {a: account_owner(s, server_id, a) for a in counter.accounts()}
+        limits = {a: c.course.mass_mail_per_hour for a, c in owners.items() if c is not None}
+        locked = []
+        for evidence in counter.over_threshold(NOBODY, per_account=limits):
+            customer = owners.get(evidence.sender)
+            lock = lock_account(s, server_id, customer, evidence, at) if customer else None
+            if lock is not None:
+                _lock_notices(s, lock, customer)
+                locked.append(lock.address)
+        cursor.log_state, cursor.counter_state = state.to_dict(), counter.to_dict()
+        cursor.last_run_at = at
+        cursor.last_summary = {"lines": lines, "events": events, "locked": locked,
+                               "rotated": run.rotated, "lost_rotated_tail": run.lost_rotated_tail}
+        s.commit()
+    if locked:  # the MTA refuses the locked senders once provisioning rewrites the sender map
+        enqueue("workers.jobs.provisioning.apply_service", server_id, "mail", queue_name="provisioning")
+    send_notices(server_id, now)
+    return {"server": server_id, "events": events, "locked": locked}
+
+
+def scan_all(now: str | None = None) -> list[dict]:
+    with runtime.job_session() as s:
+        ids = mail_servers(s)
+    return [scan_server(i, now) for i in ids]

@@ -1,0 +1,123 @@
+"""Monitoring jobs (OEM spec 監視: every server pinged and its services checked every 10 minutes).
+
+tick()            every minute (the one scheduler): enqueues check_server for every server whose
+                  cycle is due, with a job id made of server + cycle so a cycle is enqueued once.
+check_server(id)  probes the server's endpoints concurrently (bounded) and records one result per
+                  endpoint and cycle; run twice (a retry after a killed worker), it records nothing
+                  new. Workers on any machine sharing Redis and the database add capacity.
+roll_up()         hourly: roll-ups, retention.
+"""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from tenants.crypto import SecretBox
+from tenants.db import utcnow
+from tenants.models import MonitoredEndpoint, Server
+from tenants.monitoring import TLS_PROTOCOLS, endpoint_password
+from tenants.monitoring_record import Outcome, already_recorded, cycle_start, record_outcomes
+from tenants.monitoring_reports import prune, roll_up as roll_up_results
+from workers import runtime
+from workers.probes import Endpoint, ProbeResult, run_probes
+from workers.queues import connection, enqueue
+
+CONCURRENCY = 200         # probes in flight per job
+KEEP_RESULTS_DAYS = 35    # raw results; hourly roll-ups 400 days; daily roll-ups kept
+KEEP_HOURLY_DAYS = 400
+
+
+def job_id(server_id: int, cycle: datetime) -> str:
+    return f"monitor-{server_id}-{cycle:%Y%m%dT%H%M}"
+
+
+def due_servers(session) -> list[tuple[int, int]]:
+    """(server id, interval minutes) of every server that has something to check."""
+    has_endpoints = select(MonitoredEndpoint.server_id).where(MonitoredEndpoint.paused.is_(False))
+    return [(sid, interval or 10) for sid, interval in session.execute(
+        select(Server.id, Server.monitor_interval_minutes)
+        .where(Server.status != "retired", Server.id.in_(has_endpoints)).order_by(Server.id))]
+
+
+def tick(now: str | None = None) -> list[str]:
+    """Enqueue this cycle's check job of every due server, once (a Redis SET NX per job id)."""
+    at = datetime.fromisoformat(now) if now else utcnow()
+    with runtime.job_session() as s:
+        servers = due_servers(s)
+    conn, queued = connection(), []
+    for server_id, interval in servers:
+        cycle = cycle_start(at, interval)
+        jid = job_id(server_id, cycle)
+        if conn.set(f"panel:monitor:enqueued:{jid}", "1", nx=True, ex=interval * 60 * 3):
+            enqueue("workers.jobs.monitoring.check_server", server_id, cycle.isoformat(),
+                    queue_name="monitoring", job_id=jid, retries=3, job_timeout=interval * 60)
+            queued.append(jid)
+    return queued
+
+
+def to_probe(endpoint: MonitoredEndpoint, server: Server, box: SecretBox) -> Endpoint:
+    return Endpoint(
+        protocol=endpoint.protocol, host=endpoint.host or server.address, port=endpoint.port,
+        timeout=endpoint.timeout_seconds or 10.0,
+        server_name=endpoint.server_name or (server.hostname if endpoint.protocol in TLS_PROTOCOLS else None),
+        expect_status=endpoint.expect_status or 200, path=endpoint.path or "/", keyword=endpoint.keyword,
+        username=endpoint.username, password=endpoint_password(box, endpoint), database=endpoint.database,
+        verify_tls=endpoint.verify_tls, ca_file=endpoint.ca_file)
+
+
+def outcome_of(endpoint_id: int, result: ProbeResult, checked_at: datetime) -> Outcome:
+    return Outcome(endpoint_id=endpoint_id, up=result.up, latency_ms=result.latency_ms, reason=result.reason,
+                   checked_at=checked_at, tls_expires=result.tls_expires, tls_verified=result.tls_verified)
+
+
+def check_server(server_id: int, cycle: str, checked_at: str | None = None,
+                 concurrency: int = CONCURRENCY) -> dict:
+    """Probe every unpaused endpoint of one server for one cycle and record the results."""
+    cycle_at = datetime.fromisoformat(cycle)
+    box = SecretBox(runtime.settings().encryption_keys)
+    with runtime.job_session() as s:
+        server = s.get(Server, server_id)
+        if server is None or server.status == "retired":
+            return {"server": server_id, "checked": 0, "recorded": 0}
+        endpoints = s.execute(select(MonitoredEndpoint).where(
+            MonitoredEndpoint.server_id == server_id, MonitoredEndpoint.paused.is_(False))
+            .order_by(MonitoredEndpoint.id)).scalars().all()
+        done = already_recorded(s, [e.id for e in endpoints], cycle_at)
+        todo = [e for e in endpoints if e.id not in done]
+        probes = [to_probe(e, server, box) for e in todo]
+        ids = [e.id for e in todo]
+        local = server.driver == "local"
+        s.rollback()  # hold no transaction open while probing
+        results = run_probes(probes, concurrency) if probes else []
+        at = datetime.fromisoformat(checked_at) if checked_at else utcnow()
+        recorded = record_outcomes(s, server_id, cycle_at, [outcome_of(i, r, at) for i, r in zip(ids, results)])
+        s.commit()
+    resources = None
+    if local:
+        from workers.jobs.monitoring_resources import check_resources
+
+        resources = check_resources(server_id, at.isoformat())
+    return {"server": server_id, "checked": len(probes), "recorded": recorded, "resources": resources}
+
+
+def retention_days() -> tuple[int, int]:
+    """How long raw results and hourly roll-ups are kept: MONITOR_KEEP_RESULTS_DAYS and
+    MONITOR_KEEP_HOURLY_DAYS (environment or settings overrides), else 35 and 400 days."""
+    extra = runtime.settings().extra
+    results = int(extra.get("monitor_keep_results_days") or os.environ.get("MONITOR_KEEP_RESULTS_DAYS")
+                  or KEEP_RESULTS_DAYS)
+    hourly = int(extra.get("monitor_keep_hourly_days") or os.environ.get("MONITOR_KEEP_HOURLY_DAYS")
+                 or KEEP_HOURLY_DAYS)
+    return max(2, results), max(2, hourly)  # roll-ups look two days back: keep at least that
+
+
+def roll_up(now: str | None = None) -> int:
+    at = datetime.fromisoformat(now) if now else utcnow()
+    keep_results, keep_hourly = retention_days()
+    with runtime.job_session() as s:
+        n = roll_up_results(s, at)
+        prune(s, at, timedelta(days=keep_results), timedelta(days=keep_hourly))
+        s.commit()
+        return n

@@ -1,0 +1,163 @@
+"""Provisioning jobs: apply the wanted state saved by the panel through the server's driver.
+
+Each job takes ids, opens its own session, builds the full wanted state of one service on one
+server from the database (workers/jobs/wanted_state.py), applies it and records, per changed row,
+``applied`` or ``failed`` with the driver's message. Running a job twice gives the same result:
+the driver writes the same files and the rows are already marked. A row is only marked if it has
+not changed again since the state was read (its revision); the later change has its own job.
+"""
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+
+from tenants.db import utcnow
+from tenants.hosting import SERVICES
+from tenants.hosting.databases import open_password
+from tenants.models import Customer, Database, ProvisionState, Server
+from workers import runtime
+from workers.drivers.local.spec import ApplyError, DatabaseSpec
+from workers.queues import connection
+from workers.jobs.wanted_state import APPLY, SERVICE_MODELS, box, site_for
+
+APPLIED, FAILED = ProvisionState.APPLIED.value, ProvisionState.FAILED.value
+LOCK_SECONDS = 600
+
+
+def _message(exc: ApplyError) -> str:
+    return (str(exc) or exc.message)[:4000]
+
+
+def _changed_rows(session, server_id: int, service: str):
+    """(model, id, revision, deleting) of every row of the service on the server not yet applied."""
+    out = []
+    for model in SERVICE_MODELS[service]:
+        stmt = (select(model.id, model.revision, model.deleting).join(Customer, Customer.id == model.customer_id)
+                .where(Customer.server_id == server_id,
+                       (model.state != APPLIED) | model.deleting.is_(True)))
+        out += [(model, *row) for row in session.execute(stmt)]
+    return out
+
+
+def _record(session, rows, error: str | None, refused: dict | None = None) -> None:
+    for model, row_id, revision, deleting in rows:
+        same = (model.id == row_id, model.revision == revision)
+        if error is None and (model, row_id) in (refused or {}):
+            session.execute(update(model).where(*same).values(state=FAILED, state_reason=refused[(model, row_id)]))
+            continue
+        if error is None and deleting:
+            session.execute(delete(model).where(*same))
+        elif error is None:
+            session.execute(update(model).where(*same).values(state=APPLIED, state_reason=None, applied_at=utcnow()))
+        else:
+            session.execute(update(model).where(*same).values(state=FAILED, state_reason=error))
+
+
+def one_at_a_time(name: str):
+    """A lock held across reading the wanted state and applying it, so two workers never apply
+    an older state over a newer one (the driver's file lock only covers the write itself)."""
+    return connection().lock(f"panel:provision:{name}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
+
+
+def apply_service(server_id: int, service: str) -> str:
+    """Apply one service's whole wanted state on one server; mark its changed rows."""
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}")
+    with one_at_a_time(f"{server_id}:{service}"):
+        return _apply_service(server_id, service)
+
+
+def _apply_service(server_id: int, service: str) -> str:
+    with runtime.job_session() as s:
+        server = s.get(Server, server_id)
+        if server is None:
+            return f"server {server_id} is gone; nothing to do"
+        rows = _changed_rows(s, server_id, service)
+        try:
+            detail, refused = APPLY[service](site_for(server), s, server_id)
+        except ApplyError as exc:
+            _record(s, rows, _message(exc))
+            s.commit()
+            return f"{service} on {server.hostname} failed: {_message(exc)}"
+        _record(s, rows, None, refused)
+        s.commit()
+        return f"{service} on {server.hostname}: {detail}"
+
+
+def apply_database(database_id: int) -> str:
+    """Create (with the issued password), re-password or drop one database and its user."""
+    with one_at_a_time(f"database:{database_id}"):
+        return _apply_database(database_id)
+
+
+def _apply_database(database_id: int) -> str:
+    with runtime.job_session() as s:
+        database = s.get(Database, database_id)
+        if database is None:
+            return f"database {database_id} is gone; nothing to do"
+        customer = s.get(Customer, database.customer_id)
+        server = s.get(Server, customer.server_id) if customer.server_id else None
+        same = (Database.id == database.id, Database.revision == database.revision)
+        try:
+            if server is None:
+                raise ApplyError("this customer has no server")
+            driver = site_for(server).driver
+            if database.deleting:
+                detail = driver.drop_database(DatabaseSpec(database.engine, database.name, database.db_user)).detail
+                s.execute(delete(Database).where(*same))
+                s.commit()
+                return detail
+            password = open_password(box(), database)
+            if password is None:
+                if database.state == APPLIED:
+                    return f"{database.name}: already applied"
+                raise ApplyError("the issued password is no longer kept; issue a new password to retry")
+            detail = driver.apply_database(DatabaseSpec(database.engine, database.name, database.db_user,
+                                                        password)).detail
+        except ApplyError as exc:
+            s.execute(update(Database).where(*same).values(state=FAILED, state_reason=_message(exc)))
+            s.commit()
+            return f"{database.name} failed: {_message(exc)}"
+        # Applied: the panel forgets the password (the user was shown it once).
+        s.execute(update(Database).where(*same).values(state=APPLIED, state_reason=None, applied_at=utcnow(),
+                                                        password_secret=None))
+        s.commit()
+        return detail
+
+
+HOSTED = [model for models in SERVICE_MODELS.values() for model in models] + [Database]
+
+
+def deprovision_customer(customer_id: int) -> str:
+    """Remove everything a customer owns from its server, then from the database (the reseller's
+    cancel feature calls this). Raises when something could not be removed, so RQ retries."""
+    with runtime.job_session() as s:
+        customer = s.get(Customer, customer_id)
+        if customer is None:
+            return f"customer {customer_id} is gone; nothing to do"
+        server_id = customer.server_id
+        for model in HOSTED:
+            s.execute(update(model).where(model.customer_id == customer_id)
+                      .values(deleting=True, state=ProvisionState.PENDING.value, revision=model.revision + 1))
+        database_ids = list(s.execute(select(Database.id).where(Database.customer_id == customer_id)).scalars())
+        s.commit()
+    if server_id is None:
+        return _forget_all(customer_id)
+    for database_id in database_ids:
+        apply_database(database_id)
+    for service in SERVICES:
+        apply_service(server_id, service)
+    with runtime.job_session() as s:
+        left = {model.__name__: n for model in HOSTED
+                if (n := len(s.execute(select(model.id).where(model.customer_id == customer_id)).all()))}
+    if left:
+        raise RuntimeError(f"customer {customer_id}: not everything could be removed from the server: {left}")
+    return f"customer {customer_id}: everything removed"
+
+
+def _forget_all(customer_id: int) -> str:
+    """No server holds anything of this customer: the rows only need to go."""
+    with runtime.job_session() as s:
+        for model in HOSTED:
+            s.execute(delete(model).where(model.customer_id == customer_id))
+        s.commit()
+    return f"customer {customer_id}: nothing on a server; rows removed"
