@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from tenants import audit
 from tenants.errors import N_, Problem, RuleViolation
-from tenants.models import Course, Customer
+from tenants.models import Course, Customer, Database, DnsRecord, Domain, FtpAccount, MailAccount, MailingList
 
 # The limits a course sets (OEM spec: disk, traffic, domains, mail, lists, FTP, DB, DNS, SSL, mass mail).
 LIMIT_FIELDS = ("disk_quota_mb", "traffic_quota_gb", "max_domains", "max_mail_accounts", "mailbox_quota_mb",
@@ -16,6 +16,9 @@ LIMIT_FIELDS = ("disk_quota_mb", "traffic_quota_gb", "max_domains", "max_mail_ac
 FLAG_FIELDS = ("https_allowed", "overuse_notify", "overuse_suspend")
 COURSE_FIELDS = ("name", "description") + LIMIT_FIELDS + FLAG_FIELDS
 MAX_LIMIT = 10_000_000
+# Limits counted from the customer's hosting objects (the end-user panel's domains, mail, ...).
+COUNTED = {"max_domains": Domain, "max_mail_accounts": MailAccount, "max_mailing_lists": MailingList,
+           "max_ftp_accounts": FtpAccount, "max_databases": Database, "max_dns_records": DnsRecord}
 OVERUSE_WARN_PERCENT = 80   # OEM spec overuse policy: notify at 80 % ...
 OVERUSE_FULL_PERCENT = 100  # ... and at 100 % (optionally suspend the site until it drops)
 
@@ -83,17 +86,27 @@ def create_course(session, actor, data: dict) -> Course:
 
 def customers_over(session, course: Course, data: dict) -> list[OverLimit]:
     """Customers on this course whose live usage exceeds a limit the change would lower below it."""
-    # Disk is the one limit with live per-customer figures today (the metrics collector fills
-    # Customer.disk_used_bytes); further limits join here as their objects arrive.
+    over: list[OverLimit] = []
     new_disk = data.get("disk_quota_mb")
-    if not isinstance(new_disk, int) or new_disk >= course.disk_quota_mb:
-        return []
-    rows = session.execute(select(Customer.id, Customer.contractor_name, Customer.disk_used_bytes)
-                           .where(Customer.course_id == course.id,
-                                  Customer.disk_used_bytes > new_disk * 1024 * 1024)
-                           .order_by(Customer.id)).all()
-    return [OverLimit(r.id, r.contractor_name, "disk_quota_mb", -(-r.disk_used_bytes // (1024 * 1024)), new_disk)
-            for r in rows]
+    if isinstance(new_disk, int) and new_disk < course.disk_quota_mb:  # disk: the collector's live figure
+        rows = session.execute(select(Customer.id, Customer.contractor_name, Customer.disk_used_bytes)
+                               .where(Customer.course_id == course.id,
+                                      Customer.disk_used_bytes > new_disk * 1024 * 1024)
+                               .order_by(Customer.id)).all()
+        over += [OverLimit(r.id, r.contractor_name, "disk_quota_mb", -(-r.disk_used_bytes // (1024 * 1024)),
+                           new_disk) for r in rows]
+    for field, model in COUNTED.items():  # one grouped count per lowered limit
+        new = data.get(field)
+        if not isinstance(new, int) or new >= getattr(course, field):
+            continue
+        n = func.count(model.id)
+        rows = session.execute(select(Customer.id, Customer.contractor_name, n)
+                               .join(model, model.customer_id == Customer.id)
+                               .where(Customer.course_id == course.id, model.deleting.is_(False))
+                               .group_by(Customer.id, Customer.contractor_name).having(n > new)
+                               .order_by(Customer.id)).all()
+        over += [OverLimit(r[0], r[1], field, r[2], new) for r in rows]
+    return over
 
 
 def update_course(session, actor, course: Course, data: dict, *, confirmed: bool = False) -> list[OverLimit]:

@@ -18,7 +18,8 @@ def customer_json(c) -> dict:
             "server_id": getattr(c, "server_id", None), "contact_email": c.contact_email, "status": c.status,
             "contract_date": c.contract_date.isoformat() if c.contract_date else None,
             "start_date": c.start_date.isoformat() if c.start_date else None,
-            "cancel_on": c.cancel_on.isoformat() if c.cancel_on else None, "disk_used_bytes": c.disk_used_bytes}
+            "cancel_on": c.cancel_on.isoformat() if c.cancel_on else None, "disk_used_bytes": c.disk_used_bytes,
+            **({"domains": c.domains} if hasattr(c, "domains") else {})}
 
 
 def _customer_data(data: dict, current: dict) -> dict:

@@ -2,7 +2,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from panel.reseller import NAV, bp
@@ -11,7 +11,7 @@ from panel.reseller.views_home import operator_only
 from tenants import customers as rules
 from tenants.customer_list import SORTS, STATUSES, list_customers
 from tenants.errors import RuleViolation
-from tenants.models import AuditLog, Course, Customer, Server
+from tenants.models import AuditLog, Course, Customer, Domain, Server
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import form_status, show_problems
@@ -87,7 +87,8 @@ def customer(customer_id):
             return redirect(url_for("reseller.customer", customer_id=c.id))
     history = s.execute(select(AuditLog).where(AuditLog.customer_id == c.id)
                         .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(20)).scalars().all()
-    return render_template("reseller/customer.html", c=c, form=form, history=history,
+    domains = s.scalar(select(func.count(Domain.id)).where(Domain.customer_id == c.id, Domain.deleting.is_(False)))
+    return render_template("reseller/customer.html", c=c, form=form, history=history, domains=domains,
                            cancel_form=CancelForm(formdata=None), reset_form=PasswordResetForm(formdata=None)), \
         form_status(form)
 
