@@ -41,4 +41,4 @@ class ThresholdsForm(FlaskForm):
     contract_monitoring = BooleanField(_l("Gold/Platinum: file count and database size"))
     file_count_limit = IntegerField(_l("File count limit"), validators=[Optional()])
     db_size_limit_bytes = IntegerField(_l("Database size limit (bytes)"), validators=[Optional()])
-    limit_percent = IntegerField(_l("Alert at % of the limit"), validators=[InputRequired(), NumberRange(1, 100)])
+    limit_percent = IntegerField(_l("Alert at this percentage of the limit"), validators=[InputRequired(), NumberRange(1, 100)])
