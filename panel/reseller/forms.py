@@ -27,8 +27,8 @@ class CourseForm(FlaskForm):
     max_dns_records = _limit(_l("DNS records"))
     mass_mail_per_hour = _limit(_l("Mass-mail threshold (messages per hour)"))
     https_allowed = BooleanField(_l("HTTPS allowed"))
-    overuse_notify = BooleanField(_l("Notify the reseller and the end user at 80 % and 100 % of a quota"))
-    overuse_suspend = BooleanField(_l("Suspend the site at 100 % until usage drops or the quota is raised"))
+    overuse_notify = BooleanField(_l("Notify the reseller and the end user at 80 and at 100 percent of a quota"))
+    overuse_suspend = BooleanField(_l("Suspend the site at 100 percent until usage drops or the quota is raised"))
     confirmed = HiddenField()
 
 
