@@ -77,6 +77,15 @@ def _matches(session, q: str, sort: str | None, status: str | None):
     """Customers whose login ID, customer number, contractor name or a domain starts with q, with
     their sort key: four index range reads, united (an OR across joins would scan every customer)."""
     realm = realm_for(Role.ENDUSER, session.scope.reseller_id if session.scope else None)
+    if sort is None and status not in STATUSES:  # ids only (the count): no join back to customers
+        branches = [
+            select(Principal.customer_id.label("id")).where(Principal.realm == realm, Principal.customer_id.is_not(None),
+                                                           _prefix(Principal.login_id, q.lower())),
+            select(Customer.id).where(_prefix(Customer.customer_number, q)),
+            select(Customer.id).where(_prefix(Customer.contractor_name, q)),
+            select(Domain.customer_id.label("id")).where(_prefix(Domain.name, q.lower())),
+        ]
+        return union(*branches).subquery()
     columns = (Customer.id,) + ((getattr(Customer, SORTS.get(sort, SORTS["newest"])[0]),) if sort else ())
     branches = [
         select(*columns).select_from(Principal).join(Customer, Customer.id == Principal.customer_id)
