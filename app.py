@@ -44,10 +44,13 @@ def create_app(config: dict | None = None) -> Flask:
     import workers.runtime
     workers.runtime.configure(settings, sessions)
 
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     Babel(app, locale_selector=_select_locale)
     _init_login(app, sessions)
     _register_blueprints(app)
+    from panel.api import bp as api_bp
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # bearer tokens only: the API never reads the session cookie
     _register_errors(app)
     _register_template_helpers(app, settings)
 
@@ -187,6 +190,10 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(404)
     @app.errorhandler(NotFound)
     def not_found(_e):
+        if request.path.startswith("/api/"):  # the API answers in its one JSON error shape
+            from panel.api import error_response
+
+            return error_response(404, "not_found", _("There is nothing here, or it is not yours to see."))
         return render_error(404, _("Not found"), _("There is nothing here, or it is not yours to see."))
 
     @app.errorhandler(403)

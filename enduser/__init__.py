@@ -43,4 +43,4 @@ NAV.extend([("enduser.domains", _l("Domains")), ("enduser.mail", _l("Mail")), ("
             ("enduser.ftp", _l("FTP")), ("enduser.databases", _l("Databases")),
             ("enduser.protected", _l("Protected folders"))])
 
-from enduser import views, views_accounts, views_incidents, views_mail, views_sites  # noqa: E402,F401
+from enduser import support, views, views_accounts, views_incidents, views_mail, views_sites  # noqa: E402,F401

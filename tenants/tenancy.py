@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, with_loader_criteria
 
 from tenants.errors import NotFound
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
 BYPASS = "tenant_bypass"  # execution option for the few trusted look-ups in tenants/ (login, branding)
 
 
@@ -149,6 +150,8 @@ def get_owned_or_404(session: ScopedSession, model: type, object_id):
         object_id = int(object_id)
     except (TypeError, ValueError):
         raise NotFound(model.__name__) from None
+    if not 0 < object_id <= MAX_ID:  # beyond the column's range no row can match (PostgreSQL raises)
+        raise NotFound(model.__name__)
     stmt = select(model).where(model.id == object_id)
     scope = session.scope
     if scope is None:

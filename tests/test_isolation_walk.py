@@ -16,6 +16,28 @@ VICTIM_IDS = {
     "provider.reseller_contacts": lambda w: {"reseller_id": w.acme},
     "provider.operator_new": lambda w: {"reseller_id": w.acme},
     "provider.server_edit": lambda w: {"server_id": w.server},
+    "reseller.course_edit": lambda w: {"course_id": w.acme_course},
+    "reseller.course_delete": lambda w: {"course_id": w.acme_course},
+    "reseller.customer": lambda w: {"customer_id": w.acme_customer},
+    "reseller.customer_suspend": lambda w: {"customer_id": w.acme_customer},
+    "reseller.customer_resume": lambda w: {"customer_id": w.acme_customer},
+    "reseller.customer_cancel": lambda w: {"customer_id": w.acme_customer},
+    "reseller.customer_delete": lambda w: {"customer_id": w.acme_customer},
+    "reseller.customer_password": lambda w: {"customer_id": w.acme_customer},
+    "reseller.customer_support": lambda w: {"customer_id": w.acme_customer},
+    "reseller.usage_customer": lambda w: {"customer_id": w.acme_customer},
+    "reseller.api_token_revoke": lambda w: {"token_id": w.acme_token},
+    "api.api_customer": lambda w: {"customer_id": w.acme_customer},
+    "api.api_customer_update": lambda w: {"customer_id": w.acme_customer},
+    "api.api_customer_delete": lambda w: {"customer_id": w.acme_customer},
+    "api.api_customer_suspend": lambda w: {"customer_id": w.acme_customer},
+    "api.api_customer_resume": lambda w: {"customer_id": w.acme_customer},
+    "api.api_customer_password": lambda w: {"customer_id": w.acme_customer},
+    "api.api_customer_usage": lambda w: {"customer_id": w.acme_customer},
+    "api.api_course": lambda w: {"course_id": w.acme_course},
+    "api.api_course_update": lambda w: {"course_id": w.acme_course},
+    "api.api_course_delete": lambda w: {"course_id": w.acme_course},
+    "reseller.usage_server": lambda w: {"server_id": w.acme_only_server},
     # end-user hosting objects: jiro's (taro's neighbour at the same reseller) and hanako's
     "enduser.domain_https": lambda w: {"domain_id": w.jiro_hosting["domain"]},
     "enduser.dns": lambda w: {"domain_id": w.hanako_hosting["domain"]},
@@ -105,7 +127,7 @@ def walk_world(app, world):
     """The demo world plus jiro: a second customer of reseller demo (taro's neighbour)."""
     from sqlalchemy import select
 
-    from tenants.models import Customer, Role
+    from tenants.models import Customer, Role, Server, ServerAssignment
     from tenants.principals import create_principal
     from tenants.tenancy import Scope
     from tests.hosting.victims import make_hosting
@@ -120,10 +142,23 @@ def walk_world(app, world):
         create_principal(s, Role.ENDUSER, "jiro", "Neighbour-Pass-1", reseller_id=world.demo, customer_id=jiro.id)
         world.jiro_hosting = make_hosting(s, jiro, "jiro")
         world.hanako_hosting = make_hosting(s, s.get(Customer, world.acme_customer), "hanako")
+        acme_only = Server(hostname="acme-only.example.jp", address="127.0.0.2", assignments=[
+            ServerAssignment(reseller_id=world.acme)])
+        s.add(acme_only)
         s.commit()
+        world.acme_only_server = acme_only.id
         world.jiro_customer = s.scalar(select(Customer.id).where(Customer.contractor_name == "鈴木 次郎"))
         world.contracts = victim_contract(s, world.acme, world.server)
         s.commit()
+    from datetime import date
+
+    from tenants.api_tokens import create_token
+    for code in ("demo", "acme"):  # reseller API tokens: demo's is the attacker's
+        with scoped_session(app, Scope("reseller", reseller_id=getattr(world, code))) as s:
+            row, token = create_token(s, None, f"{code} walk", None, None, date(2026, 1, 1))
+            s.commit()
+            setattr(world, f"{code}_token", row.id)
+            setattr(world, f"{code}_bearer", token)
     from tests.incidents.helpers import victim_objects  # issue 6: an incident, its report, acme's lock
 
     victim_objects(app, world)
@@ -140,6 +175,12 @@ def test_other_tenants_ids_answer_404_everywhere(app, walk_world):
         url = _url(app, rule, values)
         for who, (client, _code) in attackers.items():
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                if rule.rule.startswith("/api/"):  # the API: demo's bearer token, never a cookie
+                    response = app.test_client().open(url, method=method, json={},
+                                                      headers={"Authorization": f"Bearer {walk_world.demo_bearer}"})
+                    if response.status_code != 404:
+                        failures.append(f"api token of demo: {method} {url} -> {response.status_code}")
+                    continue
                 response = client.open(url, method=method, data={})
                 status = response.status_code
                 if rule.rule.startswith("/admin"):

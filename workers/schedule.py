@@ -9,6 +9,8 @@ from rq.cron import CronScheduler
 PERIODIC: list[tuple[str, str, int | None, str | None]] = [
     ("workers.jobs.housekeeping.heartbeat", "default", 60, None),
     ("workers.jobs.housekeeping.prune_login_attempts", "default", None, "17 3 * * *"),
+    ("workers.jobs.customers.remove_cancelled_customers", "provisioning", None, "5 0 * * *"),
+    ("workers.jobs.metrics.collect_metrics", "monitoring", 300, None),
     # OEM spec 監視: each server's cycle (10 min by default) is enqueued by a tick every minute
     ("workers.jobs.monitoring.tick", "monitoring", 60, None),
     ("workers.jobs.monitoring.roll_up", "monitoring", None, "7 * * * *"),

@@ -20,3 +20,5 @@ def _reseller_context():
 from panel.reseller import views_home, views_monitoring  # noqa: E402,F401
 from panel.reseller import views_incidents  # noqa: E402,F401
 from panel.reseller import views_contracts  # noqa: E402,F401
+from panel.reseller import views_courses, views_customers, views_csv, views_branding  # noqa: E402,F401
+from panel.reseller import views_usage, views_tokens  # noqa: E402,F401

@@ -22,8 +22,11 @@ class Customer(TenantScoped, Base):
     __tablename__ = "customers"
     __table_args__ = (
         UniqueConstraint("reseller_id", "customer_number"),
-        Index("ix_customers_reseller_contractor", "reseller_id", "contractor_name"),
-        Index("ix_customers_reseller_created", "reseller_id", "created_at"),
+        # Each list sort ends with the id, so that a page is one index walk (customer list at 100k).
+        Index("ix_customers_reseller_contractor", "reseller_id", "contractor_name", "id"),
+        Index("ix_customers_reseller_created", "reseller_id", "created_at", "id"),
+        Index("ix_customers_reseller_number_id", "reseller_id", "customer_number", "id"),
+        Index("ix_customers_reseller_disk", "reseller_id", "disk_used_bytes", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

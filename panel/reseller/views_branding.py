@@ -1,0 +1,41 @@
+"""Business panel: branding of the end-user panel (brand name, logo, support contact and hours)."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+
+from panel.reseller import NAV, bp
+from panel.reseller.forms import BrandForm
+from panel.reseller.views_home import operator_only
+from tenants import branding
+from tenants.errors import RuleViolation
+from tenants.models import Reseller
+from tenants.tenancy import get_owned_or_404
+from web.db import db
+from web.forms import form_status, show_problems
+
+NAV.append(("reseller.brand", _l("Branding")))
+
+
+@bp.route("/brand", methods=["GET", "POST"])
+@operator_only
+def brand():
+    s = db()
+    reseller = get_owned_or_404(s, Reseller, current_user.reseller_id)
+    form = BrandForm(obj=reseller)
+    if form.validate_on_submit():
+        upload = form.logo.data
+        logo = upload.read(branding.MAX_LOGO_BYTES + 1) if upload and getattr(upload, "filename", "") else b""
+        try:
+            branding.update_brand(s, current_user, reseller, {n: form[n].data for n in branding.BRAND_FIELDS})
+            if logo:
+                branding.set_logo(s, current_user, reseller, logo)
+            elif form.remove_logo.data:
+                branding.remove_logo(s, current_user, reseller)
+        except RuleViolation as exc:
+            s.rollback()
+            show_problems(form, exc)
+        else:
+            s.commit()
+            flash(_("Branding saved."), "success")
+            return redirect(url_for("reseller.brand"))
+    return render_template("reseller/brand.html", form=form, reseller=reseller), form_status(form)

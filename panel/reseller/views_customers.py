@@ -1,0 +1,188 @@
+"""Business panel: customers (顧客管理) and their end-user logins."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+from wtforms import SelectChoice
+
+from panel.reseller import NAV, bp
+from panel.reseller.forms import CancelForm, CustomerForm, NewCustomerForm, PasswordResetForm
+from panel.reseller.views_home import operator_only
+from tenants import customers as rules
+from tenants.customer_list import SORTS, STATUSES, list_customers
+from tenants.errors import RuleViolation
+from tenants.models import AuditLog, Course, Customer, Domain, Server
+from tenants.tenancy import get_owned_or_404
+from web.db import db
+from web.forms import form_status, show_problems
+from web.paging import page_number
+
+NAV.append(("reseller.customers", _l("Customers")))
+
+
+def _choices(form: CustomerForm) -> None:
+    s = db()
+    form.course_id.choices = [SelectChoice(c.id, c.name)
+                              for c in s.execute(select(Course).order_by(Course.name)).scalars()]
+    form.server_id.choices = [SelectChoice(0, _("(none)"))] + [
+        SelectChoice(sv.id, sv.hostname) for sv in s.execute(select(Server).order_by(Server.hostname)).scalars()]
+
+
+def customer_data(form: CustomerForm) -> dict:
+    data = {name: form[name].data for name in rules.CUSTOMER_FIELDS}
+    data["server_id"] = data["server_id"] or None
+    return data
+
+
+@bp.get("/customers")
+@operator_only
+def customers():
+    q = (request.args.get("q") or "").strip()[:100]
+    sort = request.args.get("sort") if request.args.get("sort") in SORTS else "newest"
+    status = request.args.get("status") if request.args.get("status") in STATUSES else ""
+    page = list_customers(db(), q=q, sort=sort, page=page_number(), status=status or None)
+    return render_template("reseller/customers.html", page=page, q=q, sort=sort, status=status,
+                           sorts=SORTS, statuses=STATUSES)
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+@operator_only
+def customer_new():
+    form = NewCustomerForm()
+    _choices(form)
+    if form.validate_on_submit():
+        s = db()
+        try:
+            customer, password = rules.create_customer(s, current_user, customer_data(form),
+                                                       form.login_id.data, form.password.data)
+        except RuleViolation as exc:
+            s.rollback()
+            show_problems(form, exc)
+        else:
+            s.commit()
+            # Shown once, in this response only: never stored, never sent again.
+            return render_template("reseller/customer_issued.html", customer=customer,
+                                   login_id=customer.login_id, password=password, typed=bool(form.password.data))
+    return render_template("reseller/customer_form.html", form=form, customer=None), form_status(form)
+
+
+@bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
+@operator_only
+def customer(customer_id):
+    s = db()
+    c = get_owned_or_404(s, Customer, customer_id)
+    form = CustomerForm(obj=c)
+    _choices(form)
+    if request.method == "GET":
+        form.server_id.data = c.server_id or 0
+    if form.validate_on_submit():
+        try:
+            rules.update_customer(s, current_user, c, customer_data(form))
+        except RuleViolation as exc:
+            s.rollback()
+            show_problems(form, exc)
+        else:
+            s.commit()
+            flash(_("Customer saved."), "success")
+            return redirect(url_for("reseller.customer", customer_id=c.id))
+    history = s.execute(select(AuditLog).where(AuditLog.customer_id == c.id)
+                        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(20)).scalars().all()
+    domains = s.scalar(select(func.count(Domain.id)).where(Domain.customer_id == c.id, Domain.deleting.is_(False)))
+    return render_template("reseller/customer.html", c=c, form=form, history=history, domains=domains,
+                           cancel_form=CancelForm(formdata=None), reset_form=PasswordResetForm(formdata=None)), \
+        form_status(form)
+
+
+def _act(customer_id, action, *args):
+    s = db()
+    c = get_owned_or_404(s, Customer, customer_id)
+    try:
+        action(s, current_user, c, *args)
+    except RuleViolation as exc:
+        s.rollback()
+        for problem in exc.problems:
+            flash(problem.render(_), "error")
+        return redirect(url_for("reseller.customer", customer_id=customer_id)), 303
+    s.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("reseller.customer", customer_id=customer_id))
+
+
+@bp.post("/customers/<int:customer_id>/suspend")
+@operator_only
+def customer_suspend(customer_id):
+    return _act(customer_id, rules.suspend_customer)
+
+
+@bp.post("/customers/<int:customer_id>/resume")
+@operator_only
+def customer_resume(customer_id):
+    return _act(customer_id, rules.resume_customer)
+
+
+@bp.post("/customers/<int:customer_id>/cancel")
+@operator_only
+def customer_cancel(customer_id):
+    from panel.reseller.views_home import today_jst
+
+    form = CancelForm()
+    if not form.validate_on_submit():
+        get_owned_or_404(db(), Customer, customer_id)
+        flash(_("Enter a date as YYYY-MM-DD."), "error")
+        return redirect(url_for("reseller.customer", customer_id=customer_id)), 303
+    return _act(customer_id, rules.cancel_customer, form.cancel_on.data, today_jst())
+
+
+@bp.post("/customers/<int:customer_id>/delete")
+@operator_only
+def customer_delete(customer_id):
+    s = db()
+    c = get_owned_or_404(s, Customer, customer_id)
+    if request.form.get("confirm") != c.login_id:
+        flash(_("Type the login ID to confirm the deletion."), "error")
+        return redirect(url_for("reseller.customer", customer_id=customer_id)), 303
+    rules.delete_customer(s, current_user, c)
+    s.commit()
+    flash(_("Customer deleted."), "success")
+    return redirect(url_for("reseller.customers"))
+
+
+@bp.post("/customers/<int:customer_id>/password")
+@operator_only
+def customer_password(customer_id):
+    s = db()
+    c = get_owned_or_404(s, Customer, customer_id)
+    form = PasswordResetForm()
+    form.validate_on_submit()
+    try:
+        password = rules.reset_password(s, current_user, c, form.password.data)
+    except RuleViolation as exc:
+        s.rollback()
+        for problem in exc.problems:
+            flash(problem.render(_), "error")
+        return redirect(url_for("reseller.customer", customer_id=customer_id)), 303
+    s.commit()
+    return render_template("reseller/customer_issued.html", customer=c, login_id=c.login_id, password=password,
+                           typed=bool(form.password.data))
+
+
+@bp.post("/customers/<int:customer_id>/support")
+@operator_only
+def customer_support(customer_id):
+    """Open the end-user panel as this customer (support view; audited as the operator)."""
+    from flask import session
+
+    from tenants import support_view
+    from web.auth import client_address
+
+    s = db()
+    c = get_owned_or_404(s, Customer, customer_id)
+    try:
+        support_view.start(s, current_user, c, address=client_address())
+    except RuleViolation as exc:
+        s.rollback()
+        flash(exc.problems[0].render(_), "error")
+        return redirect(url_for("reseller.customer", customer_id=c.id)), 303
+    s.commit()
+    session["support_customer_id"] = c.id
+    return redirect(url_for("enduser.dashboard", code=current_user.reseller.code))

@@ -1,0 +1,134 @@
+"""Customers as CSV (OEM spec "顧客管理", bulk): export, and an all-or-nothing import whose dry run
+reports every bad row by line, field and reason."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from tenants import customers as rules
+from tenants.errors import N_, Problem
+from tenants.models import Course, Customer, Principal, Role, Server
+from tenants.password_policy import password_problems
+from tenants.principals import login_id_problems
+
+COLUMNS = ("login_id", "contractor_name", "customer_number", "course", "server", "contract_date", "start_date",
+           "contact_email", "status")
+EXPORT_COLUMNS = COLUMNS + ("disk_used_mb", "cancel_on")
+MAX_ROWS = 20_000
+
+
+@dataclass
+class RowProblem:
+    line: int
+    field: str | None
+    problem: Problem
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    issued: list[tuple[str, str]] = field(default_factory=list)  # (login ID, generated password), shown once
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def export_customers(session) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    stmt = (select(Customer, Principal.login_id, Course.name, Server.hostname).select_from(Customer)
+            .join(Course, Course.id == Customer.course_id)
+            .outerjoin(Principal, (Principal.customer_id == Customer.id) & (Principal.role == Role.ENDUSER.value))
+            .outerjoin(Server, Server.id == Customer.server_id).order_by(Customer.id))
+    for c, login_id, course, server in session.execute(stmt).yield_per(1000):
+        writer.writerow([login_id or "", c.contractor_name, c.customer_number or "", course, server or "",
+                         c.contract_date or "", c.start_date or "", c.contact_email or "", c.status,
+                         round(c.disk_used_bytes / 1048576, 1), c.cancel_on or ""])
+    return out.getvalue()
+
+
+def _date(value: str):
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return value  # the rule reports it as not a date
+
+
+def _rows(text: str, report: ImportReport):
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in ("login_id", "contractor_name", "course") if c not in (reader.fieldnames or [])]
+    if missing:
+        report.problems.append(RowProblem(1, None, Problem(N_("The header lacks the columns: %(cols)s"), None,
+                                                           {"cols": ", ".join(missing)})))
+        return
+    for number, row in enumerate(reader, start=2):
+        if number - 1 > MAX_ROWS:
+            report.problems.append(RowProblem(number, None, Problem(N_("At most %(n)s rows per import."), None,
+                                                                    {"n": MAX_ROWS})))
+            return
+        yield number, {k: (v or "").strip() for k, v in row.items() if k}
+
+
+def import_customers(session, actor, text: str, *, dry_run: bool) -> ImportReport:
+    """Check every row; when all are good and this is no dry run, create new customers (by login ID)
+    and update existing ones. Any bad row: nothing changes (the caller rolls back)."""
+    report = ImportReport()
+    courses = {name: cid for cid, name in session.execute(select(Course.id, Course.name))}
+    servers = {host: sid for sid, host in session.execute(select(Server.id, Server.hostname))}
+    existing = {p.login_id: p.customer_id for p in session.execute(
+        select(Principal).where(Principal.role == Role.ENDUSER.value)).scalars()}
+    seen_logins: dict[str, int] = {}
+    seen_numbers: dict[str, int] = {}
+    planned = []
+    for line, row in _rows(text, report):
+        login_id = row.get("login_id", "").lower()
+        data = {"contractor_name": row.get("contractor_name", ""), "customer_number": row.get("customer_number", ""),
+                "course_id": courses.get(row.get("course", "")), "contract_date": _date(row.get("contract_date")),
+                "start_date": _date(row.get("start_date")), "contact_email": row.get("contact_email") or None,
+                "status": row.get("status") or "active"}
+        server = row.get("server", "")
+        data["server_id"] = servers.get(server, -1) if server else None
+        target = session.get(Customer, existing[login_id]) if login_id in existing else None
+        problems = rules.customer_problems(session, data, target) + login_id_problems(login_id)
+        password = row.get("password", "")
+        if target is None and password:
+            problems += password_problems(password, login_id)
+        if login_id in seen_logins:
+            problems.append(Problem(N_("This login ID is also on line %(line)s."), "login_id",
+                                    {"line": seen_logins[login_id]}))
+        number = data["customer_number"]
+        if number and number in seen_numbers:
+            problems.append(Problem(N_("This customer number is also on line %(line)s."), "customer_number",
+                                    {"line": seen_numbers[number]}))
+        seen_logins.setdefault(login_id, line)
+        if number:
+            seen_numbers.setdefault(number, line)
+        for p in problems:
+            field_name = {"course_id": "course", "server_id": "server"}.get(p.field, p.field)
+            report.problems.append(RowProblem(line, field_name, p))
+        planned.append((login_id, data, target, password))
+    if report.problems or dry_run:
+        report.created = sum(1 for p in planned if p[2] is None)
+        report.updated = len(planned) - report.created
+        return report
+    for login_id, data, target, password in planned:
+        if target is None:
+            _customer, issued = rules.create_customer(session, actor, data, login_id, password or None)
+            if not password:
+                report.issued.append((login_id, issued))
+            report.created += 1
+        else:
+            rules.update_customer(session, actor, target, data)
+            report.updated += 1
+    return report

@@ -1,0 +1,200 @@
+"""Customer rules (OEM spec "顧客管理"): register, change, suspend, cancel and remove customers, and
+issue their end-user login (login ID + password, stored only as a hash)."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from tenants import audit
+from tenants.auth import login_id_taken, set_password
+from tenants.errors import N_, Problem, RuleViolation
+from tenants.models import Course, Customer, CustomerStatus, Principal, Role, Server
+from tenants.password_policy import generate_password, password_problems
+from tenants.principals import create_principal, email_problems, login_id_problems
+from tenants.tenancy import MAX_ID
+
+CUSTOMER_FIELDS = ("contractor_name", "customer_number", "course_id", "server_id", "contract_date",
+                   "start_date", "contact_email", "status")
+EDITABLE_STATUSES = (CustomerStatus.ACTIVE.value, CustomerStatus.SUSPENDED.value, CustomerStatus.LOCKED.value)
+
+
+def customer_problems(session, data: dict, existing: Customer | None) -> list[Problem]:
+    problems: list[Problem] = []
+    name = (data.get("contractor_name") or "").strip()
+    if not name:
+        problems.append(Problem(N_("This field is required."), "contractor_name"))
+    elif len(name) > 200:
+        problems.append(Problem(N_("Use at most %(n)s characters."), "contractor_name", {"n": 200}))
+    number = (data.get("customer_number") or "").strip()
+    if len(number) > 64:
+        problems.append(Problem(N_("Use at most %(n)s characters."), "customer_number", {"n": 64}))
+    elif number:  # optional, but unique within the reseller when given (OEM spec 顧客番号)
+        clash = session.execute(select(Customer.id).where(Customer.customer_number == number)).scalar()
+        if clash is not None and (existing is None or clash != existing.id):
+            problems.append(Problem(N_("This customer number is already in use."), "customer_number"))
+    course_id = data.get("course_id")
+    if not _is_id(course_id) or session.execute(select(Course.id).where(Course.id == course_id)).scalar() is None:
+        problems.append(Problem(N_("Choose one of your courses."), "course_id"))
+    server_id = data.get("server_id")
+    if server_id is not None and not _is_id(server_id):
+        problems.append(Problem(N_("Choose a server assigned to you."), "server_id"))
+    elif server_id is not None and session.execute(
+            select(Server.id).where(Server.id == server_id)).scalar() is None:  # only assigned servers
+        problems.append(Problem(N_("Choose a server assigned to you."), "server_id"))
+    problems += email_problems(data.get("contact_email"), "contact_email")
+    for field in ("contract_date", "start_date"):
+        if data.get(field) is not None and not isinstance(data[field], date):
+            problems.append(Problem(N_("Enter a date as YYYY-MM-DD."), field))
+    if data.get("status", CustomerStatus.ACTIVE.value) not in EDITABLE_STATUSES:
+        problems.append(Problem(N_("Choose a valid status."), "status"))
+    contract, start = data.get("contract_date"), data.get("start_date")
+    if isinstance(contract, date) and isinstance(start, date) and start < contract:
+        problems.append(Problem(N_("The start of use cannot be before the contract date."), "start_date"))
+    return problems
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def _apply(customer: Customer, data: dict) -> None:
+    for field in CUSTOMER_FIELDS:
+        if field not in data:
+            continue
+        value = data[field]
+        if isinstance(value, str):
+            value = value.strip() or (None if field in ("customer_number", "contact_email") else value.strip())
+        setattr(customer, field, value)
+
+
+def create_customer(session, actor, data: dict, login_id: str, password: str | None) -> tuple[Customer, str]:
+    """Register a customer with their end-user login. With no password given one is generated; the
+    password is returned once for the operator to hand over and never stored in clear."""
+    login_id = (login_id or "").strip().lower()
+    generated = not password
+    password = password or generate_password()
+    problems = customer_problems(session, data, None) + login_id_problems(login_id)
+    if not generated:
+        problems += password_problems(password, login_id)
+    if not login_id_problems(login_id) and login_id_taken(session, Role.ENDUSER, _reseller_of(session), login_id):
+        problems.append(Problem(N_("This login ID is already in use."), "login_id"))
+    if problems:
+        raise RuleViolation(problems)
+    customer = Customer(status=CustomerStatus.ACTIVE.value)
+    _apply(customer, data)
+    session.add(customer)
+    session.flush()
+    create_principal(session, Role.ENDUSER, login_id, password, reseller_id=customer.reseller_id,
+                     customer_id=customer.id, display_name=customer.contractor_name, email=customer.contact_email)
+    session.flush()
+    audit.record(session, actor, "customer.create", customer, f"registered customer {login_id}",
+                 customer_id=customer.id)
+    return customer, password
+
+
+def _reseller_of(session) -> int | None:
+    scope = session.scope
+    return scope.reseller_id if scope is not None else None
+
+
+def update_customer(session, actor, customer: Customer, data: dict) -> None:
+    if customer.status == CustomerStatus.CANCELLED.value and "status" in data:
+        data = {k: v for k, v in data.items() if k != "status"}  # cancellation is undone only by resume
+    problems = customer_problems(session, {**_current(customer), **data}, customer)
+    if problems:
+        raise RuleViolation(problems)
+    before = _current(customer)
+    _apply(customer, data)
+    changed = {k: [str(before[k]), str(getattr(customer, k))] for k in before if before[k] != getattr(customer, k)}
+    if customer.principal is not None and "contractor_name" in changed:
+        customer.principal.display_name = customer.contractor_name
+    audit.record(session, actor, "customer.update", customer, "changed customer", customer_id=customer.id,
+                 details={"changed": changed})
+
+
+def _current(customer: Customer) -> dict:
+    return {f: getattr(customer, f) for f in CUSTOMER_FIELDS}
+
+
+def suspend_customer(session, actor, customer: Customer) -> None:
+    if customer.status != CustomerStatus.ACTIVE.value:
+        raise RuleViolation.one(N_("Only an active customer can be suspended."), "status")
+    customer.status = CustomerStatus.SUSPENDED.value
+    audit.record(session, actor, "customer.suspend", customer, "suspended", customer_id=customer.id)
+
+
+def resume_customer(session, actor, customer: Customer) -> None:
+    """Back to active: ends a suspension or lock, or withdraws a cancellation not yet carried out."""
+    if customer.status == CustomerStatus.ACTIVE.value:
+        raise RuleViolation.one(N_("This customer is already active."), "status")
+    customer.status = CustomerStatus.ACTIVE.value
+    customer.cancel_on = None
+    audit.record(session, actor, "customer.resume", customer, "resumed", customer_id=customer.id)
+
+
+def cancel_customer(session, actor, customer: Customer, on: date, today: date) -> None:
+    """Cancel with removal on a chosen date; until then nothing the customer owns is touched."""
+    if not isinstance(on, date):
+        raise RuleViolation.one(N_("Enter a date as YYYY-MM-DD."), "cancel_on")
+    if on < today:
+        raise RuleViolation.one(N_("Choose today or a later date."), "cancel_on")
+    customer.status = CustomerStatus.CANCELLED.value
+    customer.cancel_on = on
+    audit.record(session, actor, "customer.cancel", customer, f"cancelled, removal on {on.isoformat()}",
+                 customer_id=customer.id, details={"cancel_on": on.isoformat()})
+
+
+def delete_customer(session, actor, customer: Customer) -> None:
+    """Delete at once (the operator confirmed it); what the customer owns goes with it."""
+    audit.record(session, actor, "customer.delete", None, f"deleted customer {customer.login_id or customer.id}",
+                 details={"customer_id": customer.id, "contractor_name": customer.contractor_name})
+    _remove(session, customer)
+
+
+def due_for_removal(session, today: date) -> list[int]:
+    """Cancelled customers whose removal date has come (run by the workers every day)."""
+    return list(session.execute(select(Customer.id).where(Customer.status == CustomerStatus.CANCELLED.value,
+                                                          Customer.cancel_on <= today)).scalars())
+
+
+def remove_if_due(session, customer_id: int, today: date) -> bool:
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.status != CustomerStatus.CANCELLED.value or \
+            customer.cancel_on is None or customer.cancel_on > today:
+        return False
+    audit.record(session, None, "customer.remove", None, f"removed cancelled customer {customer.login_id}",
+                 reseller_id=customer.reseller_id,
+                 details={"customer_id": customer.id, "cancel_on": customer.cancel_on.isoformat()})
+    _remove(session, customer)
+    return True
+
+
+def _remove(session, customer: Customer) -> None:
+    # The login goes first: the ORM would otherwise keep it with its customer link emptied.
+    if customer.principal is not None:
+        session.delete(customer.principal)
+        session.flush()
+    session.delete(customer)
+
+
+def reset_password(session, actor, customer: Customer, password: str | None) -> str:
+    """A new end-user password (typed and checked, or generated); every session of theirs ends."""
+    principal = customer.principal
+    if principal is None:
+        raise RuleViolation.one(N_("This customer has no login."), None)
+    generated = not password
+    password = password or generate_password()
+    if not generated:
+        problems = password_problems(password, principal.login_id)
+        if problems:
+            raise RuleViolation(problems)
+    set_password(session, principal, password)
+    audit.record(session, actor, "customer.password_reset", customer, "reset the end-user password",
+                 customer_id=customer.id)
+    return password
+
+
+def end_user_principal(session, customer: Customer) -> Principal | None:
+    return session.execute(select(Principal).where(Principal.customer_id == customer.id,
+                                                   Principal.role == Role.ENDUSER.value)).scalar_one_or_none()
