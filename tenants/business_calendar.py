@@ -155,3 +155,8 @@ def is_helpdesk_open(dt_utc: datetime) -> bool:
         return False
     t = local.time()
     return any(opens <= t < closes for opens, closes in HELPDESK_HOURS)
+
+
+def today_jst() -> date:
+    """Today's date on the Japanese calendar (dates are JST days, DESIGN.md conventions)."""
+    return datetime.now(JST).date()

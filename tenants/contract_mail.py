@@ -2,16 +2,8 @@
 and stamps it sent, so every mail sent is on record (workers/jobs/contract_jobs.py)."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from tenants.business_calendar import JST
 from tenants.db import utcnow
 from tenants.models import Contract, ContractMail
-
-
-def today_jst():
-    """Today's date on the Japanese calendar (dates of the contract are JST days)."""
-    return datetime.now(JST).date()
 
 
 def queue_mail(session, contract: Contract, purpose: str, subject: str, body: str) -> ContractMail | None:

@@ -145,11 +145,14 @@ def cancel_customer(session, actor, customer: Customer, on: date, today: date) -
                  customer_id=customer.id, details={"cancel_on": on.isoformat()})
 
 
-def delete_customer(session, actor, customer: Customer) -> None:
-    """Delete at once (the operator confirmed it); what the customer owns goes with it."""
-    audit.record(session, actor, "customer.delete", None, f"deleted customer {customer.login_id or customer.id}",
+def delete_customer(session, actor, customer: Customer, today: date) -> None:
+    """Delete now (the operator confirmed it): the customer is cancelled at once (no more logins)
+    and the removal job takes what it owns off its server, then the records (OEM spec 顧客管理)."""
+    customer.status = CustomerStatus.CANCELLED.value
+    customer.cancel_on = today
+    audit.record(session, actor, "customer.delete", customer, f"deleted customer {customer.login_id or customer.id}",
+                 customer_id=customer.id,
                  details={"customer_id": customer.id, "contractor_name": customer.contractor_name})
-    _remove(session, customer)
 
 
 def due_for_removal(session, today: date) -> list[int]:

@@ -42,7 +42,7 @@ def _bearer_only():
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return error_response(401, "unauthorized", _("A bearer token is required."))
-    from panel.reseller.views_home import today_jst
+    from tenants.business_calendar import today_jst
 
     s = system_session()
     try:

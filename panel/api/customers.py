@@ -7,9 +7,11 @@ from flask_babel import gettext as _
 from panel.api import ApiError, bp
 from panel.api.common import body, integer, iso_date, query_int, session_and_actor, text_field
 from tenants import customers as rules
+from tenants.business_calendar import today_jst
 from tenants.customer_list import SORTS, STATUSES, list_customers
 from tenants.models import Customer
 from tenants.tenancy import get_owned_or_404
+from workers.queues import enqueue
 
 
 def customer_json(c) -> dict:
@@ -89,9 +91,11 @@ def api_customer_update(customer_id):
 @bp.delete("/customers/<int:customer_id>")
 def api_customer_delete(customer_id):
     s, actor = session_and_actor()
-    rules.delete_customer(s, actor, get_owned_or_404(s, Customer, customer_id))
+    customer = get_owned_or_404(s, Customer, customer_id)
+    rules.delete_customer(s, actor, customer, today_jst())
     s.commit()
-    return "", 204
+    enqueue("workers.jobs.customers.remove_customer", customer.id, queue_name="provisioning")
+    return "", 202  # accepted: the removal job takes it off the server, then the records go
 
 
 @bp.post("/customers/<int:customer_id>/suspend")

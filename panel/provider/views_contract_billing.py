@@ -13,7 +13,7 @@ from panel.provider.views_auth import staff_only
 from panel.provider.views_contracts import _step, render_contract, send_mail_soon
 from tenants.business_calendar import JST
 from tenants.contract_invoicing import accrued_late_damages, monthly_invoice_run, record_payment
-from tenants.contract_mail import today_jst
+from tenants.business_calendar import today_jst
 from tenants.contract_suspension import resume, suspend, terminate
 from tenants.db import utcnow
 from tenants.errors import RuleViolation

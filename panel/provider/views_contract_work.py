@@ -9,7 +9,7 @@ from panel.provider import forms_contracts as F
 from panel.provider.views_auth import staff_only
 from panel.provider.views_contracts import _step, send_mail_soon
 from tenants import contract_work as work
-from tenants.contract_mail import today_jst
+from tenants.business_calendar import today_jst
 from tenants.contract_report import annual_report, report_csv
 from tenants.errors import RuleViolation
 from tenants.models import Complaint, Contract, WorkRequest

@@ -10,7 +10,7 @@ from panel.provider import bp
 from panel.provider import forms_contracts as F
 from panel.provider.views_auth import staff_only
 from tenants import contracts as rules
-from tenants.contract_mail import today_jst
+from tenants.business_calendar import today_jst
 from tenants.contract_options import OPTION_KINDS, add_option, cancel_option, monitoring_features
 from tenants.errors import RuleViolation
 from tenants.models import (Complaint, Contract, ContractMail, ContractOption, Invoice, Reseller,

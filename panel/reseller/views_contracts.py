@@ -11,7 +11,7 @@ from panel.provider.views_contract_work import report_response
 from panel.reseller import NAV, bp
 from panel.reseller.views_home import operator_only
 from tenants import contract_work as work
-from tenants.contract_mail import today_jst
+from tenants.business_calendar import today_jst
 from tenants.contract_options import OPTION_KINDS
 from tenants.errors import RuleViolation
 from tenants.models import Complaint, Contract, Invoice, WorkRequest

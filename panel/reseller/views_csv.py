@@ -5,7 +5,8 @@ from flask_login import current_user
 
 from panel.reseller import bp
 from panel.reseller.forms import CsvImportForm
-from panel.reseller.views_home import operator_only, today_jst
+from panel.reseller.views_home import operator_only
+from tenants.business_calendar import today_jst
 from tenants import audit
 from tenants.customer_csv import COLUMNS, export_customers, import_customers
 from web.db import db

@@ -9,6 +9,7 @@ from panel.reseller import NAV, bp
 from panel.reseller.forms import CancelForm, CustomerForm, NewCustomerForm, PasswordResetForm
 from panel.reseller.views_home import operator_only
 from tenants import customers as rules
+from tenants.business_calendar import today_jst
 from tenants.customer_list import SORTS, STATUSES, list_customers
 from tenants.errors import RuleViolation
 from tenants.models import AuditLog, Course, Customer, Domain, Server
@@ -16,6 +17,7 @@ from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import form_status, show_problems
 from web.paging import page_number
+from workers.queues import enqueue
 
 NAV.append(("reseller.customers", _l("Customers")))
 
@@ -123,7 +125,6 @@ def customer_resume(customer_id):
 @bp.post("/customers/<int:customer_id>/cancel")
 @operator_only
 def customer_cancel(customer_id):
-    from panel.reseller.views_home import today_jst
 
     form = CancelForm()
     if not form.validate_on_submit():
@@ -141,9 +142,10 @@ def customer_delete(customer_id):
     if request.form.get("confirm") != c.login_id:
         flash(_("Type the login ID to confirm the deletion."), "error")
         return redirect(url_for("reseller.customer", customer_id=customer_id)), 303
-    rules.delete_customer(s, current_user, c)
+    rules.delete_customer(s, current_user, c, today_jst())
     s.commit()
-    flash(_("Customer deleted."), "success")
+    enqueue("workers.jobs.customers.remove_customer", c.id, queue_name="provisioning")
+    flash(_("Customer deleted. What it owns is being removed from the server."), "success")
     return redirect(url_for("reseller.customers"))
 
 

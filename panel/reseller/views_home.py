@@ -50,9 +50,3 @@ def audit_log():
     return audit_page("reseller/audit.html")
 
 
-def today_jst():
-    """Today's date in Asia/Tokyo (dates are JST, DESIGN.md conventions)."""
-    from tenants.business_calendar import JST
-    from tenants.db import utcnow
-
-    return utcnow().astimezone(JST).date()

@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from panel.reseller import NAV, bp
 from panel.reseller.forms import TokenForm
-from panel.reseller.views_home import operator_only, today_jst
+from panel.reseller.views_home import operator_only
+from tenants.business_calendar import today_jst
 from tenants import api_tokens
 from tenants.errors import RuleViolation
 from tenants.models import ApiToken

@@ -5,7 +5,7 @@ import re
 from sqlalchemy import select
 
 from tenants.models import Contract, ContractMail, Invoice, WorkRequest
-from tenants.contract_mail import today_jst
+from tenants.business_calendar import today_jst
 from tests.contracts.helpers import system
 
 APPLICATION = {

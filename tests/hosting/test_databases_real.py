@@ -108,3 +108,26 @@ def test_a_new_password_replaces_the_old_one(app, as_taro, local_server, cleanup
     run_jobs(app)
     assert works(engine, row.name, row.db_user, second)
     assert not works(engine, row.name, row.db_user, first)
+
+
+def test_deleting_the_customer_in_the_business_panel_drops_its_database_on_the_server(
+        app, world, as_taro, as_demo_operator, local_server, cleanup):
+    """OEM spec 顧客管理 "削除": the customer's things go from the server too, not only its records."""
+    from tenants.models import Customer
+
+    reachable("mariadb")
+    html = as_taro.post("/u/demo/databases", data={"engine": "mariadb", "name": f"gone{secrets.token_hex(3)}"}
+                        ).get_data(as_text=True)
+    password = re.search(r'id="issued-password">([^<]+)<', html).group(1)
+    with scoped_session(app, Scope.system()) as s:
+        row = s.execute(select(Database).where(Database.customer_id == world.demo_customer)).scalar_one()
+    cleanup.append(("mariadb", row.name, row.db_user))
+    run_jobs(app)
+    assert login("mariadb", row.name, row.db_user, password) == 1
+    assert as_demo_operator.post(f"/panel/customers/{world.demo_customer}/delete",
+                                 data={"confirm": "taro"}).status_code == 302
+    run_jobs(app)
+    with pytest.raises(pymysql.err.OperationalError):
+        login("mariadb", row.name, row.db_user, password)
+    with scoped_session(app, Scope.system()) as s:
+        assert s.get(Customer, world.demo_customer) is None and s.get(Database, row.id) is None

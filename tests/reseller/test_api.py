@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from tenants.models import ApiToken, AuditLog, Customer, Principal
 from tests.reseller.helpers import count, one, scalars, set_disk_use
+from tests.hosting.helpers import run_jobs
 from tests.support import login
 
 
@@ -48,7 +49,8 @@ def test_customer_crud_and_credential_reset_through_the_api(app, as_demo_operato
     r = api.post(f"/api/customers/{cid}/password", json={"password": "Api-Typed-2026"})
     assert r.status_code == 200 and "password" not in r.get_json()
     login(app.test_client(), "enduser", "api-user", "Api-Typed-2026", code="demo")
-    assert api.delete(f"/api/customers/{cid}").status_code == 204
+    assert api.delete(f"/api/customers/{cid}").status_code == 202
+    run_jobs(app)
     assert count(app, Customer, Customer.id == cid) == 0 and count(app, Principal, Principal.login_id == "api-user") == 0
     actors = set(scalars(app, select(AuditLog.actor).where(AuditLog.action.startswith("customer."))))
     assert any(a.startswith("api:billing system") for a in actors)

@@ -6,6 +6,7 @@ from datetime import date
 from sqlalchemy import select
 
 from tenants.models import AuditLog, Customer, Principal
+from tests.hosting.helpers import run_jobs
 from tests.reseller.helpers import count, customer_form, one, scalars
 from tests.support import login
 
@@ -115,6 +116,10 @@ def test_delete_needs_the_login_id_typed(app, as_demo_operator, world):
     assert as_demo_operator.post(f"/panel/customers/{cid}/delete", data={"confirm": "nope"}).status_code == 303
     assert count(app, Customer, Customer.id == cid) == 1
     assert as_demo_operator.post(f"/panel/customers/{cid}/delete", data={"confirm": "taro"}).status_code == 302
+    # cancelled at once: the end user can no longer log in ...
+    assert one(app, select(Customer).where(Customer.id == cid)).status == "cancelled"
+    assert app.test_client().post("/u/demo/", data={"login_id": "taro", "password": "Demo-User-2026"}).status_code == 200
+    run_jobs(app)  # ... and the removal job takes it off the server, then the records go
     assert count(app, Customer, Customer.id == cid) == 0 and count(app, Principal, Principal.login_id == "taro") == 0
 
 

@@ -12,7 +12,7 @@ from email.utils import formatdate, make_msgid
 from sqlalchemy import select
 
 from tenants.contract_invoicing import monthly_invoice_run
-from tenants.contract_mail import today_jst
+from tenants.business_calendar import today_jst
 from tenants.contract_options import monitoring_features
 from tenants.contract_suspension import start_if_due
 from tenants.contract_work import daily_work_requests

@@ -7,6 +7,7 @@ from tenants import customers
 from tenants.business_calendar import JST
 from tenants.db import utcnow
 from workers import runtime
+from workers.jobs.provisioning import deprovision_customer
 
 
 def remove_cancelled_customers(today: date | None = None) -> int:
@@ -15,10 +16,20 @@ def remove_cancelled_customers(today: date | None = None) -> int:
     today = today or utcnow().astimezone(JST).date()
     with runtime.job_session() as s:
         due = customers.due_for_removal(s, today)
-    removed = 0
-    for customer_id in due:
-        with runtime.job_session() as s:
-            if customers.remove_if_due(s, customer_id, today):
-                s.commit()
-                removed += 1
-    return removed
+    return sum(remove_customer(customer_id, today) for customer_id in due)
+
+
+def remove_customer(customer_id: int, today: date | None = None) -> int:
+    """Take everything a cancelled customer owns off its server (databases, sites, mail, FTP, DNS),
+    then remove its records; 1 when removed. A server that refuses raises, so RQ retries and
+    nothing of the customer is lost in between."""
+    today = today or utcnow().astimezone(JST).date()
+    with runtime.job_session() as s:
+        if customer_id not in customers.due_for_removal(s, today):
+            return 0
+    deprovision_customer(customer_id)
+    with runtime.job_session() as s:
+        if customers.remove_if_due(s, customer_id, today):
+            s.commit()
+            return 1
+    return 0
