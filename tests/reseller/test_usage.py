@@ -27,7 +27,7 @@ def test_collector_reads_this_machine_and_the_customers_home(app, as_demo_operat
     html = as_demo_operator.get("/panel/usage").get_data(as_text=True)
     assert "localhost" in html and "/" in html and "山田 太郎" in html
     page = as_demo_operator.get(f"/panel/usage/servers/{world.server}?period=week").get_data(as_text=True)
-    assert page.count("<svg") == 3 and "<polyline" in page and "100 Mbit" in page
+    assert page.count("<svg") == 3 and "<polyline" in page and "100Mbit 回線" in page
     page = as_demo_operator.get(f"/panel/usage/customers/{world.demo_customer}?period=month").get_data(as_text=True)
     assert "<svg" in page and "<polyline" in page
 
