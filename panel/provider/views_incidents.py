@@ -7,15 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from panel.mail_lock_views import unlock_and_return
 from panel.provider import bp
 from panel.provider.forms_incidents import FaultReportForm, RemediationForm
 from panel.provider.views_auth import staff_only
-from tenants import fault_reports, mass_mail_lock, remediation_config
+from tenants import fault_reports, remediation_config
 from tenants.business_calendar import HELPDESK_HOURS_TEXT, JST
 from tenants.db import utcnow
 from tenants.errors import RuleViolation
 from tenants.incidents_overview import locks, overview, recent_incidents
-from tenants.models import (FaultReport, Incident, IncidentEntry, MassMailLock, MonitoredEndpoint, Notification,
+from tenants.models import (FaultReport, Incident, IncidentEntry, MonitoredEndpoint, Notification,
                             Server)
 from tenants.tenancy import get_owned_or_404
 from web.db import db
@@ -84,18 +85,7 @@ def mail_locks():
 @bp.post("/mail-locks/<int:lock_id>/unlock")
 @staff_only
 def mail_lock_unlock(lock_id):
-    s = db()
-    lock = get_owned_or_404(s, MassMailLock, lock_id)
-    try:
-        mass_mail_lock.unlock(s, current_user, lock, utcnow())
-    except RuleViolation as exc:
-        s.rollback()
-        flash(exc.problems[0].render(_), "error")
-    else:
-        s.commit()
-        enqueue("workers.jobs.provisioning.apply_service", lock.server_id, "mail", queue_name="provisioning")
-        flash(_("%(address)s can send mail again once the server is updated.", address=lock.address), "success")
-    return redirect(url_for("provider.mail_locks"))
+    return unlock_and_return(lock_id, "provider.mail_locks")
 
 
 @bp.route("/servers/<int:server_id>/remediation", methods=["GET", "POST"])

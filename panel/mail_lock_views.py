@@ -1,0 +1,28 @@
+"""Unlocking an account locked for mass mail: the same action in the provider admin and the
+business panel (the session's scope decides which locks each may reach)."""
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tenants import mass_mail_lock
+from tenants.db import utcnow
+from tenants.errors import RuleViolation
+from tenants.models import MassMailLock
+from tenants.tenancy import get_owned_or_404
+from web.db import db
+from workers.queues import enqueue
+
+
+def unlock_and_return(lock_id: int, back_endpoint: str):
+    s = db()
+    lock = get_owned_or_404(s, MassMailLock, lock_id)
+    try:
+        mass_mail_lock.unlock(s, current_user, lock, utcnow())
+    except RuleViolation as exc:
+        s.rollback()
+        flash(exc.problems[0].render(_), "error")
+    else:
+        s.commit()  # provisioning rewrites the sender map without the address
+        enqueue("workers.jobs.provisioning.apply_service", lock.server_id, "mail", queue_name="provisioning")
+        flash(_("%(address)s can send mail again once the server is updated.", address=lock.address), "success")
+    return redirect(url_for(back_endpoint))
