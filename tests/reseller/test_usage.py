@@ -32,6 +32,23 @@ def test_collector_reads_this_machine_and_the_customers_home(app, as_demo_operat
     assert "<svg" in page and "<polyline" in page
 
 
+def test_collector_measures_the_homes_the_provisioning_writes(app, world, tmp_path):
+    """The server's own driver settings say where customers' homes are (as provisioning uses them)."""
+    from tenants.models import Server
+    from tenants.servers import seal_driver_config
+    from workers.jobs.metrics import collect_metrics
+
+    with scoped_session(app, Scope.system()) as s:
+        seal_driver_config(app.extensions["panel.box"], s.get(Server, world.server),
+                           {"config_dir": str(tmp_path / "cfg"), "homes_root": str(tmp_path / "provisioned")})
+        s.commit()
+    home = tmp_path / "provisioned" / str(world.acme_customer)
+    home.mkdir(parents=True)
+    (home / "site.tar").write_bytes(b"y" * 500_000)
+    assert collect_metrics() == 1
+    assert one(app, select(Customer.disk_used_bytes).where(Customer.id == world.acme_customer)) >= 500_000
+
+
 def test_top_customers_by_traffic_and_quota_percent(app, as_demo_operator, world):
     with scoped_session(app, Scope.system()) as s:
         s.add(CustomerUsageSample(reseller_id=world.demo, customer_id=world.demo_customer, disk_bytes=0,

@@ -8,7 +8,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tenants import usage
+from tenants.crypto import SecretBox
 from tenants.models import Customer, Server
+from tenants.servers import open_driver_config
 from workers import runtime
 from workers.drivers.local import metrics
 
@@ -20,15 +22,29 @@ def home_root() -> Path:
                 or settings.instance_path / "homes")
 
 
+def server_home_root(server: Server) -> Path:
+    """The homes the provisioning writes for this server (its driver settings' homes_root, or
+    config_dir/homes), else the installation-wide default."""
+    try:
+        config = open_driver_config(SecretBox(runtime.settings().encryption_keys), server)
+    except ValueError:
+        config = {}
+    if config.get("homes_root"):
+        return Path(config["homes_root"])
+    if config.get("config_dir"):
+        return Path(config["config_dir"]) / "homes"
+    return home_root()
+
+
 def collect_metrics(root: str | None = None) -> int:
     """One reading of every active local server; returns the number of servers read. Safe to run
     twice: a second run only adds one more sample."""
-    base = Path(root) if root else home_root()
-    base.mkdir(parents=True, exist_ok=True)
     with runtime.job_session() as s:
         server_ids = list(s.scalars(select(Server.id).where(Server.driver == "local", Server.status == "active")))
     for server_id in server_ids:
         with runtime.job_session() as s:
+            base = Path(root) if root else server_home_root(s.get(Server, server_id))
+            base.mkdir(parents=True, exist_ok=True)
             customers = list(s.scalars(select(Customer).where(Customer.server_id == server_id)))
             dirs = {c.id: Path(str(c.id)) for c in customers if (base / str(c.id)).is_dir()}
             snapshot = metrics.collect(base, dirs)
