@@ -1,5 +1,7 @@
 """The metrics collector (OEM spec "サーバ利用状況"; managed terms: disk per partition, inodes):
-reads each local-driver server through workers/drivers/local/metrics.py and stores time series."""
+reads each local-driver server through workers/drivers/local/metrics.py and stores time series;
+network traffic per customer comes from their virtual hosts' access logs (workers/drivers/local/traffic.py),
+counted once: the log positions are stored with the samples in the same transaction."""
 from __future__ import annotations
 
 import os
@@ -8,9 +10,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tenants import usage
-from tenants.models import Customer, Server
+from tenants.crypto import SecretBox
+from tenants.db import utcnow
+from tenants.models import Customer, Domain, Server, TrafficLogCursor
+from tenants.servers import open_driver_config
 from workers import runtime
 from workers.drivers.local import metrics
+from workers.drivers.local.traffic import read_traffic
 
 
 def home_root() -> Path:
@@ -18,6 +24,33 @@ def home_root() -> Path:
     settings = runtime.settings()
     return Path(settings.extra.get("home_root") or os.environ.get("CUSTOMER_HOME_ROOT")
                 or settings.instance_path / "homes")
+
+
+def customer_traffic(session, server: Server) -> dict[int, tuple[int, int]]:
+    """(bytes in, bytes out) per customer on ``server`` since the previous run, from the access logs
+    of their domains in the driver's config_dir; the new log positions go into the session (stored
+    by the caller's commit together with the samples). A server without driver settings has none."""
+    # OEM spec "サーバ利用状況": network traffic per customer
+    try:
+        config_dir = open_driver_config(SecretBox(runtime.settings().encryption_keys), server).get("config_dir")
+    except ValueError:  # sealed with a key this installation no longer has
+        return {}
+    if not config_dir:
+        return {}
+    owners = dict(session.execute(select(Domain.name, Domain.customer_id).join(
+        Customer, Customer.id == Domain.customer_id).where(Customer.server_id == server.id)).all())
+    cursor = session.execute(select(TrafficLogCursor).where(TrafficLogCursor.server_id == server.id)
+                             .with_for_update()).scalar()
+    if cursor is None:
+        cursor = TrafficLogCursor(server_id=server.id, log_states={})
+        session.add(cursor)
+    run = read_traffic(config_dir, owners, cursor.log_states)
+    cursor.log_states, cursor.last_run_at = run.states, utcnow()
+    per_customer: dict[int, tuple[int, int]] = {}
+    for domain, moved in run.traffic.items():
+        before = per_customer.get(owners[domain], (0, 0))
+        per_customer[owners[domain]] = (before[0] + moved.bytes_in, before[1] + moved.bytes_out)
+    return per_customer
 
 
 def collect_metrics(root: str | None = None) -> int:
@@ -33,7 +66,8 @@ def collect_metrics(root: str | None = None) -> int:
             dirs = {c.id: Path(str(c.id)) for c in customers if (base / str(c.id)).is_dir()}
             snapshot = metrics.collect(base, dirs)
             usage.record_server(s, server_id, snapshot, usage.last_counters(s, server_id))
-            usage.record_customers(s, customers, snapshot.customers, snapshot.taken_at)
+            traffic = customer_traffic(s, s.get(Server, server_id))
+            usage.record_customers(s, customers, snapshot.customers, snapshot.taken_at, traffic)
             s.commit()
     with runtime.job_session() as s:
         usage.prune(s)
