@@ -4,6 +4,7 @@ network traffic per customer comes from their virtual hosts' access logs (worker
 counted once: the log positions are stored with the samples in the same transaction."""
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from tenants.servers import open_driver_config
 from workers import runtime
 from workers.drivers.local import metrics
 from workers.drivers.local.traffic import read_traffic
+
+log = logging.getLogger(__name__)
 
 
 def home_root() -> Path:
@@ -46,6 +49,9 @@ def customer_traffic(session, server: Server) -> dict[int, tuple[int, int]]:
         session.add(cursor)
     run = read_traffic(config_dir, owners, cursor.log_states)
     cursor.log_states, cursor.last_run_at = run.states, utcnow()
+    if run.lost_rotated_tail:
+        log.warning("server %s: access logs rotated twice between runs, unread requests lost: %s",
+                    server.id, ", ".join(run.lost_rotated_tail))
     per_customer: dict[int, tuple[int, int]] = {}
     for domain, moved in run.traffic.items():
         before = per_customer.get(owners[domain], (0, 0))
