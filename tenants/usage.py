@@ -61,15 +61,22 @@ def last_counters(session, server_id: int) -> dict[str, tuple[int, int, datetime
     return {label: (rx, tx, latest) for label, (rx, tx) in found.items()}
 
 
-def record_customers(session, customers: list[Customer], figures: dict, at: datetime) -> None:
-    """Per-customer disk use of their home directories; also the live figure on the customer."""
+def record_customers(session, customers: list[Customer], figures: dict, at: datetime,
+                     traffic: dict[int, tuple[int, int]] | None = None) -> None:
+    """Per-customer disk use of their home directories (also the live figure on the customer) and
+    web traffic since the previous sample, (bytes in, bytes out) per customer id."""
+    traffic = traffic or {}
     for customer in customers:
         usage = figures.get(customer.id)
-        if usage is None:
+        moved = traffic.get(customer.id)
+        if usage is None and moved is None:
             continue
-        customer.disk_used_bytes = usage.bytes
+        if usage is not None:
+            customer.disk_used_bytes = usage.bytes
+        bytes_in, bytes_out = moved or (0, 0)
         session.add(CustomerUsageSample(reseller_id=customer.reseller_id, customer_id=customer.id,
-                                        disk_bytes=usage.bytes, at=at))
+                                        disk_bytes=customer.disk_used_bytes or 0, traffic_in_bytes=bytes_in,
+                                        traffic_out_bytes=bytes_out, at=at))
 
 
 def prune(session, now: datetime | None = None) -> None:

@@ -20,14 +20,14 @@ from tenants.models.contracts import (Contract, ContractOption, ContractStatus, 
                                       PartyChange, Succession, Suspension)
 from tenants.models.contract_billing import ContractMail, Invoice, InvoiceLine, Payment
 from tenants.models.contract_service import Complaint, WorkRequest, WorkRequestEvent
-from tenants.models.usage import CustomerUsageSample, ServerSample
+from tenants.models.usage import CustomerUsageSample, ServerSample, TrafficLogCursor
 from tenants.models.api_token import ApiToken
 from tenants.models.overuse import OveruseState
 
 __all__ = [
     "Reseller", "ResellerContact", "Principal", "Role", "LoginAttempt", "Server",
     "ServerAssignment", "Course", "Customer", "CustomerStatus", "AuditLog",
-    "CustomerUsageSample", "ServerSample", "ApiToken", "OveruseState", "Database", "DnsRecord", "Domain",
+    "CustomerUsageSample", "ServerSample", "TrafficLogCursor", "ApiToken", "OveruseState", "Database", "DnsRecord", "Domain",
     "FtpAccount", "MailAccount", "MailingList", "MailingListMember", "ProtectedDirectory", "ProtectedUser",
     "ProvisionState",
     "MonitoredEndpoint", "ServiceState", "StateEvent", "MaintenanceWindow", "ResourceThreshold",

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, select
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import Base, UTCDateTime, utcnow
+from tenants.models.incidents import ProviderOnly
 from tenants.tenancy import CustomerScoped, Scope, TenantScoped, TenantScopeError
 
 # What a server sample measures; `label` names the partition (mount) or network interface.
@@ -54,3 +55,15 @@ class CustomerUsageSample(CustomerScoped, Base):
 
     def check_tenant_write(self, scope: Scope, is_new: bool) -> None:
         raise TenantScopeError("only the metrics collector writes usage samples")
+
+
+class TrafficLogCursor(ProviderOnly, Base):
+    """Where the metrics collector stands in each virtual host's access log on one server
+    (workers.drivers.local.traffic: domain -> workers.maillog.MailLogState), so every request's
+    bytes are counted once, across runs and log rotations."""
+
+    __tablename__ = "traffic_log_cursors"
+
+    server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True)
+    log_states: Mapped[dict] = mapped_column(JSON, default=dict)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -15,7 +15,9 @@ from tests.workers.drivers.local_helpers import (
     OTHER_PASSWORD, PASSWORD, free_port, need_tool, running, self_signed, tree, world_readable_dir,
 )
 from workers.drivers.local.driver import LocalDriver
+from workers.drivers.local.nginx import traffic_log
 from workers.drivers.local.spec import ApplyError, ProtectedDir, VirtualHost
+from workers.drivers.local.traffic import Traffic, add_line
 
 
 @pytest.fixture
@@ -48,6 +50,9 @@ def test_hundred_vhosts_pass_nginx_t_and_a_second_apply_changes_nothing(tmp_path
     check = nginx_t(nginx_bin, config_dir)
     assert check.returncode == 0, check.stderr
     assert "test is successful" in check.stderr
+    # every virtual host has its own access log (nginx -t opens them), the longest name shortened
+    assert len(list((config_dir / "logs").glob("access-*.log"))) == 100
+    assert all(traffic_log(config_dir, h.domain).exists() for h in hosts)
     first = tree(config_dir)
     again = driver.apply_web(hosts)
     assert again.detail.endswith("unchanged")
@@ -208,3 +213,41 @@ def test_bad_protected_paths_and_realms_are_refused(tmp_path, path, realm):
     with pytest.raises(ApplyError) as caught:
         LocalDriver(tmp_path / "cfg").apply_protected_dirs([ProtectedDir(path, realm, [])], "/srv/www/a")
     assert caught.value.problems and caught.value.problems[0].field in ("path", "realm")
+
+
+def test_each_virtual_host_logs_its_own_traffic_in_the_fixed_format(tmp_path, nginx_bin):
+    """OEM spec "サーバ利用状況": bytes in/out per site; an HTTPS site's redirect is its traffic too."""
+    site = world_readable_dir("panel-web-")
+    try:
+        (site / "index.html").write_bytes(b"y" * 5000)
+        http_port, https_port = free_port(), free_port()
+        cert, key = self_signed(tmp_path, "secure.example.jp")
+        driver = LocalDriver(tmp_path / "cfg", http_listen=[f"127.0.0.1:{http_port}"],
+                             https_listen=[f"127.0.0.1:{https_port}"], nginx_user="root")
+        assert driver.apply_web([VirtualHost("plain.example.jp", str(site)),
+                                 VirtualHost("secure.example.jp", str(site), True, cert, key)]).ok
+        conf = tmp_path / "cfg" / "nginx.conf"
+        with running([nginx_bin, "-c", str(conf), "-p", f"{tmp_path / 'cfg'}/", "-g", "daemon off;"], http_port):
+            base = f"http://127.0.0.1:{http_port}"
+            for host, status in (("plain.example.jp", 200), ("plain.example.jp", 200), ("secure.example.jp", 301)):
+                request = urllib.request.Request(f"{base}/index.html", headers={"Host": host})
+                opener = urllib.request.build_opener(NoRedirect)
+                try:
+                    with opener.open(request, timeout=5) as response:
+                        assert response.status == status
+                except urllib.error.HTTPError as exc:
+                    assert exc.code == status
+        plain, secure = Traffic(), Traffic()
+        assert all(add_line(plain, line) for line in traffic_log(tmp_path / "cfg", "plain.example.jp")
+                   .read_text().splitlines())
+        assert all(add_line(secure, line) for line in traffic_log(tmp_path / "cfg", "secure.example.jp")
+                   .read_text().splitlines())
+        assert plain.requests == 2 and 10_000 < plain.bytes_out < 11_000 and plain.bytes_in > 100
+        assert secure.requests == 1 and 0 < secure.bytes_out < 1000
+    finally:
+        shutil.rmtree(site)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None

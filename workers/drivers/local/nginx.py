@@ -8,6 +8,8 @@ Layout under the config directory (everything nginx needs is inside it, so
   protect/<key>/<n>.conf          auth_basic snippets of a web root's protected directories
   htpasswd/<key>/<n>.htpasswd     their user files (key: a digest of the web root path)
   run/ logs/ tmp/                 pid file, logs, temp paths
+  logs/access-<domain>.log        each virtual host's own access log in TRAFFIC_FORMAT (read by
+                                  workers/drivers/local/traffic.py for per-customer traffic)
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from typing import Sequence
 
 from tenants import account_names, hostnames
 from workers.drivers.local import htpasswd
+from workers.drivers.local.files import file_name
 from workers.drivers.local.spec import ApplyError, ProtectedDir, VirtualHost, checked
 
 _SAFE_PATH = re.compile(r"^/[A-Za-z0-9._~@+/-]*$")
@@ -41,6 +44,16 @@ MIME_TYPES = """types {
     application/xml xml;
 }
 """
+# OEM spec "サーバ利用状況" (network traffic per customer): one access log per virtual host, each line
+# "<time> <status> <bytes received> <bytes sent>" (request and response, headers included)
+TRAFFIC_FORMAT = "panel_traffic"
+TRAFFIC_FIELDS = "$msec $status $request_length $bytes_sent"
+TRAFFIC_LOG_PREFIX, TRAFFIC_LOG_SUFFIX = "access-", ".log"
+
+
+def traffic_log(config_dir: Path, domain: str) -> Path:
+    """The access log of one virtual host (its ASCII domain)."""
+    return Path(config_dir) / "logs" / file_name(TRAFFIC_LOG_PREFIX + domain, TRAFFIC_LOG_SUFFIX)
 
 
 def safe_path(path: str | None, what: str) -> str:
@@ -105,6 +118,7 @@ def render_master(config_dir: Path, user: str | None = None) -> str:
         "http {",
         f"    include {root}/mime.types;",
         "    default_type application/octet-stream;",
+        f"    log_format {TRAFFIC_FORMAT} '{TRAFFIC_FIELDS}';",
         f"    access_log {root}/logs/access.log;",
     ]
     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -137,14 +151,15 @@ def render_vhost(vhost: VirtualHost, config_dir: Path, http_listen: Sequence[str
         f"    include {root}/protect/{protect_key(vhost.docroot)}/*.conf;",
     ]
     head = [f"# {hostnames.to_unicode(vhost.domain)}"]
+    log = f"    access_log {traffic_log(Path(root), vhost.domain)} {TRAFFIC_FORMAT};"
     plain = [f"    listen {listen_address(a)};" for a in http_listen]
     if not vhost.https:
-        return "\n".join(head + ["server {"] + plain + [f"    server_name {vhost.domain};"] + body + ["}", ""])
+        return "\n".join(head + ["server {"] + plain + [f"    server_name {vhost.domain};", log] + body + ["}", ""])
     secure = [f"    listen {listen_address(a)} ssl http2;" for a in https_listen]
     return "\n".join(head + [
-        "server {", *plain, f"    server_name {vhost.domain};",
+        "server {", *plain, f"    server_name {vhost.domain};", log,
         "    return 301 https://$host$request_uri;", "}",
-        "server {", *secure, f"    server_name {vhost.domain};",
+        "server {", *secure, f"    server_name {vhost.domain};", log,
         f'    ssl_certificate "{vhost.cert_file}";',
         f'    ssl_certificate_key "{vhost.key_file}";',
         "    ssl_protocols TLSv1.2 TLSv1.3;",

@@ -1,0 +1,49 @@
+"""The access-log traffic reader on files written like nginx writes them (TRAFFIC_FIELDS lines):
+positions per domain, foreign lines skipped, a log rotated twice between runs reported."""
+from __future__ import annotations
+
+import os
+
+from workers.drivers.local.nginx import traffic_log
+from workers.drivers.local.traffic import read_traffic
+
+
+def line(bytes_in: int, bytes_out: int, status: int = 200) -> str:
+    return f"1795000000.123 {status} {bytes_in} {bytes_out}\n"
+
+
+def write(path, *lines: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as fh:
+        fh.writelines(lines)
+
+
+def test_positions_per_domain_and_foreign_lines(tmp_path):
+    a, b = traffic_log(tmp_path, "a.example.jp"), traffic_log(tmp_path, "b.example.jp")
+    write(a, '127.0.0.1 - - [23/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "curl"\n',
+          line(100, 2000), line(50, 300, 404))
+    first = read_traffic(tmp_path, ["a.example.jp", "b.example.jp"], {})
+    assert (first.traffic["a.example.jp"].bytes_in, first.traffic["a.example.jp"].bytes_out) == (150, 2300)
+    assert "b.example.jp" not in first.traffic and first.skipped_lines == 1
+    write(a, line(10, 20))
+    write(b, line(1, 2), "1795000000.5 200 12")  # a half-written last line waits for the next run
+    second = read_traffic(tmp_path, ["a.example.jp", "b.example.jp"], first.states)
+    assert second.traffic["a.example.jp"].requests == 1 and second.traffic["a.example.jp"].bytes_out == 20
+    assert second.traffic["b.example.jp"].bytes_in == 1
+    write(b, "3 4\n")
+    third = read_traffic(tmp_path, ["b.example.jp"], second.states)  # a.example.jp's site is gone
+    assert (third.traffic["b.example.jp"].bytes_in, third.traffic["b.example.jp"].bytes_out) == (123, 4)
+    assert list(third.states) == ["b.example.jp"]
+
+
+def test_a_log_rotated_twice_between_runs_is_reported_and_the_new_one_read(tmp_path):
+    log = traffic_log(tmp_path, "a.example.jp")
+    write(log, line(1, 1))
+    first = read_traffic(tmp_path, ["a.example.jp"], {})
+    write(log, line(7, 7))
+    os.rename(log, f"{log}.1")
+    os.rename(f"{log}.1", f"{log}.2")
+    write(log, line(5, 500))
+    second = read_traffic(tmp_path, ["a.example.jp"], first.states)
+    assert second.lost_rotated_tail == ["a.example.jp"]
+    assert second.traffic["a.example.jp"].bytes_out == 500
