@@ -11,11 +11,10 @@ from panel.provider.views_contracts import _step, send_mail_soon
 from tenants import contract_work as work
 from tenants.business_calendar import today_jst
 from tenants.contract_report import annual_report, report_csv
-from tenants.errors import RuleViolation
 from tenants.models import Complaint, Contract, WorkRequest
 from tenants.tenancy import get_owned_or_404
 from web.db import db
-from web.forms import show_problems
+from web.forms import FAILED, commit_or_show
 from web.paging import paginate
 
 
@@ -51,19 +50,12 @@ def contract_work(request_id):
     form = F.WorkStepForm()
     if not form.is_submitted():
         form.on.data = today_jst()
-    if form.validate_on_submit():
-        try:
-            STEPS[form.step.data](s, current_user, wr, form.on.data)
-        except RuleViolation as exc:
-            s.rollback()
-            wr = get_owned_or_404(s, WorkRequest, request_id)
-            show_problems(form, exc)
-        else:
-            s.commit()
-            if form.step.data == "complete":
-                send_mail_soon()
-            flash(_("Saved."), "success")
-            return redirect(url_for("provider.contract_work", request_id=wr.id))
+    if form.validate_on_submit() and \
+            commit_or_show(form, lambda: STEPS[form.step.data](s, current_user, wr, form.on.data)) is not FAILED:
+        if form.step.data == "complete":
+            send_mail_soon()
+        flash(_("Saved."), "success")
+        return redirect(url_for("provider.contract_work", request_id=wr.id))
     return render_template("provider/contract_work.html", wr=wr, form=form), \
         400 if form.is_submitted() else 200
 
@@ -86,18 +78,10 @@ def contract_complaint(complaint_id):
     form = F.ComplaintResponseForm(obj=complaint)
     if not form.is_submitted():
         form.on.data = today_jst()
-    if form.validate_on_submit():
-        try:
-            work.respond_to_complaint(s, current_user, complaint, form.status.data, form.response.data or "",
-                                      form.on.data)
-        except RuleViolation as exc:
-            s.rollback()
-            complaint = get_owned_or_404(s, Complaint, complaint_id)
-            show_problems(form, exc)
-        else:
-            s.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("provider.contract_complaint", complaint_id=complaint.id))
+    if form.validate_on_submit() and commit_or_show(form, lambda: work.respond_to_complaint(
+            s, current_user, complaint, form.status.data, form.response.data or "", form.on.data)) is not FAILED:
+        flash(_("Saved."), "success")
+        return redirect(url_for("provider.contract_complaint", complaint_id=complaint.id))
     return render_template("provider/contract_complaint.html", complaint=complaint, form=form), \
         400 if form.is_submitted() else 200
 

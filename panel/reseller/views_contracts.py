@@ -13,11 +13,10 @@ from panel.reseller.views_home import operator_only
 from tenants import contract_work as work
 from tenants.business_calendar import today_jst
 from tenants.contract_options import OPTION_KINDS
-from tenants.errors import RuleViolation
 from tenants.models import Complaint, Contract, Invoice, WorkRequest
 from tenants.tenancy import get_owned_or_404
 from web.db import db
-from web.forms import show_problems
+from web.forms import FAILED, commit_or_show
 
 NAV.append(("reseller.my_contracts", _l("Managed contracts")))
 
@@ -52,17 +51,9 @@ def my_contract(contract_id):
 def _file(contract_id, form, key, action):
     s = db()
     contract = get_owned_or_404(s, Contract, contract_id)
-    if form.validate_on_submit():
-        try:
-            action(s, contract, form)
-        except RuleViolation as exc:
-            s.rollback()
-            contract = get_owned_or_404(s, Contract, contract_id)
-            show_problems(form, exc)
-        else:
-            s.commit()
-            flash(_("Sent to the provider."), "success")
-            return redirect(url_for("reseller.my_contract", contract_id=contract.id))
+    if form.validate_on_submit() and commit_or_show(form, lambda: action(s, contract, form)) is not FAILED:
+        flash(_("Sent to the provider."), "success")
+        return redirect(url_for("reseller.my_contract", contract_id=contract.id))
     return _render(s, contract, 400, **{key: form})
 
 
@@ -92,17 +83,13 @@ def my_work(request_id):
     wr = get_owned_or_404(s, WorkRequest, request_id)
     form = F.ObjectionForm()
     if form.validate_on_submit():
-        try:
+        def inspect():  # managed terms §18: object (reopens) or accept the completed work
             if form.note.data:
                 work.object_to_work(s, current_user, wr, today_jst(), form.note.data)
             else:
                 work.accept_completed_work(s, current_user, wr, today_jst())
-        except RuleViolation as exc:
-            s.rollback()
-            wr = get_owned_or_404(s, WorkRequest, request_id)
-            show_problems(form, exc)
-        else:
-            s.commit()
+
+        if commit_or_show(form, inspect) is not FAILED:
             flash(_("Saved."), "success")
             return redirect(url_for("reseller.my_work", request_id=wr.id))
     return render_template("reseller/contract_work.html", wr=wr, form=form), \
