@@ -42,6 +42,9 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
+PG_RANDOM_PAGE_COST = 1.1  # PostgreSQL's advice for SSD / cached data
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
@@ -57,6 +60,11 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        # The panel's working set (customers, logins, domains) lives in memory: an index read costs
+        # little more than a sequential one. At PostgreSQL's disk-era default (4) a 1,000-row login
+        # search joined customers by a full scan of 100,000 rows (38 ms instead of 3 ms).
+        kwargs.setdefault("connect_args", {"options": f"-c random_page_cost={PG_RANDOM_PAGE_COST}"})
     return create_engine(url, **kwargs)
 
 

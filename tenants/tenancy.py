@@ -8,6 +8,7 @@ Every session carries one Scope, bound once and never switched. A ``do_orm_execu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import event, false, inspect, select
 from sqlalchemy.orm import Session, with_loader_criteria
@@ -99,9 +100,16 @@ def _scope_every_query(state):
         raise TenantScopeError("session has no scope: bind one before querying")
     if scope.unrestricted or not (state.is_select or state.is_update or state.is_delete):
         return
-    state.statement = state.statement.options(
-        *(with_loader_criteria(m, criteria_for(m, scope), include_aliases=True) for m in _SCOPED_MODELS)
-    )
+    state.statement = state.statement.options(*_criteria_options(scope, len(_SCOPED_MODELS)))
+
+
+@lru_cache(maxsize=256)  # one entry per scope in use (a reseller, an end user)
+def _criteria_options(scope: Scope, model_count: int) -> tuple:
+    """The criteria options of one scope, built once: building ~40 criteria per statement cost
+    more than the list query itself. Keyed by the model count too, so a model imported later is
+    never left out."""
+    return tuple(with_loader_criteria(m, criteria_for(m, scope), include_aliases=True)
+                 for m in _SCOPED_MODELS[:model_count])
 
 
 def _check_owner(obj, scope: Scope, is_new: bool) -> None:
