@@ -101,11 +101,15 @@ def _matches(session, q: str, sort: str | None, status: str | None):
 
 
 def _page_ids(session, q: str, sort: str, status: str | None, per_page: int, offset: int):
-    """(ids of the page, how many match up to COUNT_CAP + 1)."""
+    """(ids of the page, how many match: all of them for a search, else up to COUNT_CAP + 1)."""
     if q:
+        # The page and the number of matches in one pass: the sort reads every match anyway.
         found = _matches(session, q, sort, status)
-        counted = select(_matches(session, q, None, status).c.id).limit(COUNT_CAP + 1).subquery()
         ids_stmt = select(found.c.id).order_by(*_order(found.c, sort))
+        page = session.execute(ids_stmt.add_columns(func.count().over()).limit(per_page).offset(offset)).all()
+        if page or offset == 0:
+            return [row[0] for row in page], (page[0][1] if page else 0)
+        counted = select(_matches(session, q, None, status).c.id).limit(COUNT_CAP + 1).subquery()  # past the end
     else:
         narrow = select(Customer.id)
         if status in STATUSES:

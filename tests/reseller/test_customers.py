@@ -141,6 +141,24 @@ def test_list_sorts_and_pages(app, as_demo_operator, world):
     assert "顧客059" in as_demo_operator.get("/panel/customers?sort=number&page=2").get_data(as_text=True)
 
 
+def test_search_counts_every_match_and_pages_past_the_end(app, as_demo_operator, world):
+    from tenants.models import Customer as C
+    from tenants.tenancy import Scope
+    from tests.support import scoped_session
+
+    with scoped_session(app, Scope.system()) as s:
+        for i in range(55):
+            s.add(C(reseller_id=world.demo, course_id=world.demo_course, contractor_name=f"検索{i:03d}"))
+        s.commit()
+    page1 = as_demo_operator.get("/panel/customers?q=検索&sort=name").get_data(as_text=True)
+    page2 = as_demo_operator.get("/panel/customers?q=検索&sort=name&page=2").get_data(as_text=True)
+    beyond = as_demo_operator.get("/panel/customers?q=検索&sort=name&page=9").get_data(as_text=True)
+    assert "(55)" in page1 and "検索000" in page1 and "検索050" not in page1
+    assert "(55)" in page2 and "検索054" in page2 and "検索049" not in page2
+    assert "(55)" in beyond and "検索0" not in beyond.split("(55)", 1)[1]
+    assert "(0)" in as_demo_operator.get("/panel/customers?q=該当なし").get_data(as_text=True)
+
+
 def test_other_tenants_customers_are_invisible(app, as_acme_operator, world):
     assert "山田" not in as_acme_operator.get("/panel/customers?q=taro").get_data(as_text=True)
     assert as_acme_operator.get(f"/panel/customers/{world.demo_customer}").status_code == 404
