@@ -2,8 +2,9 @@
 
 Every session carries one Scope, bound once and never switched. A ``do_orm_execute`` hook adds
 ``with_loader_criteria`` for every tenant-scoped model; a ``before_flush`` hook stamps or verifies
-``reseller_id``/``customer_id`` on what is written. A session with no scope refuses every query
-(fail closed). Provider staff and the system (workers, CLI) bypass explicitly, and only they.
+``reseller_id``/``customer_id`` on what is written. A managed customer's scope (a direct
+managed-service contract party) sees and writes only the models that filter by its party, nothing
+else. A session with no scope refuses every query (fail closed). Provider staff and the system (workers, CLI) bypass explicitly, and only they.
 """
 from __future__ import annotations
 
