@@ -1,4 +1,4 @@
-"""The application factory: `flask --app app run` serves all three panels; `flask --app app <command>`
+"""The application factory: `flask --app app run` serves all four panels; `flask --app app <command>`
 runs the operations commands (migrate, seed-demo, worker, scheduler, run-all)."""
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def _init_login(app: Flask, sessions) -> None:
             if principal is None:
                 return None
             # Load what the layouts show, then detach: the request's own scoped session does the rest.
-            s.refresh(principal, attribute_names=["reseller", "customer"])
+            s.refresh(principal, attribute_names=["reseller", "customer", "managed_customer"])
             s.expunge_all()
             return principal
         finally:
@@ -93,13 +93,15 @@ def _init_login(app: Flask, sessions) -> None:
     @manager.unauthorized_handler
     def unauthorized():
         path = request.path
-        target = "provider.login" if path.startswith("/admin") else "reseller.login"
+        target = ("provider.login" if path.startswith("/admin") else
+                  "managed.login" if path.startswith("/managed") else "reseller.login")
         return redirect(url_for(target, next=request.full_path.rstrip("?")))
 
 
 def _register_blueprints(app: Flask) -> None:
     import web
     from enduser import bp as enduser_bp
+    from panel.managed import bp as managed_bp
     from panel.provider import bp as provider_bp
     from panel.reseller import bp as reseller_bp
     from web.db import close_db
@@ -108,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(provider_bp)
     app.register_blueprint(reseller_bp)
     app.register_blueprint(enduser_bp)
+    app.register_blueprint(managed_bp)
     app.teardown_appcontext(close_db)
 
     @app.get("/")
@@ -166,6 +169,8 @@ def _layout_for_path() -> str:
         return "provider/layout.html"
     if path.startswith("/panel"):
         return "reseller/layout.html"
+    if path.startswith("/managed"):
+        return "managed/layout.html"
     if path.startswith("/u/") and _enduser_reseller() is not None:
         return "enduser/layout.html"
     return "plain.html"
@@ -177,6 +182,8 @@ def _home_for_path() -> str:
         return url_for("provider.dashboard")
     if path.startswith("/panel"):
         return url_for("reseller.dashboard")
+    if path.startswith("/managed"):
+        return url_for("managed.dashboard")
     if path.startswith("/u/") and _enduser_reseller() is not None:
         return url_for("enduser.login", code=g.reseller.code)
     return url_for("index")

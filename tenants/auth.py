@@ -89,6 +89,9 @@ def authenticate(session, role: Role, login_id: str, password: str, address: str
 def _tenant_allows_login(principal: Principal) -> bool:
     if principal.role == Role.PROVIDER.value:
         return True
+    if principal.role == Role.MANAGED.value:  # a direct contract party (never one of our resellers)
+        party = principal.managed_customer
+        return party is not None and party.reseller_id is None
     if principal.reseller is None or not principal.reseller.is_active:
         return False
     if principal.role == Role.ENDUSER.value:

@@ -30,7 +30,8 @@ def email_problems(email: str | None, field: str = "email", required: bool = Fal
 
 
 def create_principal(session, role: Role, login_id: str, password: str, *, reseller_id=None,
-                     customer_id=None, display_name: str = "", email: str | None = None) -> Principal:
+                     customer_id=None, display_name: str = "", email: str | None = None,
+                     managed_customer_id=None) -> Principal:
     """A new login; the login ID is unique in its realm (staff, operators, or one reseller's end users)."""
     login_id = (login_id or "").strip().lower()
     problems = login_id_problems(login_id) + password_problems(password, login_id)
@@ -40,7 +41,7 @@ def create_principal(session, role: Role, login_id: str, password: str, *, resel
     if problems:
         raise RuleViolation(problems)
     principal = Principal(role=role.value, realm=realm_for(role, reseller_id), reseller_id=reseller_id,
-                          customer_id=customer_id, login_id=login_id,
+                          customer_id=customer_id, managed_customer_id=managed_customer_id, login_id=login_id,
                           password_hash=hash_password(password), display_name=display_name or login_id,
                           email=email or None)
     session.add(principal)

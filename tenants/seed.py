@@ -19,6 +19,7 @@ DEMO_LOGINS = [
     ("End-user panel", "/u/demo/", "taro", "Demo-User-2026"),
     ("Business panel", "/panel", "acme-op", "Acme-Operator-2026"),
     ("End-user panel", "/u/acme/", "hanako", "Acme-User-2026"),
+    ("Managed customer", "/managed/", "kanri", "Demo-Kanri-2026"),
 ]
 
 
@@ -27,13 +28,14 @@ def _one(session, stmt):
 
 
 def _principal(session, role: Role, login_id: str, password: str, reseller_id=None, customer_id=None,
-               name: str = "") -> Principal:
+               name: str = "", managed_customer_id=None) -> Principal:
     realm = realm_for(role, reseller_id)
     found = _one(session, select(Principal).where(Principal.realm == realm, Principal.login_id == login_id))
     if found:
         return found
     p = Principal(role=role.value, realm=realm, login_id=login_id, password_hash=hash_password(password),
-                  reseller_id=reseller_id, customer_id=customer_id, display_name=name or login_id)
+                  reseller_id=reseller_id, customer_id=customer_id, display_name=name or login_id,
+                  managed_customer_id=managed_customer_id)
     session.add(p)
     session.flush()
     return p
@@ -75,6 +77,39 @@ def _customer(session, reseller, course, server, login_id, password, contractor,
     return customer
 
 
+def _managed_customer(session, login_id: str, password: str) -> None:
+    """A direct managed-service customer (not one of our resellers) with a formed contract, an
+    option, its first two invoices (one paid), an open work request, and its own login."""
+    from tenants import contracts
+    from tenants.contract_invoicing import invoice_contract, record_payment
+    from tenants.contract_options import add_option
+    from tenants.contract_work import file_work_request
+    from tenants.models import ContractStatus
+
+    if _one(session, select(Principal).where(Principal.realm == realm_for(Role.MANAGED, None),
+                                             Principal.login_id == login_id)):
+        return
+    party = contracts.register_party(session, None, {
+        "name": "株式会社サンプル製作所", "address": "大阪府大阪市北区1-2-3", "representative": "代表取締役 木村 一郎",
+        "phone": "06-0000-0000", "contact_person": "情報システム課 木村", "contact_email": "it@sample-mfg.example.jp",
+        "billing_address": "大阪府大阪市北区1-2-3 経理部", "emergency_contact": "木村 090-0000-0000"})
+    c = contracts.apply(session, None, party, server_id=None, monthly_fee=30_000, initial_fee=50_000,
+                        applied_on=date(2026, 8, 20), settings={
+                            "applications": "nginx, PostgreSQL", "contacts": "木村 06-0000-0000",
+                            "emergency_contact": "木村 090-0000-0000"})
+    contracts.accept(session, None, c, date(2026, 8, 25))
+    c.status, c.notice_sent_on = ContractStatus.NOTIFIED.value, date(2026, 8, 28)  # demo: no notice mail
+    contracts.confirm(session, None, c, date(2026, 10, 1), today=date(2026, 10, 1))
+    add_option(session, None, c, "daily_backup", date(2026, 10, 1), 8_000)
+    session.flush()
+    october = invoice_contract(session, c, date(2026, 10, 1))[0]
+    session.flush()
+    record_payment(session, None, october, date(2026, 10, 20), october.total)
+    file_work_request(session, None, c, "SSL証明書の更新", "www.sample-mfg.example.jp の証明書を更新してください。",
+                      date(2026, 11, 2))
+    _principal(session, Role.MANAGED, login_id, password, name=party.name, managed_customer_id=party.id)
+
+
 def local_driver_config(instance_path: Path | str) -> dict:
     """Settings of the local driver for this machine: files under instance/local-server, the
     machine's MariaDB and PostgreSQL (admin logins from the environment, else the local defaults)."""
@@ -100,8 +135,8 @@ def local_driver_config(instance_path: Path | str) -> dict:
 
 
 def seed_demo(session, box=None, instance_path=None) -> None:
-    """A provider login, two resellers with an operator, a course, a customer each, and this
-    machine registered as a local server assigned to both. Given the app's SecretBox and instance
+    """A provider login, two resellers with an operator, a course, a customer each, a direct
+    managed-service customer with its contract and login, and this machine registered as a local server assigned to both. Given the app's SecretBox and instance
     folder, the server gets working local-driver settings (once; settings already there are kept)."""
     _principal(session, Role.PROVIDER, "admin", DEMO_LOGINS[0][3], name="Provider admin")
     server = _one(session, select(Server).where(Server.hostname == "localhost"))
@@ -123,3 +158,4 @@ def seed_demo(session, box=None, instance_path=None) -> None:
     basic = _course(session, acme, "Basic", disk_quota_mb=5120, max_domains=2)
     _customer(session, demo, standard, server, "taro", DEMO_LOGINS[2][3], "山田 太郎", "C-0001")
     _customer(session, acme, basic, server, "hanako", DEMO_LOGINS[4][3], "佐藤 花子", "A-0001")
+    _managed_customer(session, DEMO_LOGINS[5][2], DEMO_LOGINS[5][3])

@@ -2,8 +2,9 @@
 
 Every session carries one Scope, bound once and never switched. A ``do_orm_execute`` hook adds
 ``with_loader_criteria`` for every tenant-scoped model; a ``before_flush`` hook stamps or verifies
-``reseller_id``/``customer_id`` on what is written. A session with no scope refuses every query
-(fail closed). Provider staff and the system (workers, CLI) bypass explicitly, and only they.
+``reseller_id``/``customer_id`` on what is written. A managed customer's scope (a direct
+managed-service contract party) sees and writes only the models that filter by its party, nothing
+else. A session with no scope refuses every query (fail closed). Provider staff and the system (workers, CLI) bypass explicitly, and only they.
 """
 from __future__ import annotations
 
@@ -25,10 +26,11 @@ class TenantScopeError(RuntimeError):
 
 @dataclass(frozen=True)
 class Scope:
-    kind: str  # provider | system | reseller | enduser | anonymous
+    kind: str  # provider | system | reseller | enduser | managed | anonymous
     reseller_id: int | None = None
     customer_id: int | None = None
     principal_id: int | None = None
+    party_id: int | None = None  # managed: the managed-service contract party (ManagedCustomer)
 
     @property
     def unrestricted(self) -> bool:
@@ -47,7 +49,14 @@ _SCOPED_MODELS: list[type] = []
 
 
 class TenantScoped:
-    """Marker for models whose rows belong to a tenant. Subclasses say which rows a scope sees."""
+    """Marker for models whose rows belong to a tenant. Subclasses say which rows a scope sees.
+
+    A managed customer's scope (kind "managed", a contract party) sees nothing of a model and may
+    write none of it unless the model says otherwise (PARTY_READ / PARTY_WRITE) and filters or
+    checks the party itself."""
+
+    PARTY_READ = False
+    PARTY_WRITE = False
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -73,7 +82,9 @@ class CustomerScoped(TenantScoped):
 
 
 def criteria_for(model: type, scope: Scope):
-    if scope.kind == "anonymous":
+    if scope.kind == "anonymous" or (scope.kind == "managed" and not model.PARTY_READ):
+        return false()
+    if scope.kind == "managed" and scope.party_id is None:
         return false()
     return model.tenant_criteria(scope)
 
@@ -117,6 +128,8 @@ def _check_owner(obj, scope: Scope, is_new: bool) -> None:
         return
     if scope.kind == "anonymous":
         raise TenantScopeError(f"anonymous session may not write {type(obj).__name__}")
+    if scope.kind == "managed" and (not obj.PARTY_WRITE or scope.party_id is None):
+        raise TenantScopeError(f"a managed customer may not write {type(obj).__name__}")
     hook = getattr(obj, "check_tenant_write", None)
     if hook is not None:
         hook(scope, is_new)

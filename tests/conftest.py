@@ -19,7 +19,8 @@ from tests.support import (PG_ADMIN_URL, demo_world, login, pg_available, requir
 pytest_plugins = ["tests.servers.fixtures"]
 
 DEMO_PASSWORDS = {"admin": "Demo-Admin-2026", "demo-op": "Demo-Operator-2026", "taro": "Demo-User-2026",
-                  "acme-op": "Acme-Operator-2026", "hanako": "Acme-User-2026"}
+                  "acme-op": "Acme-Operator-2026", "hanako": "Acme-User-2026",
+                  "kanri": "Demo-Kanri-2026"}
 
 
 def _build_template(url: str, instance) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 IN_CI = os.environ.get("CI", "").lower() == "true"
-LOGIN_PATHS = {"provider": "/admin/login", "reseller": "/panel/login"}
+LOGIN_PATHS = {"provider": "/admin/login", "reseller": "/panel/login", "managed": "/managed/login"}
 
 
 def require_service(ok: bool, what: str) -> None:

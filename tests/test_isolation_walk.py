@@ -1,6 +1,7 @@
 """The isolation walk: EVERY route that takes an id is requested with another tenant's id, as an
-operator of another reseller and as an end user of another customer, and must answer 404 (or, for
-the provider-only admin, send them to the staff login). A new id route without an entry in
+operator of another reseller, as an end user of another customer and as a managed customer (a
+direct managed-service contract party), and must answer 404 (or, for a panel the attacker's role
+has no access to, send them to that panel's login). A new id route without an entry in
 VICTIM_IDS fails this test until it is covered."""
 import pytest
 
@@ -91,6 +92,12 @@ VICTIM_IDS = {
         "my_contract", "my_work_new", "my_complaint_new", "my_report")},
     "reseller.my_work": lambda w: {"request_id": w.contracts["work"]},
     "reseller.my_invoice": lambda w: {"invoice_id": w.contracts["invoice"]},
+    "provider.contract_party_login": lambda w: {"contract_id": w.contracts["contract"]},
+    # the managed-customer panel: tonari's (kanri's neighbour, another direct customer)
+    **{f"managed.{e}": (lambda w: {"contract_id": w.direct["contract"]}) for e in (
+        "my_contract", "my_work_new", "my_complaint_new", "my_report")},
+    "managed.my_work": lambda w: {"request_id": w.direct["work"]},
+    "managed.my_invoice": lambda w: {"invoice_id": w.direct["invoice"]},
 }
 # Feature modules register their id routes here (endpoint -> callable(world) -> url args).
 NON_ID_ARGS = {"code", "filename", "lang"}
@@ -112,7 +119,9 @@ def _attackers(app):
     login(op, "reseller", "demo-op", DEMO_PASSWORDS["demo-op"])
     eu = app.test_client()
     login(eu, "enduser", "taro", DEMO_PASSWORDS["taro"], code="demo")
-    return {"operator of demo": (op, "demo"), "end user taro": (eu, "demo")}
+    mc = app.test_client()
+    login(mc, "managed", "kanri", DEMO_PASSWORDS["kanri"])
+    return {"operator of demo": (op, "demo"), "end user taro": (eu, "demo"), "managed customer kanri": (mc, None)}
 
 
 def _url(app, rule, values):
@@ -131,7 +140,7 @@ def walk_world(app, world):
     from tenants.principals import create_principal
     from tenants.tenancy import Scope
     from tests.hosting.victims import make_hosting
-    from tests.contracts.helpers import victim_contract
+    from tests.contracts.helpers import direct_customer, victim_contract
     from tests.support import scoped_session
 
     with scoped_session(app, Scope.system()) as s:
@@ -149,6 +158,7 @@ def walk_world(app, world):
         world.acme_only_server = acme_only.id
         world.jiro_customer = s.scalar(select(Customer.id).where(Customer.contractor_name == "鈴木 次郎"))
         world.contracts = victim_contract(s, world.acme, world.server)
+        world.direct = direct_customer(s, "tonari", "Neighbour-Direct-1")
         s.commit()
     from datetime import date
 
@@ -183,10 +193,15 @@ def test_other_tenants_ids_answer_404_everywhere(app, walk_world):
                     continue
                 response = client.open(url, method=method, data={})
                 status = response.status_code
+                location = response.headers.get("Location", "")
                 if rule.rule.startswith("/admin"):
-                    ok = status == 404 or (status == 302 and response.headers["Location"].startswith("/admin/login"))
-                elif rule.rule.startswith("/panel") and who.startswith("end user"):
-                    ok = status in (302, 404) and status != 200
+                    ok = status == 404 or (status == 302 and location.startswith("/admin/login"))
+                elif rule.rule.startswith("/panel") and not who.startswith("operator"):
+                    ok = status == 404 or (status == 302 and location.startswith("/panel/login"))
+                elif rule.rule.startswith("/managed") and not who.startswith("managed"):
+                    ok = status == 404 or (status == 302 and location.startswith("/managed/login"))
+                elif rule.rule.startswith("/u/") and who.startswith("managed"):
+                    ok = status == 404 or (status == 302 and location.startswith("/u/demo/"))
                 else:
                     ok = status == 404
                 if not ok:

@@ -15,6 +15,8 @@ def scope_for(principal) -> Scope:
         return Scope("provider", principal_id=principal.id)
     if principal.role == Role.OPERATOR.value:
         return Scope("reseller", reseller_id=principal.reseller_id, principal_id=principal.id)
+    if principal.role == Role.MANAGED.value:
+        return Scope("managed", party_id=principal.managed_customer_id, principal_id=principal.id)
     return Scope("enduser", reseller_id=principal.reseller_id, customer_id=principal.customer_id,
                  principal_id=principal.id)
 

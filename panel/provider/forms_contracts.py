@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, IntegerField,
-                     SelectChoice, SelectField, StringField, TextAreaField)
+                     PasswordField, SelectChoice, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from tenants.contract_grounds import REFUSAL_GROUNDS, SUSPENSION_GROUNDS
@@ -126,3 +126,9 @@ class ComplaintResponseForm(FlaskForm):
     status = SelectField(_l("Status"), choices=[SelectChoice(s, _l(s)) for s in COMPLAINT_STATUSES])
     response = TextAreaField(_l("Response"), validators=[Optional(), Length(max=4000)])
     on = DateField(_l("Date"), validators=[InputRequired()])
+
+
+class ManagedLoginForm(FlaskForm):
+    """The direct customer's own login: issued with a login ID, or its password reset."""
+    login_id = StringField(_l("Login ID"), validators=[Optional(), Length(max=64)])
+    password = PasswordField(_l("Password (leave empty to generate one)"), validators=[Optional(), Length(max=256)])

@@ -10,6 +10,7 @@ from panel.provider import bp
 from panel.provider import forms_contracts as F
 from panel.provider.views_auth import staff_only
 from tenants import contracts as rules
+from tenants.managed_logins import login_of
 from tenants.business_calendar import today_jst
 from tenants.contract_options import OPTION_KINDS, add_option, cancel_option, monitoring_features
 from tenants.errors import RuleViolation
@@ -236,4 +237,4 @@ def contract_party(contract_id):
                 return redirect(url_for("provider.contract_party", contract_id=contract.id))
     status = 400 if request.method == "POST" else 200
     return render_template("provider/contract_party.html", c=contract, party=party, form=form,
-                           succession=succession), status
+                           succession=succession, party_login=login_of(s, party)), status

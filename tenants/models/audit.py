@@ -12,6 +12,7 @@ from tenants.tenancy import CustomerScoped, Scope
 
 class AuditLog(CustomerScoped, Base):
     __tablename__ = "audit_log"
+    PARTY_WRITE = True  # a managed customer's own actions are recorded (never read back)
     __table_args__ = (Index("ix_audit_log_reseller_at", "reseller_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,6 +34,10 @@ class AuditLog(CustomerScoped, Base):
 
         if not is_new:
             raise TenantScopeError("audit records are never changed")
+        if scope.kind == "managed":
+            if self.reseller_id is not None or self.customer_id is not None:
+                raise TenantScopeError("audit record outside the managed customer's scope")
+            return
         if self.reseller_id is None:
             self.reseller_id = scope.reseller_id
         if scope.kind == "enduser" and self.customer_id is None:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, UTCDateTime, utcnow
-from tenants.models.contracts import Contract, ManagedScoped, _reseller_fk
+from tenants.models.contracts import Contract, ManagedScoped, _reseller_fk, contract_ids_of
+
+
+def _invoice_ids_of(party_id: int):
+    t = Invoice.__table__
+    return select(t.c.id).where(t.c.contract_id.in_(contract_ids_of(party_id)))
 
 
 class Invoice(ManagedScoped, Base):
@@ -64,6 +69,10 @@ class InvoiceLine(ManagedScoped, Base):
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
 
+    @classmethod
+    def party_criteria(cls, party_id: int):
+        return cls.invoice_id.in_(_invoice_ids_of(party_id))
+
 
 class Payment(ManagedScoped, Base):
     """A payment received against an invoice, with the late damages it owes (§22)."""
@@ -81,6 +90,10 @@ class Payment(ManagedScoped, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
+
+    @classmethod
+    def party_criteria(cls, party_id: int):
+        return cls.invoice_id.in_(_invoice_ids_of(party_id))
 
 
 class ContractMail(ManagedScoped, Base):

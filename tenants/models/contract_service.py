@@ -1,21 +1,32 @@
 """Work requests (作業依頼, managed terms §18) and complaints (苦情受付, §31).
 
-A reseller operator whose reseller is the contract party may file a work request, object to
-completed work and file a complaint for its own contracts; everything else is the provider's."""
+A reseller operator whose reseller is the contract party, or a direct customer's own managed
+login, may file a work request, object to or accept completed work and file a complaint for its
+own contracts; everything else is the provider's."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, UTCDateTime, utcnow
-from tenants.models.contracts import Contract, ManagedScoped, _reseller_fk
+from tenants.models.contracts import (Contract, ManagedScoped, _reseller_fk, contract_ids_of,
+                                      party_of_contract)
 from tenants.tenancy import Scope, TenantScopeError
 
 
 class _CustomerMayFile:
+    PARTY_WRITE = True
+
+    def _contract_id(self) -> int | None:
+        return self.contract_id
+
     def check_tenant_write(self, scope: Scope, is_new: bool) -> None:
+        if scope.kind == "managed":
+            if party_of_contract(self, self._contract_id()) != scope.party_id:
+                raise TenantScopeError(f"{type(self).__name__} outside the managed customer's party")
+            return
         if scope.kind != "reseller" or self.reseller_id is None or self.reseller_id != scope.reseller_id:
             raise TenantScopeError(f"{type(self).__name__} outside the session's scope")
 
@@ -65,6 +76,14 @@ class WorkRequestEvent(_CustomerMayFile, ManagedScoped, Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     request: Mapped[WorkRequest] = relationship(back_populates="events")
+
+    @classmethod
+    def party_criteria(cls, party_id: int):
+        t = WorkRequest.__table__
+        return cls.request_id.in_(select(t.c.id).where(t.c.contract_id.in_(contract_ids_of(party_id))))
+
+    def _contract_id(self) -> int | None:
+        return self.request.contract_id if self.request is not None else None
 
 
 COMPLAINT_STATUSES = ("received", "investigating", "answered", "closed")

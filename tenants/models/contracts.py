@@ -3,7 +3,8 @@ history and successions, the contract itself, its options and suspensions.
 
 Tenancy: these are the provider's records. A contract party that is one of our resellers carries
 that reseller's id, and that reseller's operators see (read-only) their own contracts in the
-business panel; a direct customer has no reseller id and is seen by provider staff only. Only
+business panel; a direct customer has no reseller id, and its own managed-customer login sees
+(read-only) the rows of its party: the scope's party id, directly or through the contract. Only
 provider staff and the system write them (work requests and complaints excepted, see
 contract_service.py).
 """
@@ -12,24 +13,50 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, false, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from tenants.db import Base, UTCDateTime, utcnow
 from tenants.tenancy import Scope, TenantScoped, TenantScopeError
 
 
 class ManagedScoped(TenantScoped):
-    """Provider-side row; a reseller operator sees the rows of its own reseller, nobody else."""
+    """Provider-side row; a reseller operator sees the rows of its own reseller, a managed
+    customer the rows of its own contract party, nobody else."""
+
+    PARTY_READ = True
 
     @classmethod
     def tenant_criteria(cls, scope: Scope):
+        if scope.kind == "managed" and scope.party_id is not None:
+            return cls.party_criteria(scope.party_id)
         if scope.kind != "reseller" or scope.reseller_id is None:
             return false()
         return cls.reseller_id == scope.reseller_id  # type: ignore[attr-defined]
 
+    @classmethod
+    def party_criteria(cls, party_id: int):
+        """Rows of one contract party; by default through the row's contract."""
+        return cls.contract_id.in_(contract_ids_of(party_id))  # type: ignore[attr-defined]
+
     def check_tenant_write(self, scope: Scope, is_new: bool) -> None:
         raise TenantScopeError(f"only provider staff change {type(self).__name__}")
+
+
+def contract_ids_of(party_id: int):
+    """The party's contract ids, on the bare table (no loader criteria nest inside the criteria)."""
+    t = Contract.__table__
+    return select(t.c.id).where(t.c.party_id == party_id)
+
+
+def party_of_contract(obj, contract_id: int | None) -> int | None:
+    """The contract party owning ``contract_id``, read unfiltered (for the write checks)."""
+    session = object_session(obj)
+    if session is None or contract_id is None:
+        return None
+    t = Contract.__table__
+    with session.no_autoflush:
+        return session.execute(select(t.c.party_id).where(t.c.id == contract_id)).scalar_one_or_none()
 
 
 def _reseller_fk():
@@ -60,6 +87,11 @@ class ManagedCustomer(ManagedScoped, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     reseller = relationship("Reseller")
+
+    @classmethod
+    def party_criteria(cls, party_id: int):
+        return cls.id == party_id
+
     changes: Mapped[list["PartyChange"]] = relationship(
         back_populates="party", cascade="all, delete-orphan", order_by="PartyChange.id")
     successions: Mapped[list["Succession"]] = relationship(
@@ -83,6 +115,10 @@ class PartyChange(ManagedScoped, Base):
 
     party: Mapped[ManagedCustomer] = relationship(back_populates="changes")
 
+    @classmethod
+    def party_criteria(cls, party_id: int):
+        return cls.party_id == party_id
+
 
 class Succession(ManagedScoped, Base):
     """A company succession (相続・合併・分割) of the contract party (managed terms §9)."""
@@ -101,6 +137,10 @@ class Succession(ManagedScoped, Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     party: Mapped[ManagedCustomer] = relationship(back_populates="successions")
+
+    @classmethod
+    def party_criteria(cls, party_id: int):
+        return cls.party_id == party_id
 
 
 class ContractStatus(str, enum.Enum):
@@ -148,6 +188,10 @@ class Contract(ManagedScoped, Base):
         back_populates="contract", cascade="all, delete-orphan", order_by="ContractOption.id")
     suspensions: Mapped[list["Suspension"]] = relationship(
         back_populates="contract", cascade="all, delete-orphan", order_by="Suspension.id")
+
+    @classmethod
+    def party_criteria(cls, party_id: int):
+        return cls.party_id == party_id
 
     @property
     def is_running(self) -> bool:

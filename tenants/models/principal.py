@@ -1,4 +1,5 @@
-"""Who logs in: provider staff, reseller operators and end users, and the login attempt log."""
+"""Who logs in: provider staff, reseller operators, end users and managed customers, and the login
+attempt log."""
 from __future__ import annotations
 
 import enum
@@ -16,10 +17,12 @@ class Role(str, enum.Enum):
     PROVIDER = "provider"  # provider staff: internal admin (/admin)
     OPERATOR = "operator"  # reseller operator: business panel (/panel)
     ENDUSER = "enduser"    # end user: end-user panel (/u/<code>/)
+    MANAGED = "managed"    # managed customer: a direct managed-service contract party (/managed)
 
 
 def realm_for(role: Role | str, reseller_id: int | None) -> str:
-    """Login IDs are unique within a realm: all staff, all operators, or one reseller's end users."""
+    """Login IDs are unique within a realm: all staff, all operators, all managed customers, or one
+    reseller's end users."""
     role = Role(role)
     return f"enduser:{reseller_id}" if role is Role.ENDUSER else role.value
 
@@ -38,6 +41,9 @@ class Principal(TenantScoped, Base):
     reseller_id: Mapped[int | None] = mapped_column(ForeignKey("resellers.id", ondelete="CASCADE"), index=True)
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    # managed customers only: the contract party this login belongs to
+    managed_customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("managed_customers.id", ondelete="CASCADE"), index=True)
     login_id: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(200), default="")
@@ -52,13 +58,22 @@ class Principal(TenantScoped, Base):
 
     reseller = relationship("Reseller")
     customer = relationship("Customer", foreign_keys=[customer_id], back_populates="principal")
+    managed_customer = relationship("ManagedCustomer")
+
+    PARTY_READ = PARTY_WRITE = True  # a managed customer: its own login only (below)
 
     @classmethod
     def tenant_criteria(cls, scope: Scope):
+        if scope.kind == "managed":
+            return cls.id == scope.principal_id
         base = super().tenant_criteria(scope)
         return base & (cls.id == scope.principal_id) if scope.kind == "enduser" else base
 
     def check_tenant_write(self, scope: Scope, is_new: bool) -> None:
+        if scope.kind == "managed":
+            if is_new or self.id != scope.principal_id or self.managed_customer_id != scope.party_id:
+                raise TenantScopeError("a managed customer may change only its own login")
+            return
         if is_new and self.reseller_id is None:
             self.reseller_id = scope.reseller_id
         if self.reseller_id != scope.reseller_id or self.role == Role.PROVIDER.value:

@@ -50,3 +50,15 @@ def victim_contract(s, reseller_id: int, server_id: int | None = None) -> dict:
     s.flush()
     return {"contract": c.id, "option": option.id, "invoice": invoice.id, "suspension": suspension.id,
             "work": wr.id, "complaint": complaint.id}
+
+
+def direct_customer(s, login_id: str, password: str) -> dict:
+    """A second direct managed customer (no reseller) with one of everything and its own login."""
+    from tenants.managed_logins import issue_login
+    from tenants.models import Contract as C
+
+    ids = victim_contract(s, None)
+    party = s.get(C, ids["contract"]).party
+    issue_login(s, None, party, login_id, password)
+    s.flush()
+    return {**ids, "party": party.id}

@@ -1,0 +1,115 @@
+"""The contract party's own view of its managed-service contracts, shared by the business panel
+(a reseller party's operators) and the managed-customer panel (a direct customer's own login):
+contract, options, invoices and payments, work requests (file, object, accept), complaints and
+the annual report. The session's scope decides whose contracts these are."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from panel.provider import forms_contracts as F
+from panel.provider.views_contract_work import report_response
+from tenants import contract_work as work
+from tenants.business_calendar import today_jst
+from tenants.contract_options import OPTION_KINDS
+from tenants.models import Complaint, Contract, Invoice, WorkRequest
+from tenants.tenancy import get_owned_or_404
+from web.db import db, system_session
+from web.forms import FAILED, commit_or_show
+
+
+def add_contract_views(bp, guard, layout: str, staff_report: bool = False) -> None:
+    """Register the views on ``bp`` (endpoints ``<bp>.my_contracts`` ...), each behind ``guard``.
+    ``staff_report``: the annual report reads the contract server's monitoring record as staff see
+    it, once the contract is found in the party's own scope (a direct customer sees no servers)."""
+    ep = bp.name
+
+    def page(template: str, status: int = 200, **context):
+        return render_template(template, layout=layout, panel_ep=ep, **context), status
+
+    def render_contract(s, contract: Contract, status: int = 200, work_form=None, complaint_form=None):
+        invoices = s.execute(select(Invoice).where(Invoice.contract_id == contract.id)
+                             .order_by(Invoice.service_month.desc())).scalars().all()
+        return page(
+            "customer_contract.html", status, c=contract, option_kinds=OPTION_KINDS, invoices=invoices,
+            payments=sorted((p for inv in invoices for p in inv.payments), key=lambda p: (p.paid_on, p.id)),
+            work=s.execute(select(WorkRequest).where(WorkRequest.contract_id == contract.id)
+                           .order_by(WorkRequest.id.desc())).scalars().all(),
+            complaints=s.execute(select(Complaint).where(Complaint.contract_id == contract.id)
+                                 .order_by(Complaint.id.desc())).scalars().all(),
+            work_form=work_form or F.CustomerWorkRequestForm(prefix="work"),
+            complaint_form=complaint_form or F.CustomerComplaintForm(prefix="complaint"))
+
+    @bp.get("/contracts")
+    @guard
+    def my_contracts():
+        rows = db().execute(select(Contract).order_by(Contract.id.desc())).scalars().all()
+        return page("customer_contracts.html", contracts=rows)
+
+    @bp.get("/contracts/<int:contract_id>")
+    @guard
+    def my_contract(contract_id):
+        s = db()
+        return render_contract(s, get_owned_or_404(s, Contract, contract_id))
+
+    def file(contract_id, form, key, action):
+        s = db()
+        contract = get_owned_or_404(s, Contract, contract_id)
+        if form.validate_on_submit() and commit_or_show(form, lambda: action(s, contract, form)) is not FAILED:
+            flash(_("Sent to the provider."), "success")
+            return redirect(url_for(f"{ep}.my_contract", contract_id=contract.id))
+        return render_contract(s, contract, 400, **{key: form})
+
+    # managed terms §18.1 (the customer asks for work)
+    @bp.post("/contracts/<int:contract_id>/work")
+    @guard
+    def my_work_new(contract_id):
+        def act(s, c, f):
+            work.file_work_request(s, current_user, c, f.title.data, f.details.data or "", today_jst())
+        return file(contract_id, F.CustomerWorkRequestForm(prefix="work"), "work_form", act)
+
+    # managed terms §31 (complaints window)
+    @bp.post("/contracts/<int:contract_id>/complaints")
+    @guard
+    def my_complaint_new(contract_id):
+        def act(s, c, f):
+            work.file_complaint(s, current_user, c, f.subject.data, f.details.data or "", today_jst())
+        return file(contract_id, F.CustomerComplaintForm(prefix="complaint"), "complaint_form", act)
+
+    # managed terms §18.3, §18.4 (inspect: accept, or object within a week)
+    @bp.route("/contracts/work/<int:request_id>", methods=["GET", "POST"])
+    @guard
+    def my_work(request_id):
+        s = db()
+        wr = get_owned_or_404(s, WorkRequest, request_id)
+        form = F.ObjectionForm()
+        if form.validate_on_submit():
+            def inspect():  # managed terms §18: object (reopens) or accept the completed work
+                if form.note.data:
+                    work.object_to_work(s, current_user, wr, today_jst(), form.note.data)
+                else:
+                    work.accept_completed_work(s, current_user, wr, today_jst())
+
+            if commit_or_show(form, inspect) is not FAILED:
+                flash(_("Saved."), "success")
+                return redirect(url_for(f"{ep}.my_work", request_id=wr.id))
+        return page("customer_contract_work.html", 400 if form.is_submitted() else 200, wr=wr, form=form)
+
+    # managed terms §20.3 (the printable invoice)
+    @bp.get("/contracts/invoices/<int:invoice_id>")
+    @guard
+    def my_invoice(invoice_id):
+        return render_template("contract_invoice_print.html", invoice=get_owned_or_404(db(), Invoice, invoice_id))
+
+    # managed terms §29 (the annual service report)
+    @bp.get("/contracts/<int:contract_id>/report")
+    @guard
+    def my_report(contract_id):
+        contract = get_owned_or_404(db(), Contract, contract_id)
+        if not staff_report:
+            return report_response(db(), contract, layout)
+        s = system_session()
+        try:
+            return report_response(s, s.get(Contract, contract.id), layout)
+        finally:
+            s.close()
