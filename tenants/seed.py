@@ -136,8 +136,9 @@ def local_driver_config(instance_path: Path | str) -> dict:
 
 def seed_demo(session, box=None, instance_path=None) -> None:
     """A provider login, two resellers with an operator, a course, a customer each, a direct
-    managed-service customer with its contract and login, and this machine registered as a local server assigned to both. Given the app's SecretBox and instance
-    folder, the server gets working local-driver settings (once; settings already there are kept)."""
+    managed-service customer with its contract and login, and this machine registered as a local
+    server assigned to both resellers. Given the app's SecretBox and instance folder, the server
+    gets working local-driver settings (once; settings already there are kept)."""
     _principal(session, Role.PROVIDER, "admin", DEMO_LOGINS[0][3], name="Provider admin")
     server = _one(session, select(Server).where(Server.hostname == "localhost"))
     if server is None:

@@ -38,10 +38,16 @@ class Server(_ProviderWritesOnly, TenantScoped, Base):
     assignments: Mapped[list["ServerAssignment"]] = relationship(
         back_populates="server", cascade="all, delete-orphan")
 
+    PARTY_READ = True  # a managed customer sees the servers its contracts cover
+
     @classmethod
     def tenant_criteria(cls, scope: Scope):
+        from tenants.models.contracts import Contract
         from tenants.models.customer import Customer
 
+        if scope.kind == "managed":
+            return cls.id.in_(select(Contract.__table__.c.server_id)
+                              .where(Contract.__table__.c.party_id == scope.party_id))
         if scope.kind == "enduser":
             return cls.id.in_(select(Customer.server_id).where(Customer.id == scope.customer_id))
         return cls.id.in_(select(ServerAssignment.server_id)

@@ -103,6 +103,29 @@ def test_party_scope_filters_every_managed_model_and_hides_everything_else(app, 
             s.flush()
 
 
+def test_the_server_of_its_own_contract_is_shown_and_no_other(app, managed_world, as_kanri):
+    w = managed_world
+    with system(app) as s:
+        mine = Server(hostname="mgd1.sample-mfg.example.jp", address="127.0.0.9", role="web", kind="managed")
+        s.add(mine)
+        s.flush()
+        s.get(Contract, w.kanri_contract).server_id = mine.id
+        s.commit()
+        mine_id = mine.id
+    page = as_kanri.get(f"/managed/contracts/{w.kanri_contract}").get_data(as_text=True)
+    assert "mgd1.sample-mfg.example.jp" in page
+    assert "mgd1.sample-mfg.example.jp" in as_kanri.get("/managed/", follow_redirects=True).get_data(as_text=True)
+    kanri = Scope("managed", party_id=w.kanri_party, principal_id=_principal_id(app, "kanri"))
+    with scoped_session(app, kanri) as s:
+        assert [sv.id for sv in s.execute(select(Server)).scalars()] == [mine_id]  # not localhost
+    tonari = Scope("managed", party_id=w.tonari["party"], principal_id=_principal_id(app, "tonari"))
+    with scoped_session(app, tonari) as s:
+        assert s.execute(select(Server)).first() is None
+        with pytest.raises(TenantScopeError):  # seen is not writable
+            s.add(Server(hostname="x.example.jp", address="127.0.0.10", role="web", kind="managed"))
+            s.flush()
+
+
 def _principal_id(app, login_id):
     with system(app) as s:
         return s.execute(select(Principal.id).where(Principal.login_id == login_id)).scalar_one()
