@@ -12,8 +12,8 @@ Results: checks per second and CPU seconds per 1,000 checks for both (ours: this
 time plus that of the probe processes it forks for the batch, which run_probes reaps before it
 returns: the RUSAGE_CHILDREN delta; blackbox: the exporter's, from /proc — our HTTP client
 driving it is not counted against it), and the wall time of one full monitoring cycle of 10,000
-endpoints through the real job
-(probes + recording results and states in a fresh SQLite database).
+endpoints through the real job (probes + recording results and states in a fresh SQLite
+database).
 """
 from __future__ import annotations
 
