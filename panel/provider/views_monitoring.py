@@ -13,7 +13,7 @@ from panel.provider.forms_monitoring import EndpointForm, MaintenanceForm, Thres
 from panel.provider.views_auth import staff_only
 from tenants import monitoring as rules
 from tenants.db import utcnow
-from tenants.errors import RuleViolation
+from tenants.errors import NotFound, RuleViolation
 from tenants.models import MaintenanceWindow, MonitoredEndpoint, ResourceStatus, Server, StateEvent
 from tenants.monitoring_reports import status_board
 from tenants.tenancy import get_owned_or_404
@@ -75,8 +75,6 @@ def monitoring_server(server_id):
 def _endpoint_of(s, server, endpoint_id):
     endpoint = get_owned_or_404(s, MonitoredEndpoint, endpoint_id)
     if endpoint.server_id != server.id:
-        from tenants.errors import NotFound
-
         raise NotFound("MonitoredEndpoint")
     return endpoint
 
@@ -164,6 +162,20 @@ def monitoring_maintenance(server_id):
             flash(_("Maintenance window added."), "success")
             return redirect(url_for("provider.monitoring_server", server_id=server.id))
     return _page(s, server, maintenance_form=form, status=400)
+
+
+@bp.post("/monitoring/servers/<int:server_id>/maintenance/<int:window_id>/delete")
+@staff_only
+def monitoring_maintenance_delete(server_id, window_id):
+    s = db()
+    server = get_owned_or_404(s, Server, server_id)
+    window = get_owned_or_404(s, MaintenanceWindow, window_id)
+    if window.server_id != server.id:
+        raise NotFound("MaintenanceWindow")
+    rules.delete_maintenance(s, current_user, window)
+    s.commit()
+    flash(_("Maintenance window deleted."), "success")
+    return redirect(url_for("provider.monitoring_server", server_id=server.id))
 
 
 @bp.post("/monitoring/servers/<int:server_id>/thresholds")
