@@ -116,3 +116,26 @@ def test_check_job_spreads_a_large_server_over_processes(app, world, nginx_serve
         rows = {r.endpoint_id: (r.up, r.reason)
                 for r in s.scalars(select(CheckResult).where(CheckResult.endpoint_id.in_(ids)))}
     assert rows == {eid: (True, "HTTP 200") if i % 4 else (False, "connection refused") for i, eid in enumerate(ids)}
+
+
+def test_forking_rq_worker_runs_a_sharded_check_job(app, world, nginx_server, monkeypatch):
+    """As deployed: rq.Worker forks a work-horse for the job, which forks the probe processes."""
+    from datetime import timedelta
+
+    from rq import Worker
+    from rq.job import Job
+
+    from tests.monitoring.helpers import T0
+    from workers import queues
+    from workers.jobs.monitoring import tick
+
+    monkeypatch.setenv("PROBE_PROCESSES", "2")
+    ids = add_endpoints(app, world.server, *[
+        {"protocol": "http", "host": "127.0.0.1", "port": nginx_server.http_port, "timeout_seconds": 5,
+         "path": f"/?n={i}"} for i in range(2 * MIN_PER_PROCESS)])
+    (jid,) = tick((T0 + timedelta(minutes=1)).isoformat())
+    Worker([queues.queue("monitoring")], connection=queues.connection()).work(burst=True)
+    assert Job.fetch(jid, connection=queues.connection()).get_status(refresh=True) == "finished"
+    with scoped_session(app, Scope.system()) as s:
+        ups = s.scalars(select(CheckResult.up).where(CheckResult.endpoint_id.in_(ids))).all()
+    assert len(ups) == len(ids) and all(ups)
