@@ -15,10 +15,11 @@ from tenants import monitoring as rules
 from tenants.db import utcnow
 from tenants.errors import NotFound, RuleViolation
 from tenants.models import MaintenanceWindow, MonitoredEndpoint, ResourceStatus, Server, StateEvent
-from tenants.monitoring_reports import status_board
+from tenants.monitoring_reports import board_rows, board_statement, failing_count, status_board
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import show_problems
+from web.paging import paginate
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -27,11 +28,11 @@ JST = ZoneInfo("Asia/Tokyo")
 @staff_only
 def monitoring():
     s = db()
-    rows = status_board(s)
+    page = paginate(s, board_statement(), rows=True)
     unmonitored = s.execute(select(Server).where(~Server.id.in_(select(MonitoredEndpoint.server_id)))
                             .order_by(Server.hostname)).scalars().all()
-    return render_template("provider/monitoring.html", rows=rows, unmonitored=unmonitored,
-                           failing=sum(1 for r in rows if r["state"] == "down"))
+    return render_template("provider/monitoring.html", rows=board_rows(page.items), page=page,
+                           unmonitored=unmonitored, failing=failing_count(s))
 
 
 def _endpoint_data(form: EndpointForm) -> dict:

@@ -11,6 +11,7 @@ from tenants.monitoring_reports import JST, jst_midnight
 from tenants.tenancy import Scope
 from tests.monitoring.helpers import add_endpoints, cycle
 from tests.support import scoped_session
+from web.paging import PER_PAGE
 from workers.jobs.monitoring import check_server
 
 
@@ -49,6 +50,24 @@ def test_provider_board_lists_failing_first(app, world, as_provider, nginx_serve
     assert "connection refused" in board
     assert 'id="failing-count">1<' in page
     assert '<meta http-equiv="refresh" content="60">' in page  # live: the board reloads itself
+
+
+def test_provider_board_is_paged_with_failing_first(app, world, as_provider):
+    as_provider.get("/lang/en")
+    quiet = add_endpoints(app, world.server, *[{"protocol": "http", "host": "127.0.0.1", "port": 1000 + i}
+                                               for i in range(PER_PAGE + 5)])
+    (failing,) = add_endpoints(app, world.server, {"protocol": "smtp", "host": "127.0.0.1", "port": 9,
+                                                   "failure_threshold": 1})
+    _record(app, world.server, failing, [False])
+    _record(app, world.server, quiet[-1], [True])
+    first = as_provider.get("/admin/monitoring").get_data(as_text=True)
+    rows = first[first.index('id="monitor-board"'):].split("<tr class=\"state-")[1:]
+    assert len(rows) == PER_PAGE and rows[0].startswith("down") and "smtp:9" in rows[0]
+    assert rows[-1].startswith("unknown") and 'id="failing-count">1<' in first and "Page 1 of 2" in first
+    second = as_provider.get("/admin/monitoring?page=2").get_data(as_text=True)
+    rows = second[second.index('id="monitor-board"'):].split("<tr class=\"state-")[1:]
+    assert len(rows) == 6 and rows[-1].startswith("up") and f"http:{1000 + PER_PAGE + 4}" in rows[-1]
+    assert 'id="failing-count">1<' in second and "smtp:9" not in second
 
 
 def test_provider_adds_role_defaults_edits_pauses_and_seals_credentials(app, world, as_provider):
