@@ -297,6 +297,7 @@ def _median(rounds: list[dict]) -> dict:
 
 
 def run() -> list[dict]:
+    load_before = os.getloadavg()[0]  # the machine is shared: a busy one lowers both engines' figures
     with Servers() as servers:
         endpoints = servers.endpoints(PER_PROTOCOL * len(servers.targets()))
         with Blackbox(servers) as blackbox:
@@ -314,6 +315,7 @@ def run() -> list[dict]:
     common = {"endpoints": len(endpoints), "concurrency": CONCURRENCY, "timeout_s": TIMEOUT,
               "cores": os.cpu_count(), "rounds": ROUNDS,
               "ours_processes": shard_count(len(endpoints), CONCURRENCY),
+              "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
               "ours_cpu_counts": "own process + reaped probe processes (RUSAGE_CHILDREN)",
               "ours_rounds_checks_per_s": [round(r["n"] / r["wall"], 1) for r in ours_rounds],
               "anchor_rounds_checks_per_s": [round(r["n"] / r["wall"], 1) for r in their_rounds],

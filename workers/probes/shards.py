@@ -1,10 +1,10 @@
 """One event loop per core: a large batch is split into shards, each probed by its own process.
 
-One event loop runs on one core, and a TLS handshake costs the client about as much CPU as the
-rest of a check together, so a big batch on one loop is bound by that one core. run_probes()
-splits a batch of at least MIN_PER_PROCESS endpoints per process into `processes` interleaved
-shards: the calling process probes shard 0 on its own loop, a forked child probes each other shard
-on a fresh loop, and the results come back through a pipe. The concurrency bound is divided
+One event loop runs on one core, and a check is CPU work (mostly the client's side of the TLS
+handshake), so a big batch on one loop is bound by that one core. run_probes() splits a batch of
+at least MIN_PER_PROCESS endpoints per process into `processes` interleaved shards: the calling
+process probes shard 0 on its own loop, a forked child probes each other shard on a fresh loop,
+and the results come back through a pipe. The concurrency bound is divided
 between the shards, so it holds for the whole batch.
 
 A child that dies, or does not answer within its bound (its probes' timeouts, one batch after
