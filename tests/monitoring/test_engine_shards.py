@@ -14,7 +14,7 @@ from tests.monitoring.helpers import add_endpoints, cycle
 from tests.support import scoped_session
 from workers.jobs.monitoring import check_server
 from workers.probes import Endpoint, run_probes
-from workers.probes.shards import MIN_PER_PROCESS, shard_count
+from workers.probes.shards import MIN_PER_PROCESS, shard_count, split
 
 
 def _mixed(nginx, smtp, closed, ca):
@@ -48,6 +48,10 @@ def test_small_batch_stays_in_one_process():
     assert shard_count(MIN_PER_PROCESS * 2 - 1, 200, processes=2) == 1
     assert shard_count(MIN_PER_PROCESS * 8, 200, processes=4) == 4
     assert shard_count(MIN_PER_PROCESS * 8, 3, processes=4) == 3  # never more shards than probes in flight
+    batch = [Endpoint("http", "127.0.0.1", 80) for _ in range(11)]
+    plan = split(batch, 7, 3)  # the job's bound is shared out, not multiplied
+    assert [c for _, c in plan] == [3, 2, 2]
+    assert sorted(i for positions, _ in plan for i in positions) == list(range(11))
 
 
 def test_hung_peers_in_every_shard_cost_only_their_timeout(nginx_server, black_hole):
