@@ -76,7 +76,12 @@ def probe_processes() -> int | None:
     """How many processes (one event loop each) a large check job probes with: PROBE_PROCESSES
     (environment or settings override), else one per core."""
     value = runtime.settings().extra.get("probe_processes") or os.environ.get("PROBE_PROCESSES")
-    return max(1, int(value)) if value else None
+    if not value:
+        return None
+    try:
+        return max(1, int(value))
+    except ValueError:
+        raise ValueError(f"PROBE_PROCESSES must be a whole number of processes, not {value!r}") from None
 
 
 def check_server(server_id: int, cycle: str, checked_at: str | None = None,

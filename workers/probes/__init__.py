@@ -149,7 +149,10 @@ def run_probes(endpoints: Iterable[Endpoint], concurrency: int = 200,
     if count == 1:
         return _probe_on_own_loop(batch, concurrency)
     (own_positions, own_concurrency), *others = shards.split(batch, concurrency, count)
-    children = shards.fork_children(batch, others, _probe_on_own_loop)
+    try:
+        children = shards.fork_children(batch, others, _probe_on_own_loop)
+    except OSError:  # no process to spare (EAGAIN, ENOMEM): the whole batch on this loop
+        return _probe_on_own_loop(batch, concurrency)
     try:
         own = _run_loop(_probe_and_collect([batch[i] for i in own_positions], own_concurrency, children))
     except BaseException:

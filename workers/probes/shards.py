@@ -91,7 +91,12 @@ def fork_children(endpoints: list[Endpoint], plan: list[tuple[list[int], int]], 
             mine = [endpoints[i] for i in positions]
             bound = bound_seconds(mine, concurrency)
             read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:
+                os.close(read_fd)
+                os.close(write_fd)
+                raise
             if pid == 0:  # pragma: no cover - runs in the child, which never returns
                 os.close(read_fd)
                 for child in children:
