@@ -149,9 +149,9 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure_ours(endpoints: list[Endpoint]) -> dict:
+def measure_ours(endpoints: list[Endpoint], processes: int | None = None) -> dict:
     cpu, wall = time.process_time() + _children_cpu(), time.perf_counter()
-    results = run_probes(endpoints, CONCURRENCY)  # forks and reaps its probe processes inside
+    results = run_probes(endpoints, CONCURRENCY, processes)  # forks and reaps its probe processes inside
     wall, cpu = time.perf_counter() - wall, time.process_time() + _children_cpu() - cpu
     down = [r for r in results if not r.up]
     return {"wall": wall, "cpu": cpu, "up": len(results) - len(down), "n": len(results),
@@ -303,10 +303,11 @@ def run() -> list[dict]:
         with Blackbox(servers) as blackbox:
             run_probes(endpoints[:55], CONCURRENCY)  # warm-up both (imports, TLS contexts, processes)
             blackbox.probe(endpoints[:55])
-            ours_rounds, their_rounds = [], []
+            ours_rounds, their_rounds, one_loop_rounds = [], [], []
             for _ in range(ROUNDS):
                 ours_rounds.append(measure_ours(endpoints))
                 their_rounds.append(blackbox.probe(endpoints))
+                one_loop_rounds.append(measure_ours(endpoints, processes=1))  # for reference only
             version = blackbox.version
         cycle = measure_cycle(servers, CYCLE_ENDPOINTS)
     ours, theirs = _median(ours_rounds), _median(their_rounds)
@@ -319,6 +320,8 @@ def run() -> list[dict]:
               "ours_cpu_counts": "own process + reaped probe processes (RUSAGE_CHILDREN)",
               "ours_rounds_checks_per_s": [round(r["n"] / r["wall"], 1) for r in ours_rounds],
               "anchor_rounds_checks_per_s": [round(r["n"] / r["wall"], 1) for r in their_rounds],
+              "ours_one_process_rounds_checks_per_s": [round(r["n"] / r["wall"], 1) for r in one_loop_rounds],
+              "ours_one_process_rounds_cpu_per_1000": [round(1000 * r["cpu"] / r["n"], 3) for r in one_loop_rounds],
               "ours_up": ours["up"], "anchor_up": theirs["up"],
               "ours_down_reasons": ours["reasons"], "anchor_down_modules": theirs["down_modules"]}
     return [
