@@ -142,6 +142,15 @@ def add_maintenance(session, actor, server: Server, starts_at: datetime, ends_at
     return window
 
 
+def delete_maintenance(session, actor, window: MaintenanceWindow) -> None:
+    """A window the provider no longer wants (planned by mistake, work cancelled) is removed; DOWNs
+    already recorded during it keep their (unalerted) history."""
+    server = session.get(Server, window.server_id)
+    audit.record(session, actor, "monitoring.maintenance.delete", server,
+                 f"{server.hostname} {window.starts_at.isoformat()}–{window.ends_at.isoformat()}")
+    session.delete(window)
+
+
 def in_maintenance(session, server_id: int, at: datetime) -> bool:
     return session.execute(select(MaintenanceWindow.id).where(
         MaintenanceWindow.server_id == server_id, MaintenanceWindow.starts_at <= at,

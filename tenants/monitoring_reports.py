@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select
 
 from tenants.models import CheckResult, CheckRollup, MonitoredEndpoint, Server, ServiceState
 from tenants.monitoring_state import uptime_percent
@@ -120,21 +120,38 @@ def check_counts(session, endpoint_ids: list[int], start: datetime, end: datetim
     return {i: (checks, ups) for i, (checks, ups) in totals.items()}
 
 
-def status_board(session, server_ids: list[int] | None = None) -> list[dict]:
-    """Every visible server × service with its live state, the failing ones first. The session's
-    scope decides which servers appear (provider: all; reseller: its own; end user: theirs)."""
+def board_statement(server_ids: list[int] | None = None):
+    """(server, endpoint, live state) of every visible server × service, the failing ones first, then
+    unknown, up and paused; the longest failing first among equals. One ordered statement, so the
+    board can be read a page at a time. The session's scope decides which servers appear."""
+    current = case((MonitoredEndpoint.paused.is_(True), "paused"), else_=func.coalesce(ServiceState.state, "unknown"))
     stmt = (select(Server, MonitoredEndpoint, ServiceState)
             .join(MonitoredEndpoint, MonitoredEndpoint.server_id == Server.id)
-            .outerjoin(ServiceState, ServiceState.endpoint_id == MonitoredEndpoint.id))
+            .outerjoin(ServiceState, ServiceState.endpoint_id == MonitoredEndpoint.id)
+            .order_by(case(STATE_ORDER, value=current, else_=3),
+                      func.coalesce(ServiceState.consecutive_failures, 0).desc(), Server.hostname,
+                      MonitoredEndpoint.protocol, func.coalesce(MonitoredEndpoint.port, 0), MonitoredEndpoint.id))
     if server_ids is not None:
         stmt = stmt.where(Server.id.in_(server_ids))
-    rows = []
-    for server, endpoint, state in session.execute(stmt).all():
-        current = "paused" if endpoint.paused else (state.state if state else "unknown")
-        rows.append({"server": server, "endpoint": endpoint, "state": current, "live": state})
-    rows.sort(key=lambda r: (STATE_ORDER.get(r["state"], 3), -(r["live"].consecutive_failures if r["live"] else 0),
-                             r["server"].hostname, r["endpoint"].protocol, r["endpoint"].port or 0))
-    return rows
+    return stmt
+
+
+def board_rows(found) -> list[dict]:
+    return [{"server": server, "endpoint": endpoint, "live": state,
+             "state": "paused" if endpoint.paused else (state.state if state else "unknown")}
+            for server, endpoint, state in found]
+
+
+def status_board(session, server_ids: list[int] | None = None) -> list[dict]:
+    """Every visible server × service with its live state, the failing ones first (board_statement)."""
+    return board_rows(session.execute(board_statement(server_ids)).all())
+
+
+def failing_count(session) -> int:
+    """Visible services DOWN now (paused ones are not failing)."""
+    return session.execute(select(func.count()).select_from(MonitoredEndpoint)
+                           .join(ServiceState, ServiceState.endpoint_id == MonitoredEndpoint.id)
+                           .where(MonitoredEndpoint.paused.is_(False), ServiceState.state == "down")).scalar_one()
 
 
 def board_json(rows: list[dict], uptime: dict[int, float | None]) -> list[dict]:

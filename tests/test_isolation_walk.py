@@ -69,6 +69,7 @@ VICTIM_IDS = {
     "provider.monitoring_endpoint_delete": lambda w: {"server_id": w.server, "endpoint_id": 1},
     "provider.monitoring_defaults": lambda w: {"server_id": w.server},
     "provider.monitoring_maintenance": lambda w: {"server_id": w.server},
+    "provider.monitoring_maintenance_delete": lambda w: {"server_id": w.server, "window_id": 1},
     "provider.monitoring_thresholds": lambda w: {"server_id": w.server},
     # issue 6: incidents, fault reports, mass-mail locks, remediation settings
     "provider.incident": lambda w: {"incident_id": w.incident},

@@ -40,8 +40,10 @@ def page_number() -> int:
         return 1
 
 
-def paginate(session, stmt, per_page: int = PER_PAGE, **extra_args) -> Page:
+def paginate(session, stmt, per_page: int = PER_PAGE, rows: bool = False, **extra_args) -> Page:
+    """One page of `stmt`: its first entity per item, or whole rows (tuples) when `rows`."""
     number = page_number()
     total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-    items = session.execute(stmt.limit(per_page).offset((number - 1) * per_page)).scalars().all()
+    found = session.execute(stmt.limit(per_page).offset((number - 1) * per_page))
+    items = found.all() if rows else found.scalars().all()
     return Page(items, number, per_page, total, {k: v for k, v in extra_args.items() if v})

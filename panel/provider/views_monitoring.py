@@ -13,12 +13,13 @@ from panel.provider.forms_monitoring import EndpointForm, MaintenanceForm, Thres
 from panel.provider.views_auth import staff_only
 from tenants import monitoring as rules
 from tenants.db import utcnow
-from tenants.errors import RuleViolation
+from tenants.errors import NotFound, RuleViolation
 from tenants.models import MaintenanceWindow, MonitoredEndpoint, ResourceStatus, Server, StateEvent
-from tenants.monitoring_reports import status_board
+from tenants.monitoring_reports import board_rows, board_statement, failing_count, status_board
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import show_problems
+from web.paging import paginate
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -27,11 +28,11 @@ JST = ZoneInfo("Asia/Tokyo")
 @staff_only
 def monitoring():
     s = db()
-    rows = status_board(s)
+    page = paginate(s, board_statement(), rows=True)
     unmonitored = s.execute(select(Server).where(~Server.id.in_(select(MonitoredEndpoint.server_id)))
                             .order_by(Server.hostname)).scalars().all()
-    return render_template("provider/monitoring.html", rows=rows, unmonitored=unmonitored,
-                           failing=sum(1 for r in rows if r["state"] == "down"))
+    return render_template("provider/monitoring.html", rows=board_rows(page.items), page=page,
+                           unmonitored=unmonitored, failing=failing_count(s))
 
 
 def _endpoint_data(form: EndpointForm) -> dict:
@@ -75,8 +76,6 @@ def monitoring_server(server_id):
 def _endpoint_of(s, server, endpoint_id):
     endpoint = get_owned_or_404(s, MonitoredEndpoint, endpoint_id)
     if endpoint.server_id != server.id:
-        from tenants.errors import NotFound
-
         raise NotFound("MonitoredEndpoint")
     return endpoint
 
@@ -164,6 +163,20 @@ def monitoring_maintenance(server_id):
             flash(_("Maintenance window added."), "success")
             return redirect(url_for("provider.monitoring_server", server_id=server.id))
     return _page(s, server, maintenance_form=form, status=400)
+
+
+@bp.post("/monitoring/servers/<int:server_id>/maintenance/<int:window_id>/delete")
+@staff_only
+def monitoring_maintenance_delete(server_id, window_id):
+    s = db()
+    server = get_owned_or_404(s, Server, server_id)
+    window = get_owned_or_404(s, MaintenanceWindow, window_id)
+    if window.server_id != server.id:
+        raise NotFound("MaintenanceWindow")
+    rules.delete_maintenance(s, current_user, window)
+    s.commit()
+    flash(_("Maintenance window deleted."), "success")
+    return redirect(url_for("provider.monitoring_server", server_id=server.id))
 
 
 @bp.post("/monitoring/servers/<int:server_id>/thresholds")

@@ -4,13 +4,14 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tenants.db import utcnow
-from tenants.models import MonitoredEndpoint, Server, ServerAssignment
+from tenants.models import AuditLog, MaintenanceWindow, MonitoredEndpoint, Server, ServerAssignment
 from tenants.monitoring import endpoint_password
 from tenants.monitoring_record import Outcome, record_outcomes
 from tenants.monitoring_reports import JST, jst_midnight
 from tenants.tenancy import Scope
 from tests.monitoring.helpers import add_endpoints, cycle
 from tests.support import scoped_session
+from web.paging import PER_PAGE
 from workers.jobs.monitoring import check_server
 
 
@@ -49,6 +50,24 @@ def test_provider_board_lists_failing_first(app, world, as_provider, nginx_serve
     assert "connection refused" in board
     assert 'id="failing-count">1<' in page
     assert '<meta http-equiv="refresh" content="60">' in page  # live: the board reloads itself
+
+
+def test_provider_board_is_paged_with_failing_first(app, world, as_provider):
+    as_provider.get("/lang/en")
+    quiet = add_endpoints(app, world.server, *[{"protocol": "http", "host": "127.0.0.1", "port": 1000 + i}
+                                               for i in range(PER_PAGE + 5)])
+    (failing,) = add_endpoints(app, world.server, {"protocol": "smtp", "host": "127.0.0.1", "port": 9,
+                                                   "failure_threshold": 1})
+    _record(app, world.server, failing, [False])
+    _record(app, world.server, quiet[-1], [True])
+    first = as_provider.get("/admin/monitoring").get_data(as_text=True)
+    rows = first[first.index('id="monitor-board"'):].split("<tr class=\"state-")[1:]
+    assert len(rows) == PER_PAGE and rows[0].startswith("down") and "smtp:9" in rows[0]
+    assert rows[-1].startswith("unknown") and 'id="failing-count">1<' in first and "Page 1 of 2" in first
+    second = as_provider.get("/admin/monitoring?page=2").get_data(as_text=True)
+    rows = second[second.index('id="monitor-board"'):].split("<tr class=\"state-")[1:]
+    assert len(rows) == 6 and rows[-1].startswith("up") and f"http:{1000 + PER_PAGE + 4}" in rows[-1]
+    assert 'id="failing-count">1<' in second and "smtp:9" not in second
 
 
 def test_provider_adds_role_defaults_edits_pauses_and_seals_credentials(app, world, as_provider):
@@ -97,6 +116,37 @@ def test_maintenance_window_form(app, world, as_provider):
                                     "note": "kernel update"}, follow_redirects=True)
     page = r.get_data(as_text=True)
     assert "2026-12-01 01:00 – 2026-12-01 03:30 kernel update" in page  # shown in JST as entered
+
+
+def _windows(app):
+    with scoped_session(app, Scope.system()) as s:
+        return {w.id: (w.server_id, w.note) for w in s.scalars(select(MaintenanceWindow))}
+
+
+def test_maintenance_window_delete(app, world, as_provider):
+    as_provider.get("/lang/en")
+    other = _second_server(app, "web9.demo.example.jp", [world.demo])
+    for server_id, note in ((world.server, "kernel update"), (other, "disk swap")):
+        as_provider.post(f"/admin/monitoring/servers/{server_id}/maintenance",
+                         data={"starts_at": "2026-12-01T01:00", "ends_at": "2026-12-01T03:30", "note": note})
+    ((mine, _), (theirs, _)) = sorted(_windows(app).items(), key=lambda kv: kv[1][1] != "kernel update")
+    # another server's window under this server's address: not found, nothing deleted
+    r = as_provider.post(f"/admin/monitoring/servers/{world.server}/maintenance/{theirs}/delete")
+    assert r.status_code == 404 and set(_windows(app)) == {mine, theirs}
+    app.config["WTF_CSRF_ENABLED"] = True  # without the form's token: refused, nothing deleted
+    try:
+        r = as_provider.post(f"/admin/monitoring/servers/{world.server}/maintenance/{mine}/delete")
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert r.status_code == 400 and set(_windows(app)) == {mine, theirs}
+    r = as_provider.post(f"/admin/monitoring/servers/{world.server}/maintenance/{mine}/delete",
+                         follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert "Maintenance window deleted." in page and "kernel update" not in page
+    assert _windows(app) == {theirs: (other, "disk swap")}
+    with scoped_session(app, Scope.system()) as s:
+        (entry,) = s.scalars(select(AuditLog).where(AuditLog.action == "monitoring.maintenance.delete")).all()
+    assert "localhost 2026-11-30T16:00:00+00:00" in entry.summary and entry.object_id == world.server
 
 
 def test_reseller_sees_only_its_servers_with_monthly_uptime(app, world, as_demo_operator, as_acme_operator):

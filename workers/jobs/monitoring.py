@@ -72,6 +72,18 @@ def outcome_of(endpoint_id: int, result: ProbeResult, checked_at: datetime) -> O
                    checked_at=checked_at, tls_expires=result.tls_expires, tls_verified=result.tls_verified)
 
 
+def probe_processes() -> int | None:
+    """How many processes (one event loop each) a large check job probes with: PROBE_PROCESSES
+    (environment or settings override), else one per core."""
+    value = runtime.settings().extra.get("probe_processes") or os.environ.get("PROBE_PROCESSES")
+    if not value:
+        return None
+    try:
+        return max(1, int(value))
+    except ValueError:
+        raise ValueError(f"PROBE_PROCESSES must be a whole number of processes, not {value!r}") from None
+
+
 def check_server(server_id: int, cycle: str, checked_at: str | None = None,
                  concurrency: int = CONCURRENCY) -> dict:
     """Probe every unpaused endpoint of one server for one cycle and record the results."""
@@ -90,7 +102,7 @@ def check_server(server_id: int, cycle: str, checked_at: str | None = None,
         ids = [e.id for e in todo]
         local = server.driver == "local"
         s.rollback()  # hold no transaction open while probing
-        results = run_probes(probes, concurrency) if probes else []
+        results = run_probes(probes, concurrency, probe_processes()) if probes else []
         at = datetime.fromisoformat(checked_at) if checked_at else utcnow()
         recorded = record_outcomes(s, server_id, cycle_at, [outcome_of(i, r, at) for i, r in zip(ids, results)])
         s.commit()

@@ -2,7 +2,8 @@
 
     probe(endpoint)                 -> ProbeResult        (never raises for a failed service)
     probe_many(endpoints, 200)      -> list[ProbeResult]  (same order; bounded concurrency)
-    run_probes(endpoints, 200)      -> list[ProbeResult]  (sync, for RQ jobs: asyncio.run)
+    run_probes(endpoints, 200)      -> list[ProbeResult]  (sync, for RQ jobs; one event loop per
+                                                           core for a large batch: shards.py)
 
 Every probe runs under asyncio.timeout(endpoint.timeout), so one hung peer costs at most its own
 timeout and never holds up the others.
@@ -14,7 +15,7 @@ import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterable
 
-from . import databases, ftp, http, icmp, mail
+from . import databases, ftp, http, icmp, mail, shards
 from .result import DEFAULT_PORTS, Endpoint, ProbeFailure, ProbeResult, TlsInfo, Up
 
 __all__ = ["Endpoint", "ProbeResult", "PROTOCOLS", "probe", "probe_many", "run_probes"]
@@ -122,7 +123,46 @@ def _loop_factory():
     return uvloop.new_event_loop
 
 
-def run_probes(endpoints: Iterable[Endpoint], concurrency: int = 200) -> list[ProbeResult]:
-    """Synchronous entry point for RQ jobs (which run outside any event loop)."""
+def _run_loop(coro):
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        return runner.run(probe_many(list(endpoints), concurrency))
+        return runner.run(coro)
+
+
+def _probe_on_own_loop(endpoints: list[Endpoint], concurrency: int) -> list[ProbeResult]:
+    return _run_loop(probe_many(endpoints, concurrency))
+
+
+async def _probe_and_collect(endpoints: list[Endpoint], concurrency: int, children) -> list[ProbeResult]:
+    own, *_ = await asyncio.gather(probe_many(endpoints, concurrency), *(shards.collect(c) for c in children))
+    return own
+
+
+def run_probes(endpoints: Iterable[Endpoint], concurrency: int = 200,
+               processes: int | None = None) -> list[ProbeResult]:
+    """Synchronous entry point for RQ jobs (which run outside any event loop).
+
+    A batch large enough is spread over `processes` event loops (default: one per core), with
+    `concurrency` probes in flight in all of them together; results come back in input order.
+    """
+    batch = list(endpoints)
+    count = shards.shard_count(len(batch), concurrency, processes)
+    if count == 1:
+        return _probe_on_own_loop(batch, concurrency)
+    (own_positions, own_concurrency), *others = shards.split(batch, concurrency, count)
+    try:
+        children = shards.fork_children(batch, others, _probe_on_own_loop)
+    except OSError:  # no process to spare (EAGAIN, ENOMEM): the whole batch on this loop
+        return _probe_on_own_loop(batch, concurrency)
+    try:
+        own = _run_loop(_probe_and_collect([batch[i] for i in own_positions], own_concurrency, children))
+    except BaseException:
+        shards.reap(children, kill=True)
+        raise
+    statuses = shards.reap(children)
+    results: list[ProbeResult | None] = [None] * len(batch)
+    for position, result in zip(own_positions, own):
+        results[position] = result
+    for child in children:
+        for position, result in zip(child.positions, shards.outcomes(child, batch, statuses[child.pid])):
+            results[position] = result
+    return results
