@@ -83,8 +83,7 @@ def _init_login(app: Flask, sessions) -> None:
             principal = auth.principal_for_token(s, token)
             if principal is None:
                 return None
-            # Load what the layouts show, then detach: the request's own scoped session does the rest.
-            s.refresh(principal, attribute_names=["reseller", "customer", "managed_customer"])
+            # Loaded with what the layouts show; detach: the request's own scoped session does the rest.
             s.expunge_all()
             return principal
         finally:

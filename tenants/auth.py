@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from tenants import audit
 from tenants.db import utcnow
@@ -29,8 +30,11 @@ def principal_for_token(session, token: str) -> Principal | None:
     """The principal whose current session token this is (a rotated token finds nobody)."""
     if not token:
         return None
-    stmt = select(Principal).where(Principal.session_token == token, Principal.active.is_(True))
-    return session.execute(stmt.execution_options(**{BYPASS: True})).scalar_one_or_none()
+    stmt = (select(Principal).where(Principal.session_token == token, Principal.active.is_(True))
+            # what the layouts show, in the same round trip (this runs on every request)
+            .options(joinedload(Principal.reseller), joinedload(Principal.customer),
+                     joinedload(Principal.managed_customer)))
+    return session.execute(stmt.execution_options(**{BYPASS: True})).unique().scalar_one_or_none()
 
 
 def reseller_for_code(session, code: str) -> Reseller | None:
