@@ -12,7 +12,7 @@ from tenants.db import utcnow
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.models import LoginAttempt, Principal, Reseller, Role
 from tenants.models.principal import realm_for
-from tenants.password_policy import password_problems
+from tenants.password_policy import generate_password, password_problems
 from tenants.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from tenants.tenancy import BYPASS
 
@@ -124,6 +124,18 @@ def set_password(session, principal: Principal, new: str) -> None:
     principal.password_hash = hash_password(new)
     principal.password_changed_at = utcnow()
     principal.rotate_session_token()
+
+
+def reset_password_of(session, principal: Principal, password: str | None) -> str:
+    """Sets a typed password (checked against the policy) or a generated one and returns it, to be
+    shown once; every session of the login ends."""
+    if password:
+        problems = password_problems(password, principal.login_id)
+        if problems:
+            raise RuleViolation(problems)
+    password = password or generate_password()
+    set_password(session, principal, password)
+    return password
 
 
 def login_id_taken(session, role: Role, reseller_id: int | None, login_id: str) -> bool:

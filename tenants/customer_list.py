@@ -105,17 +105,18 @@ def _page_ids(session, q: str, sort: str, status: str | None, per_page: int, off
     if q:
         # The page and the number of matches in one pass: the sort reads every match anyway.
         found = _matches(session, q, sort, status)
-        ids_stmt = select(found.c.id).order_by(*_order(found.c, sort))
-        page = session.execute(ids_stmt.add_columns(func.count().over()).limit(per_page).offset(offset)).all()
+        page = session.execute(select(found.c.id, func.count().over()).order_by(*_order(found.c, sort))
+                               .limit(per_page).offset(offset)).all()
         if page or offset == 0:
             return [row[0] for row in page], (page[0][1] if page else 0)
-        counted = select(_matches(session, q, None, status).c.id).limit(COUNT_CAP + 1).subquery()  # past the end
-    else:
-        narrow = select(Customer.id)
-        if status in STATUSES:
-            narrow = narrow.where(Customer.status == status)
-        counted = narrow.limit(COUNT_CAP + 1).subquery()
-        ids_stmt = narrow.order_by(*_order(Customer, sort))
+        # past the last page: no row carries the count, so count alone
+        counted = select(_matches(session, q, None, status).c.id).limit(COUNT_CAP + 1).subquery()
+        return [], session.execute(select(func.count()).select_from(counted)).scalar_one()
+    narrow = select(Customer.id)
+    if status in STATUSES:
+        narrow = narrow.where(Customer.status == status)
+    counted = narrow.limit(COUNT_CAP + 1).subquery()
+    ids_stmt = narrow.order_by(*_order(Customer, sort))
     total = session.execute(select(func.count()).select_from(counted)).scalar_one()
     return list(session.execute(ids_stmt.limit(per_page).offset(offset)).scalars()), total
 

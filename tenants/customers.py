@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from tenants import audit
-from tenants.auth import login_id_taken, set_password
+from tenants.auth import login_id_taken, reset_password_of
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.models import Course, Customer, CustomerStatus, Principal, Role, Server
 from tenants.password_policy import generate_password, password_problems
@@ -186,13 +186,7 @@ def reset_password(session, actor, customer: Customer, password: str | None) -> 
     principal = customer.principal
     if principal is None:
         raise RuleViolation.one(N_("This customer has no login."), None)
-    generated = not password
-    password = password or generate_password()
-    if not generated:
-        problems = password_problems(password, principal.login_id)
-        if problems:
-            raise RuleViolation(problems)
-    set_password(session, principal, password)
+    password = reset_password_of(session, principal, password)
     audit.record(session, actor, "customer.password_reset", customer, "reset the end-user password",
                  customer_id=customer.id)
     return password

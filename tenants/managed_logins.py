@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tenants import audit
-from tenants.auth import set_password
+from tenants.auth import reset_password_of
 from tenants.errors import N_, RuleViolation
 from tenants.models import ManagedCustomer, Principal, Role
-from tenants.password_policy import generate_password, password_problems
+from tenants.password_policy import generate_password
 from tenants.principals import create_principal
 
 
@@ -40,11 +40,6 @@ def reset_password(session, actor, party: ManagedCustomer, password: str | None)
     principal = login_of(session, party)
     if principal is None:
         raise RuleViolation.one(N_("This customer has no login."), None)
-    if password:
-        problems = password_problems(password, principal.login_id)
-        if problems:
-            raise RuleViolation(problems)
-    password = password or generate_password()
-    set_password(session, principal, password)
+    password = reset_password_of(session, principal, password)
     audit.record(session, actor, "managed.login.reset", party, f"reset the password of {principal.login_id}")
     return password

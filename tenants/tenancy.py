@@ -4,7 +4,8 @@ Every session carries one Scope, bound once and never switched. A ``do_orm_execu
 ``with_loader_criteria`` for every tenant-scoped model; a ``before_flush`` hook stamps or verifies
 ``reseller_id``/``customer_id`` on what is written. A managed customer's scope (a direct
 managed-service contract party) sees and writes only the models that filter by its party, nothing
-else. A session with no scope refuses every query (fail closed). Provider staff and the system (workers, CLI) bypass explicitly, and only they.
+else. A session with no scope refuses every query (fail closed). Provider staff and the system
+(workers, CLI) bypass explicitly, and only they.
 """
 from __future__ import annotations
 
@@ -82,9 +83,7 @@ class CustomerScoped(TenantScoped):
 
 
 def criteria_for(model: type, scope: Scope):
-    if scope.kind == "anonymous" or (scope.kind == "managed" and not model.PARTY_READ):
-        return false()
-    if scope.kind == "managed" and scope.party_id is None:
+    if scope.kind == "anonymous" or (scope.kind == "managed" and (not model.PARTY_READ or scope.party_id is None)):
         return false()
     return model.tenant_criteria(scope)
 
