@@ -36,24 +36,6 @@ def endpoint_context(endpoint: Endpoint) -> ssl.SSLContext:
     return tls_context(bool(endpoint.verify_tls), endpoint.ca_file if endpoint.verify_tls else None)
 
 
-_MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
-
-
-def _not_after(text: str) -> datetime:
-    """OpenSSL's notAfter text ('Nov  2 08:00:00 2027 GMT'), read without strptime (a third of
-    the cost of reading a certificate's expiry); any other shape goes to ssl.cert_time_to_seconds."""
-    try:
-        month, day, clock, year, zone = text.split()
-        hour, minute, second = clock.split(":")
-        if zone == "GMT":
-            return datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second),
-                            tzinfo=timezone.utc)
-    except (ValueError, KeyError):
-        pass
-    return datetime.fromtimestamp(ssl.cert_time_to_seconds(text), tz=timezone.utc)
-
-
 def cert_expiry(ssl_object, decoded: dict | None = None) -> datetime | None:
     """notAfter of the peer certificate, as an aware UTC datetime.
 
@@ -66,7 +48,7 @@ def cert_expiry(ssl_object, decoded: dict | None = None) -> datetime | None:
     if decoded is None:
         decoded = ssl_object.getpeercert()
     if decoded and decoded.get("notAfter"):
-        return _not_after(decoded["notAfter"])
+        return datetime.fromtimestamp(ssl.cert_time_to_seconds(decoded["notAfter"]), tz=timezone.utc)
     der = ssl_object.getpeercert(binary_form=True)
     if not der:
         return None
