@@ -14,14 +14,12 @@ from tenants.business_calendar import today_jst
 from tenants.contract_options import OPTION_KINDS
 from tenants.models import Complaint, Contract, Invoice, WorkRequest
 from tenants.tenancy import get_owned_or_404
-from web.db import db, system_session
+from web.db import db
 from web.forms import FAILED, commit_or_show
 
 
-def add_contract_views(bp, guard, layout: str, staff_report: bool = False) -> None:
-    """Register the views on ``bp`` (endpoints ``<bp>.my_contracts`` ...), each behind ``guard``.
-    ``staff_report``: the annual report reads the contract server's monitoring record as staff see
-    it, once the contract is found in the party's own scope (a direct customer sees no servers)."""
+def add_contract_views(bp, guard, layout: str) -> None:
+    """Register the views on ``bp`` (endpoints ``<bp>.my_contracts`` ...), each behind ``guard``."""
     ep = bp.name
 
     def page(template: str, status: int = 200, **context):
@@ -105,11 +103,5 @@ def add_contract_views(bp, guard, layout: str, staff_report: bool = False) -> No
     @bp.get("/contracts/<int:contract_id>/report")
     @guard
     def my_report(contract_id):
-        contract = get_owned_or_404(db(), Contract, contract_id)
-        if not staff_report:
-            return report_response(db(), contract, layout)
-        s = system_session()
-        try:
-            return report_response(s, s.get(Contract, contract.id), layout)
-        finally:
-            s.close()
+        s = db()
+        return report_response(s, get_owned_or_404(s, Contract, contract_id), layout)

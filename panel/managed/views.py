@@ -38,4 +38,4 @@ def dashboard():
     return redirect(url_for("managed.my_contracts"))
 
 
-add_contract_views(bp, customer_only, LAYOUT, staff_report=True)
+add_contract_views(bp, customer_only, LAYOUT)

@@ -25,6 +25,8 @@ DEFAULT_FAILURE_THRESHOLD = 2  # issue 5: DOWN only after 2 consecutive failures
 class ServerOwned(_ProviderWritesOnly, TenantScoped):
     """Visible exactly where its server is visible; written by provider staff and the system."""
 
+    PARTY_READ = True  # as the server: a managed customer sees its contract server's record
+
     @classmethod
     def tenant_criteria(cls, scope: Scope):
         from sqlalchemy import select

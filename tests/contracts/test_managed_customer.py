@@ -2,13 +2,15 @@
 the provider issued, sees only its own contract party's contracts, options, invoices, payments,
 work requests and reports, files and inspects work; nobody else reaches it and it reaches nothing
 else."""
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from sqlalchemy import select
 
 from tenants.business_calendar import today_jst
-from tenants.models import (AuditLog, Complaint, Contract, ContractOption, Customer, Invoice,
-                            InvoiceLine, ManagedCustomer, Payment, Principal, Server, Suspension,
-                            WorkRequest, WorkRequestEvent)
+from tenants.models import (AuditLog, Complaint, Contract, ContractOption, Customer, Incident, Invoice,
+                            InvoiceLine, ManagedCustomer, MonitoredEndpoint, Payment, Principal, Server,
+                            Suspension, WorkRequest, WorkRequestEvent)
 from tenants.tenancy import Scope, TenantScopeError
 from tests.conftest import DEMO_PASSWORDS
 from tests.contracts.helpers import direct_customer, system, victim_contract
@@ -110,11 +112,21 @@ def test_the_server_of_its_own_contract_is_shown_and_no_other(app, managed_world
         s.add(mine)
         s.flush()
         s.get(Contract, w.kanri_contract).server_id = mine.id
+        endpoint = MonitoredEndpoint(server_id=mine.id, protocol="https", port=443)
+        s.add(endpoint)
+        s.flush()
+        at = datetime(2026, 11, 3, 1, 0, tzinfo=timezone.utc)
+        s.add(Incident(server_id=mine.id, endpoint_id=endpoint.id, subject="https:443", status="closed",
+                       started_at=at, detected_at=at, recovered_at=at + timedelta(minutes=20),
+                       reason="connection refused"))
         s.commit()
         mine_id = mine.id
     page = as_kanri.get(f"/managed/contracts/{w.kanri_contract}").get_data(as_text=True)
     assert "mgd1.sample-mfg.example.jp" in page
     assert "mgd1.sample-mfg.example.jp" in as_kanri.get("/managed/", follow_redirects=True).get_data(as_text=True)
+    # the annual report reads its server's record in the customer's own scope (managed terms §29)
+    report = as_kanri.get(f"/managed/contracts/{w.kanri_contract}/report?year=2026&format=csv").get_data(as_text=True)
+    assert "https:443: connection refused" in report
     kanri = Scope("managed", party_id=w.kanri_party, principal_id=_principal_id(app, "kanri"))
     with scoped_session(app, kanri) as s:
         assert [sv.id for sv in s.execute(select(Server)).scalars()] == [mine_id]  # not localhost
