@@ -14,13 +14,12 @@ from panel.provider.views_auth import staff_only
 from tenants import fault_reports, remediation_config
 from tenants.business_calendar import HELPDESK_HOURS_TEXT, JST
 from tenants.db import utcnow
-from tenants.errors import RuleViolation
 from tenants.incidents_overview import locks, overview, recent_incidents
 from tenants.models import (FaultReport, Incident, IncidentEntry, MonitoredEndpoint, Notification,
                             Server)
 from tenants.tenancy import get_owned_or_404
 from web.db import db
-from web.forms import form_status, show_problems
+from web.forms import FAILED, commit_or_show, form_status
 from workers.queues import enqueue
 
 
@@ -56,20 +55,14 @@ def fault_report(report_id):
     s = db()
     report = get_owned_or_404(s, FaultReport, report_id)
     form = FaultReportForm(obj=report)
-    if form.validate_on_submit():
-        try:
-            fault_reports.save_report(s, current_user, report, {k: getattr(form, k).data for k in fault_reports.REPORT_FIELDS})
-        except RuleViolation as exc:
-            s.rollback()
-            show_problems(form, exc)
+    if form.validate_on_submit() and commit_or_show(form, lambda: fault_reports.save_report(
+            s, current_user, report, {k: getattr(form, k).data for k in fault_reports.REPORT_FIELDS})) is not FAILED:
+        if "send" in request.form:
+            enqueue("workers.jobs.incidents.send_report", report.id, queue_name="notifications")
+            flash(_("The report is being sent to the fault contacts."), "success")
         else:
-            s.commit()
-            if "send" in request.form:
-                enqueue("workers.jobs.incidents.send_report", report.id, queue_name="notifications")
-                flash(_("The report is being sent to the fault contacts."), "success")
-            else:
-                flash(_("Saved."), "success")
-            return redirect(url_for("provider.fault_report", report_id=report.id))
+            flash(_("Saved."), "success")
+        return redirect(url_for("provider.fault_report", report_id=report.id))
     today = utcnow().astimezone(JST).date()
     return render_template("provider/fault_report.html", report=report, form=form,
                            overdue=fault_reports.report_overdue(report.due_on, report.sent_at is not None, today)
@@ -100,18 +93,12 @@ def server_remediation(server_id):
     form = RemediationForm(data={"command": shlex.join(current.argv), "timeout_seconds": current.timeout_seconds,
                                  "grace_minutes": current.grace_minutes, "enabled": current.enabled}
                            if current is not None and request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            remediation_config.save_command(s, current_user, server, target, {
+    if form.validate_on_submit() and commit_or_show(form, lambda: remediation_config.save_command(
+            s, current_user, server, target, {
                 "command": form.command.data or "", "timeout_seconds": form.timeout_seconds.data,
-                "grace_minutes": form.grace_minutes.data, "enabled": form.enabled.data})
-        except RuleViolation as exc:
-            s.rollback()
-            show_problems(form, exc)
-        else:
-            s.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("provider.server_remediation", server_id=server.id))
+                "grace_minutes": form.grace_minutes.data, "enabled": form.enabled.data})) is not FAILED:
+        flash(_("Saved."), "success")
+        return redirect(url_for("provider.server_remediation", server_id=server.id))
     commands = remediation_config.commands_of(s, server.id)
     return render_template("provider/remediation.html", server=server, endpoints=endpoints, commands=commands,
                            form=form, target=target), form_status(form)

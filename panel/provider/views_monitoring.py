@@ -13,12 +13,12 @@ from panel.provider.forms_monitoring import EndpointForm, MaintenanceForm, Thres
 from panel.provider.views_auth import staff_only
 from tenants import monitoring as rules
 from tenants.db import utcnow
-from tenants.errors import NotFound, RuleViolation
+from tenants.errors import NotFound
 from tenants.models import MaintenanceWindow, MonitoredEndpoint, ResourceStatus, Server, StateEvent
 from tenants.monitoring_reports import board_rows, board_statement, failing_count, status_board
 from tenants.tenancy import get_owned_or_404
 from web.db import db
-from web.forms import show_problems
+from web.forms import FAILED, commit_or_show
 from web.paging import paginate
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -87,14 +87,9 @@ def _save(server_id, endpoint_id=None):
     form = EndpointForm()
     if form.validate_on_submit():
         password = "" if form.clear_password.data else (form.password.data or None)
-        try:
-            rules.save_endpoint(s, current_user, server, _endpoint_data(form), current_app.extensions["panel.box"],
-                                endpoint, password)
-        except RuleViolation as exc:
-            s.rollback()
-            show_problems(form, exc)
-        else:
-            s.commit()
+        if commit_or_show(form, lambda: rules.save_endpoint(
+                s, current_user, server, _endpoint_data(form), current_app.extensions["panel.box"],
+                endpoint, password)) is not FAILED:
             flash(_("Saved."), "success")
             return redirect(url_for("provider.monitoring_server", server_id=server.id))
     return _page(s, server, form, endpoint, status=400)
@@ -151,17 +146,11 @@ def monitoring_maintenance(server_id):
     s = db()
     server = get_owned_or_404(s, Server, server_id)
     form = MaintenanceForm()
-    if form.validate_on_submit():
-        try:
-            rules.add_maintenance(s, current_user, server, form.starts_at.data.replace(tzinfo=JST),
-                                  form.ends_at.data.replace(tzinfo=JST), form.note.data)
-        except RuleViolation as exc:
-            s.rollback()
-            show_problems(form, exc)
-        else:
-            s.commit()
-            flash(_("Maintenance window added."), "success")
-            return redirect(url_for("provider.monitoring_server", server_id=server.id))
+    if form.validate_on_submit() and commit_or_show(form, lambda: rules.add_maintenance(
+            s, current_user, server, form.starts_at.data.replace(tzinfo=JST),
+            form.ends_at.data.replace(tzinfo=JST), form.note.data)) is not FAILED:
+        flash(_("Maintenance window added."), "success")
+        return redirect(url_for("provider.monitoring_server", server_id=server.id))
     return _page(s, server, maintenance_form=form, status=400)
 
 
@@ -189,13 +178,7 @@ def monitoring_thresholds(server_id):
         data = {name: form[name].data for name in ("disk_percent", "inode_percent", "memory_percent",
                                                    "contract_monitoring", "file_count_limit",
                                                    "db_size_limit_bytes", "limit_percent")}
-        try:
-            rules.save_thresholds(s, current_user, server, data)
-        except RuleViolation as exc:
-            s.rollback()
-            show_problems(form, exc)
-        else:
-            s.commit()
+        if commit_or_show(form, lambda: rules.save_thresholds(s, current_user, server, data)) is not FAILED:
             flash(_("Saved."), "success")
             return redirect(url_for("provider.monitoring_server", server_id=server.id))
     return _page(s, server, thresholds_form=form, status=400)
