@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench install translations messages check clean
+.PHONY: run test bench install deps-system translations messages check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ run: install
 ## make test: install what the tests need and run the whole suite (SQLite and PostgreSQL)
 test: install
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+## make deps-system: the Debian packages the tests start as real servers (root, apt-get)
+deps-system:
+	.ci/install-packages
 
 ## make bench: benchmarks, each writing bench/results/<name>.json
 bench: install

@@ -6,23 +6,18 @@ from flask_login import current_user
 
 from tenants import mass_mail_lock
 from tenants.db import utcnow
-from tenants.errors import RuleViolation
 from tenants.models import MassMailLock
 from tenants.tenancy import get_owned_or_404
 from web.db import db
+from web.forms import FAILED, commit_or_flash
 from workers.queues import enqueue
 
 
 def unlock_and_return(lock_id: int, back_endpoint: str):
     s = db()
     lock = get_owned_or_404(s, MassMailLock, lock_id)
-    try:
-        mass_mail_lock.unlock(s, current_user, lock, utcnow())
-    except RuleViolation as exc:
-        s.rollback()
-        flash(exc.problems[0].render(_), "error")
-    else:
-        s.commit()  # provisioning rewrites the sender map without the address
+    if commit_or_flash(lambda: mass_mail_lock.unlock(s, current_user, lock, utcnow())) is not FAILED:
+        # provisioning rewrites the sender map without the address
         enqueue("workers.jobs.provisioning.apply_service", lock.server_id, "mail", queue_name="provisioning")
         flash(_("%(address)s can send mail again once the server is updated.", address=lock.address), "success")
     return redirect(url_for(back_endpoint))

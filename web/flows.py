@@ -6,12 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from tenants import auth
-from tenants.errors import RuleViolation
 from tenants.models import Principal
 from tenants.tenancy import get_owned_or_404
 from web.auth import client_address, safe_next
 from web.db import db, system_session
-from web.forms import LoginForm, PasswordChangeForm, form_status, show_problems
+from web.forms import FAILED, LoginForm, PasswordChangeForm, commit_or_show, form_status
 
 
 def login_flow(role, template: str, home: str, reseller=None, **context):
@@ -53,14 +52,9 @@ def password_flow(template: str, done_url: str, **context):
     if form.validate_on_submit():
         s = db()
         principal = get_owned_or_404(s, Principal, current_user.id)
-        try:
-            auth.change_own_password(s, principal, form.current_password.data, form.new_password.data,
-                                     form.confirm_password.data, address=client_address())
-        except RuleViolation as exc:
-            s.rollback()
-            show_problems(form, exc)
-        else:
-            s.commit()
+        if commit_or_show(form, lambda: auth.change_own_password(
+                s, principal, form.current_password.data, form.new_password.data, form.confirm_password.data,
+                address=client_address())) is not FAILED:
             # This session stays logged in with the new token; every other session has ended.
             login_user(principal)
             flash(_("Your password has been changed. Other sessions have been logged out."), "success")

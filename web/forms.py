@@ -58,3 +58,19 @@ def commit_or_show(form: FlaskForm, action):
         return FAILED
     session.commit()
     return result
+
+
+def commit_or_flash(action):
+    """commit_or_show for an action without a form (a button): each problem is flashed instead."""
+    from web.db import db
+
+    session = db()
+    try:
+        result = action()
+    except RuleViolation as exc:
+        session.rollback()
+        for problem in exc.problems:
+            flash(problem.render(gettext), "error")
+        return FAILED
+    session.commit()
+    return result

@@ -2,7 +2,7 @@
 termination of managed-service contracts (managed terms §12, §20–§23)."""
 from datetime import datetime
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from panel.provider import bp
 from panel.provider import forms_contracts as F
 from panel.provider.views_auth import staff_only
-from panel.provider.views_contracts import _step, render_contract, send_mail_soon
+from panel.provider.views_contracts import _step, render_contract
 from tenants.business_calendar import JST
 from tenants.contract_invoicing import accrued_late_damages, monthly_invoice_run, record_payment
 from tenants.business_calendar import today_jst
@@ -20,7 +20,7 @@ from tenants.errors import RuleViolation
 from tenants.models import Contract, Invoice, Suspension
 from tenants.tenancy import get_owned_or_404
 from web.db import db
-from web.forms import show_problems
+from web.forms import FAILED, commit_or_flash, show_problems
 from web.paging import paginate
 
 
@@ -96,13 +96,8 @@ def contract_suspend(contract_id):
 def contract_resume(suspension_id):
     s = db()
     suspension = get_owned_or_404(s, Suspension, suspension_id)
-    try:
-        resume(s, current_user, suspension, utcnow())
-    except RuleViolation as exc:
-        s.rollback()
-        flash(exc.problems[0].render(_), "error")
+    if commit_or_flash(lambda: resume(s, current_user, suspension, utcnow())) is FAILED:
         return render_contract(s, get_owned_or_404(s, Contract, suspension.contract_id), 400)
-    s.commit()
     flash(_("Service resumed."), "success")
     return redirect(url_for("provider.contract", contract_id=suspension.contract_id))
 

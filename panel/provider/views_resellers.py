@@ -8,13 +8,12 @@ from panel.provider import bp
 from panel.provider.forms import ContactsForm, OperatorForm, ResellerForm
 from panel.provider.views_auth import staff_only
 from tenants import resellers as rules
-from tenants.errors import RuleViolation
 from tenants.models import Principal, Reseller, Role, Server, ServerAssignment
 from tenants.password_policy import generate_password
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.audit_view import audit_page
-from web.forms import FAILED, commit_or_show, form_status
+from web.forms import FAILED, commit_or_flash, commit_or_show, form_status
 from web.paging import paginate
 
 
@@ -79,13 +78,8 @@ def reseller_edit(reseller_id):
 def reseller_status(reseller_id):
     s = db()
     r = get_owned_or_404(s, Reseller, reseller_id)
-    try:
-        rules.set_reseller_status(s, current_user, r, request.form.get("status", ""))
-    except RuleViolation as exc:
-        s.rollback()
-        flash(exc.problems[0].render(_), "error")
-    else:
-        s.commit()
+    if commit_or_flash(lambda: rules.set_reseller_status(s, current_user, r, request.form.get("status", ""))) \
+            is not FAILED:
         flash(_("Reseller %(code)s is now %(status)s.", code=r.code, status=_(r.status)), "success")
     return redirect(url_for("provider.reseller", reseller_id=r.id))
 

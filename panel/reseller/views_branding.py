@@ -7,11 +7,10 @@ from panel.reseller import NAV, bp
 from panel.reseller.forms import BrandForm
 from panel.reseller.views_home import operator_only
 from tenants import branding
-from tenants.errors import RuleViolation
 from tenants.models import Reseller
 from tenants.tenancy import get_owned_or_404
 from web.db import db
-from web.forms import form_status, show_problems
+from web.forms import FAILED, commit_or_show, form_status
 
 NAV.append(("reseller.brand", _l("Branding")))
 
@@ -25,17 +24,15 @@ def brand():
     if form.validate_on_submit():
         upload = form.logo.data
         logo = upload.read(branding.MAX_LOGO_BYTES + 1) if upload and getattr(upload, "filename", "") else b""
-        try:
+
+        def save():
             branding.update_brand(s, current_user, reseller, {n: form[n].data for n in branding.BRAND_FIELDS})
             if logo:
                 branding.set_logo(s, current_user, reseller, logo)
             elif form.remove_logo.data:
                 branding.remove_logo(s, current_user, reseller)
-        except RuleViolation as exc:
-            s.rollback()
-            show_problems(form, exc)
-        else:
-            s.commit()
+
+        if commit_or_show(form, save) is not FAILED:
             flash(_("Branding saved."), "success")
             return redirect(url_for("reseller.brand"))
     return render_template("reseller/brand.html", form=form, reseller=reseller), form_status(form)

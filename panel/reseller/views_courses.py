@@ -12,7 +12,7 @@ from tenants.errors import RuleViolation
 from tenants.models import Course
 from tenants.tenancy import get_owned_or_404
 from web.db import db
-from web.forms import form_status, show_problems
+from web.forms import FAILED, commit_or_show, form_status, show_problems
 
 NAV.append(("reseller.courses", _l("Courses")))
 
@@ -34,14 +34,8 @@ def courses():
 def course_new():
     form = CourseForm(data=rules.course_defaults())
     if form.validate_on_submit():
-        s = db()
-        try:
-            course = rules.create_course(s, current_user, course_data(form))
-        except RuleViolation as exc:
-            s.rollback()
-            show_problems(form, exc)
-        else:
-            s.commit()
+        course = commit_or_show(form, lambda: rules.create_course(db(), current_user, course_data(form)))
+        if course is not FAILED:
             flash(_("Course %(name)s created.", name=course.name), "success")
             return redirect(url_for("reseller.courses"))
     return render_template("reseller/course_form.html", form=form, course=None), form_status(form)

@@ -11,11 +11,10 @@ from panel.reseller.views_home import operator_only
 from tenants import customers as rules
 from tenants.business_calendar import today_jst
 from tenants.customer_list import SORTS, STATUSES, list_customers
-from tenants.errors import RuleViolation
 from tenants.models import AuditLog, Course, Customer, Domain, Server
 from tenants.tenancy import get_owned_or_404
 from web.db import db
-from web.forms import form_status, show_problems
+from web.forms import FAILED, commit_or_flash, commit_or_show, form_status
 from web.paging import page_number
 from workers.queues import enqueue
 
@@ -53,15 +52,10 @@ def customer_new():
     form = NewCustomerForm()
     _choices(form)
     if form.validate_on_submit():
-        s = db()
-        try:
-            customer, password = rules.create_customer(s, current_user, customer_data(form),
-                                                       form.login_id.data, form.password.data)
-        except RuleViolation as exc:
-            s.rollback()
-            show_problems(form, exc)
-        else:
-            s.commit()
+        created = commit_or_show(form, lambda: rules.create_customer(
+            db(), current_user, customer_data(form), form.login_id.data, form.password.data))
+        if created is not FAILED:
+            customer, password = created
             # Shown once, in this response only: never stored, never sent again.
             return render_template("reseller/customer_issued.html", customer=customer,
                                    login_id=customer.login_id, password=password, typed=bool(form.password.data))
@@ -78,13 +72,7 @@ def customer(customer_id):
     if request.method == "GET":
         form.server_id.data = c.server_id or 0
     if form.validate_on_submit():
-        try:
-            rules.update_customer(s, current_user, c, customer_data(form))
-        except RuleViolation as exc:
-            s.rollback()
-            show_problems(form, exc)
-        else:
-            s.commit()
+        if commit_or_show(form, lambda: rules.update_customer(s, current_user, c, customer_data(form))) is not FAILED:
             flash(_("Customer saved."), "success")
             return redirect(url_for("reseller.customer", customer_id=c.id))
     history = s.execute(select(AuditLog).where(AuditLog.customer_id == c.id)
@@ -98,14 +86,8 @@ def customer(customer_id):
 def _act(customer_id, action, *args):
     s = db()
     c = get_owned_or_404(s, Customer, customer_id)
-    try:
-        action(s, current_user, c, *args)
-    except RuleViolation as exc:
-        s.rollback()
-        for problem in exc.problems:
-            flash(problem.render(_), "error")
+    if commit_or_flash(lambda: action(s, current_user, c, *args)) is FAILED:
         return redirect(url_for("reseller.customer", customer_id=customer_id)), 303
-    s.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("reseller.customer", customer_id=customer_id))
 
@@ -156,14 +138,9 @@ def customer_password(customer_id):
     c = get_owned_or_404(s, Customer, customer_id)
     form = PasswordResetForm()
     form.validate_on_submit()
-    try:
-        password = rules.reset_password(s, current_user, c, form.password.data)
-    except RuleViolation as exc:
-        s.rollback()
-        for problem in exc.problems:
-            flash(problem.render(_), "error")
+    password = commit_or_flash(lambda: rules.reset_password(s, current_user, c, form.password.data))
+    if password is FAILED:
         return redirect(url_for("reseller.customer", customer_id=customer_id)), 303
-    s.commit()
     return render_template("reseller/customer_issued.html", customer=c, login_id=c.login_id, password=password,
                            typed=bool(form.password.data))
 
@@ -179,12 +156,7 @@ def customer_support(customer_id):
 
     s = db()
     c = get_owned_or_404(s, Customer, customer_id)
-    try:
-        support_view.start(s, current_user, c, address=client_address())
-    except RuleViolation as exc:
-        s.rollback()
-        flash(exc.problems[0].render(_), "error")
+    if commit_or_flash(lambda: support_view.start(s, current_user, c, address=client_address())) is FAILED:
         return redirect(url_for("reseller.customer", customer_id=c.id)), 303
-    s.commit()
     session["support_customer_id"] = c.id
     return redirect(url_for("enduser.dashboard", code=current_user.reseller.code))

@@ -1,6 +1,5 @@
 """Business panel: the status of the reseller's servers and each service's uptime this month,
 as a page and as JSON (the same data the reseller API will serve)."""
-from datetime import datetime
 
 from flask import jsonify, render_template
 from flask_babel import lazy_gettext as _l

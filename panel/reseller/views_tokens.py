@@ -9,11 +9,10 @@ from panel.reseller.forms import TokenForm
 from panel.reseller.views_home import operator_only
 from tenants.business_calendar import today_jst
 from tenants import api_tokens
-from tenants.errors import RuleViolation
 from tenants.models import ApiToken
 from tenants.tenancy import get_owned_or_404
 from web.db import db
-from web.forms import form_status, show_problems
+from web.forms import FAILED, commit_or_show, form_status
 
 NAV.append(("reseller.api_tokens", _l("API")))
 
@@ -22,14 +21,10 @@ def _page():
     s = db()
     form = TokenForm()
     if form.validate_on_submit():
-        try:
-            row, token = api_tokens.create_token(s, current_user, form.name.data, form.expires_on.data,
-                                                 form.allowed_addresses.data, today_jst())
-        except RuleViolation as exc:
-            s.rollback()
-            show_problems(form, exc)
-        else:
-            s.commit()
+        created = commit_or_show(form, lambda: api_tokens.create_token(
+            s, current_user, form.name.data, form.expires_on.data, form.allowed_addresses.data, today_jst()))
+        if created is not FAILED:
+            row, token = created
             return render_template("reseller/api_token_created.html", row=row, token=token)
     tokens = s.execute(select(ApiToken).order_by(ApiToken.created_at.desc())).scalars().all()
     return render_template("reseller/api_tokens.html", form=form, tokens=tokens), form_status(form)

@@ -43,7 +43,7 @@ class Principal(TenantScoped, Base):
         ForeignKey("customers.id", ondelete="CASCADE"), index=True)
     # managed customers only: the contract party this login belongs to
     managed_customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("managed_customers.id", ondelete="CASCADE"), index=True)
+        ForeignKey("managed_customers.id", ondelete="CASCADE"), index=True, unique=True)  # one login per party
     login_id: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(200), default="")

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from tenants.business_calendar import today_jst
 from tenants.models import (AuditLog, Complaint, Contract, ContractOption, Customer, Incident, Invoice,
@@ -206,6 +207,18 @@ def test_provider_issues_and_resets_the_login(app, managed_world, as_provider):
     acme_url = f"/admin/contracts/{managed_world.acme_contracts['contract']}/party/login"
     r = as_provider.post(acme_url, data={"login_id": "acme-kanri"})
     assert r.status_code == 400 and "one of our resellers" in r.get_data(as_text=True)
+
+
+def test_the_database_keeps_one_login_per_party(app, managed_world):
+    """Even a write that bypasses the rule (two requests racing) cannot give a party a second login."""
+    with system(app) as s:
+        kanri = s.execute(select(Principal).where(Principal.login_id == "kanri")).scalar_one()
+        s.add(Principal(role="managed", realm=kanri.realm, login_id="kanri-2", password_hash=kanri.password_hash,
+                        managed_customer_id=kanri.managed_customer_id))
+        with pytest.raises(IntegrityError):
+            s.flush()
+        s.rollback()
+        assert s.execute(select(Principal).where(Principal.login_id == "kanri-2")).first() is None
 
 
 def test_panels_are_closed_to_the_other_roles(app, managed_world, as_kanri, as_demo_operator, as_taro):
