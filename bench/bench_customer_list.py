@@ -81,11 +81,12 @@ def _p95(values: list[float]) -> float:
 
 
 def _measure(backend: str, url: str, instance: Path) -> list[dict]:
-    from app import create_app
+    from app import serving_app
 
     _seed(url)
-    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance), "TESTING": True,
-                      "WTF_CSRF_ENABLED": False})
+    # built as the web process builds it (make run, gunicorn)
+    app = serving_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance), "TESTING": True,
+                       "WTF_CSRF_ENABLED": False})
     client = app.test_client()
     r = client.post("/panel/login", data={"login_id": "demo-op", "password": "Demo-Operator-2026"})
     assert r.status_code == 302, "bench login failed"

@@ -64,3 +64,17 @@ def test_run_all_serves_the_panels_and_ctrl_c_stops_everything(tmp_path):
         time.sleep(0.2)
     assert processes_in_group(pgid) == [], "a process was left running"
     assert not (tmp_path / "redis" / "redis.sock").exists()
+
+
+def test_the_served_app_keeps_its_start_up_objects_out_of_the_garbage_collector(tmp_path):
+    """The web process's app (serving_app) freezes what start-up made, so a full collection walks
+    only what requests create; create_app alone (tests) freezes nothing."""
+    script = ("import gc, sys; from app import create_app, serving_app; "
+              "create_app(); before = gc.get_freeze_count(); serving_app(); "
+              "print(before, gc.get_freeze_count(), len(gc.get_objects()))")
+    env = dict(os.environ, INSTANCE_PATH=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path / 'panel.db'}")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=120, check=True).stdout.split()
+    before, frozen, still_tracked = map(int, out)
+    assert before == 0
+    assert frozen > 50_000 and still_tracked < frozen // 5

@@ -20,6 +20,7 @@ def run_all(settings, host: str = "127.0.0.1", port: int = 5000, echo=print) -> 
         echo(f"Started an embedded Redis at {redis.url}")
     env.setdefault("INSTANCE_PATH", str(settings.instance_path))
     flask = [sys.executable, "-m", "flask", "--app", "app"]
+    web = [sys.executable, "-m", "flask", "--app", "app:serving_app()"]
     children: list[subprocess.Popen] = []
     stopping = False
 
@@ -29,8 +30,9 @@ def run_all(settings, host: str = "127.0.0.1", port: int = 5000, echo=print) -> 
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        for args in (["worker"], ["scheduler"], ["run", "--host", host, "--port", str(port), "--no-reload"]):
-            children.append(subprocess.Popen(flask + args, env=env))
+        for argv in (flask + ["worker"], flask + ["scheduler"],
+                     web + ["run", "--host", host, "--port", str(port), "--no-reload"]):
+            children.append(subprocess.Popen(argv, env=env))
         echo(f"\n  Open http://{host}:{port}/   (Ctrl-C stops web, worker, scheduler"
              f"{' and Redis' if redis else ''})\n")
         while not stopping:

@@ -42,8 +42,9 @@ def customers():
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "newest"
     status = request.args.get("status") if request.args.get("status") in STATUSES else ""
     page = list_customers(db(), q=q, sort=sort, page=page_number(), status=status or None)
+    # each status translated once per page, not once per row (the list is the panel's busiest page)
     return render_template("reseller/customers.html", page=page, q=q, sort=sort, status=status,
-                           sorts=SORTS, statuses=STATUSES)
+                           sorts=SORTS, statuses=STATUSES, status_labels={st: _(st) for st in STATUSES})
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])
