@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from tenants import auth
 from tenants.models import Principal
@@ -64,3 +64,24 @@ def password_flow(template: str, done_url: str, **context):
 
 def back_to(endpoint: str, **values):
     return redirect(url_for(endpoint, **values))
+
+
+def add_account_views(bp, role, guard, layout: str, heading, subheading) -> None:
+    """Register a panel's account pages, ``<bp>.login``, ``<bp>.logout`` and ``<bp>.password``
+    (the panel's home is ``<bp>.dashboard``); ``heading`` and ``subheading`` are lazy strings."""
+    home = f"{bp.name}.dashboard"
+
+    def login():
+        return login_flow(role, "login.html", url_for(home), layout=layout, heading=heading, subheading=subheading)
+
+    @login_required
+    def logout():
+        return logout_flow(url_for(f"{bp.name}.login"))
+
+    @guard
+    def password():
+        return password_flow("password.html", url_for(home), layout=layout)
+
+    bp.add_url_rule("/login", "login", login, methods=["GET", "POST"])
+    bp.add_url_rule("/logout", "logout", logout, methods=["POST"])
+    bp.add_url_rule("/password", "password", password, methods=["GET", "POST"])

@@ -1,35 +1,18 @@
 """Provider admin: login, logout, own password, dashboard."""
-from flask import render_template, url_for
-from flask_babel import gettext as _
-from flask_login import login_required
+from flask import render_template
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from panel.provider import bp
 from tenants.models import AuditLog, Customer, Reseller, Role, Server
 from web.auth import role_required
 from web.db import db
-from web.flows import login_flow, logout_flow, password_flow
+from web.flows import add_account_views
 
 staff_only = role_required(Role.PROVIDER, "provider.login")
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def login():
-    return login_flow(Role.PROVIDER, "login.html", url_for("provider.dashboard"),
-                      layout="provider/layout.html", heading=_("Provider admin"),
-                      subheading=_("Staff login"))
-
-
-@bp.post("/logout")
-@login_required
-def logout():
-    return logout_flow(url_for("provider.login"))
-
-
-@bp.route("/password", methods=["GET", "POST"])
-@staff_only
-def password():
-    return password_flow("password.html", url_for("provider.dashboard"), layout="provider/layout.html")
+add_account_views(bp, Role.PROVIDER, staff_only, "provider/layout.html", _l("Provider admin"), _l("Staff login"))
 
 
 @bp.get("/")

@@ -1,36 +1,20 @@
 """Business panel: login, logout, own password, dashboard, audit log."""
-from flask import render_template, url_for
-from flask_babel import gettext as _
-from flask_login import login_required
+from flask import render_template
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from panel.reseller import bp
 from tenants.models import Course, Customer, Role, Server
 from web.auth import role_required
 from web.db import db
-from web.flows import login_flow, logout_flow, password_flow
+from web.flows import add_account_views
 from web.audit_view import audit_page
 
 operator_only = role_required(Role.OPERATOR, "reseller.login")
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def login():
-    return login_flow(Role.OPERATOR, "login.html", url_for("reseller.dashboard"),
-                      layout="reseller/layout.html", heading=_("Business panel"),
-                      subheading=_("Reseller operator login"))
-
-
-@bp.post("/logout")
-@login_required
-def logout():
-    return logout_flow(url_for("reseller.login"))
-
-
-@bp.route("/password", methods=["GET", "POST"])
-@operator_only
-def password():
-    return password_flow("password.html", url_for("reseller.dashboard"), layout="reseller/layout.html")
+add_account_views(bp, Role.OPERATOR, operator_only, "reseller/layout.html", _l("Business panel"),
+                  _l("Reseller operator login"))
 
 
 @bp.get("/")
