@@ -3,6 +3,7 @@ page, a search, a deep page) against a trivial route in the same run, on SQLite 
 Target: p95 of the list page under 50 ms."""
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -101,7 +102,7 @@ def _measure(backend: str, url: str, instance: Path) -> list[dict]:
             "anchor": "trivial route /healthz p95 (ms)", "anchor_value": round(anchor, 2),
             "anchor_median_ms": round(statistics.median(trivial), 2), "ratio": round(p95 / anchor, 1),
             "target": f"p95 < {TARGET_MS:.0f} ms", "met": p95 < TARGET_MS, "customers": CUSTOMERS,
-            "requests": REQUESTS, "path": path})
+            "requests": REQUESTS, "path": path, "load_average_1m": round(os.getloadavg()[0], 2)})
     app.extensions["panel.engine"].dispose()
     return results
 
