@@ -1,15 +1,14 @@
 """The plain streams routine the text protocols share.
 
-connect -> banner -> command -> start_tls() -> certificate expiry, on one non-blocking socket that
-the event loop watches for the life of the conversation: whatever arrives is read at once (through
-OpenSSL once TLS is up: tls.py) into a buffer the reads take lines and bytes from.
+connect -> banner -> command -> start_tls() -> certificate expiry. One asyncio Protocol per
+conversation takes whatever the transport receives into a buffer the reads take lines and bytes
+from; once TLS is up, the bytes go through OpenSSL on memory BIOs first (tls.py).
 Every wait is bounded by the caller's asyncio.timeout; this module never waits on its own.
 """
 from __future__ import annotations
 
 import asyncio
 import re
-import socket
 
 from OpenSSL import SSL
 
@@ -19,56 +18,119 @@ from .result import Endpoint, ProbeFailure, TlsInfo
 MAX_LINE = 64 * 1024  # one reply line
 MAX_LINES = 500  # one multi-line reply
 HIGH_WATER = 2 * 1024 * 1024  # buffered bytes at which reading pauses until the probe takes some
-RECV = 256 * 1024
+CHUNK = 256 * 1024
 CLOSE_GRACE = 1.0  # seconds a polite goodbye may take
 _CODED = re.compile(r"^(\d{3})([ -]?)(.*)$")
-_WAIT = (BlockingIOError, InterruptedError, SSL.WantReadError)
 
 
-async def connect(host: str, port: int) -> socket.socket:
-    """A connected non-blocking TCP socket; every address of the host is tried in turn."""
-    loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    errors: list[OSError] = []
-    for family, kind, proto, _, address in infos:
-        sock = socket.socket(family, kind, proto)
+class _Wire(asyncio.Protocol):
+    """The event loop's side of a TextStream: what arrives, decrypted once TLS is up."""
+
+    def __init__(self, name: str):
+        self.name = name  # the TLS name, for error messages
+        self.transport: asyncio.Transport | None = None
+        self.conn: SSL.Connection | None = None
+        self.buffer = bytearray()
+        self.eof = False
+        self.error: BaseException | None = None
+        self.waiter: asyncio.Future | None = None
+        self.handshake: asyncio.Future | None = None
+        self.paused = False
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        if self.conn is None:
+            self.buffer += data
+        else:
+            self.conn.bio_write(data)
+            if self.handshake is not None:
+                self.step_handshake()
+            if self.handshake is None:
+                self.decrypt()
+        if len(self.buffer) >= HIGH_WATER and not self.paused:
+            self.paused = True
+            self.transport.pause_reading()
+        self.wake()
+
+    def eof_received(self) -> bool:
+        self.connection_lost(None)
+        return False
+
+    def connection_lost(self, exc) -> None:
+        if exc is not None and self.error is None and not self.eof:
+            self.error = exc
+        self.eof = True
+        self.end_handshake(ConnectionResetError("Connection lost"))
+        self.wake()
+
+    def wake(self) -> None:
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def resume(self) -> None:
+        if self.paused and len(self.buffer) < HIGH_WATER and self.transport is not None:
+            self.paused = False
+            self.transport.resume_reading()
+
+    def flush(self) -> None:
+        """Send what OpenSSL has written into its outgoing BIO."""
         try:
-            sock.setblocking(False)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            await loop.sock_connect(sock, address)
-            return sock
-        except OSError as exc:
-            sock.close()
-            errors.append(exc)
-        except BaseException:
-            sock.close()
-            raise
-    if len(errors) == 1 or len({str(exc) for exc in errors}) == 1:
-        raise errors[0]
-    raise OSError(f"Multiple exceptions: {', '.join(str(exc) for exc in errors)}")  # as asyncio words it
+            while True:
+                self.transport.write(self.conn.bio_read(CHUNK))
+        except SSL.WantReadError:
+            pass
+
+    def decrypt(self) -> None:
+        try:
+            while True:
+                self.buffer += self.conn.recv(CHUNK)
+        except SSL.WantReadError:
+            pass
+        except SSL.ZeroReturnError:  # the peer's close_notify
+            self.eof = True
+        except SSL.Error as exc:
+            self.error = tls.as_ssl_error(self.conn, exc, self.name)
+        self.flush()
+
+    def step_handshake(self) -> None:
+        try:
+            self.conn.do_handshake()
+        except SSL.WantReadError:
+            self.flush()
+            return
+        except SSL.Error as exc:
+            self.flush()  # the alert, if any
+            self.end_handshake(tls.as_ssl_error(self.conn, exc, self.name))
+            return
+        self.flush()
+        self.end_handshake(None)
+
+    def end_handshake(self, exc: BaseException | None) -> None:
+        waiter, self.handshake = self.handshake, None
+        if waiter is not None and not waiter.done():
+            if exc is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(exc)
 
 
 class TextStream:
     """One line-oriented conversation with a server. Use as `async with await TextStream.open(...)`."""
 
-    def __init__(self, endpoint: Endpoint, sock: socket.socket):
+    def __init__(self, endpoint: Endpoint, wire: _Wire):
         self.endpoint = endpoint
-        self.sock: socket.socket | None = sock
-        self.fd = sock.fileno()
-        self.conn: SSL.Connection | None = None  # once TLS is up
+        self.wire = wire
         self.tls: TlsInfo | None = None
         self._loop = asyncio.get_running_loop()
-        self._buffer = bytearray()
-        self._eof = False
-        self._error: BaseException | None = None
-        self._waiter: asyncio.Future | None = None
-        self._handshake: asyncio.Future | None = None
-        self._paused = False
-        self._loop.add_reader(self.fd, self._readable)
 
     @classmethod
     async def open(cls, endpoint: Endpoint, *, implicit_tls: bool = False) -> "TextStream":
-        stream = cls(endpoint, await connect(endpoint.host, endpoint.port))
+        loop = asyncio.get_running_loop()
+        _, wire = await loop.create_connection(lambda: _Wire(endpoint.tls_name), endpoint.host, endpoint.port)
+        stream = cls(endpoint, wire)
         if implicit_tls:
             try:
                 await stream.start_tls()
@@ -85,105 +147,38 @@ class TextStream:
 
     @property
     def sockname(self):
-        return self.sock.getsockname() if self.sock is not None else None
-
-    # -- the event loop's side: read whatever has arrived -------------------------------------
-
-    def _readable(self) -> None:
-        if self._handshake is not None:
-            self._step_handshake()
-            return
-        source = self.conn or self.sock
-        try:
-            while len(self._buffer) < HIGH_WATER:
-                data = source.recv(RECV)
-                if not data:
-                    self._eof = True
-                    break
-                self._buffer += data
-            else:
-                self._pause()
-        except _WAIT:
-            pass
-        except SSL.ZeroReturnError:  # the peer's close_notify
-            self._eof = True
-        except SSL.Error as exc:
-            self._error = tls.as_ssl_error(self.conn, exc, self.endpoint.tls_name)
-        except OSError as exc:
-            self._error = exc
-        if self._eof or self._error is not None:
-            self._pause()
-        self._wake()
-
-    def _wake(self) -> None:
-        waiter, self._waiter = self._waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    def _pause(self) -> None:
-        if not self._paused and self.sock is not None:
-            self._paused = True
-            self._loop.remove_reader(self.fd)
-
-    def _resume(self) -> None:
-        if self._paused and not self._eof and self._error is None and len(self._buffer) < HIGH_WATER:
-            self._paused = False
-            self._loop.add_reader(self.fd, self._readable)
-            self._readable()  # OpenSSL may hold decrypted bytes the socket no longer signals
+        transport = self.wire.transport
+        return transport.get_extra_info("sockname") if transport is not None else None
 
     async def _more(self) -> bool:
         """Wait for more bytes; False at the end of the stream."""
-        if self._error is not None:
-            raise self._error
-        if self._eof:
+        wire = self.wire
+        if wire.error is not None:
+            raise wire.error
+        if wire.eof:
             return False
-        self._resume()
-        if self._waiter is None or self._waiter.done():
-            self._waiter = self._loop.create_future()
-        await self._waiter
-        if self._error is not None:
-            raise self._error
+        wire.resume()
+        if wire.waiter is None or wire.waiter.done():
+            wire.waiter = self._loop.create_future()
+        await wire.waiter
+        if wire.error is not None:
+            raise wire.error
         return True
 
-    # -- TLS --------------------------------------------------------------------------------
-
-    def _step_handshake(self) -> None:
-        waiter = self._handshake
-        try:
-            self.conn.do_handshake()
-        except SSL.WantReadError:
-            return
-        except SSL.WantWriteError:  # a full send buffer: go on when it drains (once)
-            self._loop.add_writer(self.fd, self._writable_for_handshake)
-            return
-        except SSL.Error as exc:
-            self._handshake = None
-            if not waiter.done():
-                waiter.set_exception(tls.as_ssl_error(self.conn, exc, self.endpoint.tls_name))
-            return
-        self._handshake = None
-        if not waiter.done():
-            waiter.set_result(None)
-
-    def _writable_for_handshake(self) -> None:
-        self._loop.remove_writer(self.fd)
-        if self._handshake is not None:
-            self._step_handshake()
-
     async def start_tls(self) -> TlsInfo:
+        wire = self.wire
         context = tls.endpoint_context(self.endpoint)
-        self._buffer.clear()  # nothing said before the handshake is kept (RFC 3207 section 4.2)
-        self.conn = tls.client_connection(context, self.sock, self.endpoint.tls_name)
-        waiter = self._handshake = self._loop.create_future()
-        self._resume()
-        if self._handshake is not None:
-            self._step_handshake()
-        try:
-            await waiter
-        finally:
-            self._handshake = None
-        self.tls = tls.tls_info(self.conn)
-        self._readable()  # anything that came with the last handshake flight
+        wire.buffer.clear()  # nothing said before the handshake is kept (RFC 3207 section 4.2)
+        wire.conn = tls.client_connection(context, None, self.endpoint.tls_name)
+        waiter = wire.handshake = self._loop.create_future()
+        if wire.eof:
+            wire.end_handshake(ConnectionResetError("Connection lost"))
+        else:
+            wire.resume()
+            wire.step_handshake()
+        await waiter
+        self.tls = tls.tls_info(wire.conn)
+        wire.decrypt()  # anything that came with the last handshake flight
         return self.tls
 
     def fail(self, reason: str) -> ProbeFailure:
@@ -193,24 +188,20 @@ class TextStream:
     # -- the probe's side ---------------------------------------------------------------------
 
     async def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            try:
-                sent = (self.conn or self.sock).send(view)
-            except (BlockingIOError, InterruptedError, SSL.WantWriteError, SSL.WantReadError):
-                await self._writable()
-                continue
-            except SSL.Error as exc:
-                raise tls.as_ssl_error(self.conn, exc, self.endpoint.tls_name) from None
-            view = view[sent:]
-
-    async def _writable(self) -> None:
-        waiter = self._loop.create_future()
-        self._loop.add_writer(self.fd, lambda: waiter.done() or waiter.set_result(None))
+        """Queue `data` on the transport (probes send a few short lines: no flow control needed)."""
+        wire = self.wire
+        if wire.error is not None:
+            raise wire.error
+        if wire.transport is None or wire.transport.is_closing():
+            raise ConnectionResetError("Connection lost")
+        if wire.conn is None:
+            wire.transport.write(data)
+            return
         try:
-            await waiter
-        finally:
-            self._loop.remove_writer(self.fd)
+            wire.conn.sendall(data)
+        except SSL.Error as exc:
+            raise tls.as_ssl_error(wire.conn, exc, wire.name) from None
+        wire.flush()
 
     async def send(self, line: str) -> None:
         await self.write(line.encode("utf-8") + b"\r\n")
@@ -218,38 +209,38 @@ class TextStream:
     async def readuntil_newline(self) -> bytes:
         start = 0
         while True:
-            end = self._buffer.find(b"\n", start)
+            end = self.wire.buffer.find(b"\n", start)
             if end >= 0:
                 if end >= MAX_LINE:
                     raise asyncio.LimitOverrunError("line too long", end)
-                line = bytes(self._buffer[:end + 1])
-                del self._buffer[:end + 1]
+                line = bytes(self.wire.buffer[:end + 1])
+                del self.wire.buffer[:end + 1]
                 return line
-            if len(self._buffer) > MAX_LINE:
-                raise asyncio.LimitOverrunError("line too long", len(self._buffer))
-            start = len(self._buffer)
+            if len(self.wire.buffer) > MAX_LINE:
+                raise asyncio.LimitOverrunError("line too long", len(self.wire.buffer))
+            start = len(self.wire.buffer)
             if not await self._more():
-                partial = bytes(self._buffer)
-                self._buffer.clear()
+                partial = bytes(self.wire.buffer)
+                self.wire.buffer.clear()
                 raise asyncio.IncompleteReadError(partial, None)
 
     async def readexactly(self, count: int) -> bytes:
-        while len(self._buffer) < count:
+        while len(self.wire.buffer) < count:
             if not await self._more():
-                partial = bytes(self._buffer)
-                self._buffer.clear()
+                partial = bytes(self.wire.buffer)
+                self.wire.buffer.clear()
                 raise asyncio.IncompleteReadError(partial, count)
-        data = bytes(self._buffer[:count])
-        del self._buffer[:count]
+        data = bytes(self.wire.buffer[:count])
+        del self.wire.buffer[:count]
         return data
 
     async def read(self, limit: int) -> bytes:
         """Up to `limit` bytes; b"" at the end of the stream."""
-        while not self._buffer:
+        while not self.wire.buffer:
             if not await self._more():
                 return b""
-        data = bytes(self._buffer[:limit])
-        del self._buffer[:limit]
+        data = bytes(self.wire.buffer[:limit])
+        del self.wire.buffer[:limit]
         return data
 
     async def readline(self) -> str:
@@ -301,24 +292,27 @@ class TextStream:
         raise self.fail("reply too long")
 
     def abort(self) -> None:
-        """Stop watching the socket and close it, at once."""
-        sock, self.sock = self.sock, None
-        if sock is None:
-            return
-        if not self._paused:
-            self._loop.remove_reader(self.fd)
-        self._loop.remove_writer(self.fd)
-        sock.close()
+        """Close the connection at once."""
+        transport = self.wire.transport
+        if transport is not None:
+            transport.abort()
 
     async def close(self, graceful: bool = True) -> None:
-        """Close the socket; a graceful close after TLS first sends close_notify (never waits for
-        the peer's: the conversation is over)."""
-        if graceful and self.conn is not None and self.sock is not None and self._handshake is None:
+        """Close the connection; a graceful close after TLS first sends close_notify (never waits
+        for the peer's: the conversation is over)."""
+        wire, transport = self.wire, self.wire.transport
+        if transport is None or transport.is_closing():
+            return
+        if not graceful or transport.get_write_buffer_size():
+            transport.abort()
+            return
+        if wire.conn is not None and wire.handshake is None:
             try:
-                self.conn.shutdown()
-            except (SSL.Error, OSError):
+                wire.conn.shutdown()
+                wire.flush()
+            except SSL.Error:
                 pass
-        self.abort()
+        transport.close()
 
     async def polite(self, command: str, read_reply) -> None:
         """Say goodbye (QUIT/LOGOUT) and wait briefly for the answer; a silent peer is no failure."""
