@@ -93,7 +93,7 @@ class _Wire(asyncio.Protocol):
             self.eof = True
         except SSL.Error as exc:
             self.error = tls.as_ssl_error(self.conn, exc, self.name)
-        self.flush()
+        # nothing to flush: what reading may queue (a KeyUpdate answer) goes out with the next write
 
     def step_handshake(self) -> None:
         try:
