@@ -45,7 +45,12 @@ def client_context(verify: bool, ca_file: str | None) -> SSL.Context:
         ctx.set_verify(SSL.VERIFY_NONE)
         return ctx
     if ca_file:
-        ctx.load_verify_locations(ca_file)
+        with open(ca_file, "rb"):  # missing or unreadable: the OSError, as with the ssl module
+            pass
+        try:
+            ctx.load_verify_locations(ca_file)
+        except SSL.Error as exc:  # not PEM certificates
+            raise _ssl_error(exc) from None
     else:  # the system store, found as the ssl module finds it (SSL_CERT_FILE / SSL_CERT_DIR too)
         paths = ssl.get_default_verify_paths()
         ctx.load_verify_locations(paths.cafile, paths.capath)
@@ -106,10 +111,16 @@ def as_ssl_error(conn: SSL.Connection, exc: SSL.Error, name: str) -> Exception:
         error.library, error.reason = "SSL", "CERTIFICATE_VERIFY_FAILED"
         error.verify_code, error.verify_message = code, message
         return error
+    return _ssl_error(exc)
+
+
+def _ssl_error(exc: SSL.Error) -> ssl.SSLError:
+    """An ssl.SSLError whose reason is OpenSSL's, spelt as the ssl module spells it."""
     details = exc.args[0] if exc.args and isinstance(exc.args[0], list) and exc.args[0] else None
-    reason = str(details[-1][2]).upper().replace(" ", "_") if details else str(exc) or type(exc).__name__
-    error = ssl.SSLError(1, f"[SSL: {reason}] {details[-1][2] if details else reason}")
-    error.library, error.reason = "SSL", reason
+    text = str(details[-1][2]) if details else str(exc) or type(exc).__name__
+    reason = text.upper().replace(" ", "_")
+    error = ssl.SSLError(1, f"[{reason}] {text}")
+    error.library, error.reason = (details[-1][0] if details else None), reason
     return error
 
 

@@ -85,3 +85,11 @@ def test_no_connection_is_left_open(nginx_server, dovecot_server, black_hole, sc
     assert [r.up for r in results[:4]] == [True, False, True, False]
     assert results[4].reason == "timeout after 0.5s"
     assert after <= before  # the black hole (in this process) holds its side of each connection
+
+
+def test_missing_or_unusable_ca_file_is_down_with_its_reason(nginx_server, tmp_path):
+    missing = check("https", nginx_server.host, nginx_server.https_port, ca_file=str(tmp_path / "none.pem"))
+    assert_down(missing, "no such file or directory")
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate\n")
+    assert_down(check("https", nginx_server.host, nginx_server.https_port, ca_file=str(garbage)), "TLS: ")
