@@ -171,8 +171,8 @@ class TextStream:
         wire.buffer.clear()  # nothing said before the handshake is kept (RFC 3207 section 4.2)
         wire.conn = tls.client_connection(context, None, self.endpoint.tls_name)
         waiter = wire.handshake = self._loop.create_future()
-        if wire.eof:
-            wire.end_handshake(ConnectionResetError("Connection lost"))
+        if wire.eof or wire.error is not None:
+            wire.end_handshake(wire.error or ConnectionResetError("Connection lost"))
         else:
             wire.resume()
             wire.step_handshake()

@@ -30,6 +30,7 @@ CIPHERS = b"@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL
 # hybrid share by default, costing CPU on every handshake; the ssl module on the system's
 # OpenSSL 3.0 never offered it either.
 GROUPS = b"X25519:P-256:X448:P-384:P-521:ffdhe2048:ffdhe3072"
+OPTIONS = SSL.OP_NO_COMPRESSION | _lib.SSL_OP_IGNORE_UNEXPECTED_EOF
 
 
 @lru_cache(maxsize=64)
@@ -37,7 +38,7 @@ def client_context(verify: bool, ca_file: str | None) -> SSL.Context:
     """A client context: verifying (system store, or only `ca_file` when given) or not verifying."""
     ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
     ctx.set_min_proto_version(SSL.TLS1_2_VERSION)
-    ctx.set_options(SSL.OP_NO_COMPRESSION | _lib.SSL_OP_IGNORE_UNEXPECTED_EOF)
+    ctx.set_options(OPTIONS)
     ctx.set_cipher_list(CIPHERS)
     if not _lib.SSL_CTX_set1_curves_list(ctx._context, GROUPS):
         raise ssl.SSLError("cannot set the TLS groups")
