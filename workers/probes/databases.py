@@ -22,7 +22,7 @@ import psycopg
 import pymysql
 
 from .result import Endpoint, ProbeFailure, TlsInfo, Up
-from .streams import endpoint_context, tls_info_of
+from .streams import TextStream
 
 PG_SSL_REQUEST = struct.pack("!ii", 8, 80877103)
 PG_PROTOCOL_3 = 196608
@@ -40,7 +40,7 @@ def _close(writer: asyncio.StreamWriter) -> None:
     writer.transport.abort()
 
 
-async def _read_exact(reader: asyncio.StreamReader, size: int, what: str) -> bytes:
+async def _read_exact(reader, size: int, what: str) -> bytes:
     try:
         return await reader.readexactly(size)
     except asyncio.IncompleteReadError:
@@ -56,40 +56,35 @@ def _pg_fields(payload: bytes) -> dict[str, str]:
 
 
 async def _pg_handshake(endpoint: Endpoint) -> TlsInfo | None:
-    reader, writer = await asyncio.open_connection(endpoint.host, endpoint.port)
-    tls = None
+    stream = await TextStream.open(endpoint)
     try:
-        writer.write(PG_SSL_REQUEST)
-        await writer.drain()
-        answer = await _read_exact(reader, 1, "SSLRequest")
+        await stream.write(PG_SSL_REQUEST)
+        answer = await _read_exact(stream, 1, "SSLRequest")
         if answer == b"S":
-            context = endpoint_context(endpoint)
-            await writer.start_tls(context, server_hostname=endpoint.tls_name)
-            tls = tls_info_of(writer, context)
+            await stream.start_tls()
         elif answer != b"N":
             raise ProbeFailure("not a PostgreSQL server (SSLRequest answer)")
+        tls = stream.tls
         user = (endpoint.username or "postgres").encode()
         params = b"user\0" + user + b"\0database\0" + (endpoint.database or "postgres").encode()
         params += b"\0application_name\0oem-probe\0\0"
         body = struct.pack("!i", PG_PROTOCOL_3) + params
-        writer.write(struct.pack("!i", len(body) + 4) + body)
-        await writer.drain()
-        kind = await _read_exact(reader, 1, "startup")
-        (length,) = struct.unpack("!i", await _read_exact(reader, 4, "startup"))
+        await stream.write(struct.pack("!i", len(body) + 4) + body)
+        kind = await _read_exact(stream, 1, "startup")
+        (length,) = struct.unpack("!i", await _read_exact(stream, 4, "startup"))
         if kind not in (b"R", b"E") or not 8 <= length <= 65536:
             raise ProbeFailure("not a PostgreSQL server (startup answer)", tls=tls)
-        payload = await _read_exact(reader, length - 4, "startup")
+        payload = await _read_exact(stream, length - 4, "startup")
         if kind == b"E":
             fields = _pg_fields(payload)
             code = fields.get("C", "")
             if code[:2] in PG_DOWN_CLASSES:
                 raise ProbeFailure(f"PostgreSQL {code}: {fields.get('M', '')}"[:200], tls=tls)
         else:
-            writer.write(b"X\0\0\0\x04")  # Terminate
-            await writer.drain()
+            await stream.write(b"X\0\0\0\x04")  # Terminate
         return tls
     finally:
-        _close(writer)
+        stream.abort()
 
 
 def _pg_error(exc: psycopg.Error) -> str:

@@ -73,7 +73,6 @@ async def _read_head(stream: TextStream) -> tuple[int, dict[str, str]]:
 
 
 async def _read_body(stream: TextStream, headers: dict[str, str]) -> bytes:
-    reader = stream.reader
     if "chunked" in headers.get("transfer-encoding", "").lower():
         body = bytearray()
         while len(body) < MAX_BODY:
@@ -84,15 +83,15 @@ async def _read_body(stream: TextStream, headers: dict[str, str]) -> bytes:
                 raise stream.fail("bad chunked encoding") from None
             if size == 0:
                 break
-            body += await reader.readexactly(size)
-            await reader.readexactly(2)  # CRLF after each chunk
+            body += await stream.readexactly(size)
+            await stream.readexactly(2)  # CRLF after each chunk
         return bytes(body[:MAX_BODY])
     length = headers.get("content-length")
     if length is not None and length.isdigit():
-        return await reader.readexactly(min(int(length), MAX_BODY))
+        return await stream.readexactly(min(int(length), MAX_BODY))
     body = bytearray()  # no length given: the body runs to the close (read up to MAX_BODY)
     while len(body) < MAX_BODY:
-        chunk = await reader.read(MAX_BODY - len(body))
+        chunk = await stream.read(MAX_BODY - len(body))
         if not chunk:
             break
         body += chunk
@@ -103,8 +102,7 @@ async def _fetch(
     endpoint: Endpoint, want_body: Callable[[int], bool]
 ) -> tuple[int, dict[str, str], bytes, TlsInfo | None]:
     async with await TextStream.open(endpoint, implicit_tls=endpoint.protocol == "https") as stream:
-        stream.writer.write(_request(endpoint))
-        await stream.writer.drain()
+        await stream.write(_request(endpoint))
         status, headers = await _read_head(stream)
         body = b""
         if want_body(status):

@@ -11,7 +11,7 @@ from .streams import TextStream
 
 def _local_literal(stream: TextStream) -> str:
     """Our own address as an RFC 5321 address literal, for EHLO."""
-    sockname = stream.writer.get_extra_info("sockname") or ("127.0.0.1",)
+    sockname = stream.sockname or ("127.0.0.1",)
     address = str(sockname[0])
     return f"[IPv6:{address}]" if ":" in address else f"[{address}]"
 

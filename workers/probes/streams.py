@@ -1,90 +1,142 @@
 """The plain streams routine the text protocols share.
 
-asyncio.open_connection -> banner -> command -> writer.start_tls() -> certificate expiry.
-Every read is bounded by the caller's asyncio.timeout; this module never waits on its own.
+connect -> banner -> command -> start_tls() -> certificate expiry. One asyncio Protocol per
+conversation takes whatever the transport receives into a buffer the reads take lines and bytes
+from; once TLS is up, the bytes go through OpenSSL on memory BIOs first (tls.py).
+Every wait is bounded by the caller's asyncio.timeout; this module never waits on its own.
 """
 from __future__ import annotations
 
 import asyncio
 import re
-import ssl
-from datetime import datetime, timezone
-from functools import lru_cache
 
-from cryptography import x509
+from OpenSSL import SSL
 
+from . import tls
 from .result import Endpoint, ProbeFailure, TlsInfo
 
 MAX_LINE = 64 * 1024  # one reply line
 MAX_LINES = 500  # one multi-line reply
-CLOSE_GRACE = 1.0  # seconds a polite close may take before the socket is aborted
+HIGH_WATER = 2 * 1024 * 1024  # buffered bytes at which reading pauses until the probe takes some
+CHUNK = 256 * 1024
+CLOSE_GRACE = 1.0  # seconds a polite goodbye may take
 _CODED = re.compile(r"^(\d{3})([ -]?)(.*)$")
 
 
-@lru_cache(maxsize=64)
-def tls_context(verify: bool, ca_file: str | None) -> ssl.SSLContext:
-    """A client context: verifying (system store, or only `ca_file` when given) or not verifying."""
-    if verify:
-        return ssl.create_default_context(cafile=ca_file)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
+class _Wire(asyncio.Protocol):
+    """The event loop's side of a TextStream: what arrives, decrypted once TLS is up."""
 
+    def __init__(self, name: str):
+        self.name = name  # the TLS name, for error messages
+        self.transport: asyncio.Transport | None = None
+        self.conn: SSL.Connection | None = None
+        self.buffer = bytearray()
+        self.eof = False
+        self.error: BaseException | None = None
+        self.waiter: asyncio.Future | None = None
+        self.handshake: asyncio.Future | None = None
+        self.paused = False
 
-def endpoint_context(endpoint: Endpoint) -> ssl.SSLContext:
-    return tls_context(bool(endpoint.verify_tls), endpoint.ca_file if endpoint.verify_tls else None)
+    def connection_made(self, transport) -> None:
+        self.transport = transport
 
+    def data_received(self, data: bytes) -> None:
+        if self.conn is None:
+            self.buffer += data
+        else:
+            self.conn.bio_write(data)
+            if self.handshake is not None:
+                self.step_handshake()
+            if self.handshake is None:
+                self.decrypt()
+        if len(self.buffer) >= HIGH_WATER and not self.paused:
+            self.paused = True
+            self.transport.pause_reading()
+        self.wake()
 
-def cert_expiry(ssl_object, decoded: dict | None = None) -> datetime | None:
-    """notAfter of the peer certificate, as an aware UTC datetime.
+    def eof_received(self) -> bool:
+        self.connection_lost(None)
+        return False
 
-    A verified handshake gives the decoded certificate (the transport keeps the one it decoded at
-    the end of the handshake: `decoded`); an unverified one gives only the DER bytes, which are
-    parsed with cryptography.
-    """
-    if ssl_object is None:
-        return None
-    if decoded is None:
-        decoded = ssl_object.getpeercert()
-    if decoded and decoded.get("notAfter"):
-        return datetime.fromtimestamp(ssl.cert_time_to_seconds(decoded["notAfter"]), tz=timezone.utc)
-    der = ssl_object.getpeercert(binary_form=True)
-    if not der:
-        return None
-    return x509.load_der_x509_certificate(der).not_valid_after_utc
+    def connection_lost(self, exc) -> None:
+        if exc is not None and self.error is None and not self.eof:
+            self.error = exc
+        self.eof = True
+        self.end_handshake(ConnectionResetError("Connection lost"))
+        self.wake()
 
+    def wake(self) -> None:
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
-def tls_info_of(writer: asyncio.StreamWriter, context: ssl.SSLContext) -> TlsInfo | None:
-    ssl_object = writer.get_extra_info("ssl_object")
-    if ssl_object is None:
-        return None
-    expires = cert_expiry(ssl_object, writer.get_extra_info("peercert"))
-    return TlsInfo(expires=expires, verified=context.verify_mode == ssl.CERT_REQUIRED)
+    def resume(self) -> None:
+        if self.paused and len(self.buffer) < HIGH_WATER and self.transport is not None:
+            self.paused = False
+            self.transport.resume_reading()
+
+    def flush(self) -> None:
+        """Send what OpenSSL has written into its outgoing BIO."""
+        try:
+            while True:
+                self.transport.write(self.conn.bio_read(CHUNK))
+        except SSL.WantReadError:
+            pass
+
+    def decrypt(self) -> None:
+        try:
+            while True:
+                self.buffer += self.conn.recv(CHUNK)
+        except SSL.WantReadError:
+            pass
+        except SSL.ZeroReturnError:  # the peer's close_notify
+            self.eof = True
+        except SSL.Error as exc:
+            self.error = tls.as_ssl_error(self.conn, exc, self.name)
+        # nothing to flush: what reading may queue (a KeyUpdate answer) goes out with the next write
+
+    def step_handshake(self) -> None:
+        try:
+            self.conn.do_handshake()
+        except SSL.WantReadError:
+            self.flush()
+            return
+        except SSL.Error as exc:
+            self.flush()  # the alert, if any
+            self.end_handshake(tls.as_ssl_error(self.conn, exc, self.name))
+            return
+        self.flush()
+        self.end_handshake(None)
+
+    def end_handshake(self, exc: BaseException | None) -> None:
+        waiter, self.handshake = self.handshake, None
+        if waiter is not None and not waiter.done():
+            if exc is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(exc)
 
 
 class TextStream:
     """One line-oriented conversation with a server. Use as `async with await TextStream.open(...)`."""
 
-    def __init__(self, endpoint: Endpoint, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+    def __init__(self, endpoint: Endpoint, wire: _Wire):
         self.endpoint = endpoint
-        self.reader = reader
-        self.writer = writer
+        self.wire = wire
         self.tls: TlsInfo | None = None
+        self._loop = asyncio.get_running_loop()
 
     @classmethod
     async def open(cls, endpoint: Endpoint, *, implicit_tls: bool = False) -> "TextStream":
-        context = endpoint_context(endpoint) if implicit_tls else None
-        reader, writer = await asyncio.open_connection(
-            endpoint.host,
-            endpoint.port,
-            ssl=context,
-            server_hostname=endpoint.tls_name if context else None,
-            limit=MAX_LINE,
-        )
-        stream = cls(endpoint, reader, writer)
-        if context is not None:
-            stream.tls = tls_info_of(writer, context)
+        loop = asyncio.get_running_loop()
+        _, wire = await loop.create_connection(lambda: _Wire(endpoint.tls_name), endpoint.host, endpoint.port)
+        stream = cls(endpoint, wire)
+        if implicit_tls:
+            try:
+                await stream.start_tls()
+            except BaseException:
+                stream.abort()
+                raise
         return stream
 
     async def __aenter__(self) -> "TextStream":
@@ -93,23 +145,107 @@ class TextStream:
     async def __aexit__(self, exc_type, exc, tb) -> None:
         await self.close(graceful=exc_type is None)
 
+    @property
+    def sockname(self):
+        transport = self.wire.transport
+        return transport.get_extra_info("sockname") if transport is not None else None
+
+    async def _more(self) -> bool:
+        """Wait for more bytes; False at the end of the stream."""
+        wire = self.wire
+        if wire.error is not None:
+            raise wire.error
+        if wire.eof:
+            return False
+        wire.resume()
+        if wire.waiter is None or wire.waiter.done():
+            wire.waiter = self._loop.create_future()
+        await wire.waiter
+        if wire.error is not None:
+            raise wire.error
+        return True
+
     async def start_tls(self) -> TlsInfo:
-        context = endpoint_context(self.endpoint)
-        await self.writer.start_tls(context, server_hostname=self.endpoint.tls_name)
-        self.tls = tls_info_of(self.writer, context)
+        wire = self.wire
+        context = tls.endpoint_context(self.endpoint)
+        wire.buffer.clear()  # nothing said before the handshake is kept (RFC 3207 section 4.2)
+        wire.conn = tls.client_connection(context, None, self.endpoint.tls_name)
+        waiter = wire.handshake = self._loop.create_future()
+        if wire.eof or wire.error is not None:
+            wire.end_handshake(wire.error or ConnectionResetError("Connection lost"))
+        else:
+            wire.resume()
+            wire.step_handshake()
+        await waiter
+        self.tls = tls.tls_info(wire.conn)
+        wire.decrypt()  # anything that came with the last handshake flight
         return self.tls
 
     def fail(self, reason: str) -> ProbeFailure:
         """A failure that keeps what was learnt about TLS so far."""
         return ProbeFailure(reason, tls=self.tls)
 
+    # -- the probe's side ---------------------------------------------------------------------
+
+    async def write(self, data: bytes) -> None:
+        """Queue `data` on the transport (probes send a few short lines: no flow control needed)."""
+        wire = self.wire
+        if wire.error is not None:
+            raise wire.error
+        if wire.transport is None or wire.transport.is_closing():
+            raise ConnectionResetError("Connection lost")
+        if wire.conn is None:
+            wire.transport.write(data)
+            return
+        try:
+            wire.conn.sendall(data)
+        except SSL.Error as exc:
+            raise tls.as_ssl_error(wire.conn, exc, wire.name) from None
+        wire.flush()
+
     async def send(self, line: str) -> None:
-        self.writer.write(line.encode("utf-8") + b"\r\n")
-        await self.writer.drain()
+        await self.write(line.encode("utf-8") + b"\r\n")
+
+    async def readuntil_newline(self) -> bytes:
+        start = 0
+        while True:
+            end = self.wire.buffer.find(b"\n", start)
+            if end >= 0:
+                if end >= MAX_LINE:
+                    raise asyncio.LimitOverrunError("line too long", end)
+                line = bytes(self.wire.buffer[:end + 1])
+                del self.wire.buffer[:end + 1]
+                return line
+            if len(self.wire.buffer) > MAX_LINE:
+                raise asyncio.LimitOverrunError("line too long", len(self.wire.buffer))
+            start = len(self.wire.buffer)
+            if not await self._more():
+                partial = bytes(self.wire.buffer)
+                self.wire.buffer.clear()
+                raise asyncio.IncompleteReadError(partial, None)
+
+    async def readexactly(self, count: int) -> bytes:
+        while len(self.wire.buffer) < count:
+            if not await self._more():
+                partial = bytes(self.wire.buffer)
+                self.wire.buffer.clear()
+                raise asyncio.IncompleteReadError(partial, count)
+        data = bytes(self.wire.buffer[:count])
+        del self.wire.buffer[:count]
+        return data
+
+    async def read(self, limit: int) -> bytes:
+        """Up to `limit` bytes; b"" at the end of the stream."""
+        while not self.wire.buffer:
+            if not await self._more():
+                return b""
+        data = bytes(self.wire.buffer[:limit])
+        del self.wire.buffer[:limit]
+        return data
 
     async def readline(self) -> str:
         try:
-            raw = await self.reader.readuntil(b"\n")
+            raw = await self.readuntil_newline()
         except asyncio.IncompleteReadError as exc:
             raise self.fail("connection closed by peer" + (" mid-line" if exc.partial else "")) from None
         except asyncio.LimitOverrunError:
@@ -155,21 +291,28 @@ class TextStream:
             untagged.append(line)
         raise self.fail("reply too long")
 
+    def abort(self) -> None:
+        """Close the connection at once."""
+        transport = self.wire.transport
+        if transport is not None:
+            transport.abort()
+
     async def close(self, graceful: bool = True) -> None:
-        writer, self.writer = self.writer, None
-        if writer is None:
+        """Close the connection; a graceful close after TLS first sends close_notify (never waits
+        for the peer's: the conversation is over)."""
+        wire, transport = self.wire, self.wire.transport
+        if transport is None or transport.is_closing():
             return
-        if not graceful:
-            writer.transport.abort()
+        if not graceful or transport.get_write_buffer_size():
+            transport.abort()
             return
-        try:
-            writer.close()
-            async with asyncio.timeout(CLOSE_GRACE):
-                await writer.wait_closed()
-        except BaseException as exc:  # a slow or broken peer, or our own cancellation
-            writer.transport.abort()
-            if not isinstance(exc, (OSError, TimeoutError)):
-                raise
+        if wire.conn is not None and wire.handshake is None:
+            try:
+                wire.conn.shutdown()
+                wire.flush()
+            except SSL.Error:
+                pass
+        transport.close()
 
     async def polite(self, command: str, read_reply) -> None:
         """Say goodbye (QUIT/LOGOUT) and wait briefly for the answer; a silent peer is no failure."""
