@@ -14,6 +14,11 @@ returns: the RUSAGE_CHILDREN delta; blackbox: the exporter's, from /proc — our
 driving it is not counted against it), and the wall time of one full monitoring cycle of 10,000
 endpoints through the real job (probes + recording results and states in a fresh SQLite
 database).
+
+The servers being probed run on the same cores as the engine under test, so each figure also
+records the whole machine's busy CPU (/proc/stat) per 1,000 checks and how much of it was not the
+engine ("rest": the servers, the kernel's loopback work, and for blackbox our HTTP client): when
+the machine is saturated, throughput is cores / (engine CPU + rest) per check.
 """
 from __future__ import annotations
 
@@ -143,6 +148,12 @@ def _cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _machine_cpu() -> float:
+    """Busy CPU seconds of the whole machine (every core, every process, the kernel's network work)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def _children_cpu() -> float:
     """CPU time of the reaped child processes (the servers stay running, so only our probe shards)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -150,11 +161,12 @@ def _children_cpu() -> float:
 
 
 def measure_ours(endpoints: list[Endpoint], processes: int | None = None) -> dict:
-    cpu, wall = time.process_time() + _children_cpu(), time.perf_counter()
+    machine, cpu, wall = _machine_cpu(), time.process_time() + _children_cpu(), time.perf_counter()
     results = run_probes(endpoints, CONCURRENCY, processes)  # forks and reaps its probe processes inside
     wall, cpu = time.perf_counter() - wall, time.process_time() + _children_cpu() - cpu
     down = [r for r in results if not r.up]
-    return {"wall": wall, "cpu": cpu, "up": len(results) - len(down), "n": len(results),
+    return {"wall": wall, "cpu": cpu, "machine": _machine_cpu() - machine, "up": len(results) - len(down),
+            "n": len(results),
             "reasons": sorted({f"{r.endpoint.protocol}: {r.reason}" for r in down})[:10]}
 
 
@@ -242,10 +254,12 @@ class Blackbox:
 
     def probe(self, endpoints: list[Endpoint]) -> dict:
         paths = [self.path(e) for e in endpoints]
+        machine, driver = _machine_cpu(), time.process_time()
         cpu, wall = _cpu_of(self.proc.pid), time.perf_counter()
         ok = _run(_drive(self.port, paths, CONCURRENCY))
         wall, cpu = time.perf_counter() - wall, _cpu_of(self.proc.pid) - cpu
-        return {"wall": wall, "cpu": cpu, "up": sum(ok), "n": len(ok),
+        machine, driver = _machine_cpu() - machine, time.process_time() - driver
+        return {"wall": wall, "cpu": cpu, "machine": machine, "driver": driver, "up": sum(ok), "n": len(ok),
                 "down_modules": sorted({endpoints[i].protocol for i, good in enumerate(ok) if not good})}
 
 
@@ -322,6 +336,15 @@ def run() -> list[dict]:
               "anchor_rounds_checks_per_s": [round(r["n"] / r["wall"], 1) for r in their_rounds],
               "ours_one_process_rounds_checks_per_s": [round(r["n"] / r["wall"], 1) for r in one_loop_rounds],
               "ours_one_process_rounds_cpu_per_1000": [round(1000 * r["cpu"] / r["n"], 3) for r in one_loop_rounds],
+              # the whole machine's busy CPU per 1,000 checks, and the part that is not the engine: the
+              # servers being probed, the kernel's loopback work (and, for blackbox, our HTTP client)
+              "ours_machine_cpu_per_1000": round(1000 * ours["machine"] / ours["n"], 3),
+              "anchor_machine_cpu_per_1000": round(1000 * theirs["machine"] / theirs["n"], 3),
+              "ours_rest_cpu_per_1000": round(1000 * (ours["machine"] - ours["cpu"]) / ours["n"], 3),
+              "anchor_rest_cpu_per_1000": round(1000 * (theirs["machine"] - theirs["cpu"]) / theirs["n"], 3),
+              "anchor_driver_cpu_per_1000": round(1000 * theirs["driver"] / theirs["n"], 3),
+              "machine_busy_share": [round(r["machine"] / (r["wall"] * (os.cpu_count() or 1)), 2)
+                                     for r in (ours, theirs)],
               "ours_up": ours["up"], "anchor_up": theirs["up"],
               "ours_down_reasons": ours["reasons"], "anchor_down_modules": theirs["down_modules"]}
     return [
