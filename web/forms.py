@@ -44,9 +44,9 @@ def form_status(form: FlaskForm) -> int:
 FAILED = object()
 
 
-def commit_or_show(form: FlaskForm, action):
+def _commit_or(action, show):
     """Run a rule-checked change in the request's session: commit it and return its result, or roll
-    everything back, put each problem beside its field and return FAILED (nothing is saved)."""
+    everything back, hand the problems to `show` and return FAILED (nothing is saved)."""
     from web.db import db
 
     session = db()
@@ -54,23 +54,22 @@ def commit_or_show(form: FlaskForm, action):
         result = action()
     except RuleViolation as exc:
         session.rollback()
-        show_problems(form, exc)
+        show(exc)
         return FAILED
     session.commit()
     return result
+
+
+def commit_or_show(form: FlaskForm, action):
+    """_commit_or with each problem beside its field of `form`."""
+    return _commit_or(action, lambda exc: show_problems(form, exc))
+
+
+def _flash_problems(exc: RuleViolation) -> None:
+    for problem in exc.problems:
+        flash(problem.render(gettext), "error")
 
 
 def commit_or_flash(action):
-    """commit_or_show for an action without a form (a button): each problem is flashed instead."""
-    from web.db import db
-
-    session = db()
-    try:
-        result = action()
-    except RuleViolation as exc:
-        session.rollback()
-        for problem in exc.problems:
-            flash(problem.render(gettext), "error")
-        return FAILED
-    session.commit()
-    return result
+    """_commit_or for an action without a form (a button): each problem is flashed instead."""
+    return _commit_or(action, _flash_problems)

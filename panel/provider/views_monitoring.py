@@ -73,11 +73,16 @@ def monitoring_server(server_id):
     return _page(s, server, form, editing)
 
 
+def _of_server(s, server, model, row_id):
+    """A row (endpoint, maintenance window) of this server: 404 for a row of another server."""
+    row = get_owned_or_404(s, model, row_id)
+    if row.server_id != server.id:
+        raise NotFound(model.__name__)
+    return row
+
+
 def _endpoint_of(s, server, endpoint_id):
-    endpoint = get_owned_or_404(s, MonitoredEndpoint, endpoint_id)
-    if endpoint.server_id != server.id:
-        raise NotFound("MonitoredEndpoint")
-    return endpoint
+    return _of_server(s, server, MonitoredEndpoint, endpoint_id)
 
 
 def _save(server_id, endpoint_id=None):
@@ -159,9 +164,7 @@ def monitoring_maintenance(server_id):
 def monitoring_maintenance_delete(server_id, window_id):
     s = db()
     server = get_owned_or_404(s, Server, server_id)
-    window = get_owned_or_404(s, MaintenanceWindow, window_id)
-    if window.server_id != server.id:
-        raise NotFound("MaintenanceWindow")
+    window = _of_server(s, server, MaintenanceWindow, window_id)
     rules.delete_maintenance(s, current_user, window)
     s.commit()
     flash(_("Maintenance window deleted."), "success")

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date
 
 from tenants import contracts
-from tenants.models import Contract
+from tenants.business_calendar import today_jst
+from tenants.models import Contract, WorkRequest
 from tenants.tenancy import Scope
 from tests.support import scoped_session
 
@@ -62,3 +63,17 @@ def direct_customer(s, login_id: str, password: str) -> dict:
     issue_login(s, None, party, login_id, password)
     s.flush()
     return {**ids, "party": party.id}
+
+
+def done_objected_and_redone(app, provider, customer, panel: str, request_id: int) -> None:
+    """The provider accepts and completes a work request, the customer objects through ``panel``
+    (/panel or /managed) so it is back in progress, and the provider completes it again
+    (managed terms §18.3, §18.4)."""
+    today = today_jst().isoformat()
+    for step in ("accept", "complete"):
+        assert provider.post(f"/admin/contracts/work/{request_id}", data={"step": step, "on": today}).status_code == 302
+    assert customer.post(f"{panel}/contracts/work/{request_id}", data={"note": "反映されていない"}).status_code == 302
+    with system(app) as s:
+        assert s.get(WorkRequest, request_id).status == "in_progress"
+        assert [e.status for e in s.get(WorkRequest, request_id).events][-1] == "objected"
+    provider.post(f"/admin/contracts/work/{request_id}", data={"step": "complete", "on": today})

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from tenants.models import Contract, ContractMail, Invoice, WorkRequest
 from tenants.business_calendar import today_jst
-from tests.contracts.helpers import system
+from tests.contracts.helpers import done_objected_and_redone, system
 
 APPLICATION = {
     "name": "株式会社画面テスト", "contact_email": "it@screen.example", "billing_address": "東京都 経理部",
@@ -135,17 +135,10 @@ def test_work_request_target_and_customer_inspection(app, world, as_provider, as
     assert r.status_code == 302
     with system(app) as s:
         own = s.execute(select(WorkRequest.id).where(WorkRequest.title == "追加作業")).scalar_one()
-    today = today_jst().isoformat()
-    for step in ("accept", "complete"):
-        assert as_provider.post(f"/admin/contracts/work/{own}", data={"step": step, "on": today}).status_code == 302
-    assert as_acme_operator.post(f"/panel/contracts/work/{own}", data={"note": "反映されていない"}).status_code == 302
-    with system(app) as s:
-        assert s.get(WorkRequest, own).status == "in_progress"
-        assert [e.status for e in s.get(WorkRequest, own).events][-1] == "objected"
-    as_provider.post(f"/admin/contracts/work/{own}", data={"step": "complete", "on": today})
+    done_objected_and_redone(app, as_provider, as_acme_operator, "/panel", own)
     assert as_acme_operator.post(f"/panel/contracts/work/{own}", data={"note": ""}).status_code == 302
     with system(app) as s:
-        assert (s.get(WorkRequest, own).status, s.get(WorkRequest, own).inspected_on.isoformat()) == ("done", today)
+        assert (s.get(WorkRequest, own).status, s.get(WorkRequest, own).inspected_on) == ("done", today_jst())
         mails = s.execute(select(ContractMail).where(ContractMail.purpose == "work_completed")).scalars().all()
         assert len(mails) == 2 and all("追加作業" in m.subject for m in mails)
 

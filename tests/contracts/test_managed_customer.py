@@ -14,7 +14,7 @@ from tenants.models import (AuditLog, Complaint, Contract, ContractOption, Custo
                             Suspension, WorkRequest, WorkRequestEvent)
 from tenants.tenancy import Scope, TenantScopeError
 from tests.conftest import DEMO_PASSWORDS
-from tests.contracts.helpers import direct_customer, system, victim_contract
+from tests.contracts.helpers import direct_customer, done_objected_and_redone, system, victim_contract
 from tests.support import login, scoped_session
 
 OTHER_PASSWORD = "Other-Direct-2026"
@@ -158,13 +158,7 @@ def test_work_request_filed_objected_and_accepted(app, managed_world, as_kanri, 
                                                 AuditLog.actor == "managed:kanri")).first() is not None
     r = as_kanri.post(f"/managed/contracts/work/{wid}", data={"note": ""})
     assert r.status_code == 400 and "not possible while the request is requested" in r.get_data(as_text=True)
-    today = today_jst().isoformat()
-    for step in ("accept", "complete"):
-        assert as_provider.post(f"/admin/contracts/work/{wid}", data={"step": step, "on": today}).status_code == 302
-    assert as_kanri.post(f"/managed/contracts/work/{wid}", data={"note": "反映されていない"}).status_code == 302
-    with system(app) as s:
-        assert s.get(WorkRequest, wid).status == "in_progress"
-    as_provider.post(f"/admin/contracts/work/{wid}", data={"step": "complete", "on": today})
+    done_objected_and_redone(app, as_provider, as_kanri, "/managed", wid)
     page = as_kanri.get(f"/managed/contracts/work/{wid}").get_data(as_text=True)
     assert "Inspection" in page
     assert as_kanri.post(f"/managed/contracts/work/{wid}", data={"note": ""}).status_code == 302

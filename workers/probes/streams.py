@@ -206,6 +206,17 @@ class TextStream:
     async def send(self, line: str) -> None:
         await self.write(line.encode("utf-8") + b"\r\n")
 
+    def _take(self, count: int) -> bytes:
+        """The first `count` buffered bytes, removed from the buffer."""
+        buffer = self.wire.buffer
+        data = bytes(buffer[:count])
+        del buffer[:count]
+        return data
+
+    def _incomplete(self, expected: int | None) -> asyncio.IncompleteReadError:
+        """The stream ended early: what was left in the buffer goes with the error."""
+        return asyncio.IncompleteReadError(self._take(len(self.wire.buffer)), expected)
+
     async def readuntil_newline(self) -> bytes:
         start = 0
         while True:
@@ -213,35 +224,25 @@ class TextStream:
             if end >= 0:
                 if end >= MAX_LINE:
                     raise asyncio.LimitOverrunError("line too long", end)
-                line = bytes(self.wire.buffer[:end + 1])
-                del self.wire.buffer[:end + 1]
-                return line
+                return self._take(end + 1)
             if len(self.wire.buffer) > MAX_LINE:
                 raise asyncio.LimitOverrunError("line too long", len(self.wire.buffer))
             start = len(self.wire.buffer)
             if not await self._more():
-                partial = bytes(self.wire.buffer)
-                self.wire.buffer.clear()
-                raise asyncio.IncompleteReadError(partial, None)
+                raise self._incomplete(None)
 
     async def readexactly(self, count: int) -> bytes:
         while len(self.wire.buffer) < count:
             if not await self._more():
-                partial = bytes(self.wire.buffer)
-                self.wire.buffer.clear()
-                raise asyncio.IncompleteReadError(partial, count)
-        data = bytes(self.wire.buffer[:count])
-        del self.wire.buffer[:count]
-        return data
+                raise self._incomplete(count)
+        return self._take(count)
 
     async def read(self, limit: int) -> bytes:
         """Up to `limit` bytes; b"" at the end of the stream."""
         while not self.wire.buffer:
             if not await self._more():
                 return b""
-        data = bytes(self.wire.buffer[:limit])
-        del self.wire.buffer[:limit]
-        return data
+        return self._take(limit)
 
     async def readline(self) -> str:
         try:
