@@ -41,7 +41,8 @@ def _write_key(path: Path, key) -> None:
     path.chmod(0o644)  # server worker processes (dovecot, nginx) run as other users
 
 
-def make_tls_material(directory: Path) -> TlsMaterial:
+def make_tls_material(directory: Path, leaf_not_after: dt.datetime | None = None) -> TlsMaterial:
+    """A CA and a leaf it signs; the leaf expires LEAF_DAYS from now unless `leaf_not_after` is given."""
     directory.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -62,7 +63,7 @@ def make_tls_material(directory: Path) -> TlsMaterial:
         .sign(ca_key, hashes.SHA256())
     )
     key = ec.generate_private_key(ec.SECP256R1())
-    not_after = now + dt.timedelta(days=LEAF_DAYS)
+    not_after = leaf_not_after or now + dt.timedelta(days=LEAF_DAYS)
     leaf = (
         x509.CertificateBuilder()
         .subject_name(_name("localhost"))

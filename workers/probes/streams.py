@@ -18,7 +18,6 @@ from .result import Endpoint, ProbeFailure, TlsInfo
 MAX_LINE = 64 * 1024  # one reply line
 MAX_LINES = 500  # one multi-line reply
 HIGH_WATER = 2 * 1024 * 1024  # buffered bytes at which reading pauses until the probe takes some
-CHUNK = 256 * 1024
 CLOSE_GRACE = 1.0  # seconds a polite goodbye may take
 _CODED = re.compile(r"^(\d{3})([ -]?)(.*)$")
 
@@ -29,7 +28,7 @@ class _Wire(asyncio.Protocol):
     def __init__(self, name: str):
         self.name = name  # the TLS name, for error messages
         self.transport: asyncio.Transport | None = None
-        self.conn: SSL.Connection | None = None
+        self.tls: tls.MemoryTls | None = None
         self.buffer = bytearray()
         self.eof = False
         self.error: BaseException | None = None
@@ -41,10 +40,10 @@ class _Wire(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        if self.conn is None:
+        if self.tls is None:
             self.buffer += data
         else:
-            self.conn.bio_write(data)
+            self.tls.feed(data)
             if self.handshake is not None:
                 self.step_handshake()
             if self.handshake is None:
@@ -77,36 +76,28 @@ class _Wire(asyncio.Protocol):
 
     def flush(self) -> None:
         """Send what OpenSSL has written into its outgoing BIO."""
-        try:
-            while True:
-                self.transport.write(self.conn.bio_read(CHUNK))
-        except SSL.WantReadError:
-            pass
+        data = self.tls.outgoing()
+        if data:
+            self.transport.write(data)
 
     def decrypt(self) -> None:
         try:
-            while True:
-                self.buffer += self.conn.recv(CHUNK)
-        except SSL.WantReadError:
-            pass
-        except SSL.ZeroReturnError:  # the peer's close_notify
-            self.eof = True
+            if self.tls.read_into(self.buffer):  # the peer's close_notify
+                self.eof = True
         except SSL.Error as exc:
-            self.error = tls.as_ssl_error(self.conn, exc, self.name)
+            self.error = tls.as_ssl_error(self.tls.conn, exc, self.name)
         # nothing to flush: what reading may queue (a KeyUpdate answer) goes out with the next write
 
     def step_handshake(self) -> None:
         try:
-            self.conn.do_handshake()
-        except SSL.WantReadError:
-            self.flush()
-            return
+            done = self.tls.handshake()
         except SSL.Error as exc:
             self.flush()  # the alert, if any
-            self.end_handshake(tls.as_ssl_error(self.conn, exc, self.name))
+            self.end_handshake(tls.as_ssl_error(self.tls.conn, exc, self.name))
             return
         self.flush()
-        self.end_handshake(None)
+        if done:
+            self.end_handshake(None)
 
     def end_handshake(self, exc: BaseException | None) -> None:
         waiter, self.handshake = self.handshake, None
@@ -169,7 +160,7 @@ class TextStream:
         wire = self.wire
         context = tls.endpoint_context(self.endpoint)
         wire.buffer.clear()  # nothing said before the handshake is kept (RFC 3207 section 4.2)
-        wire.conn = tls.client_connection(context, None, self.endpoint.tls_name)
+        wire.tls = tls.MemoryTls(tls.client_connection(context, None, self.endpoint.tls_name))
         waiter = wire.handshake = self._loop.create_future()
         if wire.eof or wire.error is not None:
             wire.end_handshake(wire.error or ConnectionResetError("Connection lost"))
@@ -177,7 +168,7 @@ class TextStream:
             wire.resume()
             wire.step_handshake()
         await waiter
-        self.tls = tls.tls_info(wire.conn)
+        self.tls = tls.tls_info(wire.tls.conn)
         wire.decrypt()  # anything that came with the last handshake flight
         return self.tls
 
@@ -194,13 +185,13 @@ class TextStream:
             raise wire.error
         if wire.transport is None or wire.transport.is_closing():
             raise ConnectionResetError("Connection lost")
-        if wire.conn is None:
+        if wire.tls is None:
             wire.transport.write(data)
             return
         try:
-            wire.conn.sendall(data)
+            wire.tls.write(data)
         except SSL.Error as exc:
-            raise tls.as_ssl_error(wire.conn, exc, wire.name) from None
+            raise tls.as_ssl_error(wire.tls.conn, exc, wire.name) from None
         wire.flush()
 
     async def send(self, line: str) -> None:
@@ -307,9 +298,9 @@ class TextStream:
         if not graceful or transport.get_write_buffer_size():
             transport.abort()
             return
-        if wire.conn is not None and wire.handshake is None:
+        if wire.tls is not None and wire.handshake is None:
             try:
-                wire.conn.shutdown()
+                wire.tls.conn.shutdown()
                 wire.flush()
             except SSL.Error:
                 pass

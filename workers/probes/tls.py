@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import ssl
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import lru_cache
 
 from cryptography.hazmat.bindings.openssl.binding import Binding
@@ -23,6 +23,9 @@ from OpenSSL import SSL
 
 from .result import Endpoint, TlsInfo
 
+_ffi = Binding.ffi
+_raw_buffer = _ffi.new_allocator(should_clear_after_alloc=False)
+CHUNK = 16 * 1024  # one TLS record's worth: the most one BIO_read / SSL_read call moves
 _lib = Binding.lib  # the calls pyOpenSSL does not wrap: host check and verify result (libssl API)
 # The ssl module's default TLS 1.2 cipher list (CPython Modules/_ssl.c, PY_SSL_DEFAULT_CIPHER_STRING).
 CIPHERS = b"@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
@@ -90,6 +93,58 @@ def client_connection(context: SSL.Context, sock, name: str) -> SSL.Connection:
     return conn
 
 
+class MemoryTls:
+    """A client connection on memory BIOs, driven by the event loop's protocol (streams.py).
+
+    The hot calls go to libssl directly: pyOpenSSL's wrappers raise and catch a WantReadError
+    for every empty read (about ten per check); here an empty read is just b"". Failures still
+    go through pyOpenSSL's error handling, so they raise the same SSL.Error subclasses.
+    """
+
+    def __init__(self, conn: SSL.Connection):
+        self.conn = conn
+        self._ssl, self._to_ssl, self._from_ssl = conn._ssl, conn._into_ssl, conn._from_ssl
+        self._buffer = _raw_buffer("char[]", CHUNK)
+
+    def feed(self, data: bytes) -> None:
+        """Bytes that came from the peer, for OpenSSL to read."""
+        _lib.BIO_write(self._to_ssl, data, len(data))
+
+    def outgoing(self) -> bytes:
+        """Whatever OpenSSL has written for the peer (records, alerts), b"" when nothing."""
+        chunks = []
+        while (count := _lib.BIO_read(self._from_ssl, self._buffer, CHUNK)) > 0:
+            chunks.append(_ffi.buffer(self._buffer, count)[:])
+        return b"".join(chunks)
+
+    def handshake(self) -> bool:
+        """One step of the handshake: True once it is done, False while it waits for the peer."""
+        result = _lib.SSL_do_handshake(self._ssl)
+        if result == 1:
+            return True
+        self._raise_unless_waiting(result)
+        return False
+
+    def read_into(self, buffer: bytearray) -> bool:
+        """Append what can be decrypted to `buffer`; True once the peer sent close_notify."""
+        while (count := _lib.SSL_read(self._ssl, self._buffer, CHUNK)) > 0:
+            buffer += _ffi.buffer(self._buffer, count)
+        if _lib.SSL_get_error(self._ssl, count) == _lib.SSL_ERROR_ZERO_RETURN:
+            return True
+        self._raise_unless_waiting(count)
+        return False
+
+    def write(self, data: bytes) -> None:
+        """Encrypt `data` (a memory BIO takes all of it at once; then send outgoing())."""
+        result = _lib.SSL_write(self._ssl, data, len(data))
+        if result <= 0:
+            self.conn._raise_ssl_error(self._ssl, result)
+
+    def _raise_unless_waiting(self, result: int) -> None:
+        if _lib.SSL_get_error(self._ssl, result) != _lib.SSL_ERROR_WANT_READ:
+            self.conn._raise_ssl_error(self._ssl, result)  # the pyOpenSSL exception for it
+
+
 def _verify_message(code: int, name: str) -> str:
     """As the ssl module words it (CPython Modules/_ssl.c fill_and_set_sslerror)."""
     if code == _lib.X509_V_ERR_HOSTNAME_MISMATCH:
@@ -127,6 +182,32 @@ def _ssl_error(exc: SSL.Error) -> ssl.SSLError:
 
 def tls_info(conn: SSL.Connection) -> TlsInfo:
     """Expiry of the peer certificate and whether it was verified (chain and name)."""
-    cert = conn.get_peer_certificate(as_cryptography=True)
-    expires: datetime | None = cert.not_valid_after_utc if cert is not None else None
-    return TlsInfo(expires=expires, verified=conn.get_context().get_verify_mode() != SSL.VERIFY_NONE)
+    return TlsInfo(expires=_not_after(conn), verified=conn.get_context().get_verify_mode() != SSL.VERIFY_NONE)
+
+
+def _not_after(conn: SSL.Connection) -> datetime | None:
+    """The peer certificate's notAfter, read in place (a parse into a certificate object costs
+    about 15 µs a check); a time not in RFC 5280's form is left to cryptography's parser."""
+    cert = _lib.SSL_get_peer_certificate(conn._ssl)  # a reference of our own
+    if cert == _ffi.NULL:
+        return None
+    try:
+        time = _ffi.cast("ASN1_STRING *", _lib.X509_getm_notAfter(cert))  # ASN1_TIME is an ASN1_STRING
+        text = bytes(_ffi.buffer(_lib.ASN1_STRING_get0_data(time), _lib.ASN1_STRING_length(time)))
+    finally:
+        _lib.X509_free(cert)
+    return _rfc5280_time(text) or conn.get_peer_certificate(as_cryptography=True).not_valid_after_utc
+
+
+def _rfc5280_time(text: bytes) -> datetime | None:
+    """UTCTime YYMMDDHHMMSSZ (YY < 50: 20YY) or GeneralizedTime YYYYMMDDHHMMSSZ (RFC 5280 4.1.2.5)."""
+    if not (text.endswith(b"Z") and text[:-1].isdigit() and len(text) in (13, 15)):
+        return None
+    if len(text) == 13:
+        year = int(text[:2])
+        text = (b"20" if year < 50 else b"19") + text
+    try:
+        return datetime(int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]), int(text[10:12]),
+                        int(text[12:14]), tzinfo=timezone.utc)
+    except ValueError:  # a month 13, a second 61
+        return None

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+from datetime import datetime, timezone
 
 import pytest
 
 from tests.servers.certs import make_tls_material
 from tests.servers.probe_helpers import assert_down, assert_up, check
-from workers.probes import Endpoint, probe_many
+from tests.servers.pyservers import SmtpServer
+from workers.probes import Endpoint, probe_many, tls
 
 
 def test_ip_address_mismatch_is_a_certificate_failure(nginx_server):
@@ -93,3 +95,29 @@ def test_missing_or_unusable_ca_file_is_down_with_its_reason(nginx_server, tmp_p
     garbage = tmp_path / "garbage.pem"
     garbage.write_text("not a certificate\n")
     assert_down(check("https", nginx_server.host, nginx_server.https_port, ca_file=str(garbage)), "TLS: ")
+
+
+def test_expiry_after_2049_is_read_from_a_generalized_time(tmp_path):
+    # RFC 5280 4.1.2.5: notAfter from 2050 on is a GeneralizedTime (YYYYMMDDHHMMSSZ), not a UTCTime
+    not_after = datetime(2051, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+    material = make_tls_material(tmp_path / "tls", leaf_not_after=not_after)
+    server = SmtpServer(tmp_path / "smtp", material).start()
+    try:
+        for protocol, port in (("smtps", server.smtps_port), ("smtp", server.starttls_port)):
+            result = assert_up(check(protocol, server.host, port, ca_file=material.ca_file, server_name="localhost"))
+            assert result.tls_expires == not_after and result.tls_verified is True
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("text,expected", [
+    (b"261231042528Z", datetime(2026, 12, 31, 4, 25, 28, tzinfo=timezone.utc)),
+    (b"491231235959Z", datetime(2049, 12, 31, 23, 59, 59, tzinfo=timezone.utc)),
+    (b"500101000000Z", datetime(1950, 1, 1, tzinfo=timezone.utc)),  # UTCTime YY >= 50 is 19YY
+    (b"20510304050607Z", datetime(2051, 3, 4, 5, 6, 7, tzinfo=timezone.utc)),
+    (b"2612310425Z", None),  # no seconds: not RFC 5280's form, left to the full parser
+    (b"261231042528+0900", None),
+    (b"261331042528Z", None),  # month 13
+])
+def test_certificate_times_in_rfc5280_form(text, expected):
+    assert tls._rfc5280_time(text) == expected
