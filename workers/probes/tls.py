@@ -68,6 +68,7 @@ def endpoint_context(endpoint: Endpoint) -> SSL.Context:
     return client_context(bool(endpoint.verify_tls), endpoint.ca_file if endpoint.verify_tls else None)
 
 
+@lru_cache(maxsize=1024)
 def _address(name: str) -> bytes | None:
     try:
         return ipaddress.ip_address(name).packed
