@@ -54,15 +54,14 @@ EXPORTER = "prometheus-blackbox-exporter"
 
 
 def _tcp(steps, tls=False):
+    # blackbox ends a line with "\n" only; FTP and SMTP servers want CRLF (copies: steps are shared)
+    steps = [{**step, "send": step["send"] + "\r"} if "send" in step else step for step in steps]
     module = {"prober": "tcp", "timeout": f"{TIMEOUT}s", "tcp": {"preferred_ip_protocol": "ip4",
                                                                  "query_response": steps}}
     if tls or any("starttls" in s for s in steps):
         module["tcp"]["tls_config"] = "TLS"
     if tls:
         module["tcp"]["tls"] = True
-    for step in steps:  # blackbox ends a line with "\n" only; FTP servers want CRLF
-        if "send" in step:
-            step["send"] += "\r"
     return module
 
 
