@@ -104,14 +104,20 @@ async def probe(endpoint: Endpoint) -> ProbeResult:
 
 
 async def probe_many(endpoints: Iterable[Endpoint], concurrency: int = 200) -> list[ProbeResult]:
-    """Probe all endpoints, at most `concurrency` at a time; results come back in input order."""
-    gate = asyncio.Semaphore(max(1, int(concurrency)))
+    """Probe all endpoints, at most `concurrency` at a time; results come back in input order.
 
-    async def bounded(endpoint: Endpoint) -> ProbeResult:
-        async with gate:
-            return await probe(endpoint)
+    `concurrency` workers take the next endpoint as soon as they are free (one task per worker,
+    not one per endpoint waiting on a semaphore)."""
+    batch = list(endpoints)
+    results: list[ProbeResult | None] = [None] * len(batch)
+    queue = iter(enumerate(batch))
 
-    return list(await asyncio.gather(*(bounded(endpoint) for endpoint in endpoints)))
+    async def worker() -> None:
+        for position, endpoint in queue:
+            results[position] = await probe(endpoint)
+
+    await asyncio.gather(*(worker() for _ in range(min(max(1, int(concurrency)), len(batch)))))
+    return results
 
 
 def _loop_factory():

@@ -1,7 +1,7 @@
 """TLS for the text probes, on pyOpenSSL (cryptography's bundled OpenSSL).
 
 The same client policy as the standard library's ssl.create_default_context(): TLS 1.2 or later,
-its cipher list, the system trust store (or only `ca_file`), and OpenSSL's own host name / IP
+its cipher list (TLS 1.3's suites asked AES-128 first), the system trust store (or only `ca_file`), and OpenSSL's own host name / IP
 address check during the handshake (X509_VERIFY_PARAM_set1_host / set1_ip, what the ssl module
 calls). Failures are raised as the ssl module's exceptions (SSLCertVerificationError with the same
 verify_message, SSLError with the OpenSSL reason), so reason_for() reports them unchanged.
@@ -33,6 +33,9 @@ CIPHERS = b"@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL
 # hybrid share by default, costing CPU on every handshake; the ssl module on the system's
 # OpenSSL 3.0 never offered it either.
 GROUPS = b"X25519:P-256:X448:P-384:P-521:ffdhe2048:ffdhe3072"
+# TLS 1.3 suites, AES-128 first as browsers and Go's client ask (servers follow the client's order by
+# default): its SHA-256 key schedule runs on the CPU's SHA instructions, SHA-384's does not.
+TLS13_SUITES = b"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 OPTIONS = SSL.OP_NO_COMPRESSION | _lib.SSL_OP_IGNORE_UNEXPECTED_EOF
 
 
@@ -43,6 +46,7 @@ def client_context(verify: bool, ca_file: str | None) -> SSL.Context:
     ctx.set_min_proto_version(SSL.TLS1_2_VERSION)
     ctx.set_options(OPTIONS)
     ctx.set_cipher_list(CIPHERS)
+    ctx.set_tls13_ciphersuites(TLS13_SUITES)
     if not _lib.SSL_CTX_set1_curves_list(ctx._context, GROUPS):
         raise ssl.SSLError("cannot set the TLS groups")
     if not verify:
