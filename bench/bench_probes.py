@@ -302,7 +302,7 @@ def measure_cycle(servers: Servers, total: int) -> dict:
             "processes": shard_count(total, CYCLE_CONCURRENCY, probe_processes())}
 
 
-ROUNDS = 5  # alternating rounds; the median round is reported (the machine is shared and noisy)
+ROUNDS = 7  # alternating rounds; the median round is reported (the machine is shared and noisy)
 
 
 def _median(rounds: list[dict]) -> dict:
