@@ -7,6 +7,7 @@ import os
 from datetime import datetime, timezone
 
 import pytest
+from OpenSSL import SSL
 
 from tests.servers.certs import make_tls_material
 from tests.servers.probe_helpers import assert_down, assert_up, check
@@ -121,3 +122,56 @@ def test_expiry_after_2049_is_read_from_a_generalized_time(tmp_path):
 ])
 def test_certificate_times_in_rfc5280_form(text, expected):
     assert tls._rfc5280_time(text) == expected
+
+
+
+def _pump(source, target) -> None:
+    data = source.outgoing() if isinstance(source, tls.MemoryTls) else _drain(source)
+    if data:
+        target.feed(data) if isinstance(target, tls.MemoryTls) else target.bio_write(data)
+
+
+def _drain(conn) -> bytes:
+    out = b""
+    while True:
+        try:
+            out += conn.bio_read(65536)
+        except SSL.WantReadError:
+            return out
+
+
+def _server_step(server) -> None:
+    try:
+        server.do_handshake()
+    except SSL.WantReadError:
+        pass
+
+
+def test_an_error_left_in_openssls_queue_does_not_fail_the_next_read(tmp_path):
+    # SSL_get_error() reads the thread's whole error queue: an error another call left there must
+    # not turn this connection's "nothing to read yet" into a failure (libssl clears the queue as
+    # a read or handshake step starts; MemoryTls relies on that)
+    material = make_tls_material(tmp_path / "tls")
+    server_ctx = SSL.Context(SSL.TLS_SERVER_METHOD)
+    server_ctx.use_certificate_chain_file(material.chain_file)
+    server_ctx.use_privatekey_file(material.key_file)
+    server = SSL.Connection(server_ctx, None)
+    server.set_accept_state()
+    client = tls.MemoryTls(tls.client_connection(tls.client_context(True, material.ca_file), None, "localhost"))
+    assert client.handshake() is False
+    for _ in range(3):
+        _pump(client, server)
+        _server_step(server)
+        _pump(server, client)
+        if client.handshake():
+            break
+    _pump(client, server)
+    server.sendall(b"+OK ready\r\n")
+    _pump(server, client)
+
+    stale = SSL.Context(SSL.TLS_CLIENT_METHOD)
+    assert tls._lib.SSL_CTX_set_cipher_list(stale._context, b"no-such-cipher") == 0
+    assert tls._lib.ERR_peek_error() != 0
+    received = bytearray()
+    assert client.read_into(received) is False
+    assert bytes(received) == b"+OK ready\r\n"
