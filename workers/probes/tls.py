@@ -1,10 +1,11 @@
 """TLS for the text probes, on pyOpenSSL (cryptography's bundled OpenSSL).
 
 The same client policy as the standard library's ssl.create_default_context(): TLS 1.2 or later,
-its cipher list (TLS 1.3's suites asked AES-128 first), the system trust store (or only `ca_file`), and OpenSSL's own host name / IP
-address check during the handshake (X509_VERIFY_PARAM_set1_host / set1_ip, what the ssl module
-calls). Failures are raised as the ssl module's exceptions (SSLCertVerificationError with the same
-verify_message, SSLError with the OpenSSL reason), so reason_for() reports them unchanged.
+its cipher list (TLS 1.3's suites asked AES-128 first), the system trust store (or only
+`ca_file`), and OpenSSL's own host name / IP address check during the handshake
+(X509_VERIFY_PARAM_set1_host / set1_ip, what the ssl module calls). Failures are raised as the
+ssl module's exceptions (SSLCertVerificationError with the same verify_message, SSLError with
+the OpenSSL reason), so reason_for() reports them unchanged.
 
 Why not the ssl module: a handshake costs about a quarter less CPU on OpenSSL 4 than on the
 system's OpenSSL 3.0 (provider and name lookups, locks), and the probe engine's throughput on
@@ -23,10 +24,10 @@ from OpenSSL import SSL
 
 from .result import Endpoint, TlsInfo
 
+_lib = Binding.lib  # the calls pyOpenSSL does not wrap, and MemoryTls's hot path (libssl API)
 _ffi = Binding.ffi
 _raw_buffer = _ffi.new_allocator(should_clear_after_alloc=False)
 CHUNK = 16 * 1024  # one TLS record's worth: the most one BIO_read / SSL_read call moves
-_lib = Binding.lib  # the calls pyOpenSSL does not wrap: host check and verify result (libssl API)
 # The ssl module's default TLS 1.2 cipher list (CPython Modules/_ssl.c, PY_SSL_DEFAULT_CIPHER_STRING).
 CIPHERS = b"@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
 # Groups offered, key share sent for the first only: OpenSSL 3.5+ would also send an ML-KEM
