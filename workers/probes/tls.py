@@ -9,7 +9,7 @@ the OpenSSL reason), so reason_for() reports them unchanged.
 
 Why not the ssl module: a handshake costs about a quarter less CPU on OpenSSL 4 than on the
 system's OpenSSL 3.0 (provider and name lookups, locks), and the probe engine's throughput on
-the benchmark is bound by CPU per check (issue 5).
+the benchmark (make bench BENCH=probes) is bound by CPU per check.
 """
 from __future__ import annotations
 
