@@ -125,26 +125,35 @@ def test_certificate_times_in_rfc5280_form(text, expected):
 
 
 
-def _pump(source, target) -> None:
-    data = source.outgoing() if isinstance(source, tls.MemoryTls) else _drain(source)
-    if data:
-        target.feed(data) if isinstance(target, tls.MemoryTls) else target.bio_write(data)
-
-
-def _drain(conn) -> bytes:
+def _server_output(server) -> bytes:
     out = b""
     while True:
         try:
-            out += conn.bio_read(65536)
+            out += server.bio_read(65536)
         except SSL.WantReadError:
             return out
 
 
-def _server_step(server) -> None:
-    try:
-        server.do_handshake()
-    except SSL.WantReadError:
-        pass
+def _to_server(client: tls.MemoryTls, server) -> None:
+    data = client.outgoing()
+    if data:
+        server.bio_write(data)
+
+
+def _connected(client: tls.MemoryTls, server) -> None:
+    """Run the handshake between a MemoryTls client and a pyOpenSSL server on memory BIOs."""
+    client.handshake()
+    for _ in range(3):
+        _to_server(client, server)
+        try:
+            server.do_handshake()
+        except SSL.WantReadError:
+            pass
+        client.feed(_server_output(server))
+        if client.handshake():
+            _to_server(client, server)  # the client's Finished
+            return
+    raise AssertionError("the handshake did not finish")
 
 
 def test_an_error_left_in_openssls_queue_does_not_fail_the_next_read(tmp_path):
@@ -158,16 +167,9 @@ def test_an_error_left_in_openssls_queue_does_not_fail_the_next_read(tmp_path):
     server = SSL.Connection(server_ctx, None)
     server.set_accept_state()
     client = tls.MemoryTls(tls.client_connection(tls.client_context(True, material.ca_file), None, "localhost"))
-    assert client.handshake() is False
-    for _ in range(3):
-        _pump(client, server)
-        _server_step(server)
-        _pump(server, client)
-        if client.handshake():
-            break
-    _pump(client, server)
+    _connected(client, server)
     server.sendall(b"+OK ready\r\n")
-    _pump(server, client)
+    client.feed(_server_output(server))
 
     stale = SSL.Context(SSL.TLS_CLIENT_METHOD)
     assert tls._lib.SSL_CTX_set_cipher_list(stale._context, b"no-such-cipher") == 0
