@@ -2,6 +2,7 @@
 runs the operations commands (migrate, seed-demo, worker, scheduler, run-all)."""
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
@@ -9,7 +10,7 @@ from flask_babel import Babel, gettext as _
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from tenants import auth
+from tenants import auth, sessions as login_sessions
 from tenants.crypto import SecretBox
 from tenants.db import make_engine, make_session_factory
 from tenants.errors import NotFound
@@ -44,6 +45,11 @@ def create_app(config: dict | None = None) -> Flask:
     import workers.runtime
     workers.runtime.configure(settings, sessions)
 
+    if settings.trusted_proxies:  # the client's own address, as the proxies in front report it
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
+
     csrf = CSRFProtect(app)
     Babel(app, locale_selector=_select_locale)
     _init_login(app, sessions)
@@ -76,7 +82,8 @@ def serving_app(config: dict | None = None) -> Flask:
 
 
 _SETTING_KEYS = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ENCRYPTION_KEYS", "INSTANCE_PATH",
-                 "SMTP_HOST", "SMTP_PORT", "MAIL_FROM", "PROVIDER_NAME", "MONITOR_INTERVAL_MINUTES"}
+                 "SMTP_HOST", "SMTP_PORT", "MAIL_FROM", "PROVIDER_NAME", "MONITOR_INTERVAL_MINUTES",
+                 "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "TRUSTED_PROXIES"}
 
 
 def _select_locale():
@@ -90,13 +97,17 @@ def _init_login(app: Flask, sessions) -> None:
     manager = LoginManager(app)
     manager.session_protection = "basic"
 
+    settings = app.config["SETTINGS"]
+    lifetime = login_sessions.Lifetime(idle=timedelta(minutes=settings.session_idle_minutes),
+                                       absolute=timedelta(hours=settings.session_max_hours))
+
     @manager.user_loader
     def load_principal(token: str):
         from tenants.tenancy import Scope
 
         s = sessions().bind_scope(Scope.system())
         try:
-            principal = auth.principal_for_token(s, token)
+            principal = login_sessions.principal_for_session(s, token, lifetime)
             if principal is None:
                 return None
             # Loaded with what the layouts show; detach: the request's own scoped session does the rest.

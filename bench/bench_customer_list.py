@@ -54,7 +54,7 @@ def _seed(url: str) -> None:
             conn.execute(insert(Principal), [
                 {"role": "enduser", "realm": f"enduser:{demo}", "reseller_id": demo, "customer_id": cid,
                  "login_id": f"user{int(num[1:]):06d}", "password_hash": one_hash, "display_name": "",
-                 "session_token": uuid.uuid4().hex, "active": True, "created_at": start}
+                 "active": True, "created_at": start}
                 for cid, num in ids[chunk:chunk + 10_000]])
     if url.startswith("postgresql"):
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -1,11 +1,11 @@
 """End-user panel: login, logout, own password, dashboard."""
 from functools import wraps
 
-from flask import Response, abort, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, logout_user
 
-from tenants import auth, hosting
+from tenants import auth, customers as customer_rules, hosting
 from tenants.models import Course, Customer, Role, Server
 from tenants.monitoring_reports import status_board
 from tenants.tenancy import get_owned_or_404
@@ -15,7 +15,8 @@ from enduser import bp
 
 
 def enduser_only(view):
-    """Only an end user of this reseller; anyone else goes to this reseller's login page."""
+    """Only an end user of this reseller; anyone else goes to this reseller's login page. A stopped
+    (suspended or locked) customer's own changes are refused with the reason, on every screen."""
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated or current_user.role != Role.ENDUSER.value:
@@ -23,6 +24,11 @@ def enduser_only(view):
         if current_user.reseller_id != g.reseller.id:
             logout_user()
             return redirect(url_for("enduser.login"))
+        frozen = customer_rules.settings_frozen(current_user.customer, g.reseller.support_email
+                                                or g.reseller.brand_name)
+        if frozen is not None and request.method == "POST" and not g.get("support_view"):
+            flash(frozen.render(_), "error")
+            return redirect(url_for("enduser.dashboard")), 303
         return view(*args, **kwargs)
     return wrapped
 

@@ -1,11 +1,11 @@
-"""Logging in, throttling failed logins, and changing one's own password."""
+"""Logging in, throttling failed logins, and changing one's own password (sessions: tenants/sessions.py)."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
 
 from tenants import audit
 from tenants.db import utcnow
@@ -14,27 +14,19 @@ from tenants.models import LoginAttempt, Principal, Reseller, Role
 from tenants.models.principal import realm_for
 from tenants.password_policy import generate_password, password_problems
 from tenants.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from tenants.sessions import end_sessions_of, may_log_in
 from tenants.tenancy import BYPASS
 
-MAX_FAILURES = 10      # failed logins allowed per account or per address ...
+MAX_FAILURES = 10      # failed logins allowed per address, and per account from browsers it does not know,
 WINDOW = timedelta(minutes=15)  # ... within this window, then refused until it slides past
+DEVICE_FAILURES = 5    # a known browser that fails this often within the window is known no more
+DEVICE_KNOWN_FOR = timedelta(days=30)  # a browser that logged in to the account within this time is known
 
 
 @dataclass
 class LoginOutcome:
     principal: Principal | None = None
     throttled: bool = False
-
-
-def principal_for_token(session, token: str) -> Principal | None:
-    """The principal whose current session token this is (a rotated token finds nobody)."""
-    if not token:
-        return None
-    stmt = (select(Principal).where(Principal.session_token == token, Principal.active.is_(True))
-            # what the layouts show, in the same round trip (this runs on every request)
-            .options(joinedload(Principal.reseller), joinedload(Principal.customer),
-                     joinedload(Principal.managed_customer)))
-    return session.execute(stmt.execution_options(**{BYPASS: True})).unique().scalar_one_or_none()
 
 
 def reseller_for_code(session, code: str) -> Reseller | None:
@@ -53,32 +45,52 @@ def reseller_logo(session, reseller_id: int) -> tuple[str, bytes] | None:
     return (row[0], row[1]) if row and row[0] and row[1] else None
 
 
-def is_throttled(session, realm: str, login_id: str, address: str, now=None,
+def new_device_id() -> str:
+    """A browser's own random name, kept in a long-lived cookie: the browsers an account has logged in
+    from before stay able to log in while someone else guesses its password elsewhere."""
+    return secrets.token_urlsafe(24)
+
+
+def is_throttled(session, realm: str, login_id: str, address: str, device: str | None = None, now=None,
                  max_failures: int = MAX_FAILURES, window: timedelta = WINDOW) -> bool:
+    """Refuse further tries for a while: from an address that failed too often (any account), and for
+    an account that failed too often — except from a browser that logged in to it before and has not
+    failed often itself, so an attacker can lock out neither the owner nor everyone behind one proxy."""
     now = now or utcnow()
-    since = now - window
     failures = (select(func.count()).select_from(LoginAttempt)
-                .where(LoginAttempt.succeeded.is_(False), LoginAttempt.at > since))
+                .where(LoginAttempt.succeeded.is_(False), LoginAttempt.at > now - window))
+    if device and _known_device(session, realm, login_id, device, now):
+        own = session.execute(failures.where(LoginAttempt.device == device)).scalar_one()
+        if own < DEVICE_FAILURES:
+            return False
     per_account = session.execute(failures.where(LoginAttempt.realm == realm,
                                                  LoginAttempt.login_id == login_id)).scalar_one()
     per_address = session.execute(failures.where(LoginAttempt.address == address)).scalar_one()
     return per_account >= max_failures or per_address >= max_failures
 
 
+def _known_device(session, realm: str, login_id: str, device: str, now) -> bool:
+    stmt = select(LoginAttempt.id).where(
+        LoginAttempt.realm == realm, LoginAttempt.login_id == login_id, LoginAttempt.device == device,
+        LoginAttempt.succeeded.is_(True), LoginAttempt.at > now - DEVICE_KNOWN_FOR).limit(1)
+    return session.execute(stmt).first() is not None
+
+
 def authenticate(session, role: Role, login_id: str, password: str, address: str, *,
-                 reseller: Reseller | None = None, now=None) -> LoginOutcome:
+                 reseller: Reseller | None = None, device: str | None = None, now=None) -> LoginOutcome:
     """Check a login; record the attempt; refuse while the account or address is throttled."""
     now = now or utcnow()
     login_id = (login_id or "").strip()
     realm = realm_for(role, reseller.id if reseller else None)
-    if is_throttled(session, realm, login_id, address, now):
+    device = (device or "")[:64] or None
+    if is_throttled(session, realm, login_id, address, device, now):
         return LoginOutcome(throttled=True)
     stmt = select(Principal).where(Principal.realm == realm, Principal.login_id == login_id,
                                    Principal.role == role.value)
     principal = session.execute(stmt.execution_options(**{BYPASS: True})).scalar_one_or_none()
     ok = verify_password(principal.password_hash if principal else DUMMY_HASH, password)
-    ok = ok and principal is not None and principal.active and _tenant_allows_login(principal)
-    session.add(LoginAttempt(realm=realm, login_id=login_id[:64], address=address[:64],
+    ok = ok and principal is not None and may_log_in(principal)
+    session.add(LoginAttempt(realm=realm, login_id=login_id[:64], address=address[:64], device=device,
                              succeeded=bool(ok), at=now))
     if not ok:
         session.commit()
@@ -90,22 +102,8 @@ def authenticate(session, role: Role, login_id: str, password: str, address: str
     return LoginOutcome(principal=principal)
 
 
-def _tenant_allows_login(principal: Principal) -> bool:
-    if principal.role == Role.PROVIDER.value:
-        return True
-    if principal.role == Role.MANAGED.value:  # a direct contract party (never one of our resellers)
-        party = principal.managed_customer
-        return party is not None and party.reseller_id is None
-    if principal.reseller is None or not principal.reseller.is_active:
-        return False
-    if principal.role == Role.ENDUSER.value:
-        customer = principal.customer
-        return customer is not None and customer.status != "cancelled"
-    return True
-
-
 def change_own_password(session, principal: Principal, current: str, new: str, confirm: str,
-                        address: str | None = None) -> None:
+                        address: str | None = None, keep_token: str | None = None) -> None:
     """Change one's own password; every other session of this principal ends (token rotation)."""
     problems: list[Problem] = []
     if not verify_password(principal.password_hash, current):
@@ -115,15 +113,16 @@ def change_own_password(session, principal: Principal, current: str, new: str, c
     problems += password_problems(new, principal.login_id, field="new_password")
     if problems:
         raise RuleViolation(problems)
-    set_password(session, principal, new)
+    set_password(session, principal, new, keep_token=keep_token)
     audit.record(session, principal, "password.change", principal, "changed own password",
                  customer_id=principal.customer_id, address=address)
 
 
-def set_password(session, principal: Principal, new: str) -> None:
+def set_password(session, principal: Principal, new: str, keep_token: str | None = None) -> None:
+    """A new password; every session of the login ends but the one it is changed from (if any)."""
     principal.password_hash = hash_password(new)
     principal.password_changed_at = utcnow()
-    principal.rotate_session_token()
+    end_sessions_of(session, principal.id, keep_token=keep_token)
 
 
 def reset_password_of(session, principal: Principal, password: str | None) -> str:

@@ -117,6 +117,21 @@ def _current(customer: Customer) -> dict:
     return {f: getattr(customer, f) for f in CUSTOMER_FIELDS}
 
 
+STOPPED_MESSAGES = {
+    CustomerStatus.SUSPENDED.value: N_("Your account is suspended, so its settings cannot be changed now. "
+                                       "Contact %(who)s."),
+    CustomerStatus.LOCKED.value: N_("Your account is locked, so its settings cannot be changed now. "
+                                    "Contact %(who)s."),
+}
+
+
+def settings_frozen(customer: Customer, who: str) -> Problem | None:
+    """A stopped customer keeps looking at its panel but changes nothing until resumed (OEM spec
+    顧客管理: suspended / locked); the message names the reseller's support, never the provider."""
+    msgid = STOPPED_MESSAGES.get(customer.status)
+    return Problem(msgid, None, {"who": who}) if msgid else None
+
+
 def suspend_customer(session, actor, customer: Customer) -> None:
     if customer.status != CustomerStatus.ACTIVE.value:
         raise RuleViolation.one(N_("Only an active customer can be suspended."), "status")

@@ -28,8 +28,9 @@ class Settings:
     mail_from: str = "noreply@localhost"
     provider_name: str = "OEM Hosting"
     default_locale: str = "ja"
-    login_max_failures: int = 10
-    login_window_minutes: int = 15
+    session_idle_minutes: int = 120    # a login session unused this long ends
+    session_max_hours: int = 12        # and none lasts longer than this
+    trusted_proxies: int = 0           # reverse proxies in front whose X-Forwarded-For names the client
     extra: dict = field(default_factory=dict)
 
 
@@ -70,6 +71,9 @@ def load_settings(overrides: dict | None = None, environ=None) -> Settings:
         mail_from=env.get("MAIL_FROM", "noreply@localhost"),
         provider_name=env.get("PROVIDER_NAME", "OEM Hosting"),
         default_locale=env.get("DEFAULT_LOCALE", "ja"),
+        session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", 120)),
+        session_max_hours=int(env.get("SESSION_MAX_HOURS", 12)),
+        trusted_proxies=int(env.get("TRUSTED_PROXIES", 0)),
     )
     for key, value in o.items():
         if hasattr(s, key):

@@ -5,12 +5,16 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tenants import auth
+from tenants import auth, sessions as login_sessions
 from tenants.models import Principal
 from tenants.tenancy import get_owned_or_404
 from web.auth import client_address, safe_next
 from web.db import db, system_session
 from web.forms import FAILED, LoginForm, PasswordChangeForm, commit_or_show, form_status
+
+
+DEVICE_COOKIE = "panel_device"  # this browser's own random name (tenants.auth.is_throttled)
+DEVICE_COOKIE_DAYS = 365
 
 
 def login_flow(role, template: str, home: str, reseller=None, **context):
@@ -19,10 +23,15 @@ def login_flow(role, template: str, home: str, reseller=None, **context):
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
+        device = request.cookies.get(DEVICE_COOKIE) or auth.new_device_id()
         s = system_session()
         try:
             outcome = auth.authenticate(s, role, form.login_id.data, form.password.data,
-                                        client_address(), reseller=reseller)
+                                        client_address(), reseller=reseller, device=device)
+            if outcome.principal is not None:
+                login_sessions.open_session(s, outcome.principal, client_address(),
+                                            request.headers.get("User-Agent"))
+                s.commit()
         finally:
             s.close()
         if outcome.throttled:
@@ -36,11 +45,23 @@ def login_flow(role, template: str, home: str, reseller=None, **context):
             login_user(outcome.principal)
             if outcome.principal.locale:
                 session["lang"] = outcome.principal.locale
-            return redirect(safe_next(home))
+            response = redirect(safe_next(home))
+            response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_COOKIE_DAYS * 86400, httponly=True,
+                                samesite="Lax", secure=request.is_secure)
+            return response
     return render_template(template, form=form, reseller=reseller, **context), status
 
 
 def logout_flow(login_url: str):
+    """Logout ends the session on the server: the old cookie opens nothing afterwards."""
+    token = getattr(current_user, "session_token", None)
+    if token:
+        s = system_session()
+        try:
+            login_sessions.end_session(s, token)
+            s.commit()
+        finally:
+            s.close()
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
@@ -54,9 +75,8 @@ def password_flow(template: str, done_url: str, **context):
         principal = get_owned_or_404(s, Principal, current_user.id)
         if commit_or_show(form, lambda: auth.change_own_password(
                 s, principal, form.current_password.data, form.new_password.data, form.confirm_password.data,
-                address=client_address())) is not FAILED:
-            # This session stays logged in with the new token; every other session has ended.
-            login_user(principal)
+                address=client_address(), keep_token=current_user.session_token)) is not FAILED:
+            # This session stays logged in; every other session of this login has ended.
             flash(_("Your password has been changed. Other sessions have been logged out."), "success")
             return redirect(done_url)
     return render_template(template, form=form, **context), form_status(form)

@@ -1,6 +1,7 @@
 """The data model. Importing this package registers every table on ``Base.metadata``."""
 from tenants.models.reseller import Reseller, ResellerContact
-from tenants.models.principal import Principal, Role, LoginAttempt
+from tenants.models.principal import LoginAttempt, LoginSession, Principal, Role
+from tenants.models.reserved_name import ReservedName
 from tenants.models.server import Server, ServerAssignment
 from tenants.models.course import Course
 from tenants.models.customer import Customer, CustomerStatus
@@ -25,7 +26,7 @@ from tenants.models.api_token import ApiToken
 from tenants.models.overuse import OveruseState
 
 __all__ = [
-    "Reseller", "ResellerContact", "Principal", "Role", "LoginAttempt", "Server",
+    "Reseller", "ResellerContact", "Principal", "Role", "LoginAttempt", "LoginSession", "ReservedName", "Server",
     "ServerAssignment", "Course", "Customer", "CustomerStatus", "AuditLog",
     "CustomerUsageSample", "ServerSample", "TrafficLogCursor", "ApiToken", "OveruseState", "Database", "DnsRecord", "Domain",
     "FtpAccount", "MailAccount", "MailingList", "MailingListMember", "ProtectedDirectory", "ProtectedUser",
@@ -37,3 +38,6 @@ __all__ = [
     "Suspension", "ContractMail", "Invoice", "InvoiceLine", "Payment", "Complaint", "WorkRequest",
     "WorkRequestEvent",
 ]
+
+# Whoever writes these models also ends the sessions of a login, customer or reseller it stops.
+import tenants.sessions  # noqa: E402,F401

@@ -113,3 +113,4 @@ class ContractMail(ManagedScoped, Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # given up: it cannot be sent as it is

@@ -28,7 +28,8 @@ class Provisioned(CustomerScoped):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     state: Mapped[str] = mapped_column(String(16), default=ProvisionState.PENDING.value, index=True)
-    state_reason: Mapped[str | None] = mapped_column(Text)      # the driver's message when failed
+    state_reason: Mapped[str | None] = mapped_column(Text)      # why it failed, in words the end user may read
+    state_detail: Mapped[str | None] = mapped_column(Text)      # the tool's own output, for the provider only
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleting: Mapped[bool] = mapped_column(Boolean, default=False)
     revision: Mapped[int] = mapped_column(Integer, default=1)    # bumped on every change
@@ -38,6 +39,7 @@ class Provisioned(CustomerScoped):
         """A change the server has not seen yet."""
         self.state = ProvisionState.PENDING.value
         self.state_reason = None
+        self.state_detail = None
         self.revision = (self.revision or 0) + 1
 
     def want_gone(self) -> None:

@@ -3,6 +3,7 @@ attempt log."""
 from __future__ import annotations
 
 import enum
+import hashlib
 import secrets
 from datetime import datetime
 
@@ -31,6 +32,11 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def token_digest(token: str) -> str:
+    """What is stored of a session token: its SHA-256, so a copy of the database opens no session."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class Principal(TenantScoped, Base):
     __tablename__ = "principals"
     __table_args__ = (UniqueConstraint("realm", "login_id"),)
@@ -48,8 +54,6 @@ class Principal(TenantScoped, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(254))
-    # Rotated on password change so that every other session of this principal ends.
-    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -94,11 +98,27 @@ class Principal(TenantScoped, Base):
     def is_anonymous(self) -> bool:
         return False
 
-    def get_id(self) -> str:
+    # The token of the login session this object was loaded for (tenants.sessions); Flask-Login keeps
+    # it in the signed cookie, and the server-side row decides whether it still opens anything.
+    session_token = None  # not a column
+
+    def get_id(self) -> str | None:
         return self.session_token
 
-    def rotate_session_token(self) -> None:
-        self.session_token = new_session_token()
+
+class LoginSession(Base):
+    """One logged-in browser: ended by logout, by suspension of the login or its tenant, by a password
+    change (the others), by idleness and by its absolute lifetime (tenants/sessions.py)."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    principal_id: Mapped[int] = mapped_column(ForeignKey("principals.id", ondelete="CASCADE"), index=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
 
 
 class LoginAttempt(Base):
@@ -114,5 +134,7 @@ class LoginAttempt(Base):
     realm: Mapped[str] = mapped_column(String(40))
     login_id: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(64))
+    # the trusted-device cookie the attempt came with, if any (tenants/auth.py: throttling)
+    device: Mapped[str | None] = mapped_column(String(64), index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
