@@ -102,6 +102,14 @@ def end_sessions_of(session, principal_id: int, keep_token: str | None = None) -
     session.execute(stmt.execution_options(**{BYPASS: True}))
 
 
+def prune_sessions(session, lifetime: Lifetime = Lifetime(), now: datetime | None = None) -> int:
+    """Remove the rows of sessions that have ended by idleness or age (they open nothing already)."""
+    now = now or utcnow()
+    stmt = delete(LoginSession).where((LoginSession.last_seen_at < now - lifetime.idle)
+                                      | (LoginSession.created_at < now - lifetime.absolute))
+    return session.execute(stmt.execution_options(**{BYPASS: True})).rowcount
+
+
 def _became(obj, attr: str, stopped) -> bool:
     history = inspect(obj).attrs[attr].history
     return bool(history.added) and stopped(history.added[0]) and not (

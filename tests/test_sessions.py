@@ -123,3 +123,20 @@ def test_a_busy_session_is_kept_and_its_last_use_recorded(app):
     assert client.get(page).status_code == 200
     with scoped_session(app, Scope.system()) as s:
         assert utcnow() - s.scalar(select(LoginSession.last_seen_at)) < timedelta(minutes=1)
+
+
+def test_the_daily_chore_removes_ended_sessions_and_keeps_live_ones(app):
+    from workers.jobs.housekeeping import prune_login_attempts
+
+    _logged_in(app, "demo-op")
+    live, page = _logged_in(app, "acme-op")
+    with scoped_session(app, Scope.system()) as s:
+        demo_op = s.scalars(select(Principal.id).where(Principal.login_id == "demo-op")).one()
+        s.execute(update(LoginSession).where(LoginSession.principal_id == demo_op)
+                  .values(last_seen_at=utcnow() - timedelta(hours=3)))
+        s.commit()
+    prune_login_attempts()
+    with scoped_session(app, Scope.system()) as s:
+        assert s.scalar(select(LoginSession.principal_id)) != demo_op
+        assert len(s.scalars(select(LoginSession.id)).all()) == 1
+    assert live.get(page).status_code == 200
