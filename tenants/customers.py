@@ -138,12 +138,22 @@ def _reseller_of(session) -> int | None:
     return scope.reseller_id if scope is not None else None
 
 
-def update_customer(session, actor, customer: Customer, data: dict) -> None:
+def change_problems(session, customer: Customer, data: dict) -> list[Problem]:
+    """What is wrong with changing these fields of a customer (fields not given stay as they are)."""
+    return customer_problems(session, {**_current(customer), **_changeable(customer, data)}, customer)
+
+
+def _changeable(customer: Customer, data: dict) -> dict:
     if customer.status == CustomerStatus.CANCELLED.value and "status" in data:
-        data = {k: v for k, v in data.items() if k != "status"}  # cancellation is undone only by resume
-    problems = customer_problems(session, {**_current(customer), **data}, customer)
+        return {k: v for k, v in data.items() if k != "status"}  # cancellation is undone only by resume
+    return data
+
+
+def update_customer(session, actor, customer: Customer, data: dict) -> None:
+    problems = change_problems(session, customer, data)
     if problems:
         raise RuleViolation(problems)
+    data = _changeable(customer, data)
     before = _current(customer)
     _apply(customer, data)
     changed = {k: [str(before[k]), str(getattr(customer, k))] for k in before if before[k] != getattr(customer, k)}
