@@ -18,6 +18,7 @@ from tenants.principals import login_id_problems
 COLUMNS = ("login_id", "contractor_name", "customer_number", "course", "server", "contract_date", "start_date",
            "contact_email", "status")
 EXPORT_COLUMNS = COLUMNS + ("disk_used_mb", "cancel_on")
+OPTIONAL = ("customer_number", "server", "contract_date", "start_date", "contact_email", "status")
 MAX_ROWS = 20_000
 
 
@@ -80,6 +81,25 @@ def _rows(text: str, report: ImportReport):
         yield number, {k: (v or "").strip() for k, v in row.items() if k}
 
 
+def _row_data(row: dict, courses: dict, servers: dict, *, new: bool) -> dict:
+    """A row as customer data. Blank optional cells (or missing columns) mean none / the default
+    for a new customer, and "leave as it is" for an existing one: a partial sheet never wipes
+    what the panel holds."""
+    data = {"contractor_name": row.get("contractor_name", ""), "course_id": courses.get(row.get("course", ""))}
+    given = {name: row.get(name, "") for name in OPTIONAL if row.get(name, "")}
+    if new:
+        data |= {"customer_number": "", "server_id": None, "contract_date": None, "start_date": None,
+                 "contact_email": None, "status": "active"}
+    for name, value in given.items():
+        if name == "server":
+            data["server_id"] = servers.get(value, -1)
+        elif name in ("contract_date", "start_date"):
+            data[name] = _date(value)
+        else:
+            data[name] = value
+    return data
+
+
 def import_customers(session, actor, text: str, *, dry_run: bool) -> ImportReport:
     """Check every row; when all are good and this is no dry run, create new customers (by login ID)
     and update existing ones. Any bad row: nothing changes (the caller rolls back)."""
@@ -93,21 +113,18 @@ def import_customers(session, actor, text: str, *, dry_run: bool) -> ImportRepor
     planned = []
     for line, row in _rows(text, report):
         login_id = row.get("login_id", "").lower()
-        data = {"contractor_name": row.get("contractor_name", ""), "customer_number": row.get("customer_number", ""),
-                "course_id": courses.get(row.get("course", "")), "contract_date": _date(row.get("contract_date")),
-                "start_date": _date(row.get("start_date")), "contact_email": row.get("contact_email") or None,
-                "status": row.get("status") or "active"}
-        server = row.get("server", "")
-        data["server_id"] = servers.get(server, -1) if server else None
         target = session.get(Customer, existing[login_id]) if login_id in existing else None
-        problems = rules.customer_problems(session, data, target) + login_id_problems(login_id)
+        data = _row_data(row, courses, servers, new=target is None)
+        problems = rules.change_problems(session, target, data) if target is not None else \
+            rules.customer_problems(session, data, None)
+        problems += login_id_problems(login_id)
         password = row.get("password", "")
         if target is None and password:
             problems += password_problems(password, login_id)
         if login_id in seen_logins:
             problems.append(Problem(N_("This login ID is also on line %(line)s."), "login_id",
                                     {"line": seen_logins[login_id]}))
-        number = data["customer_number"]
+        number = data.get("customer_number")
         if number and number in seen_numbers:
             problems.append(Problem(N_("This customer number is also on line %(line)s."), "customer_number",
                                     {"line": seen_numbers[number]}))

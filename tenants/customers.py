@@ -9,14 +9,19 @@ from sqlalchemy import select
 from tenants import audit
 from tenants.auth import login_id_taken, reset_password_of
 from tenants.errors import N_, Problem, RuleViolation
-from tenants.models import Course, Customer, CustomerStatus, Principal, Role, Server
+from tenants.models import (Course, Customer, CustomerStatus, Database, DnsRecord, Domain, FtpAccount, MailAccount,
+                            MailingList, Principal, ProtectedDirectory, Role, Server, ServerAssignment)
 from tenants.password_policy import generate_password, password_problems
 from tenants.principals import create_principal, email_problems, login_id_problems
-from tenants.tenancy import MAX_ID
+from tenants.tenancy import BYPASS, MAX_ID
 
 CUSTOMER_FIELDS = ("contractor_name", "customer_number", "course_id", "server_id", "contract_date",
                    "start_date", "contact_email", "status")
 EDITABLE_STATUSES = (CustomerStatus.ACTIVE.value, CustomerStatus.SUSPENDED.value, CustomerStatus.LOCKED.value)
+# What a customer has on its server (the provisioning jobs place it by the customer's server).
+HOSTING_MODELS = (Domain, MailAccount, MailingList, FtpAccount, Database, DnsRecord, ProtectedDirectory)
+MOVE_REFUSED = N_("This customer has sites, mail or databases on its server; moving them to another server is a "
+                  "separate operation that is not available yet.")
 
 
 def customer_problems(session, data: dict, existing: Customer | None) -> list[Problem]:
@@ -36,12 +41,7 @@ def customer_problems(session, data: dict, existing: Customer | None) -> list[Pr
     course_id = data.get("course_id")
     if not _is_id(course_id) or session.execute(select(Course.id).where(Course.id == course_id)).scalar() is None:
         problems.append(Problem(N_("Choose one of your courses."), "course_id"))
-    server_id = data.get("server_id")
-    if server_id is not None and not _is_id(server_id):
-        problems.append(Problem(N_("Choose a server assigned to you."), "server_id"))
-    elif server_id is not None and session.execute(
-            select(Server.id).where(Server.id == server_id)).scalar() is None:  # only assigned servers
-        problems.append(Problem(N_("Choose a server assigned to you."), "server_id"))
+    problems += _server_problems(session, data.get("server_id"), existing)
     problems += email_problems(data.get("contact_email"), "contact_email")
     for field in ("contract_date", "start_date"):
         if data.get(field) is not None and not isinstance(data[field], date):
@@ -52,6 +52,46 @@ def customer_problems(session, data: dict, existing: Customer | None) -> list[Pr
     if isinstance(contract, date) and isinstance(start, date) and start < contract:
         problems.append(Problem(N_("The start of use cannot be before the contract date."), "start_date"))
     return problems
+
+
+def _server_problems(session, server_id, existing: Customer | None) -> list[Problem]:
+    """A customer is placed on a server assigned to its reseller; the server it is on stays its own
+    even after the provider withdrew it. Its hosting lives there, so a customer with hosting keeps
+    its server: the jobs build each server from the customers on it, and a move would silently
+    take everything off the old one (OEM spec 顧客管理)."""
+    current = existing.server_id if existing is not None else None
+    if server_id is not None and server_id == current and _is_id(server_id):
+        return []
+    if server_id is not None and not assigned(session, server_id, _reseller_of(session) if existing is None
+                                              else existing.reseller_id):
+        return [Problem(N_("Choose a server assigned to you."), "server_id")]
+    if current is not None and has_hosting(session, existing.id):
+        return [Problem(MOVE_REFUSED, "server_id")]
+    return []
+
+
+def assigned(session, server_id, reseller_id: int | None) -> bool:
+    """May this reseller place customers on this server (the provider assigned it)?"""
+    if not _is_id(server_id) or reseller_id is None:
+        return False
+    stmt = select(ServerAssignment.id).where(ServerAssignment.server_id == server_id,
+                                             ServerAssignment.reseller_id == reseller_id).limit(1)
+    return session.execute(stmt).first() is not None
+
+
+def has_hosting(session, customer_id: int) -> bool:
+    """Does the customer have anything on its server (applied, pending or being removed)?"""
+    return any(session.execute(select(model.id).where(model.customer_id == customer_id).limit(1)).first()
+               for model in HOSTING_MODELS)
+
+
+def server_hostname(session, customer: Customer) -> str | None:
+    """The host name of the server the customer is on, also when the provider has withdrawn it from
+    the reseller (its own customer's server is no secret to the reseller)."""
+    if customer.server_id is None:
+        return None
+    stmt = select(Server.hostname).where(Server.id == customer.server_id).execution_options(**{BYPASS: True})
+    return session.execute(stmt).scalar()
 
 
 def _is_id(value) -> bool:
@@ -98,12 +138,22 @@ def _reseller_of(session) -> int | None:
     return scope.reseller_id if scope is not None else None
 
 
-def update_customer(session, actor, customer: Customer, data: dict) -> None:
+def change_problems(session, customer: Customer, data: dict) -> list[Problem]:
+    """What is wrong with changing these fields of a customer (fields not given stay as they are)."""
+    return customer_problems(session, {**_current(customer), **_changeable(customer, data)}, customer)
+
+
+def _changeable(customer: Customer, data: dict) -> dict:
     if customer.status == CustomerStatus.CANCELLED.value and "status" in data:
-        data = {k: v for k, v in data.items() if k != "status"}  # cancellation is undone only by resume
-    problems = customer_problems(session, {**_current(customer), **data}, customer)
+        return {k: v for k, v in data.items() if k != "status"}  # cancellation is undone only by resume
+    return data
+
+
+def update_customer(session, actor, customer: Customer, data: dict) -> None:
+    problems = change_problems(session, customer, data)
     if problems:
         raise RuleViolation(problems)
+    data = _changeable(customer, data)
     before = _current(customer)
     _apply(customer, data)
     changed = {k: [str(before[k]), str(getattr(customer, k))] for k in before if before[k] != getattr(customer, k)}

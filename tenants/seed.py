@@ -1,4 +1,6 @@
-"""The demo data `make run` seeds: idempotent, so running it again changes nothing."""
+"""The demo data `make run` seeds into an empty installation, and only there: on a database that
+holds data, a withdrawn server assignment or a deleted demo login (whose password is published)
+must never come back."""
 from __future__ import annotations
 
 import os
@@ -134,8 +136,24 @@ def local_driver_config(instance_path: Path | str) -> dict:
     }
 
 
+def is_empty_installation(session) -> bool:
+    """Nobody has set this installation up yet: no reseller and no login at all (two indexed
+    look-ups of one row each)."""
+    return session.execute(select(Reseller.id).limit(1)).first() is None and \
+        session.execute(select(Principal.id).limit(1)).first() is None
+
+
+def seed_demo_if_empty(session, box=None, instance_path=None) -> bool:
+    """Seed the demo into an empty installation; leave one that holds data alone. True if seeded."""
+    if not is_empty_installation(session):
+        return False
+    seed_demo(session, box, instance_path)
+    return True
+
+
 def seed_demo(session, box=None, instance_path=None) -> None:
-    """A provider login, two resellers with an operator, a course, a customer each, a direct
+    """Into an empty database (seed_demo_if_empty decides; the tests build their template with it):
+    a provider login, two resellers with an operator, a course, a customer each, a direct
     managed-service customer with its contract and login, and this machine registered as a local
     server assigned to both resellers. Given the app's SecretBox and instance folder, the server
     gets working local-driver settings (once; settings already there are kept)."""

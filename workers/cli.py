@@ -24,6 +24,32 @@ def migrate_database(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "head")
 
 
+def seed_empty_database() -> bool:
+    """Seed the demo if the app's database is empty (see tenants.seed); True if it was seeded."""
+    from tenants.seed import seed_demo_if_empty
+    from workers.runtime import job_session
+
+    with job_session() as s:
+        seeded = seed_demo_if_empty(s, current_app.extensions["panel.box"],
+                                    current_app.config["SETTINGS"].instance_path)
+        s.commit()
+    return seeded
+
+
+def seed_on_first_start(echo, base_url: str = "") -> bool:
+    """What `make run` does before starting: the demo (and its logins, printed) on a first start,
+    and one line saying the data was left alone on every later one."""
+    from tenants.seed import DEMO_LOGINS
+
+    if not seed_empty_database():
+        echo("The database already holds data: it is kept as it is and the demo was not seeded.")
+        return False
+    echo("\nDemo logins (demo data only; change or remove them on a real installation):")
+    for panel, path, login_id, password in DEMO_LOGINS:
+        echo(f"  {panel:<16} {base_url}{path:<14} {login_id:<10} {password}")
+    return True
+
+
 def register_commands(app) -> None:
     @app.cli.command("migrate")
     def migrate():
@@ -33,13 +59,12 @@ def register_commands(app) -> None:
 
     @app.cli.command("seed-demo")
     def seed_demo_command():
-        """Create the demo provider, resellers, course, server and customer (idempotent)."""
-        from tenants.seed import DEMO_LOGINS, seed_demo
-        from workers.runtime import job_session
+        """Create the demo provider, resellers, courses, server and customers in an empty database."""
+        from tenants.seed import DEMO_LOGINS
 
-        with job_session() as s:
-            seed_demo(s, current_app.extensions["panel.box"], current_app.config["SETTINGS"].instance_path)
-            s.commit()
+        if not seed_empty_database():
+            raise click.ClickException("The database already holds data (resellers or logins); the demo is "
+                                       "seeded only into an empty database. Nothing was changed.")
         for panel, path, login_id, password in DEMO_LOGINS:
             click.echo(f"  {panel:<16} {path:<18} {login_id:<10} {password}")
 
@@ -66,17 +91,11 @@ def register_commands(app) -> None:
     @click.option("--host", default="127.0.0.1")
     @click.option("--port", default=5000, type=int)
     def run_all_command(host, port):
-        """Migrate, seed the demo, and run web + worker + scheduler (+ Redis if none answers)."""
-        from tenants.seed import DEMO_LOGINS, seed_demo
-        from workers.runtime import job_session
+        """Migrate, seed the demo into an empty database, and run web + worker + scheduler (+ Redis
+        if none answers)."""
         from workers.supervisor import run_all
 
         settings = current_app.config["SETTINGS"]
         migrate_database(settings.database_url)
-        with job_session() as s:
-            seed_demo(s, current_app.extensions["panel.box"], current_app.config["SETTINGS"].instance_path)
-            s.commit()
-        click.echo("\nDemo logins:")
-        for panel, path, login_id, password in DEMO_LOGINS:
-            click.echo(f"  {panel:<16} http://{host}:{port}{path:<14} {login_id:<10} {password}")
+        seed_on_first_start(click.echo, f"http://{host}:{port}")
         raise SystemExit(run_all(settings, host, port, echo=click.echo))

@@ -21,12 +21,17 @@ from workers.queues import enqueue
 NAV.append(("reseller.customers", _l("Customers")))
 
 
-def _choices(form: CustomerForm) -> None:
+def _choices(form: CustomerForm, customer: Customer | None = None) -> None:
     s = db()
     form.course_id.choices = [SelectChoice(c.id, c.name)
                               for c in s.execute(select(Course).order_by(Course.name)).scalars()]
     form.server_id.choices = [SelectChoice(0, _("(none)"))] + [
         SelectChoice(sv.id, sv.hostname) for sv in s.execute(select(Server).order_by(Server.hostname)).scalars()]
+    if customer is not None and customer.server_id and \
+            customer.server_id not in {choice.value for choice in form.server_id.choices}:
+        # withdrawn by the provider: still the customer's server, kept unless the operator moves it
+        form.server_id.choices.append(SelectChoice(customer.server_id, _(
+            "%(host)s (no longer assigned to you)", host=rules.server_hostname(s, customer))))
 
 
 def customer_data(form: CustomerForm) -> dict:
@@ -69,7 +74,7 @@ def customer(customer_id):
     s = db()
     c = get_owned_or_404(s, Customer, customer_id)
     form = CustomerForm(obj=c)
-    _choices(form)
+    _choices(form, c)
     if request.method == "GET":
         form.server_id.data = c.server_id or 0
     if form.validate_on_submit():

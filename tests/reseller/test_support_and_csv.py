@@ -110,3 +110,34 @@ def test_csv_without_the_required_columns_is_refused_at_line_1(app, as_demo_oper
     r = _upload(as_demo_operator, "name,email\nx,y\n", dry_run=True)
     assert r.status_code == 400 and "<td>1</td><td></td><td>The header lacks the columns: login_id, contractor_name, course" \
         in r.get_data(as_text=True)
+
+
+def test_csv_blank_or_missing_cells_leave_an_existing_customers_fields_as_they_are(app, as_demo_operator, world):
+    from datetime import date
+
+    as_demo_operator.post(f"/panel/customers/{world.demo_customer}/suspend")
+    as_demo_operator.get("/lang/en")
+    page = as_demo_operator.get("/panel/customers/import").get_data(as_text=True)
+    assert "an empty cell or a missing column leaves that field as it is" in page
+    kept = ("C-0001", world.server, date(2026, 4, 1), date(2026, 4, 1), "taro@example.jp", "suspended")
+
+    def taro():
+        c = one(app, select(Customer).where(Customer.id == world.demo_customer))
+        return c.contractor_name, (c.customer_number, c.server_id, c.contract_date, c.start_date, c.contact_email,
+                                   c.status)
+
+    # only the required columns ...
+    r = _upload(as_demo_operator, "login_id,contractor_name,course\ntaro,山田 太郎 (CSV),スタンダード\n", dry_run=False)
+    assert r.status_code == 200 and "Imported: 0 created, 1 updated." in r.get_data(as_text=True)
+    assert taro() == ("山田 太郎 (CSV)", kept)
+    # ... or every column with blank cells: the fields stay as they are
+    r = _upload(as_demo_operator, "login_id,contractor_name,customer_number,course,server,contract_date,start_date,"
+                "contact_email,status\ntaro,山田 太郎,,スタンダード,,,,,\n", dry_run=False)
+    assert r.status_code == 200 and taro() == ("山田 太郎", kept)
+    # a new customer's blank cells mean none (and the default status)
+    r = _upload(as_demo_operator, "login_id,contractor_name,customer_number,course,server,contract_date,start_date,"
+                "contact_email,status\njiro,鈴木 次郎,,スタンダード,,,,,\n", dry_run=False)
+    assert r.status_code == 200
+    jiro = one(app, select(Customer).where(Customer.contractor_name == "鈴木 次郎"))
+    assert (jiro.customer_number, jiro.server_id, jiro.contract_date, jiro.contact_email, jiro.status) == \
+        (None, None, None, None, "active")

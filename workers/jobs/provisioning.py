@@ -39,6 +39,8 @@ def _changed_rows(session, server_id: int, service: str):
 
 
 def _record(session, rows, error: str | None, refused: dict | None = None) -> None:
+    if error is None:
+        _fail_left_out(session, rows, refused or {})
     for model, row_id, revision, deleting in rows:
         same = (model.id == row_id, model.revision == revision)
         if error is None and (model, row_id) in (refused or {}):
@@ -50,6 +52,16 @@ def _record(session, rows, error: str | None, refused: dict | None = None) -> No
             session.execute(update(model).where(*same).values(state=APPLIED, state_reason=None, applied_at=utcnow()))
         else:
             session.execute(update(model).where(*same).values(state=FAILED, state_reason=error))
+
+
+def _fail_left_out(session, rows, refused: dict) -> None:
+    """A row applied before that the job now had to leave out (e.g. its document root has become a
+    link out of the home) is failed too: the panel must not go on showing it as applied."""
+    changed = {(model, row_id) for model, row_id, _revision, _deleting in rows}
+    for (model, row_id), reason in refused.items():
+        if (model, row_id) not in changed:
+            session.execute(update(model).where(model.id == row_id, model.state == APPLIED)
+                            .values(state=FAILED, state_reason=reason))
 
 
 def one_at_a_time(name: str):

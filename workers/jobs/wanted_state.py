@@ -9,14 +9,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from tenants.account_names import resolve_under
 from tenants.crypto import SecretBox
+from tenants.errors import RuleViolation
 from tenants.mass_mail_lock import locked_senders
 from tenants.models import (Customer, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory,
                             Server)
 from tenants.servers import open_driver_config
 from workers import runtime
 from workers.drivers.local.driver import LocalDriver
-from workers.drivers.local.nginx import protect_key
+from workers.drivers.local.nginx import protect_key, safe_path
 from workers.drivers.local.spec import (ApplyError, FtpUser, Mailbox, MailingList as ListSpec, ProtectedDir,
                                         VirtualHost, Zone, ZoneRecord)
 
@@ -76,8 +78,8 @@ def rows_on(session, server_id: int, model, *, live_only: bool = False):
     return list(session.execute(stmt.order_by(model.id)).scalars())
 
 
-def _has_protection(site: Site, domain: Domain) -> bool:
-    folder = site.driver.config_dir / "protect" / protect_key(site.docroot(domain))
+def _has_protection(site: Site, web_root: str) -> bool:
+    folder = site.driver.config_dir / "protect" / protect_key(web_root)
     return folder.is_dir() and any(folder.iterdir())
 
 
@@ -92,24 +94,44 @@ def _ensure_dir(path: str) -> None:
 # --- the four services ----------------------------------------------------------------------------
 # Each returns the driver's summary and {(model, id): message} for rows it had to leave out.
 
+def web_root(site: Site, domain: Domain) -> str:
+    """The domain's document root on disk, symlinks followed as for FTP homes: it must stay inside
+    the customer's home, or a link the customer made (e.g. over FTP) would publish other files."""
+    try:
+        root = resolve_under(site.home(domain.customer_id), domain.docroot, "docroot")
+    except RuleViolation:
+        raise ApplyError(f"the document root {domain.docroot} of {domain.name} leads outside the customer's home "
+                         "(through a symbolic link); the site is not served until it points inside the home "
+                         "again") from None
+    return safe_path(str(root), "document root")
+
+
 def apply_web(site: Site, session, server_id: int) -> str:
     domains = rows_on(session, server_id, Domain)
-    live = [d for d in domains if not d.deleting]
+    roots, refused = {}, {}
+    for domain in domains:
+        try:
+            roots[domain.id] = web_root(site, domain)
+        except ApplyError as exc:  # only this domain is left out (and marked failed)
+            if not domain.deleting:
+                refused[(Domain, domain.id)] = exc.message
+    live = [d for d in domains if not d.deleting and d.id in roots]
     protected = {}
     for directory in rows_on(session, server_id, ProtectedDirectory, live_only=True):
         protected.setdefault(directory.domain_id, []).append(
             ProtectedDir(directory.path, directory.realm, tuple((u.name, u.password_hash) for u in directory.users)))
-    for domain in domains:  # a removed site's protection goes with it
-        dirs = protected.get(domain.id, []) if not domain.deleting else []
-        if dirs or _has_protection(site, domain):
-            site.driver.apply_protected_dirs(dirs, site.docroot(domain))
-    vhosts, refused = [], {}
+    for domain in domains:  # a removed or refused site's protection goes with it
+        root = roots.get(domain.id, site.docroot(domain))
+        dirs = protected.get(domain.id, []) if domain in live else []
+        if dirs or _has_protection(site, root):
+            site.driver.apply_protected_dirs(dirs, root)
+    vhosts = []
     for domain in live:
         https = domain.https and bool(site.tls_cert_file and site.tls_key_file)
         if domain.https and not https:  # served without HTTPS; only this domain is marked failed
             refused[(Domain, domain.id)] = (f"HTTPS for {domain.name}: this server has no certificate configured; "
                                             "the site is served over HTTP only. Ask the provider.")
-        vhosts.append(VirtualHost(domain.name, site.docroot(domain), https,
+        vhosts.append(VirtualHost(domain.name, roots[domain.id], https,
                                   site.tls_cert_file if https else None, site.tls_key_file if https else None))
     result = site.driver.apply_web(vhosts)
     for vhost in vhosts:

@@ -251,3 +251,16 @@ def test_each_virtual_host_logs_its_own_traffic_in_the_fixed_format(tmp_path, ng
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def test_every_virtual_host_refuses_symlinks_whose_owner_differs_from_their_target(tmp_path, nginx_bin):
+    """A customer's symlink to a file of another owner (e.g. /etc) is not followed by nginx."""
+    config_dir = tmp_path / "cfg"
+    cert, key = self_signed(tmp_path)
+    LocalDriver(config_dir).apply_web([VirtualHost("plain.example.jp", "/srv/www/plain"),
+                                       VirtualHost("secure.example.jp", "/srv/www/secure", True, cert, key)])
+    for name in ("plain.example.jp", "secure.example.jp"):
+        text = (config_dir / "sites" / f"{name}.conf").read_text()
+        assert text.count("    disable_symlinks if_not_owner;\n") == 1, name  # in the block that serves files
+    check = nginx_t(nginx_bin, config_dir)
+    assert check.returncode == 0, check.stderr

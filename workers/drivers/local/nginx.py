@@ -141,6 +141,8 @@ def render_vhost(vhost: VirtualHost, config_dir: Path, http_listen: Sequence[str
     root = safe_path(str(config_dir), "config directory")
     body = [
         f'    root "{vhost.docroot}";',
+        # a customer's symlink to what another user owns (e.g. /etc) is not followed
+        "    disable_symlinks if_not_owner;",
         "    index index.html index.htm;",
         "    location / {",
         "        try_files $uri $uri/ =404;",
