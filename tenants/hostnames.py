@@ -6,11 +6,17 @@ as ``xn--`` A-labels) or raises ``RuleViolation``. Nothing here touches the netw
 IDN conversion uses the ``idna`` package (IDNA 2008 + UTS #46 mapping, so ``straße.de`` becomes
 ``xn--strae-oqa.de`` as registries expect). Without it the stdlib ``idna`` codec (IDNA 2003) is
 used, which maps ``ß`` to ``ss``; install ``idna`` to get the registry behaviour.
+
+Public suffixes (``com``, ``co.jp``, ``github.io``) come from the Public Suffix List bundled in the
+pinned ``publicsuffixlist`` package, read from disk, never fetched.
 """
 from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
+
+from publicsuffixlist import PublicSuffixList
 
 from tenants.errors import N_, RuleViolation
 
@@ -141,6 +147,28 @@ def _looks_like_ip(text: str) -> bool:
 def domain(name: str, field: str = "domain") -> str:
     """A domain a customer hosts (virtual host, mail domain, DNS zone): no wildcard, ≥ 2 labels."""
     return to_ascii(name, field)
+
+
+@lru_cache(maxsize=1)
+def _public_suffix_list() -> PublicSuffixList:
+    return PublicSuffixList()  # ICANN and private sections; a TLD not in the list counts as public
+
+
+def hostable_domain(name: str, field: str = "domain") -> str:
+    """A domain a customer (or the provider) may hold as its own: a ``domain`` that is not a public
+    suffix, since under ``co.jp`` or ``github.io`` every name belongs to someone else."""
+    ascii_name = domain(name, field)  # a single label (jp, localhost) is refused here already
+    if _public_suffix_list().is_public(ascii_name):
+        raise _fail(N_("%(name)s is a public suffix, like com or co.jp: enter a domain registered under it."),
+                    field, name=to_unicode(ascii_name))
+    return ascii_name
+
+
+def names_above(ascii_name: str) -> list[str]:
+    """The names above an ASCII name that still have two labels, nearest first
+    (``a.b.example.jp`` → ``b.example.jp``, ``example.jp``)."""
+    labels = ascii_name.split(".")
+    return [".".join(labels[i:]) for i in range(1, len(labels) - 1)]
 
 
 def host_name(name: str, field: str = "host", *, allow_wildcard: bool = False) -> str:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tenants.models import Course, Customer, Principal, Reseller, Role, Server, ServerAssignment
+from tenants.models import (Course, Customer, Principal, Reseller, ReservedName, Role, Server,
+                            ServerAssignment)
 from tenants.models.principal import realm_for
 from tenants.passwords import hash_password
 from tenants.servers import seal_driver_config
@@ -23,6 +24,7 @@ DEMO_LOGINS = [
     ("End-user panel", "/u/acme/", "hanako", "Acme-User-2026"),
     ("Managed customer", "/managed/", "kanri", "Demo-Kanri-2026"),
 ]
+DEMO_NAMESERVERS = ["ns1.example.jp", "ns2.example.jp"]
 
 
 def _one(session, stmt):
@@ -41,6 +43,12 @@ def _principal(session, role: Role, login_id: str, password: str, reseller_id=No
     session.add(p)
     session.flush()
     return p
+
+
+def _reserved(session, name: str, note: str) -> None:
+    if not _one(session, select(ReservedName).where(ReservedName.name == name)):
+        session.add(ReservedName(name=name, note=note))
+        session.flush()
 
 
 def _reseller(session, code: str, name: str, brand: str, email: str) -> Reseller:
@@ -130,7 +138,7 @@ def local_driver_config(instance_path: Path | str) -> dict:
                            "password": env.get("PANEL_PG_PASSWORD", "")},
         },
         "tools": {},
-        "nameservers": ["ns1.example.jp", "ns2.example.jp"],
+        "nameservers": list(DEMO_NAMESERVERS),
         "ftp_uid": 2000,
         "ftp_gid": 2000,
     }
@@ -153,11 +161,14 @@ def seed_demo_if_empty(session, box=None, instance_path=None) -> bool:
 
 def seed_demo(session, box=None, instance_path=None) -> None:
     """Into an empty database (seed_demo_if_empty decides; the tests build their template with it):
-    a provider login, two resellers with an operator, a course, a customer each, a direct
-    managed-service customer with its contract and login, and this machine registered as a local
-    server assigned to both resellers. Given the app's SecretBox and instance folder, the server
-    gets working local-driver settings (once; settings already there are kept)."""
+    a provider login, the demo nameservers as reserved names, two resellers with an operator, a
+    course, a customer each, a direct managed-service customer with its contract and login, and
+    this machine registered as a local server assigned to both resellers. Given the app's SecretBox
+    and instance folder, the server gets working local-driver settings (once; settings already
+    there are kept)."""
     _principal(session, Role.PROVIDER, "admin", DEMO_LOGINS[0][3], name="Provider admin")
+    for nameserver in DEMO_NAMESERVERS:  # no customer may register these (resellers' panel hosts need no row)
+        _reserved(session, nameserver, "demo nameserver")
     server = _one(session, select(Server).where(Server.hostname == "localhost"))
     if server is None:
         server = Server(hostname="localhost", address="127.0.0.1", role="all-in-one", kind="oem", driver="local")

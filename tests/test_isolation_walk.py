@@ -17,6 +17,7 @@ VICTIM_IDS = {
     "provider.reseller_contacts": lambda w: {"reseller_id": w.acme},
     "provider.operator_new": lambda w: {"reseller_id": w.acme},
     "provider.server_edit": lambda w: {"server_id": w.server},
+    "provider.reserved_name_delete": lambda w: {"name_id": w.reserved_name},
     "reseller.course_edit": lambda w: {"course_id": w.acme_course},
     "reseller.course_delete": lambda w: {"course_id": w.acme_course},
     "reseller.customer": lambda w: {"customer_id": w.acme_customer},
@@ -137,7 +138,7 @@ def walk_world(app, world):
     """The demo world plus jiro: a second customer of reseller demo (taro's neighbour)."""
     from sqlalchemy import select
 
-    from tenants.models import Customer, Role, Server, ServerAssignment
+    from tenants.models import Customer, ReservedName, Role, Server, ServerAssignment
     from tenants.principals import create_principal
     from tenants.tenancy import Scope
     from tests.hosting.victims import make_hosting
@@ -161,6 +162,7 @@ def walk_world(app, world):
         world.contracts = victim_contract(s, world.acme, world.server)
         world.direct = direct_customer(s, "tonari", "Neighbour-Direct-1")
         s.commit()
+        world.reserved_name = s.scalar(select(ReservedName.id).where(ReservedName.name == "ns1.example.jp"))
     from datetime import date
 
     from tenants.api_tokens import create_token

@@ -58,3 +58,7 @@ class ServerForm(FlaskForm):
     resellers = MultiCheckboxField(_l("Resellers that may place customers on it"), coerce=int)
 
 
+class ReservedNameForm(FlaskForm):
+    name = StringField(_l("Name (nameserver, panel host name or own domain)"),
+                       validators=[DataRequired(), Length(max=253)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from tenants.errors import N_, Problem, RuleViolation
+from tenants.hostnames import names_above
 from tenants.models import (Course, Customer, Database, DnsRecord, Domain, FtpAccount, MailAccount,
                             MailingList)
 from tenants.tenancy import BYPASS
@@ -76,6 +77,13 @@ def taken_anywhere(session, model, *conditions) -> bool:
     farm, so this trusted look-up sees every tenant's rows (only whether one exists)."""
     stmt = select(model.id).where(*conditions).limit(1).execution_options(**{BYPASS: True})
     return session.execute(stmt).first() is not None
+
+
+def overlapping(column, ascii_name: str):
+    """``column`` holds ``ascii_name``, a name above it (looked up in its index) or a name below
+    it (a suffix match: LIKE '%.name', which reads the whole column)."""
+    return or_(column.in_([ascii_name, *names_above(ascii_name)]),
+               column.endswith("." + ascii_name, autoescape=True))
 
 
 def live_domain(session, customer: Customer, domain_id, field: str = "domain_id") -> Domain:

@@ -5,9 +5,9 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from tenants import account_names, audit, dns_records, hostnames
+from tenants import account_names, audit, dns_records, hostnames, reserved_names
 from tenants.errors import N_, RuleViolation
-from tenants.hosting import Work, check_limit, checked_all, need_server, taken_anywhere
+from tenants.hosting import Work, check_limit, checked_all, need_server, overlapping, taken_anywhere
 from tenants.models import Course, Customer, DnsRecord, Domain, MailAccount, MailingList, ProtectedDirectory
 
 
@@ -21,13 +21,27 @@ def _https_allowed(session, customer: Customer, https: bool) -> None:
         raise RuleViolation.one(N_("Your course does not include HTTPS."), "https")
 
 
+def check_name_free(session, customer: Customer, ascii_name: str) -> None:
+    """A domain's zone and site answer for every name under it on the shared servers, so a
+    customer may not take a name equal to, under or above another customer's domain (in any
+    reseller; one being removed holds its names until it is gone) or a name the provider keeps
+    (tenants/reserved_names.py). Names under the customer's own domains are fine. The refusal
+    never says whose the name is."""
+    shown = hostnames.to_unicode(ascii_name)
+    if taken_anywhere(session, Domain, Domain.name == ascii_name):
+        raise RuleViolation.one(N_("The domain %(name)s is already registered."), "name", name=shown)
+    if (taken_anywhere(session, Domain, overlapping(Domain.name, ascii_name), Domain.customer_id != customer.id)
+            or reserved_names.is_reserved(session, ascii_name)):
+        raise RuleViolation.one(N_("The domain %(name)s, or a domain above or below it, is already registered."),
+                                "name", name=shown)
+
+
 def create_domain(session, actor, customer: Customer, name: str, docroot: str = "",
                   https: bool = False) -> tuple[Domain, list[Work]]:
     need_server(customer, "name")
-    ascii_name, root = checked_all(lambda: hostnames.domain(name, "name"),
+    ascii_name, root = checked_all(lambda: hostnames.hostable_domain(name, "name"),
                                    lambda: account_names.relative_path(docroot or "", "docroot"))
-    if taken_anywhere(session, Domain, Domain.name == ascii_name):
-        raise RuleViolation.one(N_("The domain %(name)s is already registered."), "name", name=ascii_name)
+    check_name_free(session, customer, ascii_name)
     check_limit(session, customer, "domains")
     _https_allowed(session, customer, https)
     domain = Domain(customer_id=customer.id, reseller_id=customer.reseller_id, name=ascii_name,

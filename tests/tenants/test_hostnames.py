@@ -117,3 +117,31 @@ def test_to_unicode_for_display(ascii_name, shown):
 ])
 def test_is_within(name, zone, inside):
     assert hostnames.is_within(name, zone) is inside
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("co.jp", "public suffix"), ("CO.JP.", "public suffix"), ("tokyo.jp", "public suffix"),
+    ("github.io", "public suffix"), ("ｃｏ．ｊｐ", "public suffix"), ("岩手.jp", "public suffix"),
+    ("jp", "Enter a full domain name"), ("com", "Enter a full domain name"),
+])
+def test_a_customer_cannot_take_a_public_suffix(typed, message):
+    with pytest.raises(RuleViolation) as caught:
+        hostnames.hostable_domain(typed, "name")
+    problem = caught.value.problems[0]
+    assert problem.field == "name" and message in problem.render()
+
+
+@pytest.mark.parametrize("typed, expected", [("a.co.jp", "a.co.jp"), ("B.co.jp", "b.co.jp"),
+                                             ("www.example.com", "www.example.com"), ("me.github.io", "me.github.io"),
+                                             ("例え.jp", "xn--r8jz45g.jp")])
+def test_names_below_a_public_suffix_can_be_taken(typed, expected):
+    assert hostnames.hostable_domain(typed, "name") == expected
+
+
+@pytest.mark.parametrize("name, above", [
+    ("a.b.example.co.jp", ["b.example.co.jp", "example.co.jp", "co.jp"]),
+    ("example.com", []),
+    ("www.example.com", ["example.com"]),
+])
+def test_the_names_above_a_name(name, above):
+    assert hostnames.names_above(name) == above
