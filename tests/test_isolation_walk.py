@@ -17,6 +17,7 @@ VICTIM_IDS = {
     "provider.reseller_contacts": lambda w: {"reseller_id": w.acme},
     "provider.operator_new": lambda w: {"reseller_id": w.acme},
     "provider.server_edit": lambda w: {"server_id": w.server},
+    "provider.server_failures": lambda w: {"server_id": w.server},
     "reseller.course_edit": lambda w: {"course_id": w.acme_course},
     "reseller.course_delete": lambda w: {"course_id": w.acme_course},
     "reseller.customer": lambda w: {"customer_id": w.acme_customer},
