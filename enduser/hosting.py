@@ -12,6 +12,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from tenants import hosting
+from tenants.hosting.failures import end_user_reason
 from tenants.hostnames import to_unicode
 from tenants.models import Customer, Domain, Role
 from tenants.tenancy import get_owned_or_404
@@ -109,3 +110,10 @@ def domain_choices(customer: Customer):
 def unicode_domain(name: str) -> str:
     """Show a punycode domain as its owner wrote it (例え.jp, not xn--r8jz45g.jp)."""
     return to_unicode(name) if name else ""
+
+
+@bp.app_template_filter("failure_reason")
+def failure_reason(reason: str | None) -> str:
+    """Why a change failed, in the end user's language: our plain message, never a tool's output."""
+    message = end_user_reason(reason)
+    return _(message) if message else ""

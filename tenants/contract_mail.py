@@ -2,8 +2,17 @@
 and stamps it sent, so every mail sent is on record (workers/jobs/contract_jobs.py)."""
 from __future__ import annotations
 
+import re
+
 from tenants.db import utcnow
 from tenants.models import Contract, ContractMail
+
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+
+
+def one_line(text: str) -> str:
+    """A mail header holds one line: line breaks (e.g. from a work request's title) become spaces."""
+    return _LINE_BREAKS.sub(" ", text or "").strip()
 
 
 def queue_mail(session, contract: Contract, purpose: str, subject: str, body: str) -> ContractMail | None:
@@ -12,7 +21,7 @@ def queue_mail(session, contract: Contract, purpose: str, subject: str, body: st
     if not to_addr:
         return None
     mail = ContractMail(contract_id=contract.id, reseller_id=contract.reseller_id, purpose=purpose,
-                        to_addr=to_addr, subject=subject, body=body, queued_at=utcnow())
+                        to_addr=to_addr, subject=one_line(subject), body=body, queued_at=utcnow())
     session.add(mail)
     return mail
 

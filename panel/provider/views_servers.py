@@ -1,4 +1,5 @@
-"""Provider admin: registering servers and assigning them to resellers."""
+"""Provider admin: registering servers, assigning them to resellers, and the changes of end users
+a server could not apply (with the tools' own output, which only the provider reads)."""
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,6 +11,7 @@ from panel.provider import bp
 from panel.provider.forms import ServerForm
 from panel.provider.views_auth import staff_only
 from tenants import servers as rules
+from tenants.hosting.failures import failed_on_server
 from tenants.models import Reseller, Server, ServerAssignment
 from tenants.tenancy import get_owned_or_404
 from web.db import db
@@ -36,6 +38,14 @@ def servers():
     rows = s.execute(select(Server).options(selectinload(Server.assignments).selectinload(ServerAssignment.reseller))
                      .order_by(Server.hostname)).scalars().all()
     return render_template("provider/servers.html", servers=rows)
+
+
+@bp.get("/servers/<int:server_id>/failures")
+@staff_only
+def server_failures(server_id):
+    s = db()
+    server = get_owned_or_404(s, Server, server_id)
+    return render_template("provider/server_failures.html", server=server, rows=failed_on_server(s, server.id))
 
 
 @bp.route("/servers/new", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from tenants.contract_work import (accept_work, complete_work, daily_work_reques
 from tenants.errors import RuleViolation
 from tenants.models import ContractMail, WorkRequest
 from tests.contracts.helpers import formed_contract, system
+from workers.jobs import contract_jobs
 from tests.servers.process import free_ports
 from workers import runtime
 from workers.jobs.contract_jobs import daily_contracts, send_contract_mail
@@ -25,8 +26,11 @@ def smtp_sink(app):
     class Sink:
         def __init__(self):
             self.messages = []
+            self.refuse = False  # answer 451 (try again later), as a busy mail server does
 
         async def handle_DATA(self, server, session, envelope):
+            if self.refuse:
+                return "451 try again later"
             self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
             return "250 OK"
 
@@ -168,3 +172,61 @@ def test_daily_job_forms_on_billing_start_starts_scheduled_suspensions_and_ends_
     assert daily_contracts(today="2026-06-01")["cancelled"] == 1
     with system(app) as s:
         assert s.get(Contract, ids[1]).status == "cancelled"
+
+
+def test_a_mail_that_cannot_be_built_is_given_up_and_the_others_still_go(app, smtp_sink, as_provider):
+    """A subject with a line break (queued before subjects were folded, or by any other writer)
+    cannot be put in a mail header: that mail is failed with its reason, the queue moves on."""
+    with system(app) as s:
+        c = formed_contract(s, email="ops@customer.example")  # queues the start-of-service notice
+        s.flush()
+        for subject in ("【作業完了のお知らせ】DNS変更\r\nBcc: someone@else.example", "【作業完了のお知らせ】証明書更新"):
+            s.add(ContractMail(contract_id=c.id, reseller_id=c.reseller_id, purpose="work_completed",
+                               to_addr="ops@customer.example", subject=subject, body="完了しました。\n"))
+        s.commit()
+        contract_id = c.id
+    assert send_contract_mail() == 2
+    subjects = [m["Subject"] for _rcpt, m in smtp_sink.messages]
+    assert len(subjects) == 2 and "【作業完了のお知らせ】証明書更新" in subjects
+    assert all(rcpt == ["ops@customer.example"] for rcpt, _m in smtp_sink.messages)
+    with system(app) as s:
+        bad = s.execute(select(ContractMail).where(ContractMail.subject.contains("DNS"))).scalar_one()
+        assert bad.sent_at is None and bad.failed_at is not None and bad.attempts == 1
+        assert "line break" in bad.error and "subject" in bad.error
+    assert send_contract_mail() == 0  # never picked again
+    with system(app) as s:
+        assert s.execute(select(ContractMail).where(ContractMail.subject.contains("DNS"))).scalar_one().attempts == 1
+    page = as_provider.get(f"/admin/contracts/{contract_id}").get_data(as_text=True)
+    assert 'class="badge failed"' in page and "the subject contains a line break" in page
+    assert len(smtp_sink.messages) == 2
+
+
+def test_a_work_request_title_with_a_line_break_gives_a_one_line_subject(app, smtp_sink):
+    with system(app) as s:
+        c = formed_contract(s, email="ops@customer.example")
+        wr = file_work_request(s, None, c, "DNS変更\r\nBcc: someone@else.example", "", date(2026, 3, 2))
+        accept_work(s, None, wr, date(2026, 3, 2))
+        complete_work(s, None, wr, date(2026, 3, 3))
+        s.commit()
+    assert send_contract_mail() == 2
+    subjects = [m["Subject"] for _rcpt, m in smtp_sink.messages]
+    assert "【作業完了のお知らせ】DNS変更 Bcc: someone@else.example" in subjects
+    assert all(m["Bcc"] is None for _rcpt, m in smtp_sink.messages)
+
+
+def test_a_mail_the_smtp_host_keeps_refusing_is_given_up_after_the_last_attempt(app, smtp_sink, as_provider):
+    with system(app) as s:
+        contract_id = formed_contract(s, email="busy@customer.example").id
+        s.commit()
+    smtp_sink.refuse = True
+    for attempt in range(1, contract_jobs.MAX_ATTEMPTS + 1):
+        assert send_contract_mail() == 0
+        with system(app) as s:
+            mail = s.execute(select(ContractMail)).scalar_one()
+            assert mail.attempts == attempt and "451" in mail.error
+            assert (mail.failed_at is not None) == (attempt == contract_jobs.MAX_ATTEMPTS)
+    assert f"given up after {contract_jobs.MAX_ATTEMPTS} attempts" in mail.error
+    smtp_sink.refuse = False
+    assert send_contract_mail() == 0 and smtp_sink.messages == []
+    page = as_provider.get(f"/admin/contracts/{contract_id}").get_data(as_text=True)
+    assert 'class="badge failed"' in page and "given up after" in page

@@ -8,6 +8,8 @@ import shutil
 
 from sqlalchemy import select
 
+from tenants.hosting import failures
+
 from tenants.models import Domain, Server
 from tenants.servers import open_driver_config, seal_driver_config
 from tenants.tenancy import Scope
@@ -38,7 +40,7 @@ def fetch(port, host, path):
 
 def domains(app):
     with scoped_session(app, Scope.system()) as s:
-        return {d.name: (d.state, d.state_reason) for d in s.execute(select(Domain)).scalars()}
+        return {d.name: (d.state, d.state_reason, d.state_detail) for d in s.execute(select(Domain)).scalars()}
 
 
 def test_a_document_root_leading_out_of_the_home_is_refused_and_not_served(app, world, as_taro, local_server):
@@ -57,14 +59,15 @@ def test_a_document_root_leading_out_of_the_home_is_refused_and_not_served(app, 
                                                  "docroot": "public_html/out/site"}).status_code == 302
     run_jobs(app)
     rows = domains(app)
-    assert rows["good.example.jp"] == ("applied", None)
+    assert rows["good.example.jp"] == ("applied", None, None)
     for refused in ("evil.example.jp", "deep.example.jp"):
-        assert rows[refused][0] == "failed" and "outside the customer's home" in rows[refused][1]
+        assert rows[refused][:2] == ("failed", failures.DOCROOT_OUTSIDE)
+        assert "outside the customer's home" in rows[refused][2]  # what the provider reads
         assert not (cfg / "sites" / f"{refused}.conf").exists()
     assert not (local_server / "outside" / "site").exists()  # no folder is made out there either
     assert "disable_symlinks if_not_owner;" in (cfg / "sites" / "good.example.jp.conf").read_text()
     page = as_taro.get("/u/demo/domains").get_data(as_text=True)
-    assert "outside the customer&#39;s home" in page or "outside the customer's home" in page
+    assert "ホームフォルダの外" in page and str(local_server) not in page
     (home / "public_html" / "good.example.jp" / "index.html").write_text("the good site\n")
     with running([nginx, "-c", str(cfg / "nginx.conf"), "-p", f"{cfg}/", "-g", "daemon off;"], port):
         assert fetch(port, "good.example.jp", "/index.html") == (200, "the good site\n")
@@ -78,8 +81,8 @@ def test_a_document_root_leading_out_of_the_home_is_refused_and_not_served(app, 
     assert as_taro.post("/u/demo/domains", data={"name": "third.example.jp"}).status_code == 302
     run_jobs(app)
     rows = domains(app)
-    assert rows["third.example.jp"] == ("applied", None)
-    assert rows["good.example.jp"][0] == "failed" and "outside the customer's home" in rows["good.example.jp"][1]
+    assert rows["third.example.jp"] == ("applied", None, None)
+    assert rows["good.example.jp"][:2] == ("failed", failures.DOCROOT_OUTSIDE)
     assert not (cfg / "sites" / "good.example.jp.conf").exists()
     with running([nginx, "-c", str(cfg / "nginx.conf"), "-p", f"{cfg}/", "-g", "daemon off;"], port):
         status, body = fetch(port, "good.example.jp", "/passwd")

@@ -8,6 +8,7 @@ import json
 
 from sqlalchemy import func, select
 
+from tenants.hosting import failures
 from tenants.models import (Customer, Database, DnsRecord, Domain, FtpAccount, MailAccount, MailingList,
                             ProtectedDirectory, Server)
 from tenants.servers import open_driver_config, seal_driver_config
@@ -111,13 +112,14 @@ def test_a_failed_apply_shows_the_reason_keeps_the_old_config_and_can_be_retried
     run_jobs(app)
 
     page = as_taro.get("/u/demo/domains").get_data(as_text=True)
-    assert 'data-state="failed"' in page and "nginx -t failed (exit status 1)" in page
-    assert "the previous configuration is still in place" in page
+    assert 'data-state="failed"' in page and "nginx" not in page  # the end user reads a plain reason
     assert {k: v for k, v in tree(cfg).items() if k.startswith("sites")} == \
         {k: v for k, v in before.items() if k.startswith("sites")}
     with scoped_session(app, Scope.system()) as s:
         failed = s.execute(select(Domain).where(Domain.name == "second.example.jp")).scalar_one()
-        assert failed.state == "failed" and "nginx -t failed" in failed.state_reason
+        assert failed.state == "failed" and failed.state_reason == failures.NOT_APPLIED
+        assert "nginx -t failed (exit status 1)" in failed.state_detail  # for the provider
+        assert "the previous configuration is still in place" in failed.state_detail
 
     _set_tools(app, world)  # the provider repaired the server
     assert as_taro.post(f"/u/demo/domains/{failed.id}/retry").status_code == 302
@@ -125,6 +127,9 @@ def test_a_failed_apply_shows_the_reason_keeps_the_old_config_and_can_be_retried
     run_jobs(app)
     page = as_taro.get("/u/demo/domains").get_data(as_text=True)
     assert 'data-state="failed"' not in page and (cfg / "sites" / "second.example.jp.conf").exists()
+    with scoped_session(app, Scope.system()) as s:
+        applied = s.get(Domain, failed.id)
+        assert (applied.state, applied.state_reason, applied.state_detail) == ("applied", None, None)
 
 
 def test_deprovisioning_a_customer_removes_everything_it_owns_and_nothing_else(app, world, as_taro, as_hanako,
@@ -172,7 +177,8 @@ def test_https_needs_the_servers_certificate_and_only_that_domain_fails_without_
     with scoped_session(app, Scope.system()) as s:
         rows = {d.name: d for d in s.execute(select(Domain)).scalars()}
     assert rows["plain.example.jp"].state == "applied"
-    assert rows["secure.example.jp"].state == "failed" and "no certificate" in rows["secure.example.jp"].state_reason
+    assert rows["secure.example.jp"].state == "failed" and rows["secure.example.jp"].state_reason == failures.NO_HTTPS
+    assert "no certificate configured" in rows["secure.example.jp"].state_detail
     assert "ssl_certificate" not in (cfg / "sites" / "secure.example.jp.conf").read_text()
 
     cert, key = self_signed(local_server)
@@ -197,5 +203,6 @@ def test_settings_sealed_with_an_unknown_key_fail_the_change_with_a_reason(app, 
     run_jobs(app)
     with scoped_session(app, Scope.system()) as s:
         domain = s.execute(select(Domain).where(Domain.name == "locked.example.jp")).scalar_one()
-        assert domain.state == "failed" and "cannot be opened" in domain.state_reason
+        assert domain.state == "failed" and domain.state_reason == failures.NOT_APPLIED
+        assert "cannot be opened" in domain.state_detail
     assert not (local_server / "cfg").exists()

@@ -22,7 +22,7 @@ from tenants.models import ContractMail, Suspension
 from tenants.monitoring import set_contract_monitoring
 from workers import runtime
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # runs a mail the SMTP host refuses is tried on (5 minutes apart), then given up
 
 
 def _day(value) -> date:
@@ -63,21 +63,41 @@ def daily_contracts(today: str | date | None = None, now: datetime | None = None
     return result  # mail queued on the way goes out with send_contract_mail (every 5 minutes)
 
 
+class Unsendable(ValueError):
+    """A mail that cannot be built as it is; sending it again would fail the same way."""
+
+
 def _message(mail: ContractMail, sender: str) -> EmailMessage:
+    for field, value in (("subject", mail.subject), ("recipient address", mail.to_addr)):
+        if "\r" in value or "\n" in value:
+            raise Unsendable(f"the {field} contains a line break, which a mail header cannot carry")
     msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = sender, mail.to_addr, mail.subject
-    msg["Date"], msg["Message-ID"] = formatdate(localtime=False), make_msgid(domain="panel.invalid")
-    msg.set_content(mail.body)
+    try:
+        msg["From"], msg["To"], msg["Subject"] = sender, mail.to_addr, mail.subject
+        msg["Date"], msg["Message-ID"] = formatdate(localtime=False), make_msgid(domain="panel.invalid")
+        msg.set_content(mail.body)
+        msg.as_bytes()  # everything the SMTP client will serialise, so it fails here and not mid-send
+    except (ValueError, TypeError, UnicodeError) as exc:
+        raise Unsendable(f"the mail cannot be built: {exc}") from exc
     return msg
 
 
+def _give_up(mail: ContractMail, reason: str) -> None:
+    """Never picked again; the provider's contract screen shows it failed with the reason."""
+    mail.failed_at, mail.error = utcnow(), f"Not sent: {reason}"[:2000]
+
+
 def send_contract_mail() -> int:
-    """Send every queued contract mail to the configured SMTP host and stamp it sent."""
+    """Send every queued contract mail to the configured SMTP host and stamp it sent.
+
+    A mail that cannot be built is given up at once; one the SMTP host refuses is tried again on
+    the next runs (every 5 minutes) and given up after MAX_ATTEMPTS. Either way the queue moves on.
+    """
     settings = runtime.settings()
     sent = 0
     with runtime.job_session() as s:
         pending = s.execute(select(ContractMail).where(
-            ContractMail.sent_at.is_(None), ContractMail.attempts < MAX_ATTEMPTS)
+            ContractMail.sent_at.is_(None), ContractMail.failed_at.is_(None), ContractMail.attempts < MAX_ATTEMPTS)
             .order_by(ContractMail.id)).scalars().all()
         if not pending:
             return 0
@@ -87,15 +107,23 @@ def send_contract_mail() -> int:
                     mail.attempts += 1
                     try:
                         smtp.send_message(_message(mail, settings.mail_from))
+                    except Unsendable as exc:
+                        _give_up(mail, str(exc))
+                    except smtplib.SMTPServerDisconnected as exc:  # the rest wait for the next run
+                        mail.error = str(exc)[:2000] or "the SMTP host closed the connection"
+                        s.commit()
+                        break
                     except smtplib.SMTPException as exc:
                         mail.error = str(exc)[:2000]
+                        if mail.attempts >= MAX_ATTEMPTS:
+                            _give_up(mail, f"given up after {mail.attempts} attempts; the last answer: {exc}")
                     else:
                         mail.sent_at, mail.error = utcnow(), None
                         sent += 1
                     s.commit()
         except OSError as exc:  # SMTP host unreachable: keep the mail queued for the next run
             for mail in pending:
-                if mail.sent_at is None:
+                if mail.sent_at is None and mail.failed_at is None:
                     mail.error = f"SMTP connection failed: {exc}"[:2000]
             s.commit()
     return sent

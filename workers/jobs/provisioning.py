@@ -2,22 +2,24 @@
 
 Each job takes ids, opens its own session, builds the full wanted state of one service on one
 server from the database (workers/jobs/wanted_state.py), applies it and records, per changed row,
-``applied`` or ``failed`` with the driver's message. Running a job twice gives the same result:
-the driver writes the same files and the rows are already marked. A row is only marked if it has
-not changed again since the state was read (its revision); the later change has its own job.
+``applied`` or ``failed`` (a plain reason for the end user, the driver's message for the provider;
+only the rows of an item the driver left out fail, the others are applied). Running a job twice
+gives the same result: the driver writes the same files and the rows are already marked. A row is
+only marked if it has not changed again since the state was read (its revision); the later change
+has its own job.
 """
 from __future__ import annotations
 
 from sqlalchemy import delete, select, update
 
 from tenants.db import utcnow
-from tenants.hosting import SERVICES
+from tenants.hosting import SERVICES, failures
 from tenants.hosting.databases import open_password
 from tenants.models import Customer, Database, ProvisionState, Server
 from workers import runtime
 from workers.drivers.local.spec import ApplyError, DatabaseSpec
 from workers.queues import connection
-from workers.jobs.wanted_state import APPLY, SERVICE_MODELS, box, site_for
+from workers.jobs.wanted_state import APPLY, SERVICE_MODELS, Failure, box, site_for
 
 APPLIED, FAILED = ProvisionState.APPLIED.value, ProvisionState.FAILED.value
 LOCK_SECONDS = 600
@@ -38,30 +40,23 @@ def _changed_rows(session, server_id: int, service: str):
     return out
 
 
-def _record(session, rows, error: str | None, refused: dict | None = None) -> None:
-    if error is None:
-        _fail_left_out(session, rows, refused or {})
+def _record(session, rows, error: Failure | None, refused: dict | None = None) -> None:
+    """Mark the changed rows; ``refused``: {(model, id): Failure} of the rows the driver left out."""
+    refused = dict(refused or {})
     for model, row_id, revision, deleting in rows:
         same = (model.id == row_id, model.revision == revision)
-        if error is None and (model, row_id) in (refused or {}):
-            session.execute(update(model).where(*same).values(state=FAILED, state_reason=refused[(model, row_id)]))
-            continue
-        if error is None and deleting:
+        failure = error or refused.pop((model, row_id), None)
+        if failure is not None:
+            session.execute(update(model).where(*same).values(state=FAILED, **failure.columns()))
+        elif deleting:
             session.execute(delete(model).where(*same))
-        elif error is None:
-            session.execute(update(model).where(*same).values(state=APPLIED, state_reason=None, applied_at=utcnow()))
         else:
-            session.execute(update(model).where(*same).values(state=FAILED, state_reason=error))
-
-
-def _fail_left_out(session, rows, refused: dict) -> None:
-    """A row applied before that the job now had to leave out (e.g. its document root has become a
-    link out of the home) is failed too: the panel must not go on showing it as applied."""
-    changed = {(model, row_id) for model, row_id, _revision, _deleting in rows}
-    for (model, row_id), reason in refused.items():
-        if (model, row_id) not in changed:
+            session.execute(update(model).where(*same).values(state=APPLIED, state_reason=None, state_detail=None,
+                                                              applied_at=utcnow()))
+    for (model, row_id), failure in refused.items():  # applied before, and no longer served
+        if not failure.served:
             session.execute(update(model).where(model.id == row_id, model.state == APPLIED)
-                            .values(state=FAILED, state_reason=reason))
+                            .values(state=FAILED, **failure.columns()))
 
 
 def one_at_a_time(name: str):
@@ -87,7 +82,7 @@ def _apply_service(server_id: int, service: str) -> str:
         try:
             detail, refused = APPLY[service](site_for(server), s, server_id)
         except ApplyError as exc:
-            _record(s, rows, _message(exc))
+            _record(s, rows, Failure(failures.NOT_APPLIED, _message(exc)))
             s.commit()
             return f"{service} on {server.hostname} failed: {_message(exc)}"
         _record(s, rows, None, refused)
@@ -122,16 +117,17 @@ def _apply_database(database_id: int) -> str:
             if password is None:
                 if database.state == APPLIED:
                     return f"{database.name}: already applied"
-                raise ApplyError("the issued password is no longer kept; issue a new password to retry")
+                raise ApplyError(failures.PASSWORD_GONE)
             detail = driver.apply_database(DatabaseSpec(database.engine, database.name, database.db_user,
                                                         password)).detail
         except ApplyError as exc:
-            s.execute(update(Database).where(*same).values(state=FAILED, state_reason=_message(exc)))
+            reason = failures.PASSWORD_GONE if exc.message == failures.PASSWORD_GONE else failures.NOT_APPLIED
+            s.execute(update(Database).where(*same).values(state=FAILED, **Failure(reason, _message(exc)).columns()))
             s.commit()
             return f"{database.name} failed: {_message(exc)}"
         # Applied: the panel forgets the password (the user was shown it once).
-        s.execute(update(Database).where(*same).values(state=APPLIED, state_reason=None, applied_at=utcnow(),
-                                                        password_secret=None))
+        s.execute(update(Database).where(*same).values(state=APPLIED, state_reason=None, state_detail=None,
+                                                        applied_at=utcnow(), password_secret=None))
         s.commit()
         return detail
 

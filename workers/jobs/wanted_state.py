@@ -1,6 +1,8 @@
 """From database rows to what a driver applies: the server's driver (built from its sealed
 settings) and the FULL wanted state of one service on one server, every customer on it included
-(each ``apply_*`` removes what it is not given)."""
+(each ``apply_*`` removes what it is not given). What the driver had to leave out (a virtual host
+nginx refuses, a zone named-checkzone refuses, an FTP user whose folder leaves its home) comes
+back as a Failure of that item's rows only; everyone else's changes are applied."""
 from __future__ import annotations
 
 import inspect
@@ -12,6 +14,7 @@ from sqlalchemy import select
 from tenants.account_names import resolve_under
 from tenants.crypto import SecretBox
 from tenants.errors import RuleViolation
+from tenants.hosting import failures
 from tenants.mass_mail_lock import locked_senders
 from tenants.models import (Customer, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory,
                             Server)
@@ -19,11 +22,13 @@ from tenants.servers import open_driver_config
 from workers import runtime
 from workers.drivers.local.driver import LocalDriver
 from workers.drivers.local.nginx import protect_key, safe_path
-from workers.drivers.local.spec import (ApplyError, FtpUser, Mailbox, MailingList as ListSpec, ProtectedDir,
-                                        VirtualHost, Zone, ZoneRecord)
+from workers.drivers.local.spec import (ApplyError, FtpUser, LeftOut, Mailbox, MailingList as ListSpec,
+                                        ProtectedDir, VirtualHost, Zone, ZoneRecord)
 
 # Settings of ours in the server's driver config, next to LocalDriver's own keyword arguments.
-SITE_KEYS = ("homes_root", "ftp_uid", "ftp_gid", "tls_cert_file", "tls_key_file")
+# tls_cert_file / tls_key_file: the server's certificate for HTTPS sites; tls_certificates:
+# {"<ASCII domain>": ["<certificate file>", "<key file>"]}, a domain's own certificate instead.
+SITE_KEYS = ("homes_root", "ftp_uid", "ftp_gid", "tls_cert_file", "tls_key_file", "tls_certificates")
 # Which rows each service's apply covers.
 SERVICE_MODELS = {"web": (Domain, ProtectedDirectory), "mail": (MailAccount, MailingList),
                   "ftp": (FtpAccount,), "dns": (DnsRecord,)}
@@ -42,7 +47,14 @@ class Site:
     ftp_gid: int = 2000
     tls_cert_file: str | None = None
     tls_key_file: str | None = None
+    tls_certificates: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
+
+    def certificate(self, domain: str) -> tuple[str | None, str | None]:
+        """The domain's own certificate and key files if it has them, else the server's."""
+        own = self.tls_certificates.get(domain) if isinstance(self.tls_certificates, dict) else None
+        return tuple(own) if isinstance(own, (list, tuple)) and len(own) == 2 else (self.tls_cert_file,
+                                                                                     self.tls_key_file)
 
     def home(self, customer_id: int) -> str:
         return f"{self.homes_root.rstrip('/')}/{customer_id}"
@@ -91,8 +103,29 @@ def _ensure_dir(path: str) -> None:
         pass
 
 
+@dataclass(frozen=True)
+class Failure:
+    """Why rows were not applied: ``reason`` for the end user (a message of
+    tenants.hosting.failures), ``detail`` for the provider (the tool's output). ``served``: what
+    the server had for these rows before still stands, so only changed rows are marked; False:
+    it is no longer served, so rows applied before are marked failed too."""
+    reason: str
+    detail: str
+    served: bool = True
+
+    def columns(self) -> dict:
+        return {"state_reason": self.reason, "state_detail": self.detail[:8000]}
+
+
+def left_out_failure(reason: str, what: str, left: LeftOut) -> Failure:
+    kept = "its previous configuration is still in place" if left.served else "it is not served"
+    error = left.error
+    said = f"{error.tool}: {error.output or error.message}" if error.tool else error.message
+    return Failure(reason, f"{what} was left out ({kept}). {said}", left.served)
+
+
 # --- the four services ----------------------------------------------------------------------------
-# Each returns the driver's summary and {(model, id): message} for rows it had to leave out.
+# Each returns the driver's summary and {(model, id): Failure} for rows it had to leave out.
 
 def web_root(site: Site, domain: Domain) -> str:
     """The domain's document root on disk, symlinks followed as for FTP homes: it must stay inside
@@ -106,40 +139,51 @@ def web_root(site: Site, domain: Domain) -> str:
     return safe_path(str(root), "document root")
 
 
-def apply_web(site: Site, session, server_id: int) -> str:
+def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
     domains = rows_on(session, server_id, Domain)
     roots, refused = {}, {}
     for domain in domains:
         try:
             roots[domain.id] = web_root(site, domain)
-        except ApplyError as exc:  # only this domain is left out (and marked failed)
+        except ApplyError as exc:  # only this domain is left out, and no longer served
             if not domain.deleting:
-                refused[(Domain, domain.id)] = exc.message
+                refused[(Domain, domain.id)] = Failure(failures.DOCROOT_OUTSIDE, exc.message, served=False)
     live = [d for d in domains if not d.deleting and d.id in roots]
-    protected = {}
-    for directory in rows_on(session, server_id, ProtectedDirectory, live_only=True):
-        protected.setdefault(directory.domain_id, []).append(
-            ProtectedDir(directory.path, directory.realm, tuple((u.name, u.password_hash) for u in directory.users)))
-    for domain in domains:  # a removed or refused site's protection goes with it
-        root = roots.get(domain.id, site.docroot(domain))
-        dirs = protected.get(domain.id, []) if domain in live else []
-        if dirs or _has_protection(site, root):
-            site.driver.apply_protected_dirs(dirs, root)
     vhosts = []
     for domain in live:
-        https = domain.https and bool(site.tls_cert_file and site.tls_key_file)
+        cert, key = site.certificate(domain.name)
+        https = domain.https and bool(cert and key)
         if domain.https and not https:  # served without HTTPS; only this domain is marked failed
-            refused[(Domain, domain.id)] = (f"HTTPS for {domain.name}: this server has no certificate configured; "
-                                            "the site is served over HTTP only. Ask the provider.")
-        vhosts.append(VirtualHost(domain.name, roots[domain.id], https,
-                                  site.tls_cert_file if https else None, site.tls_key_file if https else None))
+            refused[(Domain, domain.id)] = Failure(failures.NO_HTTPS, f"HTTPS for {domain.name}: this server has no "
+                                                   "certificate configured (tls_cert_file, tls_key_file or "
+                                                   "tls_certificates); the site is served over HTTP only")
+        vhosts.append(VirtualHost(domain.name, roots[domain.id], https, cert if https else None,
+                                  key if https else None))
     result = site.driver.apply_web(vhosts)
+    for domain in live:
+        if domain.name in result.left_out:
+            refused[(Domain, domain.id)] = left_out_failure(failures.SITE_REFUSED, f"the site {domain.name}",
+                                                            result.left_out[domain.name])
     for vhost in vhosts:
         _ensure_dir(vhost.docroot)
-    return f"{result.detail}; {sum(len(v) for v in protected.values())} protected director(ies)", refused
+    protected = {}
+    for directory in rows_on(session, server_id, ProtectedDirectory):
+        protected.setdefault(directory.domain_id, []).append(directory)
+    for domain in domains:  # a removed or refused site's protection goes with it
+        root = roots.get(domain.id, site.docroot(domain))
+        rows = [d for d in protected.get(domain.id, []) if not d.deleting and domain in live]
+        if rows or _has_protection(site, root):
+            try:
+                site.driver.apply_protected_dirs([ProtectedDir(d.path, d.realm, tuple(
+                    (u.name, u.password_hash) for u in d.users)) for d in rows], root)
+            except ApplyError as exc:  # only this site's protected folders fail
+                for directory in protected.get(domain.id, []):
+                    refused[(ProtectedDirectory, directory.id)] = Failure(failures.PROTECTED_REFUSED, str(exc))
+    count = sum(1 for rows in protected.values() for d in rows if not d.deleting)
+    return f"{result.detail}; {count} protected director(ies)", refused
 
 
-def apply_mail(site: Site, session, server_id: int) -> str:
+def apply_mail(site: Site, session, server_id: int) -> tuple[str, dict]:
     locked = {a.lower() for a in locked_senders(session, server_id)}  # mass-mail locks (OEM spec 障害レベル1)
     boxes = [Mailbox(b.address, b.password_hash, b.quota_mb, tuple(b.forward_list), b.keep_copy,
                      b.send_locked or b.address.lower() in locked)
@@ -149,22 +193,32 @@ def apply_mail(site: Site, session, server_id: int) -> str:
     return site.driver.apply_mail(boxes, (), lists).detail, {}
 
 
-def apply_ftp(site: Site, session, server_id: int) -> str:
-    users = []
-    for account in rows_on(session, server_id, FtpAccount, live_only=True):
+def apply_ftp(site: Site, session, server_id: int) -> tuple[str, dict]:
+    users, accounts = [], rows_on(session, server_id, FtpAccount, live_only=True)
+    for account in accounts:
         home = site.home(account.customer_id)
         _ensure_dir(home)
         users.append(FtpUser(account.name, account.password_hash, account.directory, home, site.ftp_uid, site.ftp_gid))
-    return site.driver.apply_ftp(users).detail, {}
+    result = site.driver.apply_ftp(users)
+    return result.detail, {(FtpAccount, a.id): left_out_failure(failures.FTP_REFUSED, f"the FTP user {a.name}",
+                                                                result.left_out[a.name])
+                           for a in accounts if a.name in result.left_out}
 
 
-def apply_dns(site: Site, session, server_id: int) -> str:
+def apply_dns(site: Site, session, server_id: int) -> tuple[str, dict]:
     records: dict[int, list[ZoneRecord]] = {}
-    for row in rows_on(session, server_id, DnsRecord, live_only=True):
-        records.setdefault(row.domain_id, []).append(ZoneRecord(row.name, row.type, row.value, row.ttl))
-    zones = [Zone(d.name, d.dns_serial, tuple(records.get(d.id, ())))
-             for d in rows_on(session, server_id, Domain, live_only=True)]
-    return site.driver.apply_dns(zones).detail, {}
+    rows = rows_on(session, server_id, DnsRecord)
+    for row in rows:
+        if not row.deleting:
+            records.setdefault(row.domain_id, []).append(ZoneRecord(row.name, row.type, row.value, row.ttl))
+    domains = rows_on(session, server_id, Domain, live_only=True)
+    result = site.driver.apply_dns([Zone(d.name, d.dns_serial, tuple(records.get(d.id, ()))) for d in domains])
+    refused = {}
+    for domain in domains:  # every record of a zone left out, removals included: they stay as served
+        if domain.name in result.left_out:
+            failure = left_out_failure(failures.ZONE_REFUSED, f"the zone {domain.name}", result.left_out[domain.name])
+            refused |= {(DnsRecord, row.id): failure for row in rows if row.domain_id == domain.id}
+    return result.detail, refused
 
 
 APPLY = {"web": apply_web, "mail": apply_mail, "ftp": apply_ftp, "dns": apply_dns}

@@ -76,12 +76,35 @@ def test_named_checkzone_refusal_restores_the_previous_zone(tmp_path, checkzone)
     driver.apply_dns([good])
     before = tree(tmp_path / "cfg")
     # Each record is fine on its own; BIND refuses an MX that points at an alias (RFC 2181 10.3).
+    # The zone of ns1/ns2.example.net has no address records for them: refused as well.
     bad = Zone("example.com", 2, list(good.records) + records("example.com", ("@", "MX", "10 www")))
     with pytest.raises(ApplyError) as caught:
         driver.apply_dns([bad, Zone("example.net", 1, [])])
     assert "is a CNAME (illegal)" in caught.value.output
     assert tree(tmp_path / "cfg") == before
     assert not (tmp_path / "cfg" / "dns" / "example.net.zone").exists()
+
+
+def test_a_zone_named_checkzone_refuses_does_not_block_the_other_zones(tmp_path, checkzone):
+    driver = LocalDriver(tmp_path / "cfg", nameservers=NS)
+    good = Zone("example.com", 1, records("example.com", ("@", "A", "192.0.2.1"), ("www", "CNAME", "@")))
+    driver.apply_dns([good, Zone("example.org", 1, records("example.org", ("@", "A", "192.0.2.2")))])
+    dns_dir = tmp_path / "cfg" / "dns"
+    com_before = (dns_dir / "example.com.zone").read_bytes()
+    bad = Zone("example.com", 2, list(good.records) + records("example.com", ("@", "MX", "10 www")))
+    new_bad = Zone("example.info", 1, records("example.info", ("www", "CNAME", "@"), ("@", "MX", "10 www")))
+    result = driver.apply_dns([bad, Zone("example.org", 2, records("example.org", ("@", "A", "192.0.2.3"))),
+                               new_bad, Zone("example.jp", 1, records("example.jp", ("@", "A", "192.0.2.4")))])
+    assert sorted(result.left_out) == ["example.com", "example.info"]
+    assert result.left_out["example.com"].served and not result.left_out["example.info"].served
+    assert "is a CNAME (illegal)" in result.left_out["example.com"].error.output
+    assert (dns_dir / "example.com.zone").read_bytes() == com_before  # the previous zone goes on
+    assert "192.0.2.3" in (dns_dir / "example.org.zone").read_text()
+    assert (dns_dir / "example.jp.zone").exists() and not (dns_dir / "example.info.zone").exists()
+    conf = (dns_dir / "zones.conf").read_text()
+    assert all(f'zone "{z}"' in conf for z in ("example.com", "example.org", "example.jp"))
+    assert "example.info" not in conf
+    assert not list((tmp_path / "cfg").glob(".check-*"))
 
 
 @pytest.mark.parametrize("zone, message", [

@@ -14,7 +14,7 @@ from workers.drivers.local.spec import ApplyError, FtpUser, Mailbox, VirtualHost
 
 PACKAGE = Path(driver_module.__file__).parent
 OUR_MODULES = ["spec.py", "files.py", "nginx.py", "postfix.py", "dovecot.py", "ftp.py", "dns.py", "htpasswd.py",
-               "databases.py", "driver.py"]
+               "databases.py", "driver.py", "isolation.py"]
 
 
 def calls(tree):

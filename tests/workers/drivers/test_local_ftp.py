@@ -104,3 +104,20 @@ def test_duplicate_users_are_refused(tmp_path):
     users = [FtpUser("web1", HASH, "", str(tmp_path), UID, UID), FtpUser("Web1", HASH, "", str(tmp_path), UID, UID)]
     with pytest.raises(ApplyError, match="listed twice"):
         LocalDriver(tmp_path / "cfg").apply_ftp(users)
+
+
+def test_a_user_whose_folder_became_a_link_out_of_the_home_is_left_out_and_the_others_applied(tmp_path, pure_pw):
+    one, two = tmp_path / "homes" / "1", tmp_path / "homes" / "2"
+    (one / "www").mkdir(parents=True)
+    (two / "www").mkdir(parents=True)
+    driver = LocalDriver(tmp_path / "cfg")
+    users = [FtpUser("one", HASH, "www", str(one), UID, UID), FtpUser("two", HASH, "www", str(two), UID, UID)]
+    driver.apply_ftp(users)
+    # the first customer replaces its folder with a link to the other customer's files
+    shutil.rmtree(one / "www")
+    os.symlink(two, one / "www")
+    result = driver.apply_ftp(users + [FtpUser("three", HASH, "www", str(two), UID, UID)])
+    assert list(result.left_out) == ["one"] and not result.left_out["one"].served
+    assert "outside your home" in str(result.left_out["one"].error)
+    passwd = (tmp_path / "cfg" / "ftp" / "pureftpd.passwd").read_text()
+    assert "three:" in passwd and "two:" in passwd and "one:" not in passwd

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -72,9 +73,10 @@ def test_config_nginx_refuses_leaves_the_previous_files_byte_for_byte(tmp_path, 
     good = [VirtualHost("shop.example.com", "/srv/www/shop"), VirtualHost("blog.example.com", "/srv/www/blog")]
     driver.apply_web(good)
     before = tree(config_dir)
-    # Valid for the dataclass and the rules, but nginx cannot load the certificate.
-    broken = good[:1] + [VirtualHost("new.example.com", "/srv/www/new", True, str(tmp_path / "missing.crt"),
-                                     str(tmp_path / "missing.key"))]
+    # Valid for the dataclass and the rules, but nginx cannot load the certificate; it is the only
+    # virtual host wanted, so there is nothing to apply without it.
+    broken = [VirtualHost("new.example.com", "/srv/www/new", True, str(tmp_path / "missing.crt"),
+                          str(tmp_path / "missing.key"))]
     with pytest.raises(ApplyError) as caught:
         driver.apply_web(broken)
     assert caught.value.tool == "nginx -t"
@@ -82,6 +84,63 @@ def test_config_nginx_refuses_leaves_the_previous_files_byte_for_byte(tmp_path, 
     assert "previous configuration is still in place" in str(caught.value)
     assert tree(config_dir) == before
     assert nginx_t(nginx_bin, config_dir).returncode == 0
+
+
+def broken_certificate(tmp_path, name: str) -> tuple[str, str]:
+    """A certificate file that is no certificate, as a failed renewal or a bad upload leaves it."""
+    cert, key = self_signed(tmp_path, name)
+    Path(cert).write_text("-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n")
+    return cert, key
+
+
+def test_a_virtual_host_nginx_refuses_is_left_out_and_the_others_are_applied(tmp_path, nginx_bin):
+    config_dir = tmp_path / "cfg"
+    driver = LocalDriver(config_dir)
+    driver.apply_web([VirtualHost("a.example.com", "/srv/a"), VirtualHost("b.example.com", "/srv/b")])
+    sites = config_dir / "sites"
+    a_before = (sites / "a.example.com.conf").read_bytes()
+    cert, key = broken_certificate(tmp_path, "a.example.com")
+    result = driver.apply_web([
+        VirtualHost("a.example.com", "/srv/a", True, cert, key),          # live: HTTPS with a broken certificate
+        VirtualHost("b.example.com", "/srv/b2"),                          # another tenant's change
+        VirtualHost("c.example.com", "/srv/c"),                           # another tenant's new site
+        VirtualHost("d.example.com", "/srv/d", True, str(tmp_path / "missing.crt"), str(tmp_path / "missing.key")),
+    ])
+    assert result.ok and sorted(result.left_out) == ["a.example.com", "d.example.com"]
+    a, d = result.left_out["a.example.com"], result.left_out["d.example.com"]
+    assert a.served and not d.served  # a keeps its previous, working file; d was never served
+    assert a.error.tool == "nginx -t" and "a.example.com.crt" in a.error.output
+    assert "missing.crt" in d.error.output and "a.example.com" not in d.error.output
+    assert (sites / "a.example.com.conf").read_bytes() == a_before
+    assert 'root "/srv/b2";' in (sites / "b.example.com.conf").read_text()
+    assert (sites / "c.example.com.conf").exists() and not (sites / "d.example.com.conf").exists()
+    assert nginx_t(nginx_bin, config_dir).returncode == 0
+    assert not list(config_dir.glob(".check-*"))  # the scratch folders are gone
+
+
+def test_a_live_site_whose_certificate_broke_no_longer_blocks_the_others(tmp_path, nginx_bin):
+    config_dir = tmp_path / "cfg"
+    driver = LocalDriver(config_dir)
+    cert, key = self_signed(tmp_path, "secure.example.com")
+    live = [VirtualHost("secure.example.com", "/srv/s", True, cert, key), VirtualHost("plain.example.com", "/srv/p")]
+    driver.apply_web(live)
+    Path(cert).write_text("garbage\n")  # e.g. a renewal that wrote a broken file in place
+    result = driver.apply_web(live + [VirtualHost("new.example.com", "/srv/n")])
+    assert list(result.left_out) == ["secure.example.com"] and not result.left_out["secure.example.com"].served
+    # nginx would not even start with that file; without it every other site is served
+    assert sorted(p.name for p in (config_dir / "sites").glob("*.conf")) == ["new.example.com.conf",
+                                                                             "plain.example.com.conf"]
+    assert nginx_t(nginx_bin, config_dir).returncode == 0
+
+
+def test_when_nginx_refuses_even_the_master_nothing_changes(tmp_path, nginx_bin):
+    config_dir = tmp_path / "cfg"
+    LocalDriver(config_dir).apply_web([VirtualHost("a.example.com", "/srv/a")])
+    before = tree(config_dir)
+    driver = LocalDriver(config_dir, tools={"nginx": [shutil.which("false")]})
+    with pytest.raises(ApplyError, match="nginx -t failed"):
+        driver.apply_web([VirtualHost("a.example.com", "/srv/a2"), VirtualHost("b.example.com", "/srv/b")])
+    assert tree(config_dir) == before
 
 
 def test_a_first_apply_that_fails_leaves_no_config(tmp_path, nginx_bin):

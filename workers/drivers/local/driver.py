@@ -4,7 +4,10 @@ Each ``apply_*`` takes the complete wanted state of one service (what is not lis
 checks every value with the tenants rules, writes the files in one transaction, validates them
 with the real tool and, only when something changed and a reload command is configured, runs it.
 If validation fails every file is put back byte for byte and ApplyError carries the tool's
-message. Tools run from argument lists (never a shell), with LC_ALL=C and a timeout.
+message. Where one item can be at fault (a virtual host, a zone, an FTP user), the driver then
+finds the items refused on their own, applies the others and reports the refused ones in
+``ApplyResult.left_out`` (isolation.py); only a fault that is no single item's raises.
+Tools run from argument lists (never a shell), with LC_ALL=C and a timeout.
 
 ``tools`` maps a name to an argument list: the validators ``nginx``, ``postmap``,
 ``named-checkzone``, ``named-checkconf``, ``pure-pw`` (found on PATH and in /usr/sbin when not
@@ -16,13 +19,14 @@ import grp
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Mapping, Sequence
 
-from workers.drivers.local import databases, dns, dovecot, ftp, nginx, postfix
+from workers.drivers.local import databases, dns, dovecot, ftp, isolation, nginx, postfix
 from workers.drivers.local.files import ConfigTransaction, file_name, locked
 from workers.drivers.local.spec import (
-    ApplyError, ApplyResult, DatabaseSpec, FtpUser, MailAlias, Mailbox, MailingList, ProtectedDir,
+    ApplyError, ApplyResult, DatabaseSpec, FtpUser, LeftOut, MailAlias, Mailbox, MailingList, ProtectedDir,
     VirtualHost, Zone,
 )
 
@@ -85,18 +89,62 @@ class LocalDriver:
                              "is still in place", tool=name, output=output)
         return output
 
-    def _commit(self, tx: ConfigTransaction, validate, service: str, summary: str) -> ApplyResult:
+    def _write(self, tx: ConfigTransaction, validate, service: str) -> list[Path]:
         try:
-            changed = tx.commit(validate)
+            return tx.commit(validate)
         except OSError as exc:
             raise ApplyError(f"could not write the {service} configuration: {exc}") from exc
+
+    def _finish(self, service: str, changed: list[Path], summary: str,
+                left_out: Mapping[str, LeftOut] | None = None) -> ApplyResult:
+        left_out = dict(left_out or {})
+        if left_out:
+            summary += f"; left out: {', '.join(sorted(left_out))}"
         if not changed:
-            return ApplyResult(True, f"{summary}; unchanged")
+            return ApplyResult(True, f"{summary}; unchanged", left_out)
         reload_name = f"reload-{service}"
         if reload_name not in self.tools:
-            return ApplyResult(True, f"{summary}; {len(changed)} file(s) changed; no reload command configured")
+            return ApplyResult(True, f"{summary}; {len(changed)} file(s) changed; no reload command configured",
+                               left_out)
         self.run(self.tool(reload_name), reload_name)
-        return ApplyResult(True, f"{summary}; {len(changed)} file(s) changed; reloaded")
+        return ApplyResult(True, f"{summary}; {len(changed)} file(s) changed; reloaded", left_out)
+
+    def _commit(self, tx: ConfigTransaction, validate, service: str, summary: str) -> ApplyResult:
+        return self._finish(service, self._write(tx, validate, service), summary)
+
+    def _commit_isolated(self, service: str, stage: Callable, wanted: dict[str, str], live: dict[str, str],
+                         refused: dict[str, ApplyError], check: isolation.Check, summary: Callable,
+                         names: Mapping[str, str], one_by_one: bool = False) -> ApplyResult:
+        """Commit ``stage(texts)`` (a transaction and its validator) for the wanted texts by key;
+        if the validator refuses them, commit what isolation.settle keeps instead."""
+        chosen, left = isolation.start(wanted, live, refused)
+        try:
+            changed = self._write(*stage(chosen), service)
+        except ApplyError as exc:
+            if exc.tool is None:  # not the validator's verdict (e.g. a file could not be written)
+                raise
+            chosen, left = isolation.settle(chosen, live, check, exc, left, one_by_one)
+            changed = self._write(*stage(chosen), service)
+        return self._finish(service, changed, summary(chosen), {names[key]: why for key, why in left.items()})
+
+    def _scratch_check(self, files: Callable[[Path, Mapping[str, str]], None], commands: Callable):
+        """A ``check`` for isolation.settle: the candidate texts are written to a scratch folder
+        on the server (``files``) and the validator runs on them (``commands``); live files stay."""
+        def check(texts: Mapping[str, str]) -> ApplyError | None:
+            with tempfile.TemporaryDirectory(prefix=".check-", dir=self.config_dir) as scratch:
+                files(Path(scratch), texts)
+                try:
+                    for argv, name in commands(Path(scratch), texts):
+                        self.run(argv, name)
+                except ApplyError as exc:
+                    return exc
+            return None
+        return check
+
+    @staticmethod
+    def _texts(paths: Mapping[str, Path]) -> dict[str, str]:
+        """The files in place now, by key (the versions kept for items refused in a change)."""
+        return {key: path.read_text() for key, path in paths.items() if path.is_file()}
 
     def _dir(self, *parts: str) -> Path:
         path = self.config_dir.joinpath(*parts)
@@ -116,21 +164,46 @@ class LocalDriver:
         return lambda: self.run([*argv, "-t", "-q", "-c", str(conf), "-p", f"{self.config_dir}/"], "nginx -t")
 
     def apply_web(self, vhosts: Sequence[VirtualHost]) -> ApplyResult:
-        """One server file per virtual host (others removed), checked with ``nginx -t``."""
-        vhosts = nginx.check_vhosts(vhosts)
-        argv = self.tool("nginx")
+        """One server file per virtual host (others removed), checked with ``nginx -t``; a virtual
+        host refused on its own is left out (its previous file kept if there is one)."""
+        by_name = {file_name(v.domain, ".conf"): v for v in nginx.unique_vhosts(vhosts)}
         listen = (self.http_listen, self.https_listen)
-        rendered = {file_name(v.domain, ".conf"): nginx.render_vhost(v, self.config_dir, *listen) for v in vhosts}
+        wanted, refused = {}, {}
+        for name, vhost in by_name.items():
+            try:
+                wanted[name] = nginx.render_vhost(vhost, self.config_dir, *listen)
+            except ApplyError as exc:
+                refused[name] = exc
+        isolation.refuse_if_nothing_left(wanted, refused)
+        argv = self.tool("nginx")
         with locked(self.config_dir):
-            tx = ConfigTransaction()
-            self._stage_nginx_master(tx)
             sites = self._dir("sites")
-            for stale in sites.glob("*.conf"):
-                if stale.name not in rendered:
-                    tx.remove(stale)
-            for name, text in rendered.items():
-                tx.write(sites / name, text)
-            return self._commit(tx, self._nginx_test(argv), "web", f"nginx: {len(vhosts)} virtual host(s)")
+
+            def stage(chosen):
+                tx = ConfigTransaction()
+                self._stage_nginx_master(tx)
+                for stale in sites.glob("*.conf"):
+                    if stale.name not in chosen:
+                        tx.remove(stale)
+                for name, text in chosen.items():
+                    tx.write(sites / name, text)
+                return tx, self._nginx_test(argv)
+
+            def files(scratch, texts):
+                (scratch / "sites").mkdir()
+                for name, text in texts.items():
+                    (scratch / "sites" / name).write_text(text)
+                (scratch / "mime.types").write_text(nginx.MIME_TYPES)
+                (scratch / "nginx.conf").write_text(nginx.render_master(self.config_dir, self.nginx_user, scratch))
+
+            def commands(scratch, _texts):
+                return [([*argv, "-t", "-q", "-c", str(scratch / "nginx.conf"), "-p", f"{self.config_dir}/"],
+                         "nginx -t")]
+
+            live = self._texts({name: sites / name for name in by_name})
+            return self._commit_isolated("web", stage, wanted, live, refused, self._scratch_check(files, commands),
+                                         lambda chosen: f"nginx: {len(chosen)} virtual host(s)",
+                                         {name: v.domain for name, v in by_name.items()})
 
     def apply_protected_dirs(self, dirs: Sequence[ProtectedDir], web_root: str) -> ApplyResult:
         """The password-protected directories of one web root (its others removed), ``nginx -t``."""
@@ -191,8 +264,17 @@ class LocalDriver:
     # --- FTP ----------------------------------------------------------------------------------
 
     def apply_ftp(self, users: Sequence[FtpUser]) -> ApplyResult:
-        """pure-ftpd virtual users (chrooted below each customer's home), ``pure-pw mkdb``."""
-        text = ftp.render_passwd(users)
+        """pure-ftpd virtual users (chrooted below each customer's home), ``pure-pw mkdb``. A user
+        the rules refuse (e.g. its folder became a symlink out of the home) is left out, not served."""
+        accepted, left = [], {}
+        for user in users:
+            try:
+                ftp.check_users([user])
+                accepted.append(user)
+            except ApplyError as exc:
+                left[str(user.name)] = LeftOut(exc, False)
+        isolation.refuse_if_nothing_left(accepted, {key: why.error for key, why in left.items()})
+        text = ftp.render_passwd(accepted)
         argv = self.tool("pure-pw")
         with locked(self.config_dir):
             tx = ConfigTransaction()
@@ -200,36 +282,58 @@ class LocalDriver:
             tx.write(passwd, text, 0o640, self.secret_gid)
             tx.guard(pdb)
             validate = lambda: self.run(ftp.mkdb_command(argv, passwd, pdb), "pure-pw mkdb")  # noqa: E731
-            return self._commit(tx, validate, "ftp", f"ftp: {len(users)} user(s)")
+            return self._finish("ftp", self._write(tx, validate, "ftp"), f"ftp: {len(accepted)} user(s)", left)
 
     # --- DNS ----------------------------------------------------------------------------------
 
     def apply_dns(self, zones: Sequence[Zone]) -> ApplyResult:
-        """One zone file per zone (others removed) and zones.conf, ``named-checkzone`` each."""
+        """One zone file per zone (others removed) and zones.conf, ``named-checkzone`` each; a zone
+        refused on its own is left out (its previous file kept if there is one)."""
         texts: dict[str, str] = {}
+        refused: dict[str, ApplyError] = {}
         for zone in zones:
-            if zone.origin in texts:
+            if zone.origin in texts or zone.origin in refused:
                 raise ApplyError(f"refused: the zone {zone.origin} is listed twice")
-            texts[zone.origin] = dns.render_zone(zone, self.nameservers)
+            try:
+                texts[zone.origin] = dns.render_zone(zone, self.nameservers)
+            except ApplyError as exc:
+                refused[zone.origin] = exc
+        isolation.refuse_if_nothing_left(texts, refused)
         checkzone, checkconf = self.tool("named-checkzone"), self.tool("named-checkconf")
         with locked(self.config_dir):
-            tx = ConfigTransaction()
             zone_dir = self._dir("dns")
-            files = {origin: zone_dir / file_name(origin, ".zone") for origin in texts}
-            for stale in zone_dir.glob("*.zone"):
-                if stale not in files.values():
-                    tx.remove(stale)
-            for origin, text in texts.items():
-                tx.write(files[origin], text)
-            conf = zone_dir / "zones.conf"
-            tx.write(conf, dns.render_zones_conf(files))
+            paths = {origin: zone_dir / file_name(origin, ".zone") for origin in (*texts, *refused)}
 
-            def validate():
-                for origin in sorted(texts):
-                    self.run(dns.checkzone_command(checkzone, origin, files[origin]), f"named-checkzone {origin}")
-                self.run(dns.checkconf_command(checkconf, conf), "named-checkconf")
+            def stage(chosen):
+                tx = ConfigTransaction()
+                files = {origin: paths[origin] for origin in chosen}
+                for stale in zone_dir.glob("*.zone"):
+                    if stale not in files.values():
+                        tx.remove(stale)
+                for origin, text in chosen.items():
+                    tx.write(files[origin], text)
+                conf = zone_dir / "zones.conf"
+                tx.write(conf, dns.render_zones_conf(files))
 
-            return self._commit(tx, validate, "dns", f"dns: {len(texts)} zone(s)")
+                def validate():
+                    for origin in sorted(chosen):
+                        self.run(dns.checkzone_command(checkzone, origin, files[origin]), f"named-checkzone {origin}")
+                    self.run(dns.checkconf_command(checkconf, conf), "named-checkconf")
+
+                return tx, validate
+
+            def files(scratch, chosen):
+                for origin, text in chosen.items():
+                    (scratch / paths[origin].name).write_text(text)
+
+            def commands(scratch, chosen):
+                return [(dns.checkzone_command(checkzone, origin, scratch / paths[origin].name),
+                         f"named-checkzone {origin}") for origin in sorted(chosen)]
+
+            return self._commit_isolated("dns", stage, texts, self._texts(paths), refused,
+                                         self._scratch_check(files, commands),
+                                         lambda chosen: f"dns: {len(chosen)} zone(s)", {o: o for o in paths},
+                                         one_by_one=True)
 
     # --- databases ----------------------------------------------------------------------------
 

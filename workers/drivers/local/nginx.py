@@ -87,24 +87,25 @@ def check_vhost(vhost: VirtualHost) -> VirtualHost:
     return vhost
 
 
-def check_vhosts(vhosts: Sequence[VirtualHost]) -> list[VirtualHost]:
+def unique_vhosts(vhosts: Sequence[VirtualHost]) -> list[VirtualHost]:
+    """The virtual hosts, each domain once (each is checked with check_vhost when rendered)."""
     seen: set[str] = set()
-    out = []
     for vhost in vhosts:
-        check_vhost(vhost)
         if vhost.domain in seen:
             raise ApplyError(f"refused: the domain {vhost.domain} is listed twice")
         seen.add(vhost.domain)
-        out.append(vhost)
-    return out
+    return list(vhosts)
 
 
 def protect_key(web_root: str) -> str:
     return hashlib.sha256(os.path.normpath(web_root).encode()).hexdigest()[:20]
 
 
-def render_master(config_dir: Path, user: str | None = None) -> str:
+def render_master(config_dir: Path, user: str | None = None, include_dir: Path | None = None) -> str:
+    """``include_dir``: where mime.types and sites/ are read from (default: the config directory;
+    another folder to check a candidate set of virtual hosts against the same master)."""
     root = safe_path(str(config_dir), "config directory")
+    includes = safe_path(str(include_dir or config_dir), "include directory")
     lines = ["# Written by the hosting panel's local driver; edits here are overwritten."]
     if user is not None:
         lines.append(f"user {system_user(user)};")
@@ -116,7 +117,7 @@ def render_master(config_dir: Path, user: str | None = None) -> str:
         "    worker_connections 1024;",
         "}",
         "http {",
-        f"    include {root}/mime.types;",
+        f"    include {includes}/mime.types;",
         "    default_type application/octet-stream;",
         f"    log_format {TRAFFIC_FORMAT} '{TRAFFIC_FIELDS}';",
         f"    access_log {root}/logs/access.log;",
@@ -128,7 +129,7 @@ def render_master(config_dir: Path, user: str | None = None) -> str:
         "    server_names_hash_max_size 8192;",
         "    server_tokens off;",
         "    sendfile on;",
-        f"    include {root}/sites/*.conf;",
+        f"    include {includes}/sites/*.conf;",
         "}",
         "",
     ]

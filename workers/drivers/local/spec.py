@@ -6,7 +6,7 @@ before anything reaches a file, a tool or a database server.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from tenants.dns_records import Record as ZoneRecord  # noqa: F401  (re-exported for callers)
 
@@ -76,12 +76,6 @@ class DatabaseSpec:
     password: str | None = None  # needed to create / change the password, not to drop
 
 
-@dataclass(frozen=True)
-class ApplyResult:
-    ok: bool
-    detail: str
-
-
 class ApplyError(Exception):
     """A change was refused or a tool failed; the previous configuration is still in place."""
 
@@ -91,6 +85,20 @@ class ApplyError(Exception):
         self.output = output
         self.problems = list(problems or [])
         super().__init__(message if not output else f"{message}\n{output}")
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """One item of the wanted state that was refused while the others were applied."""
+    error: ApplyError           # why: the rule, or the tool's own words about this item alone
+    served: bool                # True: the item's previous configuration is still in place
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    ok: bool
+    detail: str
+    left_out: Mapping[str, LeftOut] = field(default_factory=dict)  # by domain / zone / user name
 
 
 def checked(rule, *args, **kwargs):
