@@ -9,7 +9,6 @@ import shutil
 from sqlalchemy import select
 
 from tenants.hosting import failures
-
 from tenants.models import Domain, Server
 from tenants.servers import open_driver_config, seal_driver_config
 from tenants.tenancy import Scope
