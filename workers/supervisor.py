@@ -1,5 +1,7 @@
-"""`make run`: one command that starts Redis (when none answers), the web app, one RQ worker and
-the one scheduler, and stops everything it started on Ctrl-C."""
+"""`make run`: one command that starts Redis (when none answers), the web app, the RQ workers and
+the one scheduler, and stops everything it started on Ctrl-C. Monitoring has a worker of its own
+(WORKERS), so checks and the incident sweep never wait behind a slow provisioning job; the
+production lines in the README start the same pair."""
 from __future__ import annotations
 
 import os
@@ -9,6 +11,10 @@ import sys
 import time
 
 from workers.embedded_redis import EmbeddedRedis, answers
+from workers.queues import QUEUES
+
+# The workers of `make run` and of production: monitoring alone, and one for everything else.
+WORKERS = (("monitoring",), tuple(q for q in QUEUES if q != "monitoring"))
 
 
 def run_all(settings, host: str = "127.0.0.1", port: int = 5000, echo=print) -> int:
@@ -30,10 +36,11 @@ def run_all(settings, host: str = "127.0.0.1", port: int = 5000, echo=print) -> 
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        for argv in (flask + ["worker"], flask + ["scheduler"],
+        workers = [flask + ["worker", "--queues", ",".join(queues)] for queues in WORKERS]
+        for argv in (*workers, flask + ["scheduler"],
                      web + ["run", "--host", host, "--port", str(port), "--no-reload"]):
             children.append(subprocess.Popen(argv, env=env))
-        echo(f"\n  Open http://{host}:{port}/   (Ctrl-C stops web, worker, scheduler"
+        echo(f"\n  Open http://{host}:{port}/   (Ctrl-C stops web, workers, scheduler"
              f"{' and Redis' if redis else ''})\n")
         while not stopping:
             if any(c.poll() is not None for c in children):
