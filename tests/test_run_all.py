@@ -1,6 +1,7 @@
 """`make run` end to end: migrate, seed, serve the three logins, start the workers and the scheduler
 (and an embedded Redis when none answers); monitoring has a worker of its own, so it never waits
-behind provisioning; and nothing it started is left running after Ctrl-C."""
+behind provisioning; an embedded Redis that dies is started again and the changes whose jobs it
+lost are applied; and nothing it started is left running after Ctrl-C."""
 import os
 import signal
 import socket
@@ -15,7 +16,7 @@ from types import SimpleNamespace
 from redis import Redis
 from rq import Queue
 
-from tests.support import alive, descendants, wait_for
+from tests.support import alive, demo_world, descendants, scoped_session, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PANELS = ("/admin/login", "/panel/login", "/u/demo/")
@@ -25,6 +26,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def get(port: int, path: str) -> str | None:
@@ -92,6 +100,41 @@ def test_monitoring_runs_while_a_provisioning_job_is_busy(tmp_path):
         check = Queue("monitoring", connection=run.redis).enqueue(sweep)
         assert wait_for(lambda: check.get_status(refresh=True) == "finished", 20), check.get_status(refresh=True)
         assert slow.get_status(refresh=True) == "started"
+
+
+def test_an_embedded_redis_that_dies_is_started_again_and_the_lost_changes_are_applied(tmp_path):
+    from app import create_app
+    from tenants.hosting.domains import create_domain
+    from tenants.models import Customer, Domain
+    from tenants.tenancy import Scope
+    from sqlalchemy import select
+
+    with make_run(tmp_path) as run:
+        app = create_app({"DATABASE_URL": run.database_url, "INSTANCE_PATH": str(tmp_path),
+                          "REDIS_URL": f"unix://{run.socket}"})
+        with scoped_session(app, Scope.system()) as s:  # a change saved just before Redis died with its job
+            create_domain(s, None, s.get(Customer, demo_world(app).demo_customer), "lost.example.jp")
+            s.commit()
+        (redis,) = [pid for pid in run.seen if alive(pid) and b"redis-server" in cmdline(pid)]
+        os.kill(redis, signal.SIGKILL)
+
+        def answers_again():
+            try:
+                return run.redis.ping()
+            except Exception:
+                return False
+        assert wait_for(answers_again, 20), run.output()
+
+        def applied():
+            with scoped_session(app, Scope.system()) as s:
+                return s.execute(select(Domain.state).where(Domain.name == "lost.example.jp")).scalar() == "applied"
+        assert wait_for(applied, 45), run.output()
+        app.extensions["panel.engine"].dispose()
+        run.look()
+    config = tmp_path / "local-server" / "config"
+    assert (config / "sites" / "lost.example.jp.conf").exists() and (config / "dns" / "lost.example.jp.zone").exists()
+    assert "Redis stopped" in run.output()
+    assert run.stopped_cleanly, "a process was left running"
 
 
 def test_the_served_app_keeps_its_start_up_objects_out_of_the_garbage_collector(tmp_path):

