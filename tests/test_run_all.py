@@ -1,7 +1,7 @@
 """`make run` end to end: migrate, seed, serve the three logins, start the workers and the scheduler
 (and an embedded Redis when none answers); monitoring has a worker of its own, so it never waits
 behind provisioning; an embedded Redis that dies is started again and the changes whose jobs it
-lost are applied; and nothing it started is left running after Ctrl-C."""
+lost are applied; and nothing it started is left running after Ctrl-C, even in the middle of a job."""
 import os
 import signal
 import socket
@@ -100,6 +100,18 @@ def test_monitoring_runs_while_a_provisioning_job_is_busy(tmp_path):
         check = Queue("monitoring", connection=run.redis).enqueue(sweep)
         assert wait_for(lambda: check.get_status(refresh=True) == "finished", 20), check.get_status(refresh=True)
         assert slow.get_status(refresh=True) == "started"
+
+
+def test_stopping_in_the_middle_of_a_job_leaves_no_process_behind(tmp_path):
+    with make_run(tmp_path) as run:
+        job = Queue("provisioning", connection=run.redis).enqueue("time.sleep", 120, job_timeout=300)
+        assert wait_for(lambda: job.get_status(refresh=True) == "started", 30)
+        time.sleep(0.5)
+        run.look()  # with the work horse running the job
+        started = time.monotonic()
+    assert run.stopped_cleanly, "a process was left running"
+    assert time.monotonic() - started < 30
+    assert not run.socket.exists()
 
 
 def test_an_embedded_redis_that_dies_is_started_again_and_the_lost_changes_are_applied(tmp_path):

@@ -57,7 +57,7 @@ class EmbeddedRedis:
         self.proc = subprocess.Popen(
             [binary, "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
              "--save", "", "--appendonly", "no", "--dir", str(self.dir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)  # Ctrl-C is ours to pass on
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.socket.exists() and Redis(unix_socket_path=str(self.socket)).ping():
