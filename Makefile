@@ -23,7 +23,7 @@ messages: $(STAMP)
 	  --ignore-dirs=".venv tests migrations bench instance" -o translations/messages.pot .
 	$(VENV)/bin/pybabel update -N -i translations/messages.pot -d translations
 
-## make run: install, migrate, seed the demo into an empty database, start web + worker + scheduler (Ctrl-C stops all)
+## make run: install, migrate, seed the demo into an empty database, start web + workers + scheduler (Ctrl-C stops all)
 run: install
 	$(PY) -m flask --app app run-all
 

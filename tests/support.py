@@ -73,3 +73,96 @@ def demo_world(app) -> SimpleNamespace:
 
 def scoped_session(app, scope):
     return app.extensions["panel.sessions"]().bind_scope(scope)
+
+
+def processes(session: int) -> list[int]:
+    """Live (not zombie) processes of a session, from /proc."""
+    from pathlib import Path
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z" and int(fields[3]) == session:
+                found.append(int(entry.name))
+    return found
+
+
+def descendants(pid: int) -> set[int]:
+    """A process and every live process below it (by parent pid), from /proc."""
+    from pathlib import Path
+
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = {pid}, [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_for(check, timeout: float, every: float = 0.2):
+    """Poll check() until it returns something true (returned) or the time is up (None)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(every)
+    return None
+
+
+def start_worker(app, *args: str, log=None):
+    """`flask --app app worker ARGS` as `make run` and production start it (a forking RQ worker),
+    on the test's database, Redis and keys, in a session of its own; stop it with stop_session().
+    Its output goes to the file `log` when given."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    settings = app.config["SETTINGS"]
+    env = dict(os.environ, DATABASE_URL=settings.database_url, REDIS_URL=settings.redis_url,
+               INSTANCE_PATH=str(settings.instance_path))
+    out = open(log, "ab") if log else subprocess.DEVNULL
+    try:
+        return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker", *args],
+                                cwd=Path(__file__).resolve().parent.parent, env=env, start_new_session=True,
+                                stdout=out, stderr=subprocess.STDOUT)
+    finally:
+        if log:
+            out.close()
+
+
+def stop_session(proc) -> None:
+    """Kill a process started in a session of its own and everything left in that session."""
+    import signal
+
+    for pid in processes(proc.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait(10)

@@ -35,6 +35,12 @@ def test_unknown_queue_is_refused(app):
         queues.queue("nope")
 
 
+def test_a_worker_takes_only_known_queues(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["worker", "--queues", "monitoring,nope", "--burst"])
+    assert result.exit_code == 2 and "unknown: nope" in result.output
+
+
 def test_scheduler_registers_every_periodic_job(app):
     scheduler = build_scheduler(queues.connection())
     registered = {job.name for job in scheduler.get_jobs()}

@@ -6,6 +6,8 @@ from pathlib import Path
 import click
 from flask import current_app
 
+from workers.queues import QUEUES
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -50,6 +52,14 @@ def seed_on_first_start(echo, base_url: str = "") -> bool:
     return True
 
 
+def _queue_names(_ctx, _param, value: str) -> list[str]:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in QUEUES]
+    if unknown or not names:
+        raise click.BadParameter(f"choose from {', '.join(QUEUES)}; unknown: {', '.join(unknown) or '(none given)'}")
+    return names
+
+
 def register_commands(app) -> None:
     @app.cli.command("migrate")
     def migrate():
@@ -70,14 +80,15 @@ def register_commands(app) -> None:
 
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-    def worker(burst):
-        """Start one RQ worker on every queue (forked work horses inherit this app's set-up)."""
+    @click.option("--queues", "names", default=",".join(QUEUES), show_default=True, callback=_queue_names,
+                  help="Comma-separated queues to work on, in this order.")
+    def worker(burst, names):
+        """Start one RQ worker (forked work horses inherit this app's set-up)."""
         from rq import Worker
 
-        from workers.queues import QUEUES, connection
+        from workers.queues import connection
 
-        conn = connection()
-        Worker(list(QUEUES), connection=conn).work(burst=burst, with_scheduler=True)
+        Worker(names, connection=connection()).work(burst=burst, with_scheduler=True)
 
     @app.cli.command("scheduler")
     def scheduler():
@@ -91,7 +102,7 @@ def register_commands(app) -> None:
     @click.option("--host", default="127.0.0.1")
     @click.option("--port", default=5000, type=int)
     def run_all_command(host, port):
-        """Migrate, seed the demo into an empty database, and run web + worker + scheduler (+ Redis
+        """Migrate, seed the demo into an empty database, and run web + workers + scheduler (+ Redis
         if none answers)."""
         from workers.supervisor import run_all
 

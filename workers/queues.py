@@ -1,10 +1,12 @@
 """The small enqueue API the panels use: name a job by its dotted path, never import its internals."""
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlparse
 
 from redis import Redis
 from rq import Queue, Retry
+from rq.job import Job
 
 from workers import runtime
 
@@ -28,9 +30,32 @@ def queue(name: str = "default", conn: Redis | None = None) -> Queue:
     return Queue(name, connection=conn or connection())
 
 
+def retry(retries: int = 3) -> Retry:
+    return Retry(max=retries, interval=[10, 60, 300])
+
+
 def enqueue(job_path: str, *args, queue_name: str = "default", job_id: str | None = None,
             retries: int = 3, **kwargs):
     """Enqueue a job by its dotted path (e.g. "workers.jobs.housekeeping.prune_login_attempts").
     Jobs are safe to run twice, so a retried job after a lost worker does no harm."""
-    return queue(queue_name).enqueue(job_path, *args, job_id=job_id, retry=Retry(max=retries, interval=[10, 60, 300]),
-                                     **kwargs)
+    return queue(queue_name).enqueue(job_path, *args, job_id=job_id, retry=retry(retries), **kwargs)
+
+
+def enqueue_in(seconds: float, job, *args, queue_name: str = "default", retries: int = 3):
+    """Enqueue a job (a function or its dotted path) after `seconds`; a worker's scheduler (every
+    `flask --app app worker` runs one) moves it to its queue when the time has come."""
+    return queue(queue_name).enqueue_in(timedelta(seconds=seconds), job, *args, retry=retry(retries))
+
+
+def job_path(func) -> str:
+    """A job function's dotted path, as RQ records it (Job.func_name)."""
+    return f"{func.__module__}.{func.__qualname__}"
+
+
+def waiting(queue_name: str) -> set[tuple[str, tuple]]:
+    """(dotted path, args) of every job of the queue that has not started yet: queued, or waiting
+    for its time (a retry, a deferral). Such a job reads the database when it starts, so it also
+    covers every change saved before then."""
+    q = queue(queue_name)
+    ids = q.get_job_ids() + q.scheduled_job_registry.get_job_ids()
+    return {(job.func_name, tuple(job.args)) for job in Job.fetch_many(ids, connection=q.connection) if job}

@@ -5,11 +5,16 @@ from __future__ import annotations
 from redis import Redis
 from rq.cron import CronScheduler
 
+from workers.jobs.provisioning import sweep_pending
+from workers.queues import job_path
+
 # (dotted job path, queue name, interval seconds or None, cron string or None)
 PERIODIC: list[tuple[str, str, int | None, str | None]] = [
     ("workers.jobs.housekeeping.heartbeat", "default", 60, None),
     ("workers.jobs.housekeeping.prune_login_attempts", "default", None, "17 3 * * *"),
     ("workers.jobs.customers.remove_cancelled_customers", "provisioning", None, "5 0 * * *"),
+    # changes still pending whose job is gone (Redis lost or restarted); also run when the scheduler starts
+    (job_path(sweep_pending), "provisioning", 300, None),
     ("workers.jobs.metrics.collect_metrics", "monitoring", 300, None),
     # OEM spec 監視: each server's cycle (10 min by default) is enqueued by a tick every minute
     ("workers.jobs.monitoring.tick", "monitoring", 60, None),

@@ -13,11 +13,14 @@ from sqlalchemy import func, or_, select
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.hostnames import names_above
 from tenants.models import (Course, Customer, Database, DnsRecord, Domain, FtpAccount, MailAccount,
-                            MailingList)
+                            MailingList, ProtectedDirectory)
 from tenants.tenancy import BYPASS
 
 JOBS = "workers.jobs.provisioning"
 SERVICES = ("web", "mail", "ftp", "dns")
+# Whose state each service's apply records (a domain's zone is applied by "dns" too).
+SERVICE_MODELS = {"web": (Domain, ProtectedDirectory), "mail": (MailAccount, MailingList),
+                  "ftp": (FtpAccount,), "dns": (DnsRecord,)}
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,11 @@ class Work:
 
     @classmethod
     def service(cls, customer: Customer, service: str) -> "Work":
-        return cls(f"{JOBS}.apply_service", (customer.server_id, service))
+        return cls.service_on(customer.server_id, service)
+
+    @classmethod
+    def service_on(cls, server_id: int, service: str) -> "Work":
+        return cls(f"{JOBS}.apply_service", (server_id, service))
 
     @classmethod
     def database(cls, database: Database) -> "Work":
@@ -115,13 +122,7 @@ def checked_all(*checks) -> list:
 
 def service_of(obj) -> str | None:
     """Which service's job applies this object (None: a database, which has its own job)."""
-    from tenants.models import MailingList as _List, ProtectedDirectory
-
-    for service, models in (("web", (Domain, ProtectedDirectory)), ("mail", (MailAccount, _List)),
-                            ("ftp", (FtpAccount,)), ("dns", (DnsRecord,))):
-        if isinstance(obj, models):
-            return service
-    return None
+    return next((service for service, models in SERVICE_MODELS.items() if isinstance(obj, models)), None)
 
 
 def retry(session, actor, customer: Customer, obj) -> list[Work]:
@@ -138,8 +139,6 @@ def retry(session, actor, customer: Customer, obj) -> list[Work]:
 
 def state_counts(session, customer: Customer) -> dict[str, int]:
     """How many of the customer's objects wait to be applied, and how many failed."""
-    from tenants.models import ProtectedDirectory
-
     counts = {"pending": 0, "failed": 0}
     for model in (Domain, MailAccount, MailingList, FtpAccount, Database, DnsRecord, ProtectedDirectory):
         for state, n in session.execute(select(model.state, func.count()).where(

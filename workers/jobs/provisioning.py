@@ -13,16 +13,16 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 
 from tenants.db import utcnow
-from tenants.hosting import SERVICES, failures
+from tenants.hosting import SERVICE_MODELS, SERVICES, failures
 from tenants.hosting.databases import open_password
+from tenants.hosting.pending import pending_work
 from tenants.models import Customer, Database, ProvisionState, Server
-from workers import runtime
+from workers import locks, queues, runtime
 from workers.drivers.local.spec import ApplyError, DatabaseSpec
-from workers.queues import connection
-from workers.jobs.wanted_state import APPLY, SERVICE_MODELS, Failure, box, site_for
+from workers.jobs.wanted_state import APPLY, Failure, box, site_for
 
 APPLIED, FAILED = ProvisionState.APPLIED.value, ProvisionState.FAILED.value
-LOCK_SECONDS = 600
+HAND_ON_SECONDS = 10  # a job that found its server (or database) busy: its work is tried again after this
 
 
 def _message(exc: ApplyError) -> str:
@@ -61,15 +61,36 @@ def _record(session, rows, error: Failure | None, refused: dict | None = None) -
 
 def one_at_a_time(name: str):
     """A lock held across reading the wanted state and applying it, so two workers never apply
-    an older state over a newer one (the driver's file lock only covers the write itself)."""
-    return connection().lock(f"panel:provision:{name}", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
+    an older state over a newer one (the driver's file lock only covers the write itself). It
+    dies with its holder, and a job waits for it only a few seconds (workers/locks.py)."""
+    return locks.held(queues.connection(), f"panel:provision:{name}")
+
+
+def hand_on(job, *args) -> str:
+    """Another job is applying this server (or database) and may have read the wanted state before
+    this change was saved: the same work again in HAND_ON_SECONDS, unless a copy of it already
+    waits (it reads the wanted state when it starts, so it covers this change too)."""
+    if (queues.job_path(job), args) in queues.waiting("provisioning"):
+        return f"busy; {job.__name__}{args} already waits in the queue"
+    queues.enqueue_in(HAND_ON_SECONDS, job, *args, queue_name="provisioning")
+    return f"busy; {job.__name__}{args} again in {HAND_ON_SECONDS} s"
 
 
 def apply_service(server_id: int, service: str) -> str:
     """Apply one service's whole wanted state on one server; mark its changed rows."""
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}")
-    with one_at_a_time(f"{server_id}:{service}"):
+    try:
+        return _locked_apply_service(server_id, service)
+    except locks.Busy:
+        return hand_on(apply_service, server_id, service)
+
+
+def _locked_apply_service(server_id: int, service: str) -> str:
+    # One lock per server, not per service: the driver writes all of a server's services into one
+    # configuration directory, one writer at a time (files.locked), so a job for another service
+    # of a busy server hands its work on too instead of waiting for that directory.
+    with one_at_a_time(f"server:{server_id}"):
         return _apply_service(server_id, service)
 
 
@@ -92,6 +113,13 @@ def _apply_service(server_id: int, service: str) -> str:
 
 def apply_database(database_id: int) -> str:
     """Create (with the issued password), re-password or drop one database and its user."""
+    try:
+        return _locked_apply_database(database_id)
+    except locks.Busy:
+        return hand_on(apply_database, database_id)
+
+
+def _locked_apply_database(database_id: int) -> str:
     with one_at_a_time(f"database:{database_id}"):
         return _apply_database(database_id)
 
@@ -137,7 +165,8 @@ HOSTED = [model for models in SERVICE_MODELS.values() for model in models] + [Da
 
 def deprovision_customer(customer_id: int) -> str:
     """Remove everything a customer owns from its server, then from the database (the reseller's
-    cancel feature calls this). Raises when something could not be removed, so RQ retries."""
+    cancel feature calls this). Raises when something could not be removed or one of its services
+    is being applied by another job (locks.Busy), so RQ retries."""
     with runtime.job_session() as s:
         customer = s.get(Customer, customer_id)
         if customer is None:
@@ -150,10 +179,10 @@ def deprovision_customer(customer_id: int) -> str:
         s.commit()
     if server_id is None:
         return _forget_all(customer_id)
-    for database_id in database_ids:
-        apply_database(database_id)
+    for database_id in database_ids:  # a busy lock raises Busy: RQ retries the removal
+        _locked_apply_database(database_id)
     for service in SERVICES:
-        apply_service(server_id, service)
+        _locked_apply_service(server_id, service)
     with runtime.job_session() as s:
         left = {model.__name__: n for model in HOSTED
                 if (n := len(s.execute(select(model.id).where(model.customer_id == customer_id)).all()))}
@@ -169,3 +198,18 @@ def _forget_all(customer_id: int) -> str:
             s.execute(delete(model).where(model.customer_id == customer_id))
         s.commit()
     return f"customer {customer_id}: nothing on a server; rows removed"
+
+
+def sweep_pending() -> list[str]:
+    """Every 5 minutes: enqueue again the apply of every change still pending that no waiting job
+    will apply — its job was lost with Redis (the embedded Redis of `make run` keeps nothing), or
+    its enqueue failed. Work already waiting in the queue is not enqueued twice."""
+    with runtime.job_session() as s:
+        work = pending_work(s)
+    waiting = queues.waiting("provisioning")
+    enqueued = []
+    for item in work:
+        if (item.job, item.args) not in waiting:
+            queues.enqueue(item.job, *item.args, queue_name="provisioning")
+            enqueued.append(f"{item.job.rpartition('.')[2]}{item.args}")
+    return enqueued

@@ -29,9 +29,6 @@ from workers.drivers.local.spec import (ApplyError, FtpUser, LeftOut, Mailbox, M
 # tls_cert_file / tls_key_file: the server's certificate for HTTPS sites; tls_certificates:
 # {"<ASCII domain>": ["<certificate file>", "<key file>"]}, a domain's own certificate instead.
 SITE_KEYS = ("homes_root", "ftp_uid", "ftp_gid", "tls_cert_file", "tls_key_file", "tls_certificates")
-# Which rows each service's apply covers.
-SERVICE_MODELS = {"web": (Domain, ProtectedDirectory), "mail": (MailAccount, MailingList),
-                  "ftp": (FtpAccount,), "dns": (DnsRecord,)}
 
 
 def box() -> SecretBox:
