@@ -14,6 +14,7 @@ from tenants.crypto import SecretBox
 from tenants.db import make_engine, make_session_factory
 from tenants.errors import NotFound
 from tenants.settings import load_settings
+from web import request_guard
 
 JST = ZoneInfo("Asia/Tokyo")
 LOCALES = ("ja", "en")
@@ -44,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     import workers.runtime
     workers.runtime.configure(settings, sessions)
 
+    request_guard.install(app)
     csrf = CSRFProtect(app)
     Babel(app, locale_selector=_select_locale)
     _init_login(app, sessions)
@@ -163,7 +165,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _enduser_reseller():
     """The reseller whose end-user panel this path is in, even when no route matched."""
-    if g.get("reseller") is None and request.path.startswith("/u/"):
+    if g.get("reseller") is None and request.path.startswith("/u/") and "\x00" not in request.path:
         from web.db import system_session
 
         code = request.path.split("/")[2]
@@ -226,6 +228,14 @@ def _register_errors(app: Flask) -> None:
     def csrf_error(_e):
         return render_error(400, _("Form expired"), _("The form was too old or not sent from this site. "
                                                        "Go back, reload the page and try again."))
+
+    @app.errorhandler(request_guard.UnacceptableCharacter)
+    def unacceptable_character(e):
+        if request.path.startswith("/api/"):
+            from panel.api import error_response
+
+            return error_response(400, "invalid_character", str(e.description), e.field)
+        return render_error(400, _("Character not allowed"), str(e.description))
 
     @app.errorhandler(413)
     def too_large(_e):

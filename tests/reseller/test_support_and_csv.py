@@ -110,3 +110,22 @@ def test_csv_without_the_required_columns_is_refused_at_line_1(app, as_demo_oper
     r = _upload(as_demo_operator, "name,email\nx,y\n", dry_run=True)
     assert r.status_code == 400 and "<td>1</td><td></td><td>The header lacks the columns: login_id, contractor_name, course" \
         in r.get_data(as_text=True)
+
+
+def test_csv_field_over_128_kb_is_a_problem_of_its_line(app, as_demo_operator, world):
+    as_demo_operator.get("/lang/en")
+    text = CSV_GOOD + "jiro," + "x" * (130 * 1024) + ",,スタンダード,,,,,active,\n"
+    r = _upload(as_demo_operator, text, dry_run=False)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "Nothing was imported" in html
+    assert "<td>4</td><td></td><td>A field on this line is longer than 128 KB" in html
+    assert count(app, Customer, Customer.customer_number == "C-0200") == 0
+
+
+def test_csv_with_a_nul_character_is_a_problem_of_its_line_and_field(app, as_demo_operator, world):
+    as_demo_operator.get("/lang/en")
+    text = CSV_GOOD + "jiro,鈴木\x00次郎,C-0300,スタンダード,,,,,active,\n"
+    r = _upload(as_demo_operator, text, dry_run=False)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "<td>4</td><td>contractor_name</td><td>This field contains a NUL character" in html
+    assert count(app, Customer, Customer.customer_number.in_(["C-0200", "C-0300"])) == 0
