@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import select
 
 from tenants import customers as rules
+from tenants.csv_cells import SafeWriter, import_cell
 from tenants.errors import N_, Problem
 from tenants.models import Course, Customer, Principal, Role, Server
 from tenants.password_policy import password_problems
@@ -42,7 +43,7 @@ class ImportReport:
 
 def export_customers(session) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeWriter(out, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     stmt = (select(Customer, Principal.login_id, Course.name, Server.hostname).select_from(Customer)
             .join(Course, Course.id == Customer.course_id)
@@ -66,8 +67,8 @@ def _date(value: str):
 
 
 def _rows(text: str, report: ImportReport):
-    """(line, row) of each readable row, every value stripped; a row with a NUL character or an
-    unreadable line is a problem."""
+    """(line, row) of each readable row, every value stripped and without the apostrophe our export
+    puts before formula-like text; a row with a NUL character or an unreadable line is a problem."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     try:
         fieldnames = reader.fieldnames or []
@@ -93,7 +94,7 @@ def _rows(text: str, report: ImportReport):
             report.problems.append(RowProblem(number, None, Problem(N_("At most %(n)s rows per import."), None,
                                                                     {"n": MAX_ROWS})))
             return
-        values = {k: (v or "").strip() for k, v in row.items() if k}
+        values = {k: import_cell((v or "").strip()) for k, v in row.items() if k}
         with_nul = [k for k, v in values.items() if "\x00" in v]
         for name in with_nul:  # PostgreSQL cannot store it, and no field has a use for it
             report.problems.append(RowProblem(number, name, Problem(

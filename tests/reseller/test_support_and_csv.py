@@ -112,6 +112,44 @@ def test_csv_without_the_required_columns_is_refused_at_line_1(app, as_demo_oper
         in r.get_data(as_text=True)
 
 
+def _rename_demo_customer(app, world, **values):
+    from tenants.tenancy import Scope
+    from tests.support import scoped_session
+
+    with scoped_session(app, Scope.system()) as s:
+        customer = s.get(Customer, world.demo_customer)
+        for name, value in values.items():
+            setattr(customer, name, value)
+        s.commit()
+
+
+def test_csv_export_writes_formula_like_text_as_text_and_imports_it_back_unchanged(app, as_demo_operator, world):
+    import csv
+
+    formula = '=HYPERLINK("http://x.example/","click")'
+    _rename_demo_customer(app, world, contractor_name=formula, customer_number="-42", disk_used_bytes=5 * 1048576)
+    exported = as_demo_operator.get("/panel/customers/export.csv").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(exported.lstrip("\ufeff"))))
+    taro = next(r for r in rows if r["login_id"] == "taro")
+    assert taro["contractor_name"] == "'" + formula  # a spreadsheet shows it as text, never runs it
+    assert taro["customer_number"] == "'-42"
+    assert taro["disk_used_mb"] == "5.0"  # numbers stay numbers
+    as_demo_operator.get("/lang/en")
+    r = _upload(as_demo_operator, exported.lstrip("\ufeff"), dry_run=False)
+    assert r.status_code == 200 and "Imported:" in r.get_data(as_text=True)
+    saved = one(app, select(Customer).where(Customer.id == world.demo_customer))
+    assert (saved.contractor_name, saved.customer_number) == (formula, "-42")
+
+
+def test_csv_export_round_trips_text_that_already_starts_with_an_apostrophe(app, as_demo_operator, world):
+    _rename_demo_customer(app, world, contractor_name="'=1+2 (quoted)", customer_number="'plain")
+    exported = as_demo_operator.get("/panel/customers/export.csv").get_data(as_text=True)
+    assert "''=1+2 (quoted)" in exported and ",'plain," in exported
+    assert _upload(as_demo_operator, exported.lstrip("\ufeff"), dry_run=False).status_code == 200
+    saved = one(app, select(Customer).where(Customer.id == world.demo_customer))
+    assert (saved.contractor_name, saved.customer_number) == ("'=1+2 (quoted)", "'plain")
+
+
 def test_csv_field_over_128_kb_is_a_problem_of_its_line(app, as_demo_operator, world):
     as_demo_operator.get("/lang/en")
     text = CSV_GOOD + "jiro," + "x" * (130 * 1024) + ",,スタンダード,,,,,active,\n"
