@@ -207,9 +207,9 @@ def _home_for_path() -> str:
 
 
 def _register_errors(app: Flask) -> None:
-    def render_error(code: int, title: str, message: str):
+    def render_error(code: int, title: str, message: str, back: str | None = None):
         return render_template("errors/error.html", layout=_layout_for_path(), code=code, title=title,
-                               message=message, home=_home_for_path()), code
+                               message=message, home=_home_for_path(), back=back), code
 
     @app.errorhandler(404)
     @app.errorhandler(NotFound)
@@ -239,7 +239,11 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(_e):
-        return render_error(413, _("Too large"), _("The upload is larger than allowed."))
+        # Every upload form posts to its own page, so the request's path leads back to it.
+        limit = request.max_content_length or 0
+        return render_error(413, _("Too large"), _("The upload is larger than this form accepts: at most %(mb)s MB. "
+                                                   "Nothing was saved. Go back and choose a smaller file.",
+                                                   mb=limit // (1024 * 1024)), back=request.path)
 
     @app.errorhandler(500)
     def server_error(_e):

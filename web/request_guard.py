@@ -1,8 +1,8 @@
-"""What every request goes through before any view (or the CSRF check) reads its values: characters
-that no field accepts."""
+"""What every request goes through before any view (or the CSRF check) reads its values: the size
+limit of its body, which a view may raise for itself, and characters that no field accepts."""
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
 
@@ -20,9 +20,26 @@ class UnacceptableCharacter(BadRequest):
         self.field = field
 
 
+def body_limit(max_bytes: int):
+    """Let this view take request bodies up to `max_bytes` (the app's MAX_CONTENT_LENGTH is lower),
+    so that it can answer an oversized upload with its own form and message."""
+    def decorator(view):
+        view.max_content_length = max_bytes
+        return view
+    return decorator
+
+
 def install(app: Flask) -> None:
-    """Run the guard first: before blueprints load anything from the URL, before CSRF reads the form."""
+    """Run the guards first: before blueprints load anything from the URL, before CSRF reads the form."""
+    app.url_value_preprocessor(_apply_body_limit)
     app.url_value_preprocessor(_refuse_nul)
+
+
+def _apply_body_limit(_endpoint, _values) -> None:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    limit = getattr(view, "max_content_length", None)
+    if limit is not None:
+        request.max_content_length = limit
 
 
 def _refuse_nul(_endpoint, _values) -> None:
