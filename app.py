@@ -15,6 +15,7 @@ from tenants.crypto import SecretBox
 from tenants.db import make_engine, make_session_factory
 from tenants.errors import NotFound
 from tenants.settings import load_settings
+from web import request_guard
 
 JST = ZoneInfo("Asia/Tokyo")
 LOCALES = ("ja", "en")
@@ -50,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
 
+    request_guard.install(app)
     csrf = CSRFProtect(app)
     Babel(app, locale_selector=_select_locale)
     _init_login(app, sessions)
@@ -174,7 +176,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _enduser_reseller():
     """The reseller whose end-user panel this path is in, even when no route matched."""
-    if g.get("reseller") is None and request.path.startswith("/u/"):
+    if g.get("reseller") is None and request.path.startswith("/u/") and "\x00" not in request.path:
         from web.db import system_session
 
         code = request.path.split("/")[2]
@@ -216,9 +218,9 @@ def _home_for_path() -> str:
 
 
 def _register_errors(app: Flask) -> None:
-    def render_error(code: int, title: str, message: str):
+    def render_error(code: int, title: str, message: str, back: str | None = None):
         return render_template("errors/error.html", layout=_layout_for_path(), code=code, title=title,
-                               message=message, home=_home_for_path()), code
+                               message=message, home=_home_for_path(), back=back), code
 
     @app.errorhandler(404)
     @app.errorhandler(NotFound)
@@ -238,9 +240,21 @@ def _register_errors(app: Flask) -> None:
         return render_error(400, _("Form expired"), _("The form was too old or not sent from this site. "
                                                        "Go back, reload the page and try again."))
 
+    @app.errorhandler(request_guard.UnacceptableCharacter)
+    def unacceptable_character(e):
+        if request.path.startswith("/api/"):
+            from panel.api import error_response
+
+            return error_response(400, "invalid_character", str(e.description), e.field)
+        return render_error(400, _("Character not allowed"), str(e.description))
+
     @app.errorhandler(413)
     def too_large(_e):
-        return render_error(413, _("Too large"), _("The upload is larger than allowed."))
+        # Every upload form posts to its own page, so the request's path leads back to it.
+        limit = request.max_content_length or 0
+        return render_error(413, _("Too large"), _("The upload is larger than this form accepts: at most %(mb)s MB. "
+                                                   "Nothing was saved. Go back and choose a smaller file.",
+                                                   mb=limit // (1024 * 1024)), back=request.path)
 
     @app.errorhandler(500)
     def server_error(_e):

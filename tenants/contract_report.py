@@ -5,7 +5,6 @@ Uptime and incidents come from the monitoring engine (tenants.service_record); w
 monitored the report says that no monitoring data is available instead of inventing figures."""
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,6 +12,7 @@ from typing import Callable
 
 from sqlalchemy import select
 
+from tenants.csv_cells import SafeWriter
 from tenants.models import Complaint, Contract, WorkRequest
 
 
@@ -96,7 +96,7 @@ def annual_report(session, contract: Contract, year: int) -> AnnualReport:
 def report_csv(report: AnnualReport) -> str:
     """The report as CSV rows of (section, item, value)."""
     out = io.StringIO()
-    w = csv.writer(out)
+    w = SafeWriter(out)
     w.writerow(["section", "item", "value"])
     w.writerow(["contract", "id", report.contract_id])
     w.writerow(["contract", "party", report.party])

@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import select
 
 from tenants import customers as rules
+from tenants.csv_cells import SafeWriter, import_cell
 from tenants.errors import N_, Problem
 from tenants.models import Course, Customer, Principal, Role, Server
 from tenants.password_policy import password_problems
@@ -43,7 +44,7 @@ class ImportReport:
 
 def export_customers(session) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeWriter(out, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     stmt = (select(Customer, Principal.login_id, Course.name, Server.hostname).select_from(Customer)
             .join(Course, Course.id == Customer.course_id)
@@ -67,18 +68,47 @@ def _date(value: str):
 
 
 def _rows(text: str, report: ImportReport):
+    """(line, row) of each readable row, every value stripped and without the apostrophe our export
+    puts before formula-like text; a row with a NUL character or an unreadable line is a problem."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in ("login_id", "contractor_name", "course") if c not in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as exc:
+        report.problems.append(RowProblem(1, None, _unreadable(exc)))
+        return
+    missing = [c for c in ("login_id", "contractor_name", "course") if c not in fieldnames]
     if missing:
         report.problems.append(RowProblem(1, None, Problem(N_("The header lacks the columns: %(cols)s"), None,
                                                            {"cols": ", ".join(missing)})))
         return
-    for number, row in enumerate(reader, start=2):
+    number = 1
+    while True:
+        try:
+            row = next(reader, None)
+        except csv.Error as exc:  # the rest of the file cannot be read reliably after this
+            report.problems.append(RowProblem(number + 1, None, _unreadable(exc)))
+            return
+        if row is None:
+            return
+        number += 1
         if number - 1 > MAX_ROWS:
             report.problems.append(RowProblem(number, None, Problem(N_("At most %(n)s rows per import."), None,
                                                                     {"n": MAX_ROWS})))
             return
-        yield number, {k: (v or "").strip() for k, v in row.items() if k}
+        values = {k: import_cell((v or "").strip()) for k, v in row.items() if k}
+        with_nul = [k for k, v in values.items() if "\x00" in v]
+        for name in with_nul:  # PostgreSQL cannot store it, and no field has a use for it
+            report.problems.append(RowProblem(number, name, Problem(
+                N_("This field contains a NUL character (a zero byte). Remove it."), name)))
+        if not with_nul:
+            yield number, values
+
+
+def _unreadable(exc: csv.Error) -> Problem:
+    if "field limit" in str(exc):
+        return Problem(N_("A field on this line is longer than %(kb)s KB. Nothing after it was read."), None,
+                       {"kb": csv.field_size_limit() // 1024})
+    return Problem(N_("This line is not valid CSV. Nothing after it was read."), None)
 
 
 def _row_data(row: dict, courses: dict, servers: dict, *, new: bool) -> dict:

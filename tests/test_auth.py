@@ -115,3 +115,25 @@ def test_every_form_needs_a_csrf_token(database_url, redis_url, keys_instance):
     page = c.get("/admin/login").get_data(as_text=True)
     assert 'name="csrf_token"' in page
     app.extensions["panel.engine"].dispose()
+
+
+@pytest.mark.parametrize("panel,login_id,code,url", [
+    ("reseller", "demo-op", None, "/panel/password"),
+    ("enduser", "taro", "demo", "/u/demo/password"),
+    ("managed", "kanri", None, "/managed/password"),
+])
+def test_common_or_guessable_new_passwords_are_refused_beside_the_field(app, panel, login_id, code, url):
+    c = app.test_client()
+    login(c, panel, login_id, DEMO_PASSWORDS[login_id], code=code)
+    c.get("/lang/en")
+    for weak in ("Password12", "Qwerty123456", "Welcome2026!", f"{login_id[::-1].title()}-2026"):
+        r = c.post(url, data={"current_password": DEMO_PASSWORDS[login_id], "new_password": weak,
+                              "confirm_password": weak})
+        assert r.status_code == 400, weak
+        assert "This password is too common or too easy to guess." in r.get_data(as_text=True), weak
+    fresh = app.test_client()  # the password has not changed
+    login(fresh, panel, login_id, DEMO_PASSWORDS[login_id], code=code)
+    r = c.post(url, data={"current_password": DEMO_PASSWORDS[login_id], "new_password": "Kumo-Hare-Sora-73",
+                          "confirm_password": "Kumo-Hare-Sora-73"})
+    assert r.status_code == 302
+    login(app.test_client(), panel, login_id, "Kumo-Hare-Sora-73", code=code)

@@ -7,6 +7,7 @@ from flask import request
 from sqlalchemy import func, select
 
 PER_PAGE = 50
+MAX_PAGE = 1_000_000  # the API's limit too; beyond it an offset would overflow the database's integers
 
 
 @dataclass
@@ -34,8 +35,9 @@ class Page:
 
 
 def page_number() -> int:
+    """The ?page= asked for, from 1 to MAX_PAGE (past the last page the list is simply empty)."""
     try:
-        return max(1, int(request.args.get("page", 1)))
+        return min(MAX_PAGE, max(1, int(request.args.get("page", 1))))
     except ValueError:
         return 1
 

@@ -14,6 +14,7 @@ from tenants.errors import NotFound, RuleViolation
 from tenants.tenancy import Scope
 from web.auth import client_address
 from web.db import system_session
+from web.request_guard import UnacceptableCharacter
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 OPEN_ENDPOINTS = {"api.openapi"}
@@ -78,6 +79,11 @@ def _rule_violation(exc: RuleViolation):
 @bp.errorhandler(NotFound)
 def _not_found(_exc):
     return error_response(404, "not_found", _("There is nothing here, or it is not yours to see."))
+
+
+@bp.errorhandler(UnacceptableCharacter)
+def _unacceptable_character(exc: UnacceptableCharacter):
+    return error_response(400, "invalid_character", str(exc.description), exc.field)
 
 
 @bp.errorhandler(HTTPException)

@@ -11,6 +11,7 @@ from tenants.business_calendar import today_jst
 from tenants.customer_list import SORTS, STATUSES, list_customers
 from tenants.models import Customer
 from tenants.tenancy import get_owned_or_404
+from web.paging import MAX_PAGE
 from workers.queues import enqueue
 
 
@@ -50,7 +51,7 @@ def api_customers():
     if status is not None and status not in STATUSES:
         raise ApiError(400, "invalid", _("Choose one of: %(v)s", v=", ".join(STATUSES)), "status")
     page = list_customers(s, q=(request.args.get("q") or "")[:100], sort=sort, status=status,
-                          page=query_int("page", 1, 1, 1_000_000), per_page=query_int("per_page", 50, 1, 200))
+                          page=query_int("page", 1, 1, MAX_PAGE), per_page=query_int("per_page", 50, 1, 200))
     items = [{**customer_json(r), "course_name": r.course_name} for r in page.rows]
     return jsonify({"items": items, "page": page.page, "per_page": page.per_page, "total": page.total,
                     "total_is_lower_bound": page.capped, "pages": page.pages})

@@ -11,11 +11,16 @@ from tenants.models import Reseller
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, commit_or_show, form_status
+from web.request_guard import body_limit
 
 NAV.append(("reseller.brand", _l("Branding")))
+# A photo straight from a phone fits, so an oversized logo comes back as a message beside its field
+# with every other field as typed; the logo itself is checked against branding.MAX_LOGO_BYTES.
+BRAND_FORM_MAX_BYTES = 32 * 1024 * 1024
 
 
 @bp.route("/brand", methods=["GET", "POST"])
+@body_limit(BRAND_FORM_MAX_BYTES)
 @operator_only
 def brand():
     s = db()

@@ -254,3 +254,17 @@ def test_login_rules_lockout_password_change_and_logout(app, managed_world):
 def test_managed_login_page_is_japanese_by_default(client):
     html = client.get("/managed/login").get_data(as_text=True)
     assert 'lang="ja"' in html
+
+
+def test_annual_report_csv_writes_formula_like_text_as_text(app, managed_world, as_kanri):
+    import csv
+    import io
+
+    with system(app) as s:
+        s.get(ManagedCustomer, managed_world.kanri_party).name = "=cmd|' /C calc'!A0"
+        s.commit()
+    r = as_kanri.get(f"/managed/contracts/{managed_world.kanri_contract}/report?year=2026&format=csv")
+    rows = list(csv.reader(io.StringIO(r.get_data(as_text=True))))
+    assert ["contract", "party", "'=cmd|' /C calc'!A0"] in rows  # shown as text, never run
+    assert ["contract", "id", str(managed_world.kanri_contract)] in rows  # numbers stay numbers
+    assert ["work_requests", "requested", "1"] in rows

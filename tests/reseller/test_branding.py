@@ -55,3 +55,53 @@ def test_a_jpeg_logo_is_accepted_by_its_content(app, as_demo_operator, client):
     jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
     assert _post(as_demo_operator, jpeg, name="logo.bin").status_code == 302
     assert client.get("/u/demo/logo").mimetype == "image/jpeg"
+
+
+def _csrf_app(database_url, redis_url, keys_instance):
+    """The app as it is served: with CSRF checks, which read the form before any view runs."""
+    from app import create_app
+
+    return create_app({"DATABASE_URL": database_url, "REDIS_URL": redis_url,
+                       "INSTANCE_PATH": str(keys_instance), "TESTING": True})
+
+
+def _token(client, url):
+    import re
+
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(url).get_data(as_text=True)).group(1)
+
+
+def test_an_oversized_logo_comes_back_beside_the_field_with_every_typed_field(database_url, redis_url, keys_instance):
+    from tests.conftest import DEMO_PASSWORDS
+
+    app = _csrf_app(database_url, redis_url, keys_instance)
+    try:
+        c = app.test_client()
+        c.get("/lang/en")
+        r = c.post("/panel/login", data={"login_id": "demo-op", "password": DEMO_PASSWORDS["demo-op"],
+                                         "csrf_token": _token(c, "/panel/login")})
+        assert r.status_code == 302
+        c.get("/lang/en")
+        data = BRAND | {"brand_name": "新しいブランド名", "csrf_token": _token(c, "/panel/brand"),
+                        "logo": (io.BytesIO(PNG + b"\0" * (20 * 1024 * 1024)), "photo.png")}
+        r = c.post("/panel/brand", data=data, content_type="multipart/form-data")
+        html = r.get_data(as_text=True)
+        assert r.status_code == 400 and "The logo may be at most 256 KB." in html
+        assert 'value="新しいブランド名"' in html and 'value="平日 9-18時"' in html and 'value="03-1111-2222"' in html
+        assert one(app, select(Reseller.brand_name).where(Reseller.code == "demo")) == "デモホスティング"
+        assert one(app, select(Reseller.logo_mime).where(Reseller.code == "demo")) is None
+        # past the hard cap the upload is not read at all: the page says the limit and leads back
+        data = BRAND | {"csrf_token": _token(c, "/panel/brand"),
+                        "logo": (io.BytesIO(b"\0" * (33 * 1024 * 1024)), "huge.png")}
+        r = c.post("/panel/brand", data=data, content_type="multipart/form-data")
+        html = r.get_data(as_text=True)
+        assert r.status_code == 413 and "at most 32 MB" in html and 'href="/panel/brand"' in html
+        # any other form keeps the app's limit, and its page says so
+        r = c.post("/panel/customers/import", data={"csrf_token": _token(c, "/panel/customers/import"),
+                                                    "file": (io.BytesIO(b"\0" * (17 * 1024 * 1024)), "c.csv")},
+                   content_type="multipart/form-data")
+        html = r.get_data(as_text=True)
+        assert r.status_code == 413 and "at most 16 MB" in html and 'href="/panel/customers/import"' in html
+        assert one(app, select(Reseller.brand_name).where(Reseller.code == "demo")) == "デモホスティング"
+    finally:
+        app.extensions["panel.engine"].dispose()

@@ -141,3 +141,60 @@ def test_csv_blank_or_missing_cells_leave_an_existing_customers_fields_as_they_a
     jiro = one(app, select(Customer).where(Customer.contractor_name == "鈴木 次郎"))
     assert (jiro.customer_number, jiro.server_id, jiro.contract_date, jiro.contact_email, jiro.status) == \
         (None, None, None, None, "active")
+
+
+def _rename_demo_customer(app, world, **values):
+    from tenants.tenancy import Scope
+    from tests.support import scoped_session
+
+    with scoped_session(app, Scope.system()) as s:
+        customer = s.get(Customer, world.demo_customer)
+        for name, value in values.items():
+            setattr(customer, name, value)
+        s.commit()
+
+
+def test_csv_export_writes_formula_like_text_as_text_and_imports_it_back_unchanged(app, as_demo_operator, world):
+    import csv
+
+    formula = '=HYPERLINK("http://x.example/","click")'
+    _rename_demo_customer(app, world, contractor_name=formula, customer_number="-42", disk_used_bytes=5 * 1048576)
+    exported = as_demo_operator.get("/panel/customers/export.csv").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(exported.lstrip("\ufeff"))))
+    taro = next(r for r in rows if r["login_id"] == "taro")
+    assert taro["contractor_name"] == "'" + formula  # a spreadsheet shows it as text, never runs it
+    assert taro["customer_number"] == "'-42"
+    assert taro["disk_used_mb"] == "5.0"  # numbers stay numbers
+    as_demo_operator.get("/lang/en")
+    r = _upload(as_demo_operator, exported.lstrip("\ufeff"), dry_run=False)
+    assert r.status_code == 200 and "Imported:" in r.get_data(as_text=True)
+    saved = one(app, select(Customer).where(Customer.id == world.demo_customer))
+    assert (saved.contractor_name, saved.customer_number) == (formula, "-42")
+
+
+def test_csv_export_round_trips_text_that_already_starts_with_an_apostrophe(app, as_demo_operator, world):
+    _rename_demo_customer(app, world, contractor_name="'=1+2 (quoted)", customer_number="'plain")
+    exported = as_demo_operator.get("/panel/customers/export.csv").get_data(as_text=True)
+    assert "''=1+2 (quoted)" in exported and ",'plain," in exported
+    assert _upload(as_demo_operator, exported.lstrip("\ufeff"), dry_run=False).status_code == 200
+    saved = one(app, select(Customer).where(Customer.id == world.demo_customer))
+    assert (saved.contractor_name, saved.customer_number) == ("'=1+2 (quoted)", "'plain")
+
+
+def test_csv_field_over_128_kb_is_a_problem_of_its_line(app, as_demo_operator, world):
+    as_demo_operator.get("/lang/en")
+    text = CSV_GOOD + "jiro," + "x" * (130 * 1024) + ",,スタンダード,,,,,active,\n"
+    r = _upload(as_demo_operator, text, dry_run=False)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "Nothing was imported" in html
+    assert "<td>4</td><td></td><td>A field on this line is longer than 128 KB" in html
+    assert count(app, Customer, Customer.customer_number == "C-0200") == 0
+
+
+def test_csv_with_a_nul_character_is_a_problem_of_its_line_and_field(app, as_demo_operator, world):
+    as_demo_operator.get("/lang/en")
+    text = CSV_GOOD + "jiro,鈴木\x00次郎,C-0300,スタンダード,,,,,active,\n"
+    r = _upload(as_demo_operator, text, dry_run=False)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "<td>4</td><td>contractor_name</td><td>This field contains a NUL character" in html
+    assert count(app, Customer, Customer.customer_number.in_(["C-0200", "C-0300"])) == 0
