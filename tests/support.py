@@ -77,33 +77,18 @@ def scoped_session(app, scope):
 
 def processes(session: int) -> list[int]:
     """Live (not zombie) processes of a session, from /proc."""
-    from pathlib import Path
+    from workers.supervisor import in_session
 
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] != "Z" and int(fields[3]) == session:
-                found.append(int(entry.name))
-    return found
+    return in_session(session)
 
 
 def descendants(pid: int) -> set[int]:
     """A process and every live process below it (by parent pid), from /proc."""
-    from pathlib import Path
+    from workers.supervisor import live_processes
 
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] != "Z":
-                parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    parents: dict[int, list[int]] = {}
+    for child, parent, _session in live_processes():
+        parents.setdefault(parent, []).append(child)
     found, todo = {pid}, [pid]
     while todo:
         for child in parents.get(todo.pop(), []):

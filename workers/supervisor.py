@@ -33,8 +33,8 @@ REDIS_RESTARTS = 3   # an embedded Redis that dies this often within REDIS_WINDO
 REDIS_WINDOW = 60
 
 
-def in_session(sid: int) -> list[int]:
-    """Live processes of a session (from /proc)."""
+def live_processes() -> list[tuple[int, int, int]]:
+    """(pid, parent pid, session id) of every live (not zombie) process, from /proc."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -42,9 +42,14 @@ def in_session(sid: int) -> list[int]:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if fields[0] != "Z" and int(fields[3]) == sid:
-                found.append(int(entry.name))
+            if fields[0] != "Z":
+                found.append((int(entry.name), int(fields[1]), int(fields[3])))
     return found
+
+
+def in_session(sid: int) -> list[int]:
+    """Live processes of a session."""
+    return [pid for pid, _parent, session in live_processes() if session == sid]
 
 
 class Child:

@@ -41,6 +41,18 @@ def local_server(app, world, tmp_path):
     return tmp_path
 
 
+def update_server_config(app, server_id: int, **values) -> None:
+    """Change some of a server's sealed driver settings, keeping the others."""
+    from tenants.models import Server
+    from tenants.servers import open_driver_config, seal_driver_config
+
+    box = app.extensions["panel.box"]
+    with scoped_session(app, Scope.system()) as s:
+        server = s.get(Server, server_id)
+        seal_driver_config(box, server, open_driver_config(box, server) | values)
+        s.commit()
+
+
 def run_jobs(app) -> None:
     """Run every queued provisioning job on a real RQ worker, then stop (burst)."""
     from workers import queues

@@ -9,22 +9,16 @@ import shutil
 from sqlalchemy import select
 
 from tenants.hosting import failures
-from tenants.models import Domain, Server
-from tenants.servers import open_driver_config, seal_driver_config
+from tenants.models import Domain
 from tenants.tenancy import Scope
-from tests.hosting.helpers import run_jobs
+from tests.hosting.helpers import run_jobs, update_server_config
 from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import free_port, need_tool, running
 
 
 def serve_on(app, world, port):
     """The demo server's nginx listens on a loopback port (and runs as root, like the test)."""
-    with scoped_session(app, Scope.system()) as s:
-        server = s.get(Server, world.server)
-        config = open_driver_config(app.extensions["panel.box"], server)
-        config |= {"http_listen": [f"127.0.0.1:{port}"], "nginx_user": "root"}
-        seal_driver_config(app.extensions["panel.box"], server, config)
-        s.commit()
+    update_server_config(app, world.server, http_listen=[f"127.0.0.1:{port}"], nginx_user="root")
 
 
 def fetch(port, host, path):

@@ -10,20 +10,15 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tenants.hosting import failures
-from tenants.models import DnsRecord, Domain, FtpAccount, Server
-from tenants.servers import open_driver_config, seal_driver_config
+from tenants.models import DnsRecord, Domain, FtpAccount
 from tenants.tenancy import Scope
-from tests.hosting.helpers import run_jobs
+from tests.hosting.helpers import run_jobs, update_server_config
 from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import PASSWORD, free_port, need_tool, running, self_signed
 
 
 def _set_config(app, world, **values):
-    with scoped_session(app, Scope.system()) as s:
-        server = s.get(Server, world.server)
-        config = open_driver_config(app.extensions["panel.box"], server) | values
-        seal_driver_config(app.extensions["panel.box"], server, config)
-        s.commit()
+    update_server_config(app, world.server, **values)
 
 
 def _rows(app, model, **where):

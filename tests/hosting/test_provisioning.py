@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from tenants.hosting import failures
 from tenants.models import (Customer, Database, DnsRecord, Domain, FtpAccount, MailAccount, MailingList,
                             ProtectedDirectory, Server)
-from tenants.servers import open_driver_config, seal_driver_config
+from tenants.servers import seal_driver_config
 from tenants.tenancy import Scope
-from tests.hosting.helpers import run_jobs
+from tests.hosting.helpers import run_jobs, update_server_config
 from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import PASSWORD, self_signed, tree
 from workers.drivers.local.driver import LocalDriver
@@ -94,12 +94,7 @@ def test_everything_added_in_the_panel_is_applied_by_the_real_tools(app, world, 
 
 
 def _set_tools(app, world, **tools):
-    with scoped_session(app, Scope.system()) as s:
-        server = s.get(Server, world.server)
-        config = open_driver_config(app.extensions["panel.box"], server)
-        config["tools"] = tools
-        seal_driver_config(app.extensions["panel.box"], server, config)
-        s.commit()
+    update_server_config(app, world.server, tools=tools)
 
 
 def test_a_failed_apply_shows_the_reason_keeps_the_old_config_and_can_be_retried(app, world, as_taro, local_server):
@@ -161,11 +156,7 @@ def test_deprovisioning_a_customer_removes_everything_it_owns_and_nothing_else(a
 
 
 def _set_config(app, world, **values):
-    with scoped_session(app, Scope.system()) as s:
-        server = s.get(Server, world.server)
-        config = open_driver_config(app.extensions["panel.box"], server) | values
-        seal_driver_config(app.extensions["panel.box"], server, config)
-        s.commit()
+    update_server_config(app, world.server, **values)
 
 
 def test_https_needs_the_servers_certificate_and_only_that_domain_fails_without_one(app, world, as_taro,

@@ -11,9 +11,9 @@ import time
 
 from sqlalchemy import select
 
-from tenants.models import Domain, Server
-from tenants.servers import open_driver_config, seal_driver_config
+from tenants.models import Domain
 from tenants.tenancy import Scope
+from tests.hosting.helpers import update_server_config
 from tests.support import scoped_session, start_worker, stop_session, wait_for
 from tests.workers.drivers.local_helpers import need_tool
 from workers import queues
@@ -32,12 +32,7 @@ def held_nginx(app, world, base):
     wrapper.write_text(HELD_NGINX.format(base=base, nginx=need_tool("nginx")))
     wrapper.chmod(0o755)
     (base / "hold").touch()
-    with scoped_session(app, Scope.system()) as s:
-        server = s.get(Server, world.server)
-        config = open_driver_config(app.extensions["panel.box"], server)
-        config["tools"] = {"nginx": [str(wrapper)]}
-        seal_driver_config(app.extensions["panel.box"], server, config)
-        s.commit()
+    update_server_config(app, world.server, tools={"nginx": [str(wrapper)]})
     queues.connection().flushdb()  # nothing other tests left behind reaches these workers
 
 
