@@ -10,7 +10,7 @@ from flask_babel import Babel, gettext as _
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from tenants import auth, sessions as login_sessions
+from tenants.accounts import auth, sessions as login_sessions
 from tenants.crypto import SecretBox
 from tenants.db import make_engine, make_session_factory
 from tenants.errors import NotFound

@@ -25,8 +25,8 @@ def _seed(url: str) -> None:
 
     from tenants.db import make_engine, make_session_factory
     from tenants.models import Course, Customer, Principal, Reseller
-    from tenants.passwords import hash_password
-    from tenants.seed import seed_demo
+    from tenants.accounts.passwords import hash_password
+    from seed.demo import seed_demo
     from tenants.tenancy import Scope
     from workers.cli import migrate_database
 

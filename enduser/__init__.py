@@ -1,7 +1,7 @@
 """The end-user panel (/u/<reseller code>/), always under the reseller's brand, never the provider's."""
 from flask import Blueprint, abort, g
 
-from tenants import auth
+from tenants.accounts import auth
 from web.db import system_session
 
 bp = Blueprint("enduser", __name__, url_prefix="/u/<code>", template_folder="templates")

@@ -7,7 +7,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField, TextA
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from tenants.dns_records import RECORD_TYPES
+from tenants.hosting.dns_records import RECORD_TYPES
 
 
 class DomainForm(FlaskForm):

@@ -11,9 +11,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from tenants import hosting
+from tenants.hosting import wanted as hosting
 from tenants.hosting.failures import end_user_reason
-from tenants.hostnames import to_unicode
+from tenants.hosting.hostnames import to_unicode
 from tenants.models import Customer, Domain, Role
 from tenants.tenancy import get_owned_or_404
 from web.db import db

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from enduser import bp
 from tenants import audit
-from tenants.support_view import end_user_for
+from tenants.customers.support_view import end_user_for
 from web.auth import client_address
 from web.db import db, system_session
 

@@ -5,9 +5,11 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, logout_user
 
-from tenants import auth, customers as customer_rules, hosting
+from tenants.accounts import auth
+from tenants.customers import rules as customer_rules
+from tenants.hosting import wanted as hosting
 from tenants.models import Course, Customer, Role, Server
-from tenants.monitoring_reports import status_board
+from tenants.monitoring.reports import status_board
 from tenants.tenancy import get_owned_or_404
 from web.db import db, system_session
 from web.flows import login_flow, logout_flow, password_flow

@@ -1,7 +1,7 @@
 """End-user panel: a notice on the dashboard while their server has an open incident, and their
 mail accounts locked for mass mail (the reseller unlocks them; contact shown is the reseller's)."""
 from enduser import bp
-from tenants.incidents_overview import locks, open_incidents
+from tenants.incidents.overview import locks, open_incidents
 from web.db import db
 
 

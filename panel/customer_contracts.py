@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from panel.provider import forms_contracts as F
 from panel.provider.views_contract_work import report_response
-from tenants import contract_work as work
-from tenants.business_calendar import today_jst
-from tenants.contract_options import OPTION_KINDS
+from tenants.contracts import work
+from tenants.calendar import today_jst
+from tenants.contracts.options import OPTION_KINDS
 from tenants.models import Complaint, Contract, Invoice, WorkRequest
 from tenants.tenancy import get_owned_or_404
 from web.db import db

@@ -25,7 +25,7 @@ DEMO_PASSWORDS = {"admin": "Demo-Admin-2026", "demo-op": "Demo-Operator-2026", "
 
 def _build_template(url: str, instance) -> None:
     from tenants.db import make_engine, make_session_factory
-    from tenants.seed import seed_demo
+    from seed.demo import seed_demo
     from tenants.tenancy import Scope
     from workers.cli import migrate_database
 

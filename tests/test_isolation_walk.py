@@ -140,7 +140,7 @@ def walk_world(app, world):
     from sqlalchemy import select
 
     from tenants.models import Customer, ReservedName, Role, Server, ServerAssignment
-    from tenants.principals import create_principal
+    from tenants.accounts.principals import create_principal
     from tenants.tenancy import Scope
     from tests.hosting.victims import make_hosting
     from tests.contracts.helpers import direct_customer, victim_contract
@@ -166,7 +166,7 @@ def walk_world(app, world):
         world.reserved_name = s.scalar(select(ReservedName.id).where(ReservedName.name == "ns1.example.jp"))
     from datetime import date
 
-    from tenants.api_tokens import create_token
+    from tenants.resellers.api_tokens import create_token
     for code in ("demo", "acme"):  # reseller API tokens: demo's is the attacker's
         with scoped_session(app, Scope("reseller", reseller_id=getattr(world, code))) as s:
             row, token = create_token(s, None, f"{code} walk", None, None, date(2026, 1, 1))

@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tenants import auth, sessions as login_sessions
+from tenants.accounts import auth, sessions as login_sessions
 from tenants.models import Principal
 from tenants.tenancy import get_owned_or_404
 from web.auth import client_address, safe_next

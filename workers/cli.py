@@ -28,7 +28,7 @@ def migrate_database(database_url: str) -> None:
 
 def seed_empty_database() -> bool:
     """Seed the demo if the app's database is empty (see tenants.seed); True if it was seeded."""
-    from tenants.seed import seed_demo_if_empty
+    from seed.demo import seed_demo_if_empty
     from workers.runtime import job_session
 
     with job_session() as s:
@@ -41,7 +41,7 @@ def seed_empty_database() -> bool:
 def seed_on_first_start(echo, base_url: str = "") -> bool:
     """What `make run` does before starting: the demo (and its logins, printed) on a first start,
     and one line saying the data was left alone on every later one."""
-    from tenants.seed import DEMO_LOGINS
+    from seed.demo import DEMO_LOGINS
 
     if not seed_empty_database():
         echo("The database already holds data: it is kept as it is and the demo was not seeded.")
@@ -70,7 +70,7 @@ def register_commands(app) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Create the demo provider, resellers, courses, server and customers in an empty database."""
-        from tenants.seed import DEMO_LOGINS
+        from seed.demo import DEMO_LOGINS
 
         if not seed_empty_database():
             raise click.ClickException("The database already holds data (resellers or logins); the demo is "

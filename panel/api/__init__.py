@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from tenants.api_tokens import ApiActor, authenticate
+from tenants.resellers.api_tokens import ApiActor, authenticate
 from tenants.errors import NotFound, RuleViolation
 from tenants.tenancy import Scope
 from web.auth import client_address
@@ -43,7 +43,7 @@ def _bearer_only():
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return error_response(401, "unauthorized", _("A bearer token is required."))
-    from tenants.business_calendar import today_jst
+    from tenants.calendar import today_jst
 
     s = system_session()
     try:

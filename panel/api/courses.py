@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from panel.api import ApiError, bp
 from panel.api.common import body, boolean, integer, session_and_actor, text_field
-from tenants import courses as rules
+from tenants.customers import courses as rules
 from tenants.errors import RuleViolation
 from tenants.models import Course
 from tenants.tenancy import get_owned_or_404

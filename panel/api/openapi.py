@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import jsonify
 
 from panel.api import bp
-from tenants.courses import FLAG_FIELDS, LIMIT_FIELDS
-from tenants.customer_list import SORTS, STATUSES
+from tenants.customers.courses import FLAG_FIELDS, LIMIT_FIELDS
+from tenants.customers.listing import SORTS, STATUSES
 
 
 def _error():

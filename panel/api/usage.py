@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from panel.api import bp
 from panel.api.common import session_and_actor
-from tenants import usage
+from tenants.monitoring import usage
 from tenants.models import Course, Customer, Server
 from tenants.tenancy import get_owned_or_404
 

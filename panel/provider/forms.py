@@ -5,7 +5,7 @@ from wtforms import (BooleanField, EmailField, FieldList, Form, FormField, Integ
                      SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from tenants.models.server import DRIVERS, SERVER_ROLES
+from tenants.servers.models import DRIVERS, SERVER_ROLES
 
 
 class ResellerForm(FlaskForm):

@@ -5,9 +5,9 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, In
                      PasswordField, SelectChoice, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from tenants.contract_grounds import REFUSAL_GROUNDS, SUSPENSION_GROUNDS
-from tenants.contract_options import OPTION_KINDS
-from tenants.models.contract_service import COMPLAINT_STATUSES
+from tenants.contracts.grounds import REFUSAL_GROUNDS, SUSPENSION_GROUNDS
+from tenants.contracts.options import OPTION_KINDS
+from tenants.contracts.service_models import COMPLAINT_STATUSES
 
 
 class PartyForm(FlaskForm):

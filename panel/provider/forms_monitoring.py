@@ -6,7 +6,7 @@ from wtforms import (BooleanField, DateTimeLocalField, FloatField, IntegerField,
                      StringField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from tenants.models.monitoring import PROTOCOLS
+from tenants.monitoring.models import PROTOCOLS
 
 
 class EndpointForm(FlaskForm):

@@ -11,10 +11,10 @@ from panel.provider import bp
 from panel.provider import forms_contracts as F
 from panel.provider.views_auth import staff_only
 from panel.provider.views_contracts import _step, render_contract
-from tenants.business_calendar import JST
-from tenants.contract_invoicing import accrued_late_damages, monthly_invoice_run, record_payment
-from tenants.business_calendar import today_jst
-from tenants.contract_suspension import resume, suspend, terminate
+from tenants.calendar import JST
+from tenants.contracts.invoicing import accrued_late_damages, monthly_invoice_run, record_payment
+from tenants.calendar import today_jst
+from tenants.contracts.suspension import resume, suspend, terminate
 from tenants.db import utcnow
 from tenants.errors import RuleViolation
 from tenants.models import Contract, Invoice, Suspension

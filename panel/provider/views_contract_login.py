@@ -6,7 +6,7 @@ from flask_login import current_user
 from panel.provider import bp
 from panel.provider import forms_contracts as F
 from panel.provider.views_auth import staff_only
-from tenants import managed_logins as rules
+from tenants.contracts import logins as rules
 from tenants.models import Contract
 from tenants.tenancy import get_owned_or_404
 from web.db import db

@@ -8,9 +8,9 @@ from panel.provider import bp
 from panel.provider import forms_contracts as F
 from panel.provider.views_auth import staff_only
 from panel.provider.views_contracts import _step, send_mail_soon
-from tenants import contract_work as work
-from tenants.business_calendar import today_jst
-from tenants.contract_report import annual_report, report_csv
+from tenants.contracts import work
+from tenants.calendar import today_jst
+from tenants.contracts.report import annual_report, report_csv
 from tenants.models import Complaint, Contract, WorkRequest
 from tenants.tenancy import get_owned_or_404
 from web.db import db

@@ -9,14 +9,14 @@ from wtforms import SelectChoice
 from panel.provider import bp
 from panel.provider import forms_contracts as F
 from panel.provider.views_auth import staff_only
-from tenants import contracts as rules
-from tenants.managed_logins import login_of
-from tenants.business_calendar import today_jst
-from tenants.contract_options import OPTION_KINDS, add_option, cancel_option, monitoring_features
+from tenants.contracts import lifecycle as rules
+from tenants.contracts.logins import login_of
+from tenants.calendar import today_jst
+from tenants.contracts.options import OPTION_KINDS, add_option, cancel_option, monitoring_features
 from tenants.errors import RuleViolation
 from tenants.models import (Complaint, Contract, ContractMail, ContractOption, Invoice, Reseller,
                             Server, WorkRequest)
-from tenants.models.contracts import PARTY_FIELDS
+from tenants.contracts.models import PARTY_FIELDS
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import show_problems

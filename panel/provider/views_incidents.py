@@ -11,10 +11,10 @@ from panel.mail_lock_views import unlock_and_return
 from panel.provider import bp
 from panel.provider.forms_incidents import FaultReportForm, RemediationForm
 from panel.provider.views_auth import staff_only
-from tenants import fault_reports, remediation_config
-from tenants.business_calendar import HELPDESK_HOURS_TEXT, JST
+from tenants.incidents import fault_reports, remediation as remediation_config
+from tenants.calendar import HELPDESK_HOURS_TEXT, JST
 from tenants.db import utcnow
-from tenants.incidents_overview import locks, overview, recent_incidents
+from tenants.incidents.overview import locks, overview, recent_incidents
 from tenants.models import (FaultReport, Incident, IncidentEntry, MonitoredEndpoint, Notification,
                             Server)
 from tenants.tenancy import get_owned_or_404

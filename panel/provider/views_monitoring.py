@@ -11,11 +11,11 @@ from sqlalchemy import select
 from panel.provider import bp
 from panel.provider.forms_monitoring import EndpointForm, MaintenanceForm, ThresholdsForm
 from panel.provider.views_auth import staff_only
-from tenants import monitoring as rules
+from tenants.monitoring import endpoints as rules
 from tenants.db import utcnow
 from tenants.errors import NotFound
 from tenants.models import MaintenanceWindow, MonitoredEndpoint, ResourceStatus, Server, StateEvent
-from tenants.monitoring_reports import board_rows, board_statement, failing_count, status_board
+from tenants.monitoring.reports import board_rows, board_statement, failing_count, status_board
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, commit_or_show

@@ -7,9 +7,9 @@ from sqlalchemy import or_, select
 from panel.provider import bp
 from panel.provider.forms import ContactsForm, OperatorForm, ResellerForm
 from panel.provider.views_auth import staff_only
-from tenants import resellers as rules
+from tenants.resellers import rules
 from tenants.models import Principal, Reseller, Role, Server, ServerAssignment
-from tenants.password_policy import generate_password
+from tenants.accounts.password_policy import generate_password
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.audit_view import audit_page

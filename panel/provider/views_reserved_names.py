@@ -7,8 +7,8 @@ from flask_login import current_user
 from panel.provider import bp
 from panel.provider.forms import ReservedNameForm
 from panel.provider.views_auth import staff_only
-from tenants import reserved_names as rules
-from tenants.hostnames import to_unicode
+from tenants.hosting import reserved_names as rules
+from tenants.hosting.hostnames import to_unicode
 from tenants.models import ReservedName
 from tenants.tenancy import get_owned_or_404
 from web.db import db

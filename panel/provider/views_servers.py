@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from panel.provider import bp
 from panel.provider.forms import ServerForm
 from panel.provider.views_auth import staff_only
-from tenants import servers as rules
+from tenants.servers import rules
 from tenants.hosting.failures import failed_on_server
 from tenants.models import Reseller, Server, ServerAssignment
 from tenants.tenancy import get_owned_or_404

@@ -6,7 +6,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from tenants.business_calendar import JST
+from tenants.calendar import JST
 
 WIDTH, HEIGHT, PAD_L, PAD_B, PAD_T = 640, 180, 56, 22, 10
 

@@ -6,7 +6,7 @@ from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerFi
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from tenants.courses import MAX_LIMIT
+from tenants.customers.courses import MAX_LIMIT
 
 
 def _limit(label):

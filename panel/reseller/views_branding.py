@@ -6,7 +6,7 @@ from flask_login import current_user
 from panel.reseller import NAV, bp
 from panel.reseller.forms import BrandForm
 from panel.reseller.views_home import operator_only
-from tenants import branding
+from tenants.resellers import branding
 from tenants.models import Reseller
 from tenants.tenancy import get_owned_or_404
 from web.db import db

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from panel.reseller import NAV, bp
 from panel.reseller.forms import CourseForm
 from panel.reseller.views_home import operator_only
-from tenants import courses as rules
+from tenants.customers import courses as rules
 from tenants.errors import RuleViolation
 from tenants.models import Course
 from tenants.tenancy import get_owned_or_404

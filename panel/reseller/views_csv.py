@@ -6,9 +6,9 @@ from flask_login import current_user
 from panel.reseller import bp
 from panel.reseller.forms import CsvImportForm
 from panel.reseller.views_home import operator_only
-from tenants.business_calendar import today_jst
+from tenants.calendar import today_jst
 from tenants import audit
-from tenants.customer_csv import COLUMNS, export_customers, import_customers
+from tenants.customers.csv_io import COLUMNS, export_customers, import_customers
 from web.db import db
 
 MAX_CSV_BYTES = 8 * 1024 * 1024

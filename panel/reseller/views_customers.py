@@ -8,9 +8,9 @@ from wtforms import SelectChoice
 from panel.reseller import NAV, bp
 from panel.reseller.forms import CancelForm, CustomerForm, NewCustomerForm, PasswordResetForm
 from panel.reseller.views_home import operator_only
-from tenants import customers as rules
-from tenants.business_calendar import today_jst
-from tenants.customer_list import SORTS, STATUSES, list_customers
+from tenants.customers import rules
+from tenants.calendar import today_jst
+from tenants.customers.listing import SORTS, STATUSES, list_customers
 from tenants.models import AuditLog, Course, Customer, Domain, Server
 from tenants.tenancy import get_owned_or_404
 from web.db import db
@@ -157,7 +157,7 @@ def customer_support(customer_id):
     """Open the end-user panel as this customer (support view; audited as the operator)."""
     from flask import session
 
-    from tenants import support_view
+    from tenants.customers import support_view
     from web.auth import client_address
 
     s = db()

@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 from panel.mail_lock_views import unlock_and_return
 from panel.reseller import NAV, bp
 from panel.reseller.views_home import operator_only
-from tenants.business_calendar import HELPDESK_HOURS_TEXT, JST
+from tenants.calendar import HELPDESK_HOURS_TEXT, JST
 from tenants.db import utcnow
-from tenants.incidents_overview import locks, overview, recent_incidents
+from tenants.incidents.overview import locks, overview, recent_incidents
 from web.db import db
 
 NAV.append(("reseller.incidents", _l("Incidents")))

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from panel.reseller import NAV, bp
 from panel.reseller.views_home import operator_only
 from tenants.db import utcnow
-from tenants.monitoring_reports import JST, board_json, monthly_uptime, status_board
+from tenants.monitoring.reports import JST, board_json, monthly_uptime, status_board
 from web.db import db
 
 NAV.append(("reseller.monitoring", _l("Server status")))

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from panel.reseller import NAV, bp
 from panel.reseller.forms import TokenForm
 from panel.reseller.views_home import operator_only
-from tenants.business_calendar import today_jst
-from tenants import api_tokens
+from tenants.calendar import today_jst
+from tenants.resellers import api_tokens
 from tenants.models import ApiToken
 from tenants.tenancy import get_owned_or_404
 from web.db import db

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from panel.reseller import NAV, bp
 from panel.reseller.charts import human_bytes, line_chart
 from panel.reseller.views_home import operator_only
-from tenants import usage
+from tenants.monitoring import usage
 from tenants.db import utcnow
 from tenants.models import Course, Customer, Server
 from tenants.tenancy import get_owned_or_404

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tenants.hosting import SERVICE_MODELS, Work
+from tenants.hosting.wanted import SERVICE_MODELS, Work
 from tenants.models import Customer, CustomerStatus, Database, Domain, ProvisionState
 
 PENDING = ProvisionState.PENDING.value

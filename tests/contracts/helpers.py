@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tenants import contracts
-from tenants.business_calendar import today_jst
+from tenants.contracts import lifecycle as contracts
+from tenants.calendar import today_jst
 from tenants.models import Contract, WorkRequest
 from tenants.tenancy import Scope
 from tests.support import scoped_session
@@ -35,10 +35,10 @@ def victim_contract(s, reseller_id: int, server_id: int | None = None) -> dict:
     """A formed contract of ``reseller_id`` with one of everything an id route can name."""
     from datetime import datetime, timedelta, timezone
 
-    from tenants.contract_invoicing import invoice_contract
-    from tenants.contract_options import add_option
-    from tenants.contract_suspension import suspend
-    from tenants.contract_work import file_complaint, file_work_request
+    from tenants.contracts.invoicing import invoice_contract
+    from tenants.contracts.options import add_option
+    from tenants.contracts.suspension import suspend
+    from tenants.contracts.work import file_complaint, file_work_request
 
     c = formed_contract(s, reseller_id=reseller_id, server_id=server_id, name="Acme 管理契約")
     option = add_option(s, None, c, "gold_support", date(2026, 2, 1), 20_000)
@@ -55,7 +55,7 @@ def victim_contract(s, reseller_id: int, server_id: int | None = None) -> dict:
 
 def direct_customer(s, login_id: str, password: str) -> dict:
     """A second direct managed customer (no reseller) with one of everything and its own login."""
-    from tenants.managed_logins import issue_login
+    from tenants.contracts.logins import issue_login
     from tenants.models import Contract as C
 
     ids = victim_contract(s, None)

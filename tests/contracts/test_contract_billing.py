@@ -5,10 +5,10 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from tenants import contracts
-from tenants.contract_invoicing import accrued_late_damages, record_payment
-from tenants.contract_options import add_option
-from tenants.contract_suspension import resume, suspend, terminate
+from tenants.contracts import lifecycle as contracts
+from tenants.contracts.invoicing import accrued_late_damages, record_payment
+from tenants.contracts.options import add_option
+from tenants.contracts.suspension import resume, suspend, terminate
 from tenants.errors import RuleViolation
 from tenants.models import Contract, ContractMail, Invoice
 from tests.contracts.helpers import formed_contract, system

@@ -5,8 +5,8 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from tenants import contract_report
-from tenants.contract_options import add_option
+from tenants.contracts import report as contract_report
+from tenants.contracts.options import add_option
 from tenants.models import CheckResult, Incident, MonitoredEndpoint, ResourceThreshold
 from tests.contracts.helpers import formed_contract, system
 from workers.jobs.contract_jobs import daily_contracts

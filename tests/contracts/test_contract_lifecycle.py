@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tenants import contracts
-from tenants.contract_options import add_option, cancel_option, monitoring_features
+from tenants.contracts import lifecycle as contracts
+from tenants.contracts.options import add_option, cancel_option, monitoring_features
 from tenants.errors import RuleViolation
 from tenants.models import Contract, ContractMail, Invoice, PartyChange
 from tests.contracts.helpers import formed_contract, system

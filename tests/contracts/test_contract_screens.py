@@ -5,7 +5,7 @@ import re
 from sqlalchemy import select
 
 from tenants.models import Contract, ContractMail, Invoice, WorkRequest
-from tenants.business_calendar import today_jst
+from tenants.calendar import today_jst
 from tests.contracts.helpers import done_objected_and_redone, system
 
 APPLICATION = {

@@ -6,9 +6,9 @@ from email import message_from_bytes, policy
 import pytest
 from sqlalchemy import select
 
-from tenants import contract_report
-from tenants.contract_work import (accept_work, complete_work, daily_work_requests, file_complaint,
-                                   file_work_request, object_to_work, respond_to_complaint, start_work)
+from tenants.contracts import report as contract_report
+from tenants.contracts.work import (accept_work, complete_work, daily_work_requests, file_complaint,
+                                    file_work_request, object_to_work, respond_to_complaint, start_work)
 from tenants.errors import RuleViolation
 from tenants.models import ContractMail, WorkRequest
 from tests.contracts.helpers import formed_contract, system
@@ -149,8 +149,8 @@ def test_complaint_record_and_annual_report(app):
 def test_daily_job_forms_on_billing_start_starts_scheduled_suspensions_and_ends_cancelled(app):
     from datetime import datetime, timedelta, timezone
 
-    from tenants import contracts
-    from tenants.contract_suspension import suspend
+    from tenants.contracts import lifecycle as contracts
+    from tenants.contracts.suspension import suspend
     from tenants.models import Contract
 
     with system(app) as s:

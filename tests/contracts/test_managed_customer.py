@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tenants.business_calendar import today_jst
+from tenants.calendar import today_jst
 from tenants.models import (AuditLog, Complaint, Contract, ContractOption, Customer, Incident, Invoice,
                             InvoiceLine, ManagedCustomer, MonitoredEndpoint, Payment, Principal, Server,
                             Suspension, WorkRequest, WorkRequestEvent)

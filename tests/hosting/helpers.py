@@ -28,7 +28,7 @@ def driver_config(base) -> dict:
 def local_server(app, world, tmp_path):
     """The demo 'localhost' server with the local driver writing below tmp_path."""
     from tenants.models import Server
-    from tenants.servers import seal_driver_config
+    from tenants.servers.rules import seal_driver_config
 
     from workers import queues
 
@@ -44,7 +44,7 @@ def local_server(app, world, tmp_path):
 def update_server_config(app, server_id: int, **values) -> None:
     """Change some of a server's sealed driver settings, keeping the others."""
     from tenants.models import Server
-    from tenants.servers import open_driver_config, seal_driver_config
+    from tenants.servers.rules import open_driver_config, seal_driver_config
 
     box = app.extensions["panel.box"]
     with scoped_session(app, Scope.system()) as s:

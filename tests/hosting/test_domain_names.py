@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tenants.models import Customer, DnsRecord, Domain, Reseller, Role
-from tenants.principals import create_principal
+from tenants.accounts.principals import create_principal
 from tenants.tenancy import Scope
 from tests.support import login, scoped_session
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tenants.models import Course, MailAccount, MassMailLock, Server
-from tenants.servers import open_driver_config, seal_driver_config
+from tenants.servers.rules import open_driver_config, seal_driver_config
 from tenants.tenancy import Scope
 from tests.hosting.helpers import run_jobs
 from tests.support import scoped_session

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from tenants import customers
+from tenants.customers import rules as customers
 from tenants.models import Customer, Database, Domain
 from tenants.tenancy import Scope
 from tests.hosting.helpers import run_jobs

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tenants.hosting import failures
 from tenants.models import (Customer, Database, DnsRecord, Domain, FtpAccount, MailAccount, MailingList,
                             ProtectedDirectory, Server)
-from tenants.servers import seal_driver_config
+from tenants.servers.rules import seal_driver_config
 from tenants.tenancy import Scope
 from tests.hosting.helpers import run_jobs, update_server_config
 from tests.support import scoped_session

@@ -3,8 +3,8 @@ settings under the instance folder, once, and a change made by taro is applied w
 from __future__ import annotations
 
 from tenants.models import Server
-from tenants.seed import seed_demo
-from tenants.servers import open_driver_config
+from seed.demo import seed_demo
+from tenants.servers.rules import open_driver_config
 from tenants.tenancy import Scope
 from tests.hosting.helpers import run_jobs
 from tests.support import scoped_session

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tenants.models import (Incident, IncidentEntry, MonitoredEndpoint, Notification, RemediationCommand,
                             ResellerContact, Server)
-from tenants.monitoring_record import Outcome, record_outcomes
+from tenants.monitoring.record import Outcome, record_outcomes
 from tenants.tenancy import Scope
 from tests.support import scoped_session
 from workers.probes import Endpoint, run_probes
@@ -88,7 +88,7 @@ def victim_objects(app, world) -> None:
     isolation walk (world.incident, world.report, world.lock)."""
     from datetime import timedelta, timezone
 
-    from tenants.fault_reports import draft_report
+    from tenants.incidents.fault_reports import draft_report
     from tenants.models import MassMailLock
 
     at = datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc)

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tenants.account_names import mail_password_hash
+from tenants.hosting.account_names import mail_password_hash
 from tenants.crypto import SecretBox
-from tenants.mass_mail_lock import locked_senders, unlock
+from tenants.mail_abuse.locks import locked_senders, unlock
 from tenants.models import AuditLog, Course, Customer, MassMailLock, Principal, Server
-from tenants.servers import seal_driver_config
+from tenants.servers.rules import seal_driver_config
 from tenants.tenancy import Scope
 from tests.incidents.helpers import add_contacts, system
 from tests.support import scoped_session

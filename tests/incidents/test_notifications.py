@@ -143,7 +143,7 @@ def test_notice_delay_is_configurable(app, world, mailbox):
 
 
 def test_managed_server_uses_a_registered_emergency_contact_source(app, world, mailbox):
-    from tenants import incidents as rules
+    from tenants.incidents import rules
 
     set_server(app, world.server, kind="managed")
     add_contacts(app, world)
@@ -175,7 +175,7 @@ def test_managed_server_outage_goes_to_the_contracts_emergency_contact(app, worl
 
 def test_a_service_still_down_after_its_maintenance_window_opens_an_incident(app, world, mailbox):
     from tenants.models import Server
-    from tenants.monitoring import add_maintenance
+    from tenants.monitoring.endpoints import add_maintenance
     from tests.incidents.helpers import system
 
     add_contacts(app, world)

@@ -3,8 +3,8 @@ thresholds (disk 90 %, inodes 50 % by default; Gold/Platinum file count and DB s
 from sqlalchemy import select
 
 from tenants.models import ResourceStatus, Server, StateEvent
-from tenants.monitoring import set_contract_monitoring
-from tenants.servers import seal_driver_config
+from tenants.monitoring.endpoints import set_contract_monitoring
+from tenants.servers.rules import seal_driver_config
 from tenants.tenancy import Scope
 from tests.monitoring.helpers import cycle
 from tests.support import scoped_session

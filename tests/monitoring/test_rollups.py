@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from tenants.models import CheckResult, CheckRollup, MaintenanceWindow
-from tenants.monitoring_record import Outcome, record_outcomes
-from tenants.monitoring_reports import monthly_uptime
+from tenants.monitoring.record import Outcome, record_outcomes
+from tenants.monitoring.reports import monthly_uptime
 from tenants.tenancy import Scope
 from tests.monitoring.helpers import add_endpoints
 from tests.support import scoped_session

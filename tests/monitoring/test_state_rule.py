@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tenants.monitoring_state import DOWN, UNKNOWN, UP, State, next_state, uptime_percent
+from tenants.monitoring.state import DOWN, UNKNOWN, UP, State, next_state, uptime_percent
 
 T0 = datetime(2026, 11, 1, 0, 0, tzinfo=timezone.utc)
 
@@ -73,7 +73,7 @@ def test_uptime_percent(ups, checks, expected):
                      "memory": False, "files": False, "db_size": True}),
 ])
 def test_resource_thresholds(contract, files, db, expected):
-    from tenants.resource_rules import Limits, is_over, readings
+    from tenants.monitoring.resources import Limits, is_over, readings
 
     limits = Limits(contract_monitoring=contract, file_count_limit=1000, db_size_limit_bytes=100)
     got = readings(limits, [("/", 90.0, 10.0), ("/home", 89.99, 50.0)], 42.0, files, db)

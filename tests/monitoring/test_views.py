@@ -5,9 +5,9 @@ from sqlalchemy import select
 
 from tenants.db import utcnow
 from tenants.models import AuditLog, MaintenanceWindow, MonitoredEndpoint, Server, ServerAssignment
-from tenants.monitoring import endpoint_password
-from tenants.monitoring_record import Outcome, record_outcomes
-from tenants.monitoring_reports import JST, jst_midnight
+from tenants.monitoring.endpoints import endpoint_password
+from tenants.monitoring.record import Outcome, record_outcomes
+from tenants.monitoring.reports import JST, jst_midnight
 from tenants.tenancy import Scope
 from tests.monitoring.helpers import add_endpoints, cycle
 from tests.support import scoped_session

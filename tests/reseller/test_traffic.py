@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from panel.reseller.charts import human_bytes
 from tenants.crypto import SecretBox
 from tenants.models import Customer, CustomerUsageSample, Domain, Server
-from tenants.servers import seal_driver_config
+from tenants.servers.rules import seal_driver_config
 from tenants.tenancy import Scope
 from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import free_port, need_tool, running, world_readable_dir

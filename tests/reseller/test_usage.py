@@ -35,7 +35,7 @@ def test_collector_reads_this_machine_and_the_customers_home(app, as_demo_operat
 def test_collector_measures_the_homes_the_provisioning_writes(app, world, tmp_path):
     """The server's own driver settings say where customers' homes are (as provisioning uses them)."""
     from tenants.models import Server
-    from tenants.servers import seal_driver_config
+    from tenants.servers.rules import seal_driver_config
     from workers.jobs.metrics import collect_metrics
 
     with scoped_session(app, Scope.system()) as s:

@@ -7,7 +7,7 @@ import bcrypt
 import pytest
 from argon2 import PasswordHasher
 
-from tenants import account_names as names
+from tenants.hosting import account_names as names
 from tenants.errors import RuleViolation
 
 

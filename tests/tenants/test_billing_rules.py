@@ -4,22 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from tenants.billing_rules import (
-    cancellation_month_charge,
-    capped_damages,
-    damages_cap,
-    days_overdue,
-    early_cancellation_charge,
-    first_month_charge,
-    first_month_days,
-    invoice_due_date,
-    late_damages,
-    late_damages_between,
-    monthly_charge,
-    prorated,
-    service_month_billed_in,
-)
-from tenants.contract_terms import minimum_term_end
+from tenants.contracts.money import (cancellation_month_charge, capped_damages, damages_cap, days_overdue,
+                                     early_cancellation_charge, first_month_charge, first_month_days,
+                                     invoice_due_date, late_damages, late_damages_between, monthly_charge,
+                                     prorated, service_month_billed_in)
+from tenants.contracts.terms import minimum_term_end
 from tenants.errors import RuleViolation
 
 D = date.fromisoformat

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tenants import hostnames
+from tenants.hosting import hostnames
 from tenants.errors import RuleViolation
 
 GOOD = [

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tenants.errors import RuleViolation
-from tenants.mass_mail import SendCounter
+from tenants.mail_abuse.counting import SendCounter
 
 T0 = datetime(2026, 11, 23, 11, 0, tzinfo=timezone.utc)
 JST = timezone(timedelta(hours=9))

@@ -1,7 +1,7 @@
 """The password policy: length, characters, kinds, the login ID, and common or easily guessed ones."""
 import pytest
 
-from tenants.password_policy import generate_password, password_problems
+from tenants.accounts.password_policy import generate_password, password_problems
 from tests.conftest import DEMO_PASSWORDS
 
 TOO_GUESSABLE = "This password is too common or too easy to guess."

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tenants.mass_mail import SendCounter
+from tenants.mail_abuse.counting import SendCounter
 from workers import maillog
 from workers.maillog import JST, MailLogState
 

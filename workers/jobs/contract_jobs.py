@@ -11,15 +11,15 @@ from email.utils import formatdate, make_msgid
 
 from sqlalchemy import select
 
-from tenants.contract_invoicing import monthly_invoice_run
-from tenants.business_calendar import today_jst
-from tenants.contract_options import monitoring_features
-from tenants.contract_suspension import start_if_due
-from tenants.contract_work import daily_work_requests
-from tenants.contracts import end_if_cancelled, form_if_due, running_contracts
+from tenants.contracts.invoicing import monthly_invoice_run
+from tenants.calendar import today_jst
+from tenants.contracts.options import monitoring_features
+from tenants.contracts.suspension import start_if_due
+from tenants.contracts.work import daily_work_requests
+from tenants.contracts.lifecycle import end_if_cancelled, form_if_due, running_contracts
 from tenants.db import utcnow
 from tenants.models import ContractMail, Suspension
-from tenants.monitoring import set_contract_monitoring
+from tenants.monitoring.endpoints import set_contract_monitoring
 from workers import runtime
 
 MAX_ATTEMPTS = 5  # runs a mail the SMTP host refuses is tried on (5 minutes apart), then given up

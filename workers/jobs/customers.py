@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tenants import customers
-from tenants.business_calendar import JST
+from tenants.customers import rules as customers
+from tenants.calendar import JST
 from tenants.db import utcnow
 from workers import runtime
 from workers.jobs.provisioning import deprovision_customer

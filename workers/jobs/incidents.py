@@ -18,12 +18,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from tenants import fault_reports
+from tenants.incidents import fault_reports
 from tenants.db import utcnow
-from tenants.incidents import (Recipient, claim_notice, fault_recipients, notices_to_send, open_incidents,
-                               plan_incident_notices, plan_notice, record_delivery, sync_incidents)
+from tenants.incidents.rules import (Recipient, claim_notice, fault_recipients, notices_to_send,
+                                     open_incidents, plan_incident_notices, plan_notice, record_delivery,
+                                     sync_incidents)
 from tenants.models import FaultReport, Incident, Notification, Server, ServiceState
-from tenants.monitoring_record import cycle_start
+from tenants.monitoring.record import cycle_start
 from workers import runtime
 from workers.mailer import send_mail
 

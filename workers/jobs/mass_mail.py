@@ -14,14 +14,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from tenants.business_calendar import HELPDESK_HOURS_TEXT_JA
+from tenants.calendar import HELPDESK_HOURS_TEXT_JA
 from tenants.crypto import SecretBox
 from tenants.db import utcnow
-from tenants.incidents import Recipient, plan_notice
-from tenants.mass_mail import WINDOW, SendCounter
-from tenants.mass_mail_lock import account_owner, lock_account, mail_servers
+from tenants.incidents.rules import Recipient, plan_notice
+from tenants.mail_abuse.counting import WINDOW, SendCounter
+from tenants.mail_abuse.locks import account_owner, lock_account, mail_servers
 from tenants.models import Customer, MailLogCursor, MassMailLock, ResellerContact, Server
-from tenants.servers import open_driver_config
+from tenants.servers.rules import open_driver_config
 from workers import runtime
 from workers.jobs.incidents import send_notices
 from workers.maillog import MailLogState, read_events

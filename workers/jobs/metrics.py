@@ -10,11 +10,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tenants import usage
+from tenants.monitoring import usage
 from tenants.crypto import SecretBox
 from tenants.db import utcnow
 from tenants.models import Customer, Domain, Server, TrafficLogCursor
-from tenants.servers import open_driver_config
+from tenants.servers.rules import open_driver_config
 from workers import runtime
 from workers.drivers.local import metrics
 from workers.drivers.local.traffic import read_traffic

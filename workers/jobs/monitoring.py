@@ -17,9 +17,9 @@ from sqlalchemy import select
 from tenants.crypto import SecretBox
 from tenants.db import utcnow
 from tenants.models import MonitoredEndpoint, Server
-from tenants.monitoring import TLS_PROTOCOLS, endpoint_password
-from tenants.monitoring_record import Outcome, already_recorded, cycle_start, record_outcomes
-from tenants.monitoring_reports import prune, roll_up as roll_up_results
+from tenants.monitoring.endpoints import TLS_PROTOCOLS, endpoint_password
+from tenants.monitoring.record import Outcome, already_recorded, cycle_start, record_outcomes
+from tenants.monitoring.reports import prune, roll_up as roll_up_results
 from workers import runtime
 from workers.probes import Endpoint, ProbeResult, run_probes
 from workers.queues import connection, enqueue

@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 
 from tenants.crypto import SecretBox
 from tenants.models import ResourceStatus, Server, StateEvent
-from tenants.monitoring import in_maintenance, thresholds_for
-from tenants.resource_rules import Limits, is_over, readings
-from tenants.servers import open_driver_config
+from tenants.monitoring.endpoints import in_maintenance, thresholds_for
+from tenants.monitoring.resources import Limits, is_over, readings
+from tenants.servers.rules import open_driver_config
 from workers import runtime
 from workers.drivers.local import metrics
 

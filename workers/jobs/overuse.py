@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tenants import overuse
+from tenants.customers import overuse
 from tenants.models import Customer, CustomerStatus, Reseller
 from workers import mailer, runtime
 

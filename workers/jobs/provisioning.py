@@ -13,7 +13,8 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 
 from tenants.db import utcnow
-from tenants.hosting import SERVICE_MODELS, SERVICES, failures
+from tenants.hosting.wanted import SERVICE_MODELS, SERVICES
+from tenants.hosting import failures
 from tenants.hosting.databases import open_password
 from tenants.hosting.pending import pending_work
 from tenants.models import Customer, Database, ProvisionState, Server

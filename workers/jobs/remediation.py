@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from tenants.crypto import SecretBox
-from tenants.incident_rules import host_needs_reboot, reboot_allowed, restart_decision
-from tenants.incidents import insert_once, add_entry, open_incidents
+from tenants.incidents.deadlines import host_needs_reboot, reboot_allowed, restart_decision
+from tenants.incidents.rules import insert_once, add_entry, open_incidents
 from tenants.models import (Incident, IncidentEntry, MonitoredEndpoint, RemediationAction, RemediationCommand,
                             Server, ServiceState)
-from tenants.monitoring import TLS_PROTOCOLS, endpoint_password
+from tenants.monitoring.endpoints import TLS_PROTOCOLS, endpoint_password
 from workers import runtime
 from workers.drivers.local.remediation import CommandResult, run_command
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from tenants.account_names import resolve_under
+from tenants.hosting.account_names import resolve_under
 from tenants.crypto import SecretBox
 from tenants.errors import RuleViolation
 from tenants.hosting import failures
-from tenants.mass_mail_lock import locked_senders
+from tenants.mail_abuse.locks import locked_senders
 from tenants.models import (Customer, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory,
                             Server)
-from tenants.servers import open_driver_config
+from tenants.servers.rules import open_driver_config
 from workers import runtime
 from workers.drivers.local.driver import LocalDriver
 from workers.drivers.local.nginx import protect_key, safe_path

@@ -262,7 +262,7 @@ def test_wrong_admin_credentials_are_a_clear_error():
 
 @pytest.mark.parametrize("engine", ["mariadb", "postgresql"])
 def test_the_longest_names_the_rules_allow_work_on_the_real_server(driver, spec_for, engine):
-    from tenants.account_names import MAX_NAME
+    from tenants.hosting.account_names import MAX_NAME
 
     limits = MAX_NAME[engine]
     prefix = unique("db")

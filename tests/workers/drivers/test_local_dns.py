@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from tenants.dns_records import Record, validate_record
+from tenants.hosting.dns_records import Record, validate_record
 from tests.workers.drivers.local_helpers import need_tool, tree
 from workers.drivers.local.driver import LocalDriver
 from workers.drivers.local.spec import ApplyError, Zone

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from tenants.account_names import ftp_password_hash
+from tenants.hosting.account_names import ftp_password_hash
 from tests.workers.drivers.local_helpers import (
     OTHER_PASSWORD, PASSWORD, free_port, need_tool, running, tree, world_readable_dir,
 )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tenants.account_names import mail_password_hash
+from tenants.hosting.account_names import mail_password_hash
 from tests.workers.drivers.local_helpers import (
     OTHER_PASSWORD, PASSWORD, free_port, need_tool, running, tree, world_readable_dir,
 )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tenants.account_names import web_password_hash
+from tenants.hosting.account_names import web_password_hash
 from tests.workers.drivers.local_helpers import (
     OTHER_PASSWORD, PASSWORD, free_port, need_tool, running, self_signed, tree, world_readable_dir,
 )

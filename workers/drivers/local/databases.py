@@ -20,9 +20,9 @@ import hashlib
 import hmac
 import os
 
-from tenants import account_names
+from tenants.hosting import account_names
 from tenants.errors import RuleViolation
-from tenants.password_policy import password_problems
+from tenants.accounts.password_policy import password_problems
 from workers.drivers.local.spec import ApplyError, DatabaseSpec, checked
 
 CONNECT_TIMEOUT = 10

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from tenants import account_names, dns_records, hostnames
+from tenants.hosting import account_names, dns_records, hostnames
 from workers.drivers.local.nginx import safe_path
 from workers.drivers.local.spec import ApplyError, Zone, checked
 

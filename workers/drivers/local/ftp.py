@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from tenants import account_names
+from tenants.hosting import account_names
 from workers.drivers.local.nginx import safe_path
 from workers.drivers.local.spec import ApplyError, FtpUser, checked
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from tenants import account_names
+from tenants.hosting import account_names
 from workers.drivers.local.spec import ApplyError, checked
 
 HTPASSWD_HASH = re.compile(

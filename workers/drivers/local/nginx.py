@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from tenants import account_names, hostnames
+from tenants.hosting import account_names, hostnames
 from workers.drivers.local import htpasswd
 from workers.drivers.local.files import file_name
 from workers.drivers.local.spec import ApplyError, ProtectedDir, VirtualHost, checked

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from tenants import account_names
+from tenants.hosting import account_names
 from workers.drivers.local.spec import ApplyError, MailAlias, Mailbox, MailingList, checked
 
 MAP_NAMES = ("virtual_domains", "virtual_mailboxes", "virtual_aliases", "sender_access")

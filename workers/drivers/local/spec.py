@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from tenants.dns_records import Record as ZoneRecord  # noqa: F401  (re-exported for callers)
+from tenants.hosting.dns_records import Record as ZoneRecord
 
 
 @dataclass(frozen=True)

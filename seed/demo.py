@@ -1,0 +1,191 @@
+"""The demo data `make run` seeds into an empty installation, and only there: on a database that
+holds data, a withdrawn server assignment or a deleted demo login (whose password is published)
+must never come back."""
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tenants.models import (Course, Customer, Principal, Reseller, ReservedName, Role, Server,
+                            ServerAssignment)
+from tenants.accounts.models import realm_for
+from tenants.accounts.passwords import hash_password
+from tenants.servers.rules import seal_driver_config
+
+DEMO_LOGINS = [
+    # (panel, path, login ID, password) — printed by `make run`; demo data only
+    ("Provider admin", "/admin", "admin", "Demo-Admin-2026"),
+    ("Business panel", "/panel", "demo-op", "Demo-Operator-2026"),
+    ("End-user panel", "/u/demo/", "taro", "Demo-User-2026"),
+    ("Business panel", "/panel", "acme-op", "Acme-Operator-2026"),
+    ("End-user panel", "/u/acme/", "hanako", "Acme-User-2026"),
+    ("Managed customer", "/managed/", "kanri", "Demo-Kanri-2026"),
+]
+DEMO_NAMESERVERS = ["ns1.example.jp", "ns2.example.jp"]
+
+
+def _one(session, stmt):
+    return session.execute(stmt).scalars().first()
+
+
+def _principal(session, role: Role, login_id: str, password: str, reseller_id=None, customer_id=None,
+               name: str = "", managed_customer_id=None) -> Principal:
+    realm = realm_for(role, reseller_id)
+    found = _one(session, select(Principal).where(Principal.realm == realm, Principal.login_id == login_id))
+    if found:
+        return found
+    p = Principal(role=role.value, realm=realm, login_id=login_id, password_hash=hash_password(password),
+                  reseller_id=reseller_id, customer_id=customer_id, display_name=name or login_id,
+                  managed_customer_id=managed_customer_id)
+    session.add(p)
+    session.flush()
+    return p
+
+
+def _reserved(session, name: str, note: str) -> None:
+    if not _one(session, select(ReservedName).where(ReservedName.name == name)):
+        session.add(ReservedName(name=name, note=note))
+        session.flush()
+
+
+def _reseller(session, code: str, name: str, brand: str, email: str) -> Reseller:
+    found = _one(session, select(Reseller).where(Reseller.code == code))
+    if found:
+        return found
+    r = Reseller(code=code, name=name, brand_name=brand, support_email=email,
+                 support_phone="03-0000-0000", support_hours="平日 10:00–12:00, 13:00–17:00")
+    session.add(r)
+    session.flush()
+    return r
+
+
+def _course(session, reseller: Reseller, name: str, **limits) -> Course:
+    found = _one(session, select(Course).where(Course.reseller_id == reseller.id, Course.name == name))
+    if found:
+        return found
+    c = Course(reseller_id=reseller.id, name=name, **limits)
+    session.add(c)
+    session.flush()
+    return c
+
+
+def _customer(session, reseller, course, server, login_id, password, contractor, number) -> Customer:
+    principal = _one(session, select(Principal).where(
+        Principal.realm == realm_for(Role.ENDUSER, reseller.id), Principal.login_id == login_id))
+    if principal and principal.customer_id:
+        return session.get(Customer, principal.customer_id)
+    customer = Customer(reseller_id=reseller.id, course_id=course.id, server_id=server.id,
+                        contractor_name=contractor, customer_number=number,
+                        contact_email=f"{login_id}@example.jp", contract_date=date(2026, 4, 1),
+                        start_date=date(2026, 4, 1))
+    session.add(customer)
+    session.flush()
+    _principal(session, Role.ENDUSER, login_id, password, reseller.id, customer.id, contractor)
+    return customer
+
+
+def _managed_customer(session, login_id: str, password: str) -> None:
+    """A direct managed-service customer (not one of our resellers) with a formed contract, an
+    option, its first two invoices (one paid), an open work request, and its own login."""
+    from tenants.contracts import lifecycle as contracts
+    from tenants.contracts.invoicing import invoice_contract, record_payment
+    from tenants.contracts.options import add_option
+    from tenants.contracts.work import file_work_request
+    from tenants.models import ContractStatus
+
+    if _one(session, select(Principal).where(Principal.realm == realm_for(Role.MANAGED, None),
+                                             Principal.login_id == login_id)):
+        return
+    party = contracts.register_party(session, None, {
+        "name": "株式会社サンプル製作所", "address": "大阪府大阪市北区1-2-3", "representative": "代表取締役 木村 一郎",
+        "phone": "06-0000-0000", "contact_person": "情報システム課 木村", "contact_email": "it@sample-mfg.example.jp",
+        "billing_address": "大阪府大阪市北区1-2-3 経理部", "emergency_contact": "木村 090-0000-0000"})
+    c = contracts.apply(session, None, party, server_id=None, monthly_fee=30_000, initial_fee=50_000,
+                        applied_on=date(2026, 8, 20), settings={
+                            "applications": "nginx, PostgreSQL", "contacts": "木村 06-0000-0000",
+                            "emergency_contact": "木村 090-0000-0000"})
+    contracts.accept(session, None, c, date(2026, 8, 25))
+    c.status, c.notice_sent_on = ContractStatus.NOTIFIED.value, date(2026, 8, 28)  # demo: no notice mail
+    contracts.confirm(session, None, c, date(2026, 10, 1), today=date(2026, 10, 1))
+    add_option(session, None, c, "daily_backup", date(2026, 10, 1), 8_000)
+    session.flush()
+    october = invoice_contract(session, c, date(2026, 10, 1))[0]
+    session.flush()
+    record_payment(session, None, october, date(2026, 10, 20), october.total)
+    file_work_request(session, None, c, "SSL証明書の更新", "www.sample-mfg.example.jp の証明書を更新してください。",
+                      date(2026, 11, 2))
+    _principal(session, Role.MANAGED, login_id, password, name=party.name, managed_customer_id=party.id)
+
+
+def local_driver_config(instance_path: Path | str) -> dict:
+    """Settings of the local driver for this machine: files under instance/local-server, the
+    machine's MariaDB and PostgreSQL (admin logins from the environment, else the local defaults)."""
+    base = Path(instance_path).resolve() / "local-server"
+    env = os.environ
+    return {
+        "config_dir": str(base / "config"),
+        "homes_root": str(base / "homes"),
+        "db_admin": {
+            "mariadb": {"host": env.get("PANEL_MARIADB_HOST", "127.0.0.1"),
+                        "port": int(env.get("PANEL_MARIADB_PORT", 3306)),
+                        "user": env.get("PANEL_MARIADB_USER", "root"),
+                        "password": env.get("PANEL_MARIADB_PASSWORD", "")},
+            "postgresql": {"host": env.get("PANEL_PG_HOST", "127.0.0.1"), "port": int(env.get("PANEL_PG_PORT", 5432)),
+                           "user": env.get("PANEL_PG_USER", "postgres"),
+                           "password": env.get("PANEL_PG_PASSWORD", "")},
+        },
+        "tools": {},
+        "nameservers": list(DEMO_NAMESERVERS),
+        "ftp_uid": 2000,
+        "ftp_gid": 2000,
+    }
+
+
+def is_empty_installation(session) -> bool:
+    """Nobody has set this installation up yet: no reseller and no login at all (two indexed
+    look-ups of one row each)."""
+    return session.execute(select(Reseller.id).limit(1)).first() is None and \
+        session.execute(select(Principal.id).limit(1)).first() is None
+
+
+def seed_demo_if_empty(session, box=None, instance_path=None) -> bool:
+    """Seed the demo into an empty installation; leave one that holds data alone. True if seeded."""
+    if not is_empty_installation(session):
+        return False
+    seed_demo(session, box, instance_path)
+    return True
+
+
+def seed_demo(session, box=None, instance_path=None) -> None:
+    """Into an empty database (seed_demo_if_empty decides; the tests build their template with it):
+    a provider login, the demo nameservers as reserved names, two resellers with an operator, a
+    course, a customer each, a direct managed-service customer with its contract and login, and
+    this machine registered as a local server assigned to both resellers. Given the app's SecretBox
+    and instance folder, the server gets working local-driver settings (once; settings already
+    there are kept)."""
+    _principal(session, Role.PROVIDER, "admin", DEMO_LOGINS[0][3], name="Provider admin")
+    for nameserver in DEMO_NAMESERVERS:  # no customer may register these (resellers' panel hosts need no row)
+        _reserved(session, nameserver, "demo nameserver")
+    server = _one(session, select(Server).where(Server.hostname == "localhost"))
+    if server is None:
+        server = Server(hostname="localhost", address="127.0.0.1", role="all-in-one", kind="oem", driver="local")
+        session.add(server)
+        session.flush()
+    if box is not None and instance_path is not None and not server.driver_config_secret:
+        seal_driver_config(box, server, local_driver_config(instance_path))
+    demo = _reseller(session, "demo", "デモ商事株式会社", "デモホスティング", "support@demo.example.jp")
+    acme = _reseller(session, "acme", "Acme Web Services", "Acme Hosting", "help@acme.example.jp")
+    for reseller in (demo, acme):
+        if not _one(session, select(ServerAssignment).where(ServerAssignment.server_id == server.id,
+                                                            ServerAssignment.reseller_id == reseller.id)):
+            session.add(ServerAssignment(server_id=server.id, reseller_id=reseller.id))
+    _principal(session, Role.OPERATOR, "demo-op", DEMO_LOGINS[1][3], demo.id, name="デモ 運用担当")
+    _principal(session, Role.OPERATOR, "acme-op", DEMO_LOGINS[3][3], acme.id, name="Acme operator")
+    standard = _course(session, demo, "スタンダード", disk_quota_mb=20480, max_domains=10)
+    basic = _course(session, acme, "Basic", disk_quota_mb=5120, max_domains=2)
+    _customer(session, demo, standard, server, "taro", DEMO_LOGINS[2][3], "山田 太郎", "C-0001")
+    _customer(session, acme, basic, server, "hanako", DEMO_LOGINS[4][3], "佐藤 花子", "A-0001")
+    _managed_customer(session, DEMO_LOGINS[5][2], DEMO_LOGINS[5][3])

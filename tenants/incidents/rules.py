@@ -1,0 +1,270 @@
+"""Incidents from the monitoring state (OEM spec 障害対応): one per outage, opened when a service is
+DOWN, closed when it answers again; the fault-contact notices planned for them; the timeline.
+
+Everything here reads the stored state (tenants.models.ServiceState), never a probe, so running it
+twice or on two workers at once opens one incident, plans one notice per recipient and kind, and
+closes once (unique keys decide who wins; the loser's insert is rolled back and ignored).
+"""
+from __future__ import annotations
+
+import re
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from tenants.incidents import fault_reports
+from tenants.monitoring.endpoints import in_maintenance
+from tenants.incidents.deadlines import NOTIFY_AFTER, outage_notice_due
+from tenants.models import (Customer, Incident, IncidentEntry, MonitoredEndpoint, Notification,
+                            ResellerContact, Server, ServiceState, StateEvent)
+from tenants.customers.models import CustomerStatus
+from tenants.monitoring.state import DOWN, UP
+
+MAX_ATTEMPTS = 5          # a notice is tried this many times, then given up (and shown as such)
+STALE_CLAIM = timedelta(minutes=10)  # a worker that claimed a notice and died: free it again
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    label: str
+
+
+def add_entry(session, incident: Incident, at: datetime, kind: str, detail: str = "",
+              ok: bool | None = None) -> IncidentEntry:
+    entry = IncidentEntry(incident_id=incident.id, server_id=incident.server_id, at=at, kind=kind,
+                          detail=detail[:2000], ok=ok)
+    session.add(entry)
+    return entry
+
+
+def insert_once(session, obj) -> bool:
+    """Insert ``obj`` unless a unique key says another run already did; True when ours."""
+    try:
+        with session.begin_nested():
+            session.add(obj)
+            session.flush()
+        return True
+    except IntegrityError:
+        return False
+
+
+def _alerting_down(session, state: ServiceState, now: datetime) -> bool:
+    """A DOWN that happened in a maintenance window (or is a service's very first verdict) is
+    recorded by monitoring without an alert; it opens no incident while the window lasts. A service
+    still down once the window is over is an outage like any other."""
+    event = session.execute(select(StateEvent).where(
+        StateEvent.endpoint_id == state.endpoint_id, StateEvent.to_state == DOWN,
+        StateEvent.at == state.since).order_by(StateEvent.id.desc()).limit(1)).scalar()
+    if event is None or event.alert:
+        return True
+    return event.in_maintenance and not in_maintenance(session, state.server_id, now)
+
+
+def open_incidents(session, server_id: int) -> list[Incident]:
+    return list(session.execute(select(Incident).where(
+        Incident.server_id == server_id, Incident.status == "open").order_by(Incident.id)).scalars())
+
+
+# OEM spec 障害対応: one incident per outage, opened at DOWN, closed when the service answers again
+def sync_incidents(session, server_id: int, now: datetime) -> tuple[list[Incident], list[Incident]]:
+    """Open an incident for every alerting DOWN service without one, close the open incidents of
+    services that are UP again. Returns (opened, closed) by this call."""
+    states = session.execute(select(ServiceState, MonitoredEndpoint).join(
+        MonitoredEndpoint, MonitoredEndpoint.id == ServiceState.endpoint_id).where(
+        ServiceState.server_id == server_id)).all()
+    open_by_endpoint = {i.endpoint_id: i for i in open_incidents(session, server_id)}
+    opened, closed = [], []
+    for state, endpoint in states:
+        incident = open_by_endpoint.get(endpoint.id)
+        if state.state == DOWN and incident is None and _alerting_down(session, state, now):
+            started = state.failing_since or state.since or now
+            new = Incident(server_id=server_id, endpoint_id=endpoint.id, subject=endpoint.label,
+                           kind="host" if endpoint.protocol == "icmp" else "service",
+                           started_at=started, detected_at=state.since or now,
+                           reason=(state.last_reason or "")[:200])
+            if insert_once(session, new):
+                add_entry(session, new, new.detected_at, "detected",
+                          f"{endpoint.label} DOWN: {state.last_reason or ''}".strip())
+                opened.append(new)
+        elif state.state == UP and incident is not None:
+            if close_incident(session, incident, state.since or now, state.last_reason or ""):
+                closed.append(incident)
+    session.flush()
+    return opened, closed
+
+
+def close_incident(session, incident: Incident, recovered_at: datetime, detail: str = "") -> bool:
+    """Close once (a conditional UPDATE: of two workers exactly one closes) and draft the report."""
+    done = session.execute(update(Incident).where(Incident.id == incident.id, Incident.status == "open")
+                           .values(status="closed", recovered_at=recovered_at)
+                           .execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        return False
+    session.refresh(incident)
+    add_entry(session, incident, recovered_at, "recovered", f"{incident.subject} answering again {detail}".strip())
+    fault_reports.draft_report(session, incident)
+    return True
+
+
+# managed terms 障害連絡 (夜間・休日はまず緊急連絡先): the emergency contact of the customer whose
+# running managed contract covers the server
+def contract_emergency_contacts(session, server: Server) -> list[Recipient]:
+    from tenants.models import Contract
+
+    out = []
+    for contract in session.execute(select(Contract).where(Contract.server_id == server.id)).scalars():
+        if contract.is_running:
+            texts = (contract.party.emergency_contact or "", str((contract.initial_settings or {}).get("emergency_contact", "")))
+            for text in texts:
+                for email in EMAIL_IN_TEXT.findall(text):
+                    if all(r.email != email for r in out):
+                        out.append(Recipient(email, f"{contract.party.name} ({text})"))
+    return out
+
+
+EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Where a managed server's emergency contact is found; the first source that answers is used.
+MANAGED_EMERGENCY_SOURCES: list = [contract_emergency_contacts]
+
+
+# OEM spec 障害連絡 (the contacts of every reseller with customers on the server);
+# managed terms 障害連絡 (夜間・休日はまず緊急連絡先)
+def fault_recipients(session, server: Server) -> list[Recipient]:
+    """Who is told of an outage of ``server``. OEM: the registered fault contacts of every reseller
+    with customers on it. Managed: the customer's emergency contact from MANAGED_EMERGENCY_SOURCES;
+    until one is registered, the reseller contacts marked ``is_emergency`` of the resellers with
+    customers on the server stand for it."""
+    if server.kind == "managed":
+        for source in MANAGED_EMERGENCY_SOURCES:
+            found = source(session, server)
+            if found:
+                return list(found)
+    resellers = select(Customer.reseller_id).where(
+        Customer.server_id == server.id, Customer.status != CustomerStatus.CANCELLED.value)
+    query = select(ResellerContact).where(ResellerContact.reseller_id.in_(resellers))
+    if server.kind == "managed":
+        query = query.where(ResellerContact.is_emergency.is_(True))
+    seen, out = set(), []
+    for contact in session.execute(query.order_by(ResellerContact.reseller_id, ResellerContact.sort_order,
+                                                  ResellerContact.id)).scalars():
+        email = contact.email.strip().lower()
+        if email and email not in seen:
+            seen.add(email)
+            out.append(Recipient(email, f"{contact.name} ({contact.reseller.name})"))
+    return out
+
+
+def _notice_text(incident: Incident, server: Server, kind: str, now: datetime) -> tuple[str, str]:
+    from tenants.calendar import HELPDESK_HOURS_TEXT_JA, to_jst
+
+    started = to_jst(incident.started_at).strftime("%Y-%m-%d %H:%M")
+    if kind == "outage":
+        subject = f"[障害/Outage] {server.hostname} {incident.subject}"
+        lines = [f"{server.hostname} の {incident.subject} が {started} (JST) から利用できません。",
+                 "復旧作業を行っています。復旧しましたら改めてご連絡します。", "",
+                 f"{incident.subject} on {server.hostname} has been unavailable since {started} JST.",
+                 "We are working on it and will tell you when it is back."]
+    else:
+        recovered = to_jst(incident.recovered_at or now).strftime("%Y-%m-%d %H:%M")
+        subject = f"[復旧/Recovered] {server.hostname} {incident.subject}"
+        lines = [f"{server.hostname} の {incident.subject} は {recovered} (JST) に復旧しました "
+                 f"(障害発生 {started})。障害報告書は後日お送りします。", "",
+                 f"{incident.subject} on {server.hostname} is answering again since {recovered} JST "
+                 f"(down since {started}). The fault report follows."]
+    lines += ["", f"Incident #{incident.id}", f"ヘルプデスク / Help desk: {HELPDESK_HOURS_TEXT_JA}"]
+    return subject, "\n".join(lines)
+
+
+def plan_notice(session, server_id: int, subject_key: str, kind: str, recipient: Recipient, subject: str,
+                body: str, incident_id: int | None = None) -> Notification | None:
+    """One notice row per (subject, kind, recipient); None when it exists already."""
+    row = Notification(server_id=server_id, subject_key=subject_key, incident_id=incident_id, kind=kind,
+                       recipient=recipient.email, recipient_label=recipient.label[:200],
+                       subject=subject[:250], body=body)
+    return row if insert_once(session, row) else None
+
+
+# OEM spec 障害連絡: 10分以上 → 速やかに連絡; one outage and one recovery notice per incident
+def plan_incident_notices(session, server_id: int, now: datetime,
+                          notify_after: timedelta = NOTIFY_AFTER) -> list[Notification]:
+    """Plan the outage notice of every open incident down for ``notify_after`` or more, and the
+    recovery notice of every closed incident whose outage was notified."""
+    server = session.get(Server, server_id)
+    planned: list[Notification] = []
+    notified = select(Notification.incident_id).where(Notification.server_id == server_id,
+                                                      Notification.kind == "outage")
+    recovered = select(Notification.incident_id).where(Notification.server_id == server_id,
+                                                       Notification.kind == "recovery")
+    incidents = session.execute(select(Incident).where(Incident.server_id == server_id).where(
+        (Incident.status == "open") | (Incident.id.in_(notified) & Incident.id.not_in(recovered)))
+        .order_by(Incident.id)).scalars().all()
+    for incident in incidents:
+        key = f"incident:{incident.id}"
+        if incident.is_open:
+            if not outage_notice_due(incident.started_at, now, notify_after):
+                continue
+            have = set(session.execute(select(Notification.recipient).where(
+                Notification.subject_key == key, Notification.kind == "outage")).scalars())
+            recipients = fault_recipients(session, server)
+            if not recipients and not have:
+                _record_unreachable(session, incident, now)
+                continue
+            subject, body = _notice_text(incident, server, "outage", now)
+            planned += [n for r in recipients if r.email not in have
+                        for n in [plan_notice(session, server_id, key, "outage", r, subject, body, incident.id)] if n]
+        else:
+            outage_to = session.execute(select(Notification).where(
+                Notification.subject_key == key, Notification.kind == "outage")).scalars().all()
+            have = set(session.execute(select(Notification.recipient).where(
+                Notification.subject_key == key, Notification.kind == "recovery")).scalars())
+            subject, body = _notice_text(incident, server, "recovery", now)
+            planned += [n for o in outage_to if o.recipient not in have
+                        for n in [plan_notice(session, server_id, key, "recovery", Recipient(o.recipient, o.recipient_label),
+                                              subject, body, incident.id)] if n]
+    session.flush()
+    return planned
+
+
+def _record_unreachable(session, incident: Incident, now: datetime) -> None:
+    # managed terms: if the emergency contact cannot be reached, that is recorded
+    already = session.execute(select(IncidentEntry.id).where(
+        IncidentEntry.incident_id == incident.id, IncidentEntry.kind == "unreachable")).first()
+    if already is None:
+        add_entry(session, incident, now, "unreachable", "no registered fault contact to notify", ok=False)
+
+
+def claim_notice(session, notice_id: int, now: datetime) -> bool:
+    """Take a notice for sending: pending, failed (retry) or a stale claim → sending, in one
+    conditional UPDATE, so of any number of workers exactly one sends it."""
+    claimable = (Notification.status.in_(("pending", "failed"))
+                 | ((Notification.status == "sending") & (Notification.claimed_at < now - STALE_CLAIM)))
+    return session.execute(update(Notification).where(
+        Notification.id == notice_id, claimable, Notification.attempts < MAX_ATTEMPTS).values(
+        status="sending", claimed_at=now, attempts=Notification.attempts + 1)
+        .execution_options(synchronize_session=False)).rowcount == 1
+
+
+def notices_to_send(session, server_id: int | None = None) -> list[int]:
+    query = select(Notification.id).where(Notification.status.in_(("pending", "failed", "sending")),
+                                          Notification.attempts < MAX_ATTEMPTS)
+    if server_id is not None:
+        query = query.where(Notification.server_id == server_id)
+    return list(session.execute(query.order_by(Notification.id)).scalars())
+
+
+def record_delivery(session, notice: Notification, now: datetime, error: str | None) -> None:
+    """The delivery result of one attempt, and for incident notices a line in the timeline."""
+    if error is None:
+        notice.status, notice.sent_at, notice.last_error = "sent", now, None
+    else:
+        notice.status = "gave_up" if notice.attempts >= MAX_ATTEMPTS else "failed"
+        notice.last_error = error[:500]
+    if notice.incident_id is not None:
+        incident = session.get(Incident, notice.incident_id)
+        kind = "notified" if error is None else "notify_failed"
+        add_entry(session, incident, now, kind, f"{notice.kind} notice to {notice.recipient}"
+                  + (f": {error}" if error else ""), ok=error is None)

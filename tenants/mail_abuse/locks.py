@@ -1,0 +1,96 @@
+"""Locking accounts that send mass mail (OEM spec 障害レベル1: メール大量送信の場合はアカウント
+ロック等の一時的な利用の停止), and lifting the lock (the reseller or the provider, audited).
+
+The lock itself is enforced at the MTA by provisioning: ``locked_senders(session, server_id)`` is
+the set of addresses whose mail the server's postfix sender access map must REJECT.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from tenants import audit
+from tenants.errors import N_, RuleViolation
+from tenants.mail_abuse.counting import Evidence, normalise_account
+from tenants.models import Customer, Domain, MailAccount, MassMailLock, Server
+from tenants.customers.models import CustomerStatus
+
+
+# HOOK (enduser-panel branch): once tenants.models.hosting is merged, resolve the address through
+# MailAccount (local_part@Domain.name → customer_id) and set MailAccount.send_locked with the lock.
+def account_owner(session, server_id: int, address: str) -> Customer | None:
+    """The customer on ``server_id`` who owns the sending account ``address``: until mail accounts
+    are on this branch, the customer whose contact address (or, failing that, its mail domain)
+    matches — None when nobody on the server owns it (such senders are never locked)."""
+    address = normalise_account(address)
+    if "@" not in address:
+        return None
+    local_part, domain = address.rsplit("@", 1)
+    mailbox_owner = session.execute(
+        select(Customer).join(MailAccount, MailAccount.customer_id == Customer.id)
+        .join(Domain, Domain.id == MailAccount.domain_id)
+        .where(Customer.server_id == server_id, func.lower(MailAccount.local_part) == local_part,
+               func.lower(Domain.name) == domain).limit(1)).scalar()
+    if mailbox_owner is not None:  # the hosted mail account that sent it
+        return mailbox_owner
+    customers = session.execute(select(Customer).where(
+        Customer.server_id == server_id, Customer.status != CustomerStatus.CANCELLED.value,
+        Customer.contact_email.is_not(None)).order_by(Customer.id)).scalars().all()
+    exact = [c for c in customers if normalise_account(c.contact_email) == address]
+    if exact:
+        return exact[0]
+    by_domain = [c for c in customers if normalise_account(c.contact_email).endswith("@" + domain)]
+    return by_domain[0] if len(by_domain) == 1 else None
+
+
+def active_lock(session, server_id: int, address: str) -> MassMailLock | None:
+    return session.execute(select(MassMailLock).where(
+        MassMailLock.server_id == server_id, func.lower(MassMailLock.address) == normalise_account(address),
+        MassMailLock.unlocked_at.is_(None)).limit(1)).scalar()
+
+
+# OEM spec 障害レベル1: lock the account, keep the evidence
+def lock_account(session, server_id: int, customer: Customer, evidence: Evidence, now: datetime) -> MassMailLock | None:
+    """Lock ``evidence.sender`` (None when it is locked already)."""
+    if active_lock(session, server_id, evidence.sender) is not None:
+        return None
+    lock = MassMailLock(reseller_id=customer.reseller_id, customer_id=customer.id, server_id=server_id,
+                        address=normalise_account(evidence.sender), evidence=evidence.to_dict(), locked_at=now)
+    session.add(lock)
+    session.flush()
+    audit.record(session, None, "mass_mail.lock", lock, f"locked {lock.address}: {evidence.count} messages "
+                 f"in one hour (threshold {evidence.threshold})", reseller_id=customer.reseller_id,
+                 customer_id=customer.id, details=lock.evidence)
+    return lock
+
+
+def unlock(session, actor, lock: MassMailLock, now: datetime) -> MassMailLock:
+    """Lift a lock (reseller or provider); the end user cannot (the model refuses the write)."""
+    if not lock.active:
+        raise RuleViolation.one(N_("This account is not locked any more."), None)
+    lock.unlocked_at, lock.unlocked_by = now, audit.actor_label(actor)
+    lock.unlocked_by_id = actor.id if actor is not None else None
+    audit.record(session, actor, "mass_mail.unlock", lock, f"unlocked {lock.address}",
+                 reseller_id=lock.reseller_id, customer_id=lock.customer_id)
+    return lock
+
+
+def locked_senders(session, server_id: int) -> set[str]:
+    """Addresses on ``server_id`` whose sending the MTA must refuse (provisioning writes each as a
+    sender_access REJECT entry; an unlocked address drops out)."""
+    return set(session.execute(select(MassMailLock.address).where(
+        MassMailLock.server_id == server_id, MassMailLock.unlocked_at.is_(None))).scalars())
+
+
+def active_locks(session) -> list[MassMailLock]:
+    """Every active lock the session's scope may see (provider: all; reseller: its customers';
+    end user: their own)."""
+    return list(session.execute(select(MassMailLock).where(MassMailLock.unlocked_at.is_(None))
+                                .order_by(MassMailLock.locked_at.desc())).scalars())
+
+
+def mail_servers(session) -> list[int]:
+    """Servers whose outgoing mail log is read (mail and all-in-one roles)."""
+    return list(session.execute(select(Server.id).where(
+        Server.role.in_(("mail", "all-in-one")), Server.status != "retired").order_by(Server.id)).scalars())

@@ -1,0 +1,36 @@
+"""The data model's registry: each feature defines its tables in its own ``models`` module; importing
+this module registers every table on ``Base.metadata`` (Alembic, relationships by name) and is the
+one place the rest of the code imports models from."""
+from tenants.audit import AuditLog
+from tenants.accounts.models import LoginAttempt, LoginSession, Principal, Role
+from tenants.resellers.models import ApiToken, Reseller, ResellerContact
+from tenants.servers.models import Server, ServerAssignment
+from tenants.customers.models import Course, Customer, CustomerStatus, OveruseState
+from tenants.hosting.models import (Database, DnsRecord, Domain, FtpAccount, MailAccount, MailingList,
+                                    MailingListMember, ProtectedDirectory, ProtectedUser, ProvisionState,
+                                    ReservedName)
+from tenants.monitoring.models import (CheckResult, CheckRollup, CustomerUsageSample, MaintenanceWindow,
+                                       MonitoredEndpoint, ResourceStatus, ResourceThreshold, ServerSample,
+                                       ServiceState, StateEvent, TrafficLogCursor)
+from tenants.incidents.models import (FaultReport, Incident, IncidentEntry, Notification, RemediationAction,
+                                      RemediationCommand)
+from tenants.mail_abuse.models import MailLogCursor, MassMailLock
+from tenants.contracts.models import (Contract, ContractOption, ContractStatus, ManagedCustomer, PartyChange,
+                                      Succession, Suspension)
+from tenants.contracts.billing_models import ContractMail, Invoice, InvoiceLine, Payment
+from tenants.contracts.service_models import Complaint, WorkRequest, WorkRequestEvent
+
+__all__ = [
+    "AuditLog", "LoginAttempt", "LoginSession", "Principal", "Role", "ApiToken", "Reseller", "ResellerContact",
+    "Server", "ServerAssignment", "Course", "Customer", "CustomerStatus", "OveruseState", "Database", "DnsRecord",
+    "Domain", "FtpAccount", "MailAccount", "MailingList", "MailingListMember", "ProtectedDirectory",
+    "ProtectedUser", "ProvisionState", "ReservedName", "CheckResult", "CheckRollup", "CustomerUsageSample",
+    "MaintenanceWindow", "MonitoredEndpoint", "ResourceStatus", "ResourceThreshold", "ServerSample",
+    "ServiceState", "StateEvent", "TrafficLogCursor", "FaultReport", "Incident", "IncidentEntry", "Notification",
+    "RemediationAction", "RemediationCommand", "MailLogCursor", "MassMailLock", "Contract", "ContractOption",
+    "ContractStatus", "ManagedCustomer", "PartyChange", "Succession", "Suspension", "ContractMail", "Invoice",
+    "InvoiceLine", "Payment", "Complaint", "WorkRequest", "WorkRequestEvent",
+]
+
+# Whoever writes these models also ends the sessions of a login, customer or reseller it stops.
+import tenants.accounts.sessions  # noqa: E402,F401

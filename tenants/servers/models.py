@@ -1,0 +1,67 @@
+"""Servers the provider runs, and which resellers may place customers on each."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tenants.db import Base, UTCDateTime, utcnow
+from tenants.tenancy import Scope, TenantScoped, TenantScopeError
+
+SERVER_ROLES = ("all-in-one", "web", "mail", "db", "dns")
+SERVER_KINDS = ("oem", "managed")  # shared OEM hosting, or a managed (system-management) server
+DRIVERS = ("local", "ssh")
+
+
+class ProviderWritesOnly:
+    def check_tenant_write(self, scope: Scope, is_new: bool) -> None:
+        raise TenantScopeError(f"only provider staff change {type(self).__name__}")
+
+
+class Server(ProviderWritesOnly, TenantScoped, Base):
+    __tablename__ = "servers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(253), unique=True)
+    address: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16), default="all-in-one")
+    kind: Mapped[str] = mapped_column(String(16), default="oem")
+    driver: Mapped[str] = mapped_column(String(16), default="local")
+    driver_config_secret: Mapped[str | None] = mapped_column(Text)  # sealed JSON (tenants.crypto)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | maintenance | retired
+    monitor_interval_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    auto_remediation: Mapped[bool] = mapped_column(Boolean, default=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    assignments: Mapped[list["ServerAssignment"]] = relationship(
+        back_populates="server", cascade="all, delete-orphan")
+
+    PARTY_READ = True  # a managed customer sees the servers its contracts cover
+
+    @classmethod
+    def tenant_criteria(cls, scope: Scope):
+        from tenants.contracts.models import Contract
+        from tenants.customers.models import Customer
+
+        if scope.kind == "managed":
+            return cls.id.in_(select(Contract.__table__.c.server_id)
+                              .where(Contract.__table__.c.party_id == scope.party_id))
+        if scope.kind == "enduser":
+            return cls.id.in_(select(Customer.server_id).where(Customer.id == scope.customer_id))
+        return cls.id.in_(select(ServerAssignment.server_id)
+                          .where(ServerAssignment.reseller_id == scope.reseller_id))
+
+
+class ServerAssignment(ProviderWritesOnly, TenantScoped, Base):
+    __tablename__ = "server_assignments"
+    __table_args__ = (UniqueConstraint("server_id", "reseller_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), index=True)
+    reseller_id: Mapped[int] = mapped_column(ForeignKey("resellers.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    server: Mapped[Server] = relationship(back_populates="assignments")
+    reseller = relationship("Reseller")
