@@ -274,7 +274,7 @@ def measure_cycle(servers: Servers, total: int) -> dict:
     from tenants.tenancy import Scope
     from workers import runtime
     from workers.cli import migrate_database
-    from workers.jobs.monitoring import check_server, probe_processes
+    from workers.jobs.monitoring.checks import check_server, probe_processes
 
     db = servers.dir / "cycle.db"
     settings = load_settings({"database_url": f"sqlite:///{db}", "instance_path": str(servers.dir / "instance")})

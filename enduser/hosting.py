@@ -18,7 +18,7 @@ from tenants.models import Customer, Domain, Role
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, commit_or_show
-from workers.queues import enqueue
+from workers import api
 from enduser import bp
 from enduser.forms import ActionForm
 
@@ -49,16 +49,10 @@ def actor():
 
 def enqueue_work(works) -> None:
     """Hand the saved change to the provisioning workers (each job once)."""
-    seen = set()
-    for work in works:
-        if (work.job, work.args) in seen:
-            continue
-        seen.add((work.job, work.args))
-        try:
-            enqueue(work.job, *work.args, queue_name="provisioning")
-        except RedisError:
-            flash(_("Saved, but the provisioning service cannot be reached now. Use Retry later."), "error")
-            return
+    try:
+        api.provision(works)
+    except RedisError:
+        flash(_("Saved, but the provisioning service cannot be reached now. Use Retry later."), "error")
 
 
 def change(form, action):

@@ -10,7 +10,7 @@ from tenants.models import MassMailLock
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, commit_or_flash
-from workers.queues import enqueue
+from workers import api
 
 
 def unlock_and_return(lock_id: int, back_endpoint: str):
@@ -18,6 +18,6 @@ def unlock_and_return(lock_id: int, back_endpoint: str):
     lock = get_owned_or_404(s, MassMailLock, lock_id)
     if commit_or_flash(lambda: mass_mail_lock.unlock(s, current_user, lock, utcnow())) is not FAILED:
         # provisioning rewrites the sender map without the address
-        enqueue("workers.jobs.provisioning.apply_service", lock.server_id, "mail", queue_name="provisioning")
+        api.update_mail(lock.server_id)
         flash(_("%(address)s can send mail again once the server is updated.", address=lock.address), "success")
     return redirect(url_for(back_endpoint))

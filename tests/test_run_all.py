@@ -90,7 +90,7 @@ def test_run_all_serves_the_panels_and_ctrl_c_stops_everything(tmp_path):
 
 
 def test_monitoring_runs_while_a_provisioning_job_is_busy(tmp_path):
-    from workers.jobs.incidents import sweep
+    from workers.jobs.incidents.cycle import sweep
 
     with make_run(tmp_path) as run:
         # A provisioning job on a slow server (here: one that takes 45 s) ...

@@ -13,16 +13,17 @@ from tenants.models import LoginAttempt
 from tenants.tenancy import Scope
 from tests.support import require_service, scoped_session
 from workers import queues
+from workers.jobs import housekeeping
 from workers.embedded_redis import EmbeddedRedis, answers, bundled_redis_binary
 from workers.schedule import PERIODIC, build_scheduler
 
 
-def test_a_job_enqueued_by_path_runs_on_a_real_worker(app):
+def test_an_enqueued_job_runs_on_a_real_worker(app):
     with scoped_session(app, Scope.system()) as s:
         s.add_all([LoginAttempt(realm="operator", login_id="old", address="a", at=utcnow() - timedelta(days=40)),
                    LoginAttempt(realm="operator", login_id="new", address="a", at=utcnow())])
         s.commit()
-    job = queues.enqueue("workers.jobs.housekeeping.prune_login_attempts", 30)
+    job = queues.enqueue(housekeeping.prune_login_attempts, 30)
     SimpleWorker([queues.queue("default")], connection=queues.connection()).work(burst=True)
     job.refresh()
     assert job.get_status() == "finished" and job.return_value() == 1
@@ -44,7 +45,7 @@ def test_a_worker_takes_only_known_queues(app):
 def test_scheduler_registers_every_periodic_job(app):
     scheduler = build_scheduler(queues.connection())
     registered = {job.name for job in scheduler.get_jobs()}
-    assert registered == {path for path, *_ in PERIODIC}
+    assert registered == {queues.job_path(job) for job, *_ in PERIODIC}
 
 
 def test_heartbeat_job_writes_to_redis(app):

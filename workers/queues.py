@@ -1,6 +1,8 @@
-"""The small enqueue API the panels use: name a job by its dotted path, never import its internals."""
+"""Redis and the RQ queues: the connection, the queue names, and enqueueing a job function with the
+house retry rule. Panels and the scheduler do not come here: they use workers/api.py."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlparse
 
@@ -34,15 +36,15 @@ def retry(retries: int = 3) -> Retry:
     return Retry(max=retries, interval=[10, 60, 300])
 
 
-def enqueue(job_path: str, *args, queue_name: str = "default", job_id: str | None = None,
-            retries: int = 3, **kwargs):
-    """Enqueue a job by its dotted path (e.g. "workers.jobs.housekeeping.prune_login_attempts").
-    Jobs are safe to run twice, so a retried job after a lost worker does no harm."""
-    return queue(queue_name).enqueue(job_path, *args, job_id=job_id, retry=retry(retries), **kwargs)
+def enqueue(job: Callable, *args, queue_name: str = "default", job_id: str | None = None,
+            retries: int = 3, **kwargs) -> Job:
+    """Enqueue a job function. Jobs are safe to run twice, so a retried job after a lost worker does
+    no harm."""
+    return queue(queue_name).enqueue(job, *args, job_id=job_id, retry=retry(retries), **kwargs)
 
 
-def enqueue_in(seconds: float, job, *args, queue_name: str = "default", retries: int = 3):
-    """Enqueue a job (a function or its dotted path) after `seconds`; a worker's scheduler (every
+def enqueue_in(seconds: float, job: Callable, *args, queue_name: str = "default", retries: int = 3) -> Job:
+    """Enqueue a job function after `seconds`; a worker's scheduler (every
     `flask --app app worker` runs one) moves it to its queue when the time has come."""
     return queue(queue_name).enqueue_in(timedelta(seconds=seconds), job, *args, retry=retry(retries))
 

@@ -12,7 +12,7 @@ from tenants.customers.listing import SORTS, STATUSES, list_customers
 from tenants.models import Customer
 from tenants.tenancy import get_owned_or_404
 from web.paging import MAX_PAGE
-from workers.queues import enqueue
+from workers import api
 
 
 def customer_json(c) -> dict:
@@ -95,7 +95,7 @@ def api_customer_delete(customer_id):
     customer = get_owned_or_404(s, Customer, customer_id)
     rules.delete_customer(s, actor, customer, today_jst())
     s.commit()
-    enqueue("workers.jobs.customers.remove_customer", customer.id, queue_name="provisioning")
+    api.remove_customer(customer.id)
     return "", 202  # accepted: the removal job takes it off the server, then the records go
 
 

@@ -21,7 +21,7 @@ from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import show_problems
 from web.paging import paginate
-from workers.queues import enqueue
+from workers import api
 
 STATUSES = ("applied", "refused", "accepted", "notified", "confirmed", "formed", "suspended",
             "cancelled", "terminated")
@@ -29,7 +29,7 @@ STATUSES = ("applied", "refused", "accepted", "notified", "confirmed", "formed",
 
 def send_mail_soon() -> None:
     """Queued contract mail goes out through the notifications worker."""
-    enqueue("workers.jobs.contract_jobs.send_contract_mail", queue_name="notifications")
+    api.send_contract_mail()
 
 
 def _forms(contract: Contract, **given) -> dict:

@@ -20,7 +20,7 @@ from tenants.models import (FaultReport, Incident, IncidentEntry, MonitoredEndpo
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, commit_or_show, form_status
-from workers.queues import enqueue
+from workers import api
 
 
 @bp.app_context_processor
@@ -58,7 +58,7 @@ def fault_report(report_id):
     if form.validate_on_submit() and commit_or_show(form, lambda: fault_reports.save_report(
             s, current_user, report, {k: getattr(form, k).data for k in fault_reports.REPORT_FIELDS})) is not FAILED:
         if "send" in request.form:
-            enqueue("workers.jobs.incidents.send_report", report.id, queue_name="notifications")
+            api.send_fault_report(report.id)
             flash(_("The report is being sent to the fault contacts."), "success")
         else:
             flash(_("Saved."), "success")

@@ -16,7 +16,7 @@ from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, commit_or_flash, commit_or_show, form_status
 from web.paging import page_number
-from workers.queues import enqueue
+from workers import api
 
 NAV.append(("reseller.customers", _l("Customers")))
 
@@ -132,7 +132,7 @@ def customer_delete(customer_id):
         return redirect(url_for("reseller.customer", customer_id=customer_id)), 303
     rules.delete_customer(s, current_user, c, today_jst())
     s.commit()
-    enqueue("workers.jobs.customers.remove_customer", c.id, queue_name="provisioning")
+    api.remove_customer(c.id)
     flash(_("Customer deleted. What it owns is being removed from the server."), "success")
     return redirect(url_for("reseller.customers"))
 

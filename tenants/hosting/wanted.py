@@ -2,7 +2,7 @@
 
 Every function here checks what the user typed with the tenants rules and the course limits,
 saves the wanted state (``pending``) and returns the provisioning work to enqueue once the caller
-has committed. Nothing reaches a server from here: the jobs in workers/jobs/provisioning.py do.
+has committed. Nothing reaches a server from here: the workers' hosting jobs do.
 """
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from tenants.models import (Course, Customer, Database, DnsRecord, Domain, FtpAc
                             MailingList, ProtectedDirectory)
 from tenants.tenancy import BYPASS
 
-JOBS = "workers.jobs.provisioning"
 SERVICES = ("web", "mail", "ftp", "dns")
 # Whose state each service's apply records (a domain's zone is applied by "dns" too).
 SERVICE_MODELS = {"web": (Domain, ProtectedDirectory), "mail": (MailAccount, MailingList),
@@ -25,8 +24,10 @@ SERVICE_MODELS = {"web": (Domain, ProtectedDirectory), "mail": (MailAccount, Mai
 
 @dataclass(frozen=True)
 class Work:
-    """One provisioning job to enqueue after the commit: its dotted path and its id arguments."""
-    job: str
+    """One piece of provisioning to hand to the workers after the commit: a service of a server
+    applied whole (``kind`` "service", args (server id, service)) or one database ("database",
+    args (database id,))."""
+    kind: str
     args: tuple
 
     @classmethod
@@ -35,11 +36,11 @@ class Work:
 
     @classmethod
     def service_on(cls, server_id: int, service: str) -> "Work":
-        return cls(f"{JOBS}.apply_service", (server_id, service))
+        return cls("service", (server_id, service))
 
     @classmethod
     def database(cls, database: Database) -> "Work":
-        return cls(f"{JOBS}.apply_database", (database.id,))
+        return cls("database", (database.id,))
 
 
 # Course limits (OEM spec コース設定): what each counts, its limit and the refusal message.

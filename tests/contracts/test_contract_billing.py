@@ -12,7 +12,7 @@ from tenants.contracts.suspension import resume, suspend, terminate
 from tenants.errors import RuleViolation
 from tenants.models import Contract, ContractMail, Invoice
 from tests.contracts.helpers import formed_contract, system
-from workers.jobs.contract_jobs import monthly_invoices
+from workers.jobs.contracts import monthly_invoices
 
 UTC = timezone.utc
 

@@ -9,7 +9,7 @@ from tenants.contracts import report as contract_report
 from tenants.contracts.options import add_option
 from tenants.models import CheckResult, Incident, MonitoredEndpoint, ResourceThreshold
 from tests.contracts.helpers import formed_contract, system
-from workers.jobs.contract_jobs import daily_contracts
+from workers.jobs.contracts import daily_contracts
 
 JAN = datetime(2026, 3, 1, 0, 0, tzinfo=timezone.utc)
 

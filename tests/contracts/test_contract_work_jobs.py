@@ -12,10 +12,10 @@ from tenants.contracts.work import (accept_work, complete_work, daily_work_reque
 from tenants.errors import RuleViolation
 from tenants.models import ContractMail, WorkRequest
 from tests.contracts.helpers import formed_contract, system
-from workers.jobs import contract_jobs
+from workers.jobs import contracts as contract_jobs
 from tests.servers.process import free_ports
 from workers import runtime
-from workers.jobs.contract_jobs import daily_contracts, send_contract_mail
+from workers.jobs.contracts import daily_contracts, send_contract_mail
 
 
 @pytest.fixture

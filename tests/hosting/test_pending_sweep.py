@@ -17,10 +17,10 @@ from tests.hosting.test_provisioning import set_up_everything, states
 from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import tree
 from workers import queues
-from workers.jobs import provisioning
+from workers.jobs.hosting import provisioning
 from workers.schedule import PERIODIC
 
-SWEEP = "workers.jobs.provisioning.sweep_pending"
+SWEEP = provisioning.sweep_pending
 
 
 def queued_work() -> list[tuple[str, tuple]]:
@@ -59,7 +59,7 @@ def test_the_sweep_enqueues_each_service_and_database_once(app, world, as_taro, 
     with scoped_session(app, Scope.system()) as s:
         database_id = s.execute(select(Database.id)).scalar_one()
     from_panel = queued_work()
-    jobs = "workers.jobs.provisioning"
+    jobs = "workers.jobs.hosting.provisioning"
     expected = sorted([(f"{jobs}.apply_service", (world.server, service)) for service in ("web", "mail", "ftp", "dns")]
                       + [(f"{jobs}.apply_database", (database_id,))])
     assert sorted(set(from_panel)) == expected

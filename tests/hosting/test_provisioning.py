@@ -17,7 +17,7 @@ from tests.hosting.helpers import run_jobs, update_server_config
 from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import PASSWORD, self_signed, tree
 from workers.drivers.local.driver import LocalDriver
-from workers.jobs import provisioning
+from workers.jobs.hosting import provisioning
 
 HOSTED = (Domain, MailAccount, MailingList, FtpAccount, DnsRecord, ProtectedDirectory, Database)
 

@@ -20,7 +20,7 @@ from tests.workers.drivers.local_helpers import need_tool
 from tests.workers.test_maillog import START, message
 from workers.drivers.local.driver import LocalDriver
 from workers.drivers.local.spec import Mailbox
-from workers.jobs.mass_mail import scan_server
+from workers.jobs.mail_abuse import scan_server
 
 NOW = START + timedelta(hours=1)
 ADDRESSES = ("taro@example.jp", "hanako@example.jp", "jiro@jiro.example")

@@ -8,7 +8,7 @@ from tests.incidents.helpers import (add_contacts, add_endpoint, incidents, noti
                                      timeline)
 from tests.servers.process import free_ports
 from workers import queues
-from workers.jobs.incidents import after_cycle, sweep
+from workers.jobs.incidents.cycle import after_cycle, sweep
 
 T = datetime(2026, 11, 21, 14, 0, tzinfo=timezone.utc)  # Saturday 23:00 JST: night and holiday alike
 MIN = timedelta(minutes=1)
@@ -22,7 +22,7 @@ def _down_at_t(app, world):
     return eid
 
 
-def _run_twice_on_two_workers(job: str, at: datetime) -> None:
+def _run_twice_on_two_workers(job, at: datetime) -> None:
     for _ in range(2):
         queues.enqueue(job, at.isoformat(), queue_name="monitoring")
     for _ in range(2):
@@ -38,7 +38,7 @@ def test_one_outage_and_one_recovery_notice_after_ten_minutes(app, world, mailbo
     sweep((T + 10 * MIN - timedelta(seconds=1)).isoformat())
     assert mailbox.messages == [] and notices(app) == []  # none before 10 minutes
 
-    _run_twice_on_two_workers("workers.jobs.incidents.sweep", T + 10 * MIN)
+    _run_twice_on_two_workers(sweep, T + 10 * MIN)
     after_cycle(world.server, (T + 10 * MIN).isoformat(), (T + 10 * MIN).isoformat())
     sweep((T + 15 * MIN).isoformat())
     assert sorted(r for m in mailbox.messages for r in m.to) == contacts  # one each, not two
@@ -46,7 +46,7 @@ def test_one_outage_and_one_recovery_notice_after_ten_minutes(app, world, mailbo
     assert [n[2] for n in notices(app)] == ["sent", "sent"]
 
     record_cycle(app, world.server, eid, T + 20 * MIN, up=True)
-    _run_twice_on_two_workers("workers.jobs.incidents.sweep", T + 20 * MIN)
+    _run_twice_on_two_workers(sweep, T + 20 * MIN)
     after_cycle(world.server, (T + 20 * MIN).isoformat(), (T + 21 * MIN).isoformat())
     recovery = [m for m in mailbox.messages if "Recovered" in m.subject]
     assert sorted(r for m in recovery for r in m.to) == contacts

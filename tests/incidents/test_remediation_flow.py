@@ -7,7 +7,7 @@ import pytest
 from tests.incidents.helpers import (add_contacts, add_endpoint, incidents, notices, record_cycle, set_server,
                                      timeline)
 from tests.servers.process import port_open
-from workers.jobs.incidents import after_cycle
+from workers.jobs.incidents.cycle import after_cycle
 
 TEN = timedelta(minutes=10)
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from tenants.models import MonitoredEndpoint, RemediationAction, RemediationCommand
 from tests.incidents.helpers import add_endpoint, incidents, record_cycle, set_server, system, timeline
 from tests.servers.process import free_ports
-from workers.jobs.incidents import after_cycle
+from workers.jobs.incidents.cycle import after_cycle
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)
 TEN = timedelta(minutes=10)

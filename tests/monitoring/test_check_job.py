@@ -8,7 +8,7 @@ from tenants.models import CheckResult, MaintenanceWindow
 from tenants.tenancy import Scope
 from tests.monitoring.helpers import T0, add_endpoints, cycle, events, states
 from tests.support import scoped_session
-from workers.jobs.monitoring import check_server
+from workers.jobs.monitoring.checks import check_server
 
 
 def at(i):

@@ -12,7 +12,7 @@ from tenants.models import CheckResult
 from tenants.tenancy import Scope
 from tests.monitoring.helpers import add_endpoints, cycle
 from tests.support import scoped_session
-from workers.jobs.monitoring import check_server
+from workers.jobs.monitoring.checks import check_server
 from workers.probes import Endpoint, run_probes
 from workers.probes.shards import MIN_PER_PROCESS, shard_count, split
 
@@ -131,7 +131,7 @@ def test_forking_rq_worker_runs_a_sharded_check_job(app, world, nginx_server, mo
 
     from tests.monitoring.helpers import T0
     from workers import queues
-    from workers.jobs.monitoring import tick
+    from workers.jobs.monitoring.checks import tick
 
     monkeypatch.setenv("PROBE_PROCESSES", "2")
     ids = add_endpoints(app, world.server, *[

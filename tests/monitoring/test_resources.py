@@ -9,7 +9,7 @@ from tenants.tenancy import Scope
 from tests.monitoring.helpers import cycle
 from tests.support import scoped_session
 from workers.drivers.local import metrics
-from workers.jobs.monitoring_resources import check_resources
+from workers.jobs.monitoring.resources import check_resources
 
 
 def _status(app, server_id):
@@ -57,7 +57,7 @@ def test_gold_contract_adds_file_count_against_its_limit(app, world, tmp_path):
 
 
 def test_gold_contract_adds_database_size_from_the_real_servers(app, world, mariadb_server, postgres_server):
-    from workers.jobs.monitoring_resources import database_size_bytes
+    from workers.jobs.monitoring.resources import database_size_bytes
 
     admin = {"mariadb": {"host": mariadb_server.host, "port": mariadb_server.port, "user": mariadb_server.user},
              "postgresql": {"host": postgres_server.host, "port": postgres_server.port, "user": postgres_server.user}}

@@ -10,7 +10,7 @@ from tenants.monitoring.reports import monthly_uptime
 from tenants.tenancy import Scope
 from tests.monitoring.helpers import add_endpoints
 from tests.support import scoped_session
-from workers.jobs.monitoring import KEEP_RESULTS_DAYS, roll_up
+from workers.jobs.monitoring.checks import KEEP_RESULTS_DAYS, roll_up
 
 START = datetime(2026, 10, 1, 15, 0, tzinfo=timezone.utc)  # 2026-10-02 00:00 JST
 

@@ -16,7 +16,7 @@ from tenants.tenancy import Scope
 from tests.monitoring.helpers import T0, add_endpoints, cycle, events, states
 from tests.support import IN_CI, scoped_session
 from workers import queues
-from workers.jobs.monitoring import check_server, tick
+from workers.jobs.monitoring.checks import check_server, tick
 from workers.schedule import PERIODIC
 
 
@@ -26,7 +26,7 @@ def _results(app, endpoint_id):
 
 
 def test_tick_is_in_the_one_scheduler():
-    assert ("workers.jobs.monitoring.tick", "monitoring", 60, None) in PERIODIC
+    assert (tick, "monitoring", 60, None) in PERIODIC
 
 
 def test_tick_enqueues_each_server_cycle_once_and_a_worker_records_it(app, world, nginx_server):

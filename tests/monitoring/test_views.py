@@ -12,7 +12,7 @@ from tenants.tenancy import Scope
 from tests.monitoring.helpers import add_endpoints, cycle
 from tests.support import scoped_session
 from web.paging import PER_PAGE
-from workers.jobs.monitoring import check_server
+from workers.jobs.monitoring.checks import check_server
 
 
 def _second_server(app, hostname, resellers):

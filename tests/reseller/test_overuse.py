@@ -46,7 +46,7 @@ def _suspend_at_full(app, world, on=True):
 
 
 def test_80_and_100_percent_are_mailed_once_under_the_brand(app, world, inbox):
-    from workers.jobs.overuse import check_overuse
+    from workers.jobs.customers import check_overuse
 
     quota = 20480 * 1024 ** 2
     set_disk_use(app, world.demo_customer, int(quota * 0.85))
@@ -61,7 +61,7 @@ def test_80_and_100_percent_are_mailed_once_under_the_brand(app, world, inbox):
 
 
 def test_suspension_at_100_percent_is_lifted_when_the_use_drops(app, world, inbox):
-    from workers.jobs.overuse import check_overuse
+    from workers.jobs.customers import check_overuse
 
     _suspend_at_full(app, world)
     set_disk_use(app, world.demo_customer, 21 * GB)
@@ -74,7 +74,7 @@ def test_suspension_at_100_percent_is_lifted_when_the_use_drops(app, world, inbo
 
 
 def test_a_suspension_by_the_reseller_is_not_lifted_by_the_policy(app, world, inbox, as_demo_operator):
-    from workers.jobs.overuse import check_overuse
+    from workers.jobs.customers import check_overuse
 
     as_demo_operator.post(f"/panel/customers/{world.demo_customer}/suspend")
     set_disk_use(app, world.demo_customer, 1 * GB)

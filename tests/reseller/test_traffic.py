@@ -116,7 +116,7 @@ def sites(app, world, tmp_path):
 
 def test_each_customer_traffic_is_counted_once_across_runs_and_rotation(app, world, sites, as_demo_operator,
                                                                          as_acme_operator):
-    from workers.jobs.metrics import collect_metrics
+    from workers.jobs.monitoring.metrics import collect_metrics
 
     nginx = need_tool("nginx")
     port, config_dir, customer_of, homes = sites

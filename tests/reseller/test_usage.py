@@ -12,7 +12,7 @@ from tests.support import scoped_session
 
 
 def test_collector_reads_this_machine_and_the_customers_home(app, as_demo_operator, world, tmp_path):
-    from workers.jobs.metrics import collect_metrics
+    from workers.jobs.monitoring.metrics import collect_metrics
 
     home = tmp_path / "homes" / str(world.demo_customer)
     home.mkdir(parents=True)
@@ -36,7 +36,7 @@ def test_collector_measures_the_homes_the_provisioning_writes(app, world, tmp_pa
     """The server's own driver settings say where customers' homes are (as provisioning uses them)."""
     from tenants.models import Server
     from tenants.servers.rules import seal_driver_config
-    from workers.jobs.metrics import collect_metrics
+    from workers.jobs.monitoring.metrics import collect_metrics
 
     with scoped_session(app, Scope.system()) as s:
         seal_driver_config(app.extensions["panel.box"], s.get(Server, world.server),

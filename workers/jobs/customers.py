@@ -1,13 +1,18 @@
-"""Customer jobs: remove cancelled customers on their removal date (OEM spec 顧客管理 "削除")."""
+"""Customer jobs: remove cancelled customers on their removal date (OEM spec 顧客管理 "削除").
+
+The overuse check (OEM spec コース設定 overuse policy), run after each metrics collection."""
 from __future__ import annotations
 
 from datetime import date
 
-from tenants.customers import rules as customers
+from sqlalchemy import select
+
 from tenants.calendar import JST
+from tenants.customers import overuse, rules as customers
 from tenants.db import utcnow
-from workers import runtime
-from workers.jobs.provisioning import deprovision_customer
+from tenants.models import Customer, CustomerStatus, Reseller
+from workers import mailer, runtime
+from workers.jobs.hosting.provisioning import deprovision_customer
 
 
 def remove_cancelled_customers(today: date | None = None) -> int:
@@ -33,3 +38,25 @@ def remove_customer(customer_id: int, today: date | None = None) -> int:
             s.commit()
             return 1
     return 0
+
+
+def check_overuse() -> int:
+    """Check every customer's disk and traffic against its course; mail the notices due. Safe to run
+    twice: a level already notified is not notified again."""
+    with runtime.job_session() as s:
+        ids = list(s.scalars(select(Customer.id).where(Customer.status.in_(
+            (CustomerStatus.ACTIVE.value, CustomerStatus.SUSPENDED.value)))))
+    sent = 0
+    locale = runtime.settings().default_locale
+    for customer_id in ids:
+        with runtime.job_session() as s:
+            customer = s.get(Customer, customer_id)
+            notices = overuse.check_customer(s, customer)
+            for notice in notices:
+                if notice.to:
+                    reseller = s.get(Reseller, notice.reseller_id)
+                    mailer.send(notice.to, mailer.render(notice.subject, locale), mailer.render(notice.body, locale),
+                                sender_name=reseller.brand_name, reply_to=reseller.support_email)
+                    sent += 1
+            s.commit()  # only once told: a failed mail leaves the level to be notified next run
+    return sent

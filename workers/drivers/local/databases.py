@@ -62,7 +62,7 @@ def scram_sha256_verifier(password: str, iterations: int = 4096) -> str:
 
 # --- MariaDB ----------------------------------------------------------------------------------
 
-def _mariadb(admin: dict):
+def admin_connection_mariadb(admin: dict):
     import pymysql
 
     try:
@@ -89,7 +89,7 @@ def mariadb_apply(spec: DatabaseSpec, admin: dict, only_password: bool = False) 
     host = admin.get("client_host", "%")
     account = (user, host)
     hashed = mariadb_native_hash(spec.password)
-    conn = _mariadb(admin)
+    conn = admin_connection_mariadb(admin)
     try:
         with conn.cursor() as cur:
             if only_password:
@@ -118,7 +118,7 @@ def mariadb_drop(spec: DatabaseSpec, admin: dict) -> str:
     import pymysql
 
     name, user = check_spec(spec, need_password=False)
-    conn = _mariadb(admin)
+    conn = admin_connection_mariadb(admin)
     try:
         with conn.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS {_backticks(name)}")
@@ -132,7 +132,7 @@ def mariadb_drop(spec: DatabaseSpec, admin: dict) -> str:
 
 # --- PostgreSQL -------------------------------------------------------------------------------
 
-def _postgres(admin: dict):
+def admin_connection_postgres(admin: dict):
     import psycopg
 
     try:
@@ -152,7 +152,7 @@ def postgres_apply(spec: DatabaseSpec, admin: dict, only_password: bool = False)
     name, user = check_spec(spec, need_password=True)
     role, db = sql.Identifier(user), sql.Identifier(name)
     verifier = sql.Literal(scram_sha256_verifier(spec.password))
-    conn = _postgres(admin)
+    conn = admin_connection_postgres(admin)
     try:
         found = conn.execute("SELECT rolsuper OR rolcreaterole OR rolreplication OR rolbypassrls "
                              "FROM pg_roles WHERE rolname = %s", (user,)).fetchone()
@@ -202,7 +202,7 @@ def postgres_drop(spec: DatabaseSpec, admin: dict) -> str:
     from psycopg import sql
 
     name, user = check_spec(spec, need_password=False)
-    conn = _postgres(admin)
+    conn = admin_connection_postgres(admin)
     try:
         owner = conn.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s",
                              (name,)).fetchone()

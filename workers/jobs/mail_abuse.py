@@ -19,13 +19,14 @@ from tenants.crypto import SecretBox
 from tenants.db import utcnow
 from tenants.incidents.rules import Recipient, plan_notice
 from tenants.mail_abuse.counting import WINDOW, SendCounter
+from tenants.hosting.wanted import Work
 from tenants.mail_abuse.locks import account_owner, lock_account, mail_servers
 from tenants.models import Customer, MailLogCursor, MassMailLock, ResellerContact, Server
 from tenants.servers.rules import open_driver_config
 from workers import runtime
-from workers.jobs.incidents import send_notices
+from workers.jobs.hosting import provisioning
+from workers.jobs.incidents.cycle import send_notices
 from workers.maillog import MailLogState, read_events
-from workers.queues import enqueue
 
 DEFAULT_MAIL_LOG = "/var/log/mail.log"
 NOBODY = 10 ** 9  # accounts no customer owns are never locked (nobody to hold to a course)
@@ -107,7 +108,7 @@ def scan_server(server_id: int, now: str | None = None) -> dict:
                                "rotated": run.rotated, "lost_rotated_tail": run.lost_rotated_tail}
         s.commit()
     if locked:  # the MTA refuses the locked senders once provisioning rewrites the sender map
-        enqueue("workers.jobs.provisioning.apply_service", server_id, "mail", queue_name="provisioning")
+        provisioning.enqueue_work([Work.service_on(server_id, "mail")])
     send_notices(server_id, now)
     return {"server": server_id, "events": events, "locked": locked}
 

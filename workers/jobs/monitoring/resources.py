@@ -20,16 +20,16 @@ MAX_FILES = 2_000_000  # bound of one file-count walk
 
 def database_size_bytes(db_admin: dict) -> int | None:
     """Total size of the databases on this server's MariaDB and PostgreSQL (Gold: DB size)."""
-    from workers.drivers.local.databases import _mariadb, _postgres
+    from workers.drivers.local.databases import admin_connection_mariadb, admin_connection_postgres
 
     total, seen = 0, False
     if "mariadb" in db_admin:
-        with _mariadb(db_admin["mariadb"]) as conn, conn.cursor() as cur:
+        with admin_connection_mariadb(db_admin["mariadb"]) as conn, conn.cursor() as cur:
             cur.execute("SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables")
             total += int(cur.fetchone()[0])
             seen = True
     if "postgresql" in db_admin:
-        with _postgres(db_admin["postgresql"]) as conn:
+        with admin_connection_postgres(db_admin["postgresql"]) as conn:
             total += int(conn.execute("SELECT COALESCE(SUM(pg_database_size(datname)), 0) FROM pg_database "
                                       "WHERE NOT datistemplate").fetchone()[0])
             seen = True

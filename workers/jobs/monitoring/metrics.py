@@ -15,7 +15,7 @@ from tenants.crypto import SecretBox
 from tenants.db import utcnow
 from tenants.models import Customer, Domain, Server, TrafficLogCursor
 from tenants.servers.rules import open_driver_config
-from workers import runtime
+from workers import drivers, runtime
 from workers.drivers.local import metrics
 from workers.drivers.local.traffic import read_traffic
 
@@ -80,7 +80,7 @@ def collect_metrics(root: str | None = None) -> int:
     """One reading of every active local server; returns the number of servers read. Safe to run
     twice: a second run only adds one more sample."""
     with runtime.job_session() as s:
-        server_ids = list(s.scalars(select(Server.id).where(Server.driver == "local", Server.status == "active")))
+        server_ids = list(s.scalars(select(Server.id).where(drivers.reachable_filter(Server), Server.status == "active")))
     for server_id in server_ids:
         with runtime.job_session() as s:
             base = Path(root) if root else server_home_root(s.get(Server, server_id))
@@ -95,7 +95,7 @@ def collect_metrics(root: str | None = None) -> int:
     with runtime.job_session() as s:
         usage.prune(s)
         s.commit()
-    from workers.jobs.overuse import check_overuse
+    from workers.jobs.customers import check_overuse
 
     check_overuse()  # the new figures may cross a course's 80 % / 100 % line
     return len(server_ids)

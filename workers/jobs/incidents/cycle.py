@@ -53,7 +53,7 @@ def after_cycle(server_id: int, cycle: str | None = None, now: str | None = None
         s.commit()
         actions = 0
         if remediate:
-            from workers.jobs.remediation import remediate_server
+            from workers.jobs.incidents.remediation import remediate_server
 
             actions = remediate_server(s, server, cycle_at, at)
             s.commit()

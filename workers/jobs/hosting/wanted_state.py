@@ -19,7 +19,7 @@ from tenants.mail_abuse.locks import locked_senders
 from tenants.models import (Customer, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory,
                             Server)
 from tenants.servers.rules import open_driver_config
-from workers import runtime
+from workers import drivers, runtime
 from workers.drivers.local.driver import LocalDriver
 from workers.drivers.local.nginx import protect_key, safe_path
 from workers.drivers.local.spec import (ApplyError, FtpUser, LeftOut, Mailbox, MailingList as ListSpec,
@@ -61,8 +61,8 @@ class Site:
 
 
 def site_for(server: Server) -> Site:
-    if server.driver != "local":
-        raise ApplyError(f"the {server.driver} driver is not available on this installation")
+    if not drivers.reachable(server):
+        raise ApplyError(drivers.unavailable_reason(server))
     try:
         config = open_driver_config(box(), server)
     except ValueError as exc:  # sealed with a key this installation no longer has

@@ -19,7 +19,7 @@ from tenants.incidents.rules import insert_once, add_entry, open_incidents
 from tenants.models import (Incident, IncidentEntry, MonitoredEndpoint, RemediationAction, RemediationCommand,
                             Server, ServiceState)
 from tenants.monitoring.endpoints import TLS_PROTOCOLS, endpoint_password
-from workers import runtime
+from workers import drivers, runtime
 from workers.drivers.local.remediation import CommandResult, run_command
 
 
@@ -40,8 +40,8 @@ def _once(session, incident: Incident, kind: str, at: datetime, detail: str, ok:
 
 
 def _run(server: Server, argv: list[str], timeout: float) -> CommandResult:
-    if server.driver != "local":  # the ssh driver runs the same commands remotely (later issue)
-        return CommandResult(False, f"the {server.driver} driver cannot run commands yet")
+    if not drivers.reachable(server):
+        return CommandResult(False, drivers.unavailable_reason(server))
     return run_command(list(argv), timeout)
 
 

@@ -17,10 +17,11 @@ from tenants.hosting.wanted import SERVICE_MODELS, SERVICES
 from tenants.hosting import failures
 from tenants.hosting.databases import open_password
 from tenants.hosting.pending import pending_work
+from tenants.hosting.wanted import Work
 from tenants.models import Customer, Database, ProvisionState, Server
 from workers import locks, queues, runtime
 from workers.drivers.local.spec import ApplyError, DatabaseSpec
-from workers.jobs.wanted_state import APPLY, Failure, box, site_for
+from workers.jobs.hosting.wanted_state import APPLY, Failure, box, site_for
 
 APPLIED, FAILED = ProvisionState.APPLIED.value, ProvisionState.FAILED.value
 HAND_ON_SECONDS = 10  # a job that found its server (or database) busy: its work is tried again after this
@@ -201,16 +202,29 @@ def _forget_all(customer_id: int) -> str:
     return f"customer {customer_id}: nothing on a server; rows removed"
 
 
+def job_of(work: Work):
+    """The job that carries out one piece of provisioning work."""
+    return apply_service if work.kind == "service" else apply_database
+
+
+def enqueue_work(works, waiting: set | frozenset = frozenset()) -> list[str]:
+    """Enqueue each piece of work once, but none that already waits in the queue (it reads the
+    wanted state when it starts, so it covers this change too)."""
+    enqueued, seen = [], set(waiting)
+    for work in works:
+        job = job_of(work)
+        if (queues.job_path(job), work.args) in seen:
+            continue
+        seen.add((queues.job_path(job), work.args))
+        queues.enqueue(job, *work.args, queue_name="provisioning")
+        enqueued.append(f"{job.__name__}{work.args}")
+    return enqueued
+
+
 def sweep_pending() -> list[str]:
     """Every 5 minutes: enqueue again the apply of every change still pending that no waiting job
     will apply — its job was lost with Redis (the embedded Redis of `make run` keeps nothing), or
     its enqueue failed. Work already waiting in the queue is not enqueued twice."""
     with runtime.job_session() as s:
         work = pending_work(s)
-    waiting = queues.waiting("provisioning")
-    enqueued = []
-    for item in work:
-        if (item.job, item.args) not in waiting:
-            queues.enqueue(item.job, *item.args, queue_name="provisioning")
-            enqueued.append(f"{item.job.rpartition('.')[2]}{item.args}")
-    return enqueued
+    return enqueue_work(work, queues.waiting("provisioning"))

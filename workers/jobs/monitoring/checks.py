@@ -20,7 +20,7 @@ from tenants.models import MonitoredEndpoint, Server
 from tenants.monitoring.endpoints import TLS_PROTOCOLS, endpoint_password
 from tenants.monitoring.record import Outcome, already_recorded, cycle_start, record_outcomes
 from tenants.monitoring.reports import prune, roll_up as roll_up_results
-from workers import runtime
+from workers import drivers, runtime
 from workers.probes import Endpoint, ProbeResult, run_probes
 from workers.queues import connection, enqueue
 
@@ -51,7 +51,7 @@ def tick(now: str | None = None) -> list[str]:
         cycle = cycle_start(at, interval)
         jid = job_id(server_id, cycle)
         if conn.set(f"panel:monitor:enqueued:{jid}", "1", nx=True, ex=interval * 60 * 3):
-            enqueue("workers.jobs.monitoring.check_server", server_id, cycle.isoformat(),
+            enqueue(check_server, server_id, cycle.isoformat(),
                     queue_name="monitoring", job_id=jid, retries=3, job_timeout=interval * 60)
             queued.append(jid)
     return queued
@@ -100,7 +100,7 @@ def check_server(server_id: int, cycle: str, checked_at: str | None = None,
         todo = [e for e in endpoints if e.id not in done]
         probes = [to_probe(e, server, box) for e in todo]
         ids = [e.id for e in todo]
-        local = server.driver == "local"
+        local = drivers.reachable(server)
         s.rollback()  # hold no transaction open while probing
         results = run_probes(probes, concurrency, probe_processes()) if probes else []
         at = datetime.fromisoformat(checked_at) if checked_at else utcnow()
@@ -108,7 +108,7 @@ def check_server(server_id: int, cycle: str, checked_at: str | None = None,
         s.commit()
     resources = None
     if local:
-        from workers.jobs.monitoring_resources import check_resources
+        from workers.jobs.monitoring.resources import check_resources
 
         resources = check_resources(server_id, at.isoformat())
     return {"server": server_id, "checked": len(probes), "recorded": recorded, "resources": resources}

@@ -1,0 +1,37 @@
+"""The one enqueue surface: the panels and the scheduler hand work to the workers only through
+these functions (each names its job by the function, never by a dotted string) and never import
+a job's internals."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tenants.hosting.wanted import Work
+from workers import queues
+from workers.jobs import contracts, customers
+from workers.jobs.hosting import provisioning
+from workers.jobs.incidents import cycle
+
+
+def provision(works: Iterable[Work]) -> list[str]:
+    """Apply saved wanted state: each piece of work once (raises RedisError when Redis is away)."""
+    return provisioning.enqueue_work(works)
+
+
+def update_mail(server_id: int) -> list[str]:
+    """Write a server's mail configuration again (e.g. a mass-mail lock lifted)."""
+    return provision([Work.service_on(server_id, "mail")])
+
+
+def remove_customer(customer_id: int) -> None:
+    """Take a deleted customer's hosting off its server, then its records."""
+    queues.enqueue(customers.remove_customer, customer_id, queue_name="provisioning")
+
+
+def send_contract_mail() -> None:
+    """Send the contract workflow's queued mail now instead of at the next 5-minute run."""
+    queues.enqueue(contracts.send_contract_mail, queue_name="notifications")
+
+
+def send_fault_report(report_id: int) -> None:
+    """Email a fault report to the fault contacts of its server."""
+    queues.enqueue(cycle.send_report, report_id, queue_name="notifications")
