@@ -3,6 +3,7 @@ from flask import Blueprint, abort, g
 
 from tenants.accounts import auth
 from web.db import system_session
+from web.flows import register
 
 bp = Blueprint("enduser", __name__, url_prefix="/u/<code>", template_folder="templates")
 
@@ -28,19 +29,12 @@ def _add_code(endpoint, values):
         values["code"] = g.reseller.code
 
 
-# Feature screens add (endpoint, label) pairs here to appear in the end user's navigation.
-NAV: list[tuple[str, object]] = []
+from enduser import incidents  # noqa: E402,F401  (its context processor)
+from enduser.urls import NAV, RULES  # noqa: E402  (the views import bp for their context processors)
+
+register(bp, RULES)
 
 
 @bp.app_context_processor
 def _brand():
     return {"brand": g.get("reseller"), "enduser_nav": NAV}
-
-
-from flask_babel import lazy_gettext as _l  # noqa: E402
-
-NAV.extend([("enduser.domains", _l("Domains")), ("enduser.mail", _l("Mail")), ("enduser.lists", _l("Mailing lists")),
-            ("enduser.ftp", _l("FTP")), ("enduser.databases", _l("Databases")),
-            ("enduser.protected", _l("Protected folders"))])
-
-from enduser import support, views, views_accounts, views_incidents, views_mail, views_sites  # noqa: E402,F401

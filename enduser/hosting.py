@@ -26,7 +26,7 @@ from enduser.forms import ActionForm
 def enduser_object(view):
     """For routes naming an object by id: anyone signed in who is not an end user of this reseller
     gets 404 (as for someone else's object); the owner's check is get_owned_or_404 in the view."""
-    from enduser.views import enduser_only
+    from enduser.home import enduser_only
 
     guarded = enduser_only(view)
 
@@ -65,7 +65,7 @@ def change(form, action):
     return result
 
 
-def object_buttons(kind: str, model, list_endpoint: str, delete_rule, saved_message, list_args=None):
+def object_buttons(kind: str, model, list_endpoint: str, delete_rule, saved_message, list_args=None) -> list:
     """POST /<kind>/<id>/delete and /<kind>/<id>/retry for one kind of object."""
     def back(obj):
         return redirect(url_for(list_endpoint, **(list_args(obj) if list_args else {})))
@@ -90,8 +90,8 @@ def object_buttons(kind: str, model, list_endpoint: str, delete_rule, saved_mess
                 flash(_("Trying again. The status changes when the server has applied it."), "info")
         return back(obj)
 
-    bp.add_url_rule(f"/{kind}/<int:obj_id>/delete", f"{kind}_delete", delete, methods=["POST"])
-    bp.add_url_rule(f"/{kind}/<int:obj_id>/retry", f"{kind}_retry", retry, methods=["POST"])
+    delete.__name__, retry.__name__ = f"{kind}_delete", f"{kind}_retry"  # their endpoints
+    return [(f"/{kind}/<int:obj_id>/delete", delete, ["POST"]), (f"/{kind}/<int:obj_id>/retry", retry, ["POST"])]
 
 
 def domain_choices(customer: Customer):

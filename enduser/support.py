@@ -47,7 +47,6 @@ def _support_context():
     return {"support_view": bool(g.get("support_view"))}
 
 
-@bp.post("/support/end")
 def support_end():
     customer_id = session.pop(SESSION_KEY, None)
     if not g.get("support_view") or customer_id is None:

@@ -1,6 +1,9 @@
 """The login, logout and own-password flows every panel shares; each panel supplies its look."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -86,22 +89,38 @@ def back_to(endpoint: str, **values):
     return redirect(url_for(endpoint, **values))
 
 
-def add_account_views(bp, role, guard, layout: str, heading, subheading) -> None:
-    """Register a panel's account pages, ``<bp>.login``, ``<bp>.logout`` and ``<bp>.password``
-    (the panel's home is ``<bp>.dashboard``); ``heading`` and ``subheading`` are lazy strings."""
-    home = f"{bp.name}.dashboard"
+@dataclass(frozen=True)
+class AccountViews:
+    """A panel's account pages, to list in its URL table as ``login``, ``logout`` and ``password``."""
+    login: Callable
+    logout: Callable
+    password: Callable
+
+    def rules(self) -> list[tuple]:
+        return [("/login", self.login, ["GET", "POST"]), ("/logout", self.logout, ["POST"]),
+                ("/password", self.password, ["GET", "POST"])]
+
+
+def account_views(panel: str, role, guard, layout: str, heading, subheading) -> AccountViews:
+    """The login, logout and own-password pages of one panel (blueprint ``panel``, whose home is
+    ``<panel>.dashboard``); ``heading`` and ``subheading`` are lazy strings."""
+    home = f"{panel}.dashboard"
 
     def login():
         return login_flow(role, "login.html", url_for(home), layout=layout, heading=heading, subheading=subheading)
 
     @login_required
     def logout():
-        return logout_flow(url_for(f"{bp.name}.login"))
+        return logout_flow(url_for(f"{panel}.login"))
 
     @guard
     def password():
         return password_flow("password.html", url_for(home), layout=layout)
 
-    bp.add_url_rule("/login", "login", login, methods=["GET", "POST"])
-    bp.add_url_rule("/logout", "logout", logout, methods=["POST"])
-    bp.add_url_rule("/password", "password", password, methods=["GET", "POST"])
+    return AccountViews(login, logout, password)
+
+
+def register(bp, rules) -> None:
+    """A blueprint's URL table: (rule, view[, methods]); each view's endpoint is its name."""
+    for rule, view, *methods in rules:
+        bp.add_url_rule(rule, view.__name__, view, methods=methods[0] if methods else ["GET"])

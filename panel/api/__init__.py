@@ -14,6 +14,7 @@ from tenants.errors import NotFound, RuleViolation
 from tenants.tenancy import Scope
 from web.auth import client_address
 from web.db import system_session
+from web.flows import register
 from web.request_guard import UnacceptableCharacter
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -91,4 +92,6 @@ def _http_error(exc: HTTPException):
     return error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
 
 
-from panel.api import courses, customers, openapi, usage  # noqa: E402,F401
+from panel.api.urls import RULES  # noqa: E402  (the endpoints import ApiError from here)
+
+register(bp, RULES)

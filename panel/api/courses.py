@@ -5,7 +5,7 @@ from flask import jsonify
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from panel.api import ApiError, bp
+from panel.api import ApiError
 from panel.api.common import body, boolean, integer, session_and_actor, text_field
 from tenants.customers import courses as rules
 from tenants.errors import RuleViolation
@@ -36,7 +36,6 @@ def _course_data(data: dict, current: dict) -> dict:
     return out
 
 
-@bp.get("/courses")
 def api_courses():
     s, _actor = session_and_actor()
     counts = rules.course_counts(s)
@@ -44,7 +43,6 @@ def api_courses():
     return jsonify({"items": [course_json(c, counts.get(c.id, 0)) for c in items], "total": len(items)})
 
 
-@bp.post("/courses")
 def api_course_create():
     s, actor = session_and_actor()
     data = _course_data(body(), {"name": "", **rules.course_defaults()})
@@ -53,14 +51,12 @@ def api_course_create():
     return jsonify(course_json(course, 0)), 201
 
 
-@bp.get("/courses/<int:course_id>")
 def api_course(course_id):
     s, _actor = session_and_actor()
     course = get_owned_or_404(s, Course, course_id)
     return jsonify(course_json(course, rules.course_counts(s).get(course.id, 0)))
 
 
-@bp.patch("/courses/<int:course_id>")
 def api_course_update(course_id):
     s, actor = session_and_actor()
     course = get_owned_or_404(s, Course, course_id)
@@ -77,7 +73,6 @@ def api_course_update(course_id):
     return jsonify(course_json(course))
 
 
-@bp.delete("/courses/<int:course_id>")
 def api_course_delete(course_id):
     s, actor = session_and_actor()
     course = get_owned_or_404(s, Course, course_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_babel import gettext as _
 
-from panel.api import ApiError, bp
+from panel.api import ApiError
 from panel.api.common import body, integer, iso_date, query_int, session_and_actor, text_field
 from tenants.customers import rules
 from tenants.calendar import today_jst
@@ -41,7 +41,6 @@ def _customer_data(data: dict, current: dict) -> dict:
     return out
 
 
-@bp.get("/customers")
 def api_customers():
     s, _actor = session_and_actor()
     sort = request.args.get("sort", "newest")
@@ -57,7 +56,6 @@ def api_customers():
                     "total_is_lower_bound": page.capped, "pages": page.pages})
 
 
-@bp.post("/customers")
 def api_customer_create():
     s, actor = session_and_actor()
     payload = body()
@@ -72,13 +70,11 @@ def api_customer_create():
     return jsonify(out), 201
 
 
-@bp.get("/customers/<int:customer_id>")
 def api_customer(customer_id):
     s, _actor = session_and_actor()
     return jsonify(customer_json(get_owned_or_404(s, Customer, customer_id)))
 
 
-@bp.patch("/customers/<int:customer_id>")
 def api_customer_update(customer_id):
     s, actor = session_and_actor()
     customer = get_owned_or_404(s, Customer, customer_id)
@@ -89,7 +85,6 @@ def api_customer_update(customer_id):
     return jsonify(customer_json(customer))
 
 
-@bp.delete("/customers/<int:customer_id>")
 def api_customer_delete(customer_id):
     s, actor = session_and_actor()
     customer = get_owned_or_404(s, Customer, customer_id)
@@ -99,12 +94,10 @@ def api_customer_delete(customer_id):
     return "", 202  # accepted: the removal job takes it off the server, then the records go
 
 
-@bp.post("/customers/<int:customer_id>/suspend")
 def api_customer_suspend(customer_id):
     return _act(customer_id, rules.suspend_customer)
 
 
-@bp.post("/customers/<int:customer_id>/resume")
 def api_customer_resume(customer_id):
     return _act(customer_id, rules.resume_customer)
 
@@ -117,7 +110,6 @@ def _act(customer_id, action):
     return jsonify(customer_json(customer))
 
 
-@bp.post("/customers/<int:customer_id>/password")
 def api_customer_password(customer_id):
     """Reset the end user's password: typed (checked against the policy) or generated (returned once)."""
     s, actor = session_and_actor()

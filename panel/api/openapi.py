@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from panel.api import bp
 from tenants.customers.courses import FLAG_FIELDS, LIMIT_FIELDS
 from tenants.customers.listing import SORTS, STATUSES
 
@@ -113,6 +112,5 @@ def document() -> dict:
     }
 
 
-@bp.get("/openapi.json")
 def openapi():
     return jsonify(document())

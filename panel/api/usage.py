@@ -6,14 +6,12 @@ from dataclasses import asdict
 from flask import jsonify
 from sqlalchemy import select
 
-from panel.api import bp
 from panel.api.common import session_and_actor
 from tenants.monitoring import usage
 from tenants.models import Course, Customer, Server
 from tenants.tenancy import get_owned_or_404
 
 
-@bp.get("/usage")
 def api_usage():
     s, _actor = session_and_actor()
     servers = []
@@ -26,7 +24,6 @@ def api_usage():
                     "top_customers_by_traffic": usage.top_customers_by_traffic(s)})
 
 
-@bp.get("/customers/<int:customer_id>/usage")
 def api_customer_usage(customer_id):
     s, _actor = session_and_actor()
     customer = get_owned_or_404(s, Customer, customer_id)

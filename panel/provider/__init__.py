@@ -1,10 +1,11 @@
-"""The provider's internal admin (/admin): resellers, servers, reserved names, audit log."""
+"""The provider's internal admin (/admin): resellers, servers, reserved names, monitoring,
+incidents, managed-service contracts, audit log. Its pages are listed in panel/provider/urls.py."""
 from flask import Blueprint
+
+from web.flows import register
 
 bp = Blueprint("provider", __name__, url_prefix="/admin", template_folder="../templates")
 
-from panel.provider import views_auth, views_monitoring, views_resellers, views_servers  # noqa: E402,F401
-from panel.provider import views_contract_login, views_incidents  # noqa: E402,F401
-from panel.provider import views_reserved_names  # noqa: E402,F401
-from panel.provider import (views_contract_billing, views_contract_work,  # noqa: E402,F401
-                            views_contracts)
+from panel.provider.urls import RULES  # noqa: E402  (the views import bp for their context processors)
+
+register(bp, RULES)

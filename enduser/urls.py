@@ -1,0 +1,32 @@
+"""The end-user panel's URL table and navigation: every page of /u/<code>/, in one place."""
+from flask_babel import lazy_gettext as _l
+
+from enduser import ftp_and_databases, home, mail, sites, support
+
+RULES = [
+    ("/support/end", support.support_end, ["POST"]),
+    ("/", home.login, ["GET", "POST"]),
+    ("/logout", home.logout, ["POST"]),
+    ("/password", home.password, ["GET", "POST"]),
+    ("/home", home.dashboard),
+    ("/logo", home.logo),
+    ("/ftp", ftp_and_databases.ftp, ["GET", "POST"]),
+    ("/ftp/<int:account_id>", ftp_and_databases.ftp_account, ["GET", "POST"]),
+    ("/databases", ftp_and_databases.databases, ["GET", "POST"]),
+    ("/databases/<int:database_id>/password", ftp_and_databases.database_password, ["POST"]),
+    ("/mail", mail.mail, ["GET", "POST"]),
+    ("/mail/<int:mailbox_id>", mail.mailbox, ["GET", "POST"]),
+    ("/lists", mail.lists, ["GET", "POST"]),
+    ("/lists/<int:list_id>", mail.list_members, ["GET", "POST"]),
+    ("/domains", sites.domains, ["GET", "POST"]),
+    ("/domains/<int:domain_id>/https", sites.domain_https, ["POST"]),
+    ("/domains/<int:domain_id>/dns", sites.dns, ["GET", "POST"]),
+    ("/protected", sites.protected, ["GET", "POST"]),
+    ("/protected/<int:directory_id>", sites.protected_users, ["GET", "POST"]),
+    ("/protected-users/<int:user_id>/delete", sites.protected_user_delete, ["POST"]),
+] + ftp_and_databases.BUTTONS + mail.BUTTONS + sites.BUTTONS
+
+# (endpoint, label) of the end user's navigation, in its order
+NAV = [("enduser.domains", _l("Domains")), ("enduser.mail", _l("Mail")), ("enduser.lists", _l("Mailing lists")),
+       ("enduser.ftp", _l("FTP")), ("enduser.databases", _l("Databases")),
+       ("enduser.protected", _l("Protected folders"))]

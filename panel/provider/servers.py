@@ -1,0 +1,78 @@
+"""Provider admin: registering servers, assigning them to resellers, and the changes of end users
+a server could not apply (with the tools' own output, which only the provider reads)."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from panel.provider.forms import ServerForm
+from panel.provider.accounts import staff_only
+from tenants.servers import rules
+from tenants.hosting.failures import failed_on_server
+from tenants.models import Reseller, Server, ServerAssignment
+from tenants.tenancy import get_owned_or_404
+from web.db import db
+from web.forms import FAILED, commit_or_show, form_status
+
+
+def _server_form(s, server: Server | None = None) -> ServerForm:
+    form = ServerForm(obj=server)
+    form.resellers.choices = [SelectChoice(r.id, f"{r.code} — {r.name}") for r in
+                              s.execute(select(Reseller).order_by(Reseller.code)).scalars()]
+    if server is not None and not form.is_submitted():
+        form.resellers.data = [a.reseller_id for a in server.assignments]
+    return form
+
+
+def _server_data(form: ServerForm) -> dict:
+    return {name: form[name].data for name in rules.SERVER_FIELDS}
+
+
+@staff_only
+def servers():
+    s = db()
+    rows = s.execute(select(Server).options(selectinload(Server.assignments).selectinload(ServerAssignment.reseller))
+                     .order_by(Server.hostname)).scalars().all()
+    return render_template("provider/servers.html", servers=rows)
+
+
+@staff_only
+def server_failures(server_id):
+    s = db()
+    server = get_owned_or_404(s, Server, server_id)
+    return render_template("provider/server_failures.html", server=server, rows=failed_on_server(s, server.id))
+
+
+@staff_only
+def server_new():
+    s = db()
+    form = _server_form(s)
+    if form.validate_on_submit():
+        def register():
+            created = rules.register_server(s, current_user, _server_data(form))
+            rules.assign_resellers(s, current_user, created, set(form.resellers.data or []))
+            return created
+
+        server = commit_or_show(form, register)
+        if server is not FAILED:
+            flash(_("Server %(host)s registered.", host=server.hostname), "success")
+            return redirect(url_for("provider.servers"))
+    return render_template("provider/server_form.html", form=form, server=None), form_status(form)
+
+
+@staff_only
+def server_edit(server_id):
+    s = db()
+    server = get_owned_or_404(s, Server, server_id)
+    form = _server_form(s, server)
+    if form.validate_on_submit():
+        def update():
+            rules.update_server(s, current_user, server, _server_data(form))
+            rules.assign_resellers(s, current_user, server, set(form.resellers.data or []))
+
+        if commit_or_show(form, update) is not FAILED:
+            flash(_("Saved."), "success")
+            return redirect(url_for("provider.servers"))
+    return render_template("provider/server_form.html", form=form, server=server), form_status(form)
