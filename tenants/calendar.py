@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import holidays
 
-from tenants.errors import N_, RuleViolation
+from tenants.errors import N_
 
 JST = timezone(timedelta(hours=9), "JST")
 
@@ -113,29 +113,6 @@ def add_business_days(d: date, n: int) -> date:
 def next_business_day(d: date) -> date:
     """The first business day strictly after ``d``."""
     return add_business_days(d, 1)
-
-
-# managed terms, basic service spec (弊社営業日)
-def business_day_on_or_after(d: date) -> date:
-    """``d`` if it is a business day, else the next one."""
-    return d if is_business_day(d) else next_business_day(d)
-
-
-# managed terms, basic service spec (弊社営業日)
-def business_days_between(start: date, end: date) -> int:
-    """How many business days fall after ``start`` up to and including ``end``, so that
-    ``business_days_between(d, add_business_days(d, n)) == n`` for n >= 0."""
-    require_date(start, "start")
-    require_date(end, "end")
-    if end < start:
-        raise RuleViolation.one(N_("The end date cannot be before the start date."), "end")
-    count = 0
-    current = start
-    while current < end:
-        current += timedelta(days=1)
-        if is_business_day(current):
-            count += 1
-    return count
 
 
 def to_jst(dt_utc: datetime) -> datetime:

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from tenants.tenancy import ScopedSession
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -69,15 +71,11 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:
-    from tenants.tenancy import ScopedSession
-
     return sessionmaker(bind=engine, class_=ScopedSession, expire_on_commit=False)
 
 
 def taken_by_other(session, column, value, existing=None) -> bool:
     """Whether another row (not `existing`) already holds this value in a unique column."""
-    from sqlalchemy import select
-
     model = column.class_
     holder = session.execute(select(model.id).where(column == value)).scalar()
     return holder is not None and (existing is None or holder != existing.id)

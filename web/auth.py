@@ -5,7 +5,7 @@ import unicodedata
 from functools import wraps
 from urllib.parse import unquote, urlsplit
 
-from flask import abort, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_login import current_user
 
 from tenants.models import Role
@@ -62,7 +62,3 @@ def _plain_path(path: str) -> bool:
     return (path.startswith("/") and "" not in segments[1:-1]
             and not {".", ".."} & set(segments))
 
-
-def forbid_unless(condition: bool) -> None:
-    if not condition:
-        abort(403)

@@ -85,10 +85,6 @@ def password_flow(template: str, done_url: str, **context):
     return render_template(template, form=form, **context), form_status(form)
 
 
-def back_to(endpoint: str, **values):
-    return redirect(url_for(endpoint, **values))
-
-
 @dataclass(frozen=True)
 class AccountViews:
     """A panel's account pages, to list in its URL table as ``login``, ``logout`` and ``password``."""

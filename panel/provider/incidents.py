@@ -13,6 +13,7 @@ from panel.provider.accounts import staff_only
 from tenants.incidents import fault_reports, remediation as remediation_config
 from tenants.calendar import HELPDESK_HOURS_TEXT, JST
 from tenants.db import utcnow
+from tenants.incidents.deadlines import emergency_contact_first
 from tenants.incidents.overview import overview, recent_incidents
 from tenants.models import (FaultReport, Incident, IncidentEntry, MonitoredEndpoint, Notification,
                             Server)
@@ -43,7 +44,8 @@ def incident(incident_id):
                         .order_by(IncidentEntry.at, IncidentEntry.id)).scalars().all()
     notices = s.execute(select(Notification).where(Notification.incident_id == found.id)
                         .order_by(Notification.id)).scalars().all()
-    return render_template("provider/incident.html", incident=found, entries=entries, notices=notices, now=utcnow())
+    return render_template("provider/incident.html", incident=found, entries=entries, notices=notices, now=utcnow(),
+                           emergency_first=emergency_contact_first(found.started_at))
 
 
 @staff_only

@@ -75,9 +75,6 @@ SUSPENSION_NOTICE_ITEMS: tuple[tuple[str, str, str], ...] = (
     ("period", "実施期間", N_("Period")),
 )
 
-NOTICE_IN_ADVANCE = "advance"
-NOTICE_AFTERWARDS = "afterwards"
-
 
 def _find(grounds: tuple[Ground, ...], code: str, field: str) -> Ground:
     for ground in grounds:
@@ -96,13 +93,6 @@ def refusal_ground(code: str) -> Ground:
 def suspension_ground(code: str) -> Ground:
     """The §23.1 ground with this code; RuleViolation if there is none."""
     return _find(SUSPENSION_GROUNDS, code, "suspension_ground")
-
-
-# managed terms §23.2
-def suspension_notice_timing(emergency: bool) -> str:
-    """``"advance"``: notify reason, start and period before suspending; ``"afterwards"``: in an
-    emergency, suspend at once and send the same notice after the suspension."""
-    return NOTICE_AFTERWARDS if emergency else NOTICE_IN_ADVANCE
 
 
 # managed terms §23.1, §23.2

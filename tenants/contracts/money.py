@@ -150,13 +150,3 @@ def late_damages(amount: int, days_late: int) -> int:
 def late_damages_between(amount: int, due_on: date, paid_on: date) -> int:
     return late_damages(amount, days_overdue(due_on, paid_on))
 
-
-# managed terms §26.1 (cap: one month's fee)
-def damages_cap(monthly_fee: int) -> int:
-    return require_yen(monthly_fee, "monthly_fee")
-
-
-# managed terms §26.1
-def capped_damages(claimed: int, monthly_fee: int) -> int:
-    """What the provider pays on a claim: the claim, at most one month's fee."""
-    return min(require_yen(claimed, "claimed"), damages_cap(monthly_fee))

@@ -1,33 +1,19 @@
 """The annual service report (サービス実施状況の報告, managed terms §29): per contract and year,
 uptime per monitored service, incidents, work requests and how many met their target.
 
-Uptime and incidents come from the monitoring engine (tenants.service_record); where nothing was
+Uptime and incidents come from the monitoring engine (tenants.monitoring.service_record); where nothing was
 monitored the report says that no monitoring data is available instead of inventing figures."""
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
 
 from sqlalchemy import select
 
 from tenants.csv_cells import SafeWriter
 from tenants.models import Complaint, Contract, WorkRequest
-
-
-@dataclass
-class ServiceUptime:
-    service: str
-    uptime_percent: float
-    down_minutes: int = 0
-
-
-@dataclass
-class Incident:
-    started: str
-    service: str
-    summary: str
+from tenants.monitoring.service_record import Outage, ServiceUptime, service_record
 
 
 @dataclass
@@ -40,31 +26,12 @@ class AnnualReport:
     period_end: date
     monitoring_available: bool
     uptime: list[ServiceUptime] = field(default_factory=list)
-    incidents: list[Incident] = field(default_factory=list)
+    incidents: list[Outage] = field(default_factory=list)
     work_requests: int = 0
     work_completed: int = 0
     work_met_target: int = 0
     work_overdue: int = 0
     complaints: int = 0
-
-
-# (session, server_id, start, end) -> (uptime list, incident list); registered by the monitoring engine
-MonitoringSource = Callable[[object, int, date, date], tuple[list[ServiceUptime], list[Incident]]]
-
-
-def _monitoring_record(session, server_id: int, start: date, end: date):
-    from tenants.monitoring.service_record import service_record
-
-    return service_record(session, server_id, start, end)
-
-
-_sources: list[MonitoringSource] = [_monitoring_record]
-
-
-def register_monitoring_source(source: MonitoringSource) -> None:
-    """The hook the monitoring engine uses to feed uptime and incidents into the report."""
-    if source not in _sources:
-        _sources.append(source)
 
 
 # managed terms §29 (a report of the service's performance at least once a year)
@@ -75,10 +42,7 @@ def annual_report(session, contract: Contract, year: int) -> AnnualReport:
                           year=year, period_start=start, period_end=end,
                           monitoring_available=False)
     if contract.server_id:
-        for source in _sources:
-            uptime, incidents = source(session, contract.server_id, start, end)
-            report.uptime.extend(uptime)
-            report.incidents.extend(incidents)
+        report.uptime, report.incidents = service_record(session, contract.server_id, start, end)
         report.monitoring_available = bool(report.uptime)
     requests = session.execute(select(WorkRequest).where(
         WorkRequest.contract_id == contract.id, WorkRequest.requested_on >= start,

@@ -45,27 +45,12 @@ def option_minimum_term_end(option_starts_on: date) -> date:
     return term_end(option_starts_on, MINIMUM_TERM_MONTHS)
 
 
-# managed terms §6.1, §6.4
-def is_within_minimum_term(term_ends_on: date, cancelled_on: date) -> bool:
-    """Whether cancelling on ``cancelled_on`` ends the contract before its minimum term is over."""
-    require_date(term_ends_on, "term_ends_on")
-    require_date(cancelled_on, "cancelled_on")
-    return cancelled_on < term_ends_on
-
-
 # managed terms §11.1, §11.2
 def earliest_cancellation_date(notified_on: date) -> date:
     """The earliest cancellation date for a written notice received on ``notified_on``: notice in
     month M reaches, at the earliest, the last day of month M+2."""
     require_date(notified_on, "notified_on")
     return month_end(add_months(notified_on.replace(day=1), CANCELLATION_NOTICE_MONTHS))
-
-
-# managed terms §11.1 (notice at least 2 months before the month's end)
-def cancellation_notice_deadline(cancelled_on: date) -> date:
-    """The last day a written notice can arrive for a cancellation on ``cancelled_on``."""
-    require_date(cancelled_on, "cancelled_on")
-    return month_end(add_months(cancelled_on.replace(day=1), -CANCELLATION_NOTICE_MONTHS))
 
 
 # managed terms §11.1, §11.2

@@ -95,8 +95,6 @@ class Course(TenantScoped, Base):
 
     @classmethod
     def tenant_criteria(cls, scope: Scope):
-        from tenants.customers.models import Customer
-
         base = super().tenant_criteria(scope)
         if scope.kind == "enduser":
             return base & cls.id.in_(select(Customer.course_id).where(Customer.id == scope.customer_id))

@@ -10,7 +10,7 @@ from tenants import audit
 from tenants.accounts.auth import login_id_taken, reset_password_of
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.models import (Course, Customer, CustomerStatus, Database, DnsRecord, Domain, FtpAccount, MailAccount,
-                            MailingList, Principal, ProtectedDirectory, Role, Server, ServerAssignment)
+                            MailingList, ProtectedDirectory, Role, Server, ServerAssignment)
 from tenants.accounts.password_policy import generate_password, password_problems
 from tenants.accounts.principals import create_principal, email_problems, login_id_problems
 from tenants.tenancy import BYPASS, MAX_ID
@@ -256,7 +256,3 @@ def reset_password(session, actor, customer: Customer, password: str | None) -> 
                  customer_id=customer.id)
     return password
 
-
-def end_user_principal(session, customer: Customer) -> Principal | None:
-    return session.execute(select(Principal).where(Principal.customer_id == customer.id,
-                                                   Principal.role == Role.ENDUSER.value)).scalar_one_or_none()

@@ -188,8 +188,3 @@ def to_unicode(ascii_name: str) -> str:
         labels.append(label)
     return ".".join(labels)
 
-
-def is_within(name: str, zone: str) -> bool:
-    """Whether ASCII ``name`` is ``zone`` itself or a name below it."""
-    name, zone = name.rstrip(".").lower(), zone.rstrip(".").lower()
-    return name == zone or name.endswith("." + zone)

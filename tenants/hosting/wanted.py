@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
+from tenants import audit
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.hosting.hostnames import names_above
 from tenants.models import (Course, Customer, Database, DnsRecord, Domain, FtpAccount, MailAccount,
@@ -128,8 +129,6 @@ def service_of(obj) -> str | None:
 
 def retry(session, actor, customer: Customer, obj) -> list[Work]:
     """Try a failed (or stuck) change again: pending again, and its job enqueued once more."""
-    from tenants import audit
-
     need_server(customer)
     obj.want_changed()
     audit.record(session, actor, "provision.retry", obj, f"retry {type(obj).__name__} {obj.id}",

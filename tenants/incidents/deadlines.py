@@ -5,11 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from tenants.calendar import add_business_days, next_business_day, to_jst
+from tenants.calendar import add_business_days, is_helpdesk_open, next_business_day, to_jst
 
 NOTIFY_AFTER = timedelta(minutes=10)  # OEM spec 障害連絡: 10分以上利用できない場合
 MAX_RESTARTS = 3                      # Monit-like: 3 restarts within 5 cycles, then stop
 RESTART_WINDOW_CYCLES = 5
+
+
+# managed terms 障害対応: faults at night or on a holiday — the emergency contact is called first
+def emergency_contact_first(started_at: datetime) -> bool:
+    """Whether a fault began outside the help desk's hours (nights, weekends, holidays), when the
+    customer's emergency contact is to be called before anything else."""
+    return not is_helpdesk_open(started_at)
 
 
 # OEM spec 障害連絡: サービスの一部または全部が10分以上利用できない場合、速やかに連絡

@@ -112,10 +112,6 @@ class SendCounter:
                 found.append(self._evidence(account, count, first, last, limit))
         return found
 
-    def count_in_worst_window(self, sender: str) -> int:
-        worst = self._worst_window(normalise_account(sender))
-        return worst[0] if worst else 0
-
     def _worst_window(self, account: str) -> tuple[int, int, int] | None:
         """(count, index of first event, index of last event) of the fullest window; earliest wins."""
         times = self._times.get(account) or []

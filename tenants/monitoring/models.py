@@ -222,8 +222,6 @@ class ServerSample(TenantScoped, Base):
 
     @classmethod
     def tenant_criteria(cls, scope: Scope):
-        from tenants.servers.models import Server
-
         return cls.server_id.in_(select(Server.id).where(Server.tenant_criteria(scope)))
 
     def check_tenant_write(self, scope: Scope, is_new: bool) -> None:

@@ -3,14 +3,28 @@ per monitored service and the outages. The managed contracts' annual report (man
 reads it."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 
-from tenants.contracts.report import Incident as ReportIncident, ServiceUptime
 from tenants.models import Incident, MonitoredEndpoint
 from tenants.monitoring.reports import check_counts, jst_midnight
 from tenants.monitoring.state import uptime_percent
+
+
+@dataclass
+class ServiceUptime:
+    service: str
+    uptime_percent: float
+    down_minutes: int = 0
+
+
+@dataclass
+class Outage:
+    started: str
+    service: str
+    summary: str
 
 
 # managed terms §29 (サービス実施状況の報告): uptime per service and the incidents of the year
@@ -29,7 +43,7 @@ def service_record(session, server_id: int, start: date, end: date):
             (min(ended, until) - incident.started_at).total_seconds() // 60)
     uptime = [ServiceUptime(_label(e), uptime_percent(counts[e.id][1], counts[e.id][0]), down_minutes.get(e.id, 0))
               for e in endpoints if counts.get(e.id, (0, 0))[0]]
-    incidents = [ReportIncident(i.started_at.isoformat(timespec="minutes"), i.subject, i.reason) for i in outages]
+    incidents = [Outage(i.started_at.isoformat(timespec="minutes"), i.subject, i.reason) for i in outages]
     return uptime, incidents
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from tenants import audit
 from tenants.db import taken_by_other
 from tenants.errors import N_, Problem, RuleViolation
-from tenants.models import Principal, Reseller, ResellerContact, Role
+from tenants.models import Customer, Principal, Reseller, ResellerContact, Role
 from tenants.accounts.principals import create_principal, email_problems
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
@@ -111,8 +111,6 @@ def create_operator(session, actor, reseller: Reseller, login_id: str, password:
 
 def reseller_counts(session) -> dict[int, dict[str, int]]:
     """Customers and operators per reseller, in two grouped queries (no N+1)."""
-    from tenants.models import Customer
-
     out: dict[int, dict[str, int]] = {}
     for rid, n in session.execute(select(Customer.reseller_id, func.count()).group_by(Customer.reseller_id)):
         out.setdefault(rid, {})["customers"] = n

@@ -6,6 +6,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tenants.contracts.models import Contract
+from tenants.customers.models import Customer
 from tenants.db import Base, UTCDateTime, utcnow
 from tenants.tenancy import Scope, TenantScoped, TenantScopeError
 
@@ -42,9 +44,6 @@ class Server(ProviderWritesOnly, TenantScoped, Base):
 
     @classmethod
     def tenant_criteria(cls, scope: Scope):
-        from tenants.contracts.models import Contract
-        from tenants.customers.models import Customer
-
         if scope.kind == "managed":
             return cls.id.in_(select(Contract.__table__.c.server_id)
                               .where(Contract.__table__.c.party_id == scope.party_id))

@@ -136,14 +136,7 @@ def test_complaint_record_and_annual_report(app):
         assert (report.work_requests, report.work_completed, report.work_met_target, report.complaints) == (2, 2, 1, 1)
         assert not report.monitoring_available
         assert "no monitoring data available" in contract_report.report_csv(report)
-        source = lambda _s, server_id, start, end: ([contract_report.ServiceUptime("http", 99.95, 263)], [])
-        contract_report.register_monitoring_source(source)
-        try:
-            c.server_id = 1
-            report = contract_report.annual_report(s, c, 2026)
-            assert "uptime,http,99.950" in contract_report.report_csv(report)
-        finally:
-            contract_report._sources.remove(source)
+        # with monitoring data: tests/contracts/test_contract_integration.py
 
 
 def test_daily_job_forms_on_billing_start_starts_scheduled_suspensions_and_ends_cancelled(app):

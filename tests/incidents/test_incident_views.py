@@ -161,3 +161,13 @@ def test_provider_unlocks_any_account_audited(app, world, as_provider):
         assert s.get(MassMailLock, world.lock).unlocked_by == "provider:admin"
         assert s.execute(select(AuditLog.actor).where(AuditLog.action == "mass_mail.unlock")).scalars().all() == [
             "provider:admin"]
+
+
+def test_a_fault_at_night_says_to_call_the_emergency_contact_first(app, world, as_provider):
+    daytime = open_incident(app, world.server)  # 10:00 JST on a Friday: the help desk is open
+    assert 'id="emergency-first"' not in as_provider.get(f"/admin/incidents/{daytime}").get_data(as_text=True)
+    with system(app) as s:  # managed terms: night and holiday faults call the emergency contact first
+        s.get(Incident, daytime).started_at = datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)  # 23:00 JST
+        s.commit()
+    page = as_provider.get(f"/admin/incidents/{daytime}").get_data(as_text=True)
+    assert 'id="emergency-first"' in page and "緊急連絡先" in page

@@ -4,10 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from tenants.contracts.money import (cancellation_month_charge, capped_damages, damages_cap, days_overdue,
-                                     early_cancellation_charge, first_month_charge, first_month_days,
-                                     invoice_due_date, late_damages, late_damages_between, monthly_charge,
-                                     prorated, service_month_billed_in)
+from tenants.contracts.money import (cancellation_month_charge, days_overdue, early_cancellation_charge, first_month_charge, first_month_days, invoice_due_date, late_damages, late_damages_between, monthly_charge, prorated, service_month_billed_in)
 from tenants.contracts.terms import minimum_term_end
 from tenants.errors import RuleViolation
 
@@ -130,24 +127,12 @@ def test_late_damages_between():
     assert late_damages_between(30_000, D("2026-05-31"), D("2026-07-01")) == 369
 
 
-@pytest.mark.parametrize("claimed, fee, expected", [
-    (50_000, 30_000, 30_000),
-    (10_000, 30_000, 10_000),
-    (30_000, 30_000, 30_000),
-])
-def test_damages_are_capped_at_one_months_fee(claimed, fee, expected):
-    assert damages_cap(fee) == fee
-    assert capped_damages(claimed, fee) == expected
-
-
 @pytest.mark.parametrize("call", [
     lambda: first_month_charge(-1, D("2026-01-15")),
     lambda: early_cancellation_charge(-30_000, D("2027-01-14"), D("2026-05-31")),
     lambda: late_damages(-1, 10),
     lambda: late_damages(30_000, -1),
     lambda: prorated(30_000, -1),
-    lambda: capped_damages(-5, 30_000),
-    lambda: damages_cap(-1),
 ])
 def test_negative_input_is_refused(call):
     with pytest.raises(RuleViolation):

@@ -3,11 +3,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from tenants.calendar import (HELPDESK_HOURS, HELPDESK_HOURS_TEXT, HELPDESK_HOURS_TEXT_JA, JST,
-                              add_business_days, add_months, business_day_on_or_after, business_days_between,
-                              is_business_day, is_helpdesk_open, is_month_end, month_end, months_apart,
-                              next_business_day)
-from tenants.errors import RuleViolation
+from tenants.calendar import (HELPDESK_HOURS, HELPDESK_HOURS_TEXT, HELPDESK_HOURS_TEXT_JA, JST, add_business_days, add_months, is_business_day, is_helpdesk_open, is_month_end, month_end, months_apart, next_business_day)
 
 D = date.fromisoformat
 
@@ -62,39 +58,6 @@ def test_add_business_days(start, n, expected):
 ])
 def test_next_business_day(start, expected):
     assert next_business_day(D(start)) == D(expected)
-
-
-@pytest.mark.parametrize("start, expected", [
-    ("2026-11-23", "2026-11-24"),
-    ("2026-11-24", "2026-11-24"),
-    ("2026-12-31", "2027-01-04"),
-])
-def test_business_day_on_or_after(start, expected):
-    assert business_day_on_or_after(D(start)) == D(expected)
-
-
-@pytest.mark.parametrize("start, end, expected", [
-    ("2026-12-29", "2027-01-06", 3),
-    ("2026-11-20", "2026-11-24", 1),
-    ("2026-11-24", "2026-11-24", 0),
-    ("2026-11-21", "2026-11-23", 0),   # Sunday and a holiday
-    ("2025-12-31", "2026-01-31", 19),  # January 2026
-    ("2024-02-01", "2024-03-01", 19),  # leap Feb: 12 (substitute) and 23 Feb off; 29 Feb and 1 Mar count
-])
-def test_business_days_between(start, end, expected):
-    assert business_days_between(D(start), D(end)) == expected
-
-
-@pytest.mark.parametrize("start", ["2026-12-24", "2026-11-21", "2026-04-28", "2024-02-27"])
-@pytest.mark.parametrize("n", [0, 1, 3, 10])
-def test_business_days_between_inverts_add_business_days(start, n):
-    assert business_days_between(D(start), add_business_days(D(start), n)) == n
-
-
-def test_business_days_between_refuses_end_before_start():
-    with pytest.raises(RuleViolation) as info:
-        business_days_between(D("2026-02-02"), D("2026-02-01"))
-    assert info.value.problems[0].field == "end"
 
 
 def test_a_datetime_is_not_taken_for_a_calendar_day():

@@ -3,9 +3,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tenants.contracts.grounds import (REFUSAL_GROUNDS, SUSPENSION_GROUNDS, SUSPENSION_NOTICE_ITEMS,
-                                       check_suspension, may_terminate_after_suspension, refusal_ground,
-                                       suspension_ground, suspension_notice_timing, suspension_problems)
+from tenants.contracts.grounds import (REFUSAL_GROUNDS, SUSPENSION_GROUNDS, SUSPENSION_NOTICE_ITEMS, check_suspension, may_terminate_after_suspension, refusal_ground, suspension_ground, suspension_problems)
 from tenants.errors import RuleViolation
 
 
@@ -40,11 +38,6 @@ def test_unknown_ground_is_refused(lookup, field):
 
 def test_notice_states_reason_start_and_period():
     assert [ja for _, ja, _ in SUSPENSION_NOTICE_ITEMS] == ["理由", "実施期日", "実施期間"]
-
-
-@pytest.mark.parametrize("emergency, timing", [(False, "advance"), (True, "afterwards")])
-def test_suspension_notice_timing(emergency, timing):
-    assert suspension_notice_timing(emergency) == timing
 
 
 START = datetime(2026, 6, 10, 1, 0)

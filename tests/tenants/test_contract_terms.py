@@ -3,12 +3,7 @@ from datetime import date
 
 import pytest
 
-from tenants.contracts.terms import (cancellation_date_problems, cancellation_notice_deadline,
-                                     check_cancellation_date, earliest_cancellation_date,
-                                     early_cancellation_charge_due_on, inspection_objection_deadline,
-                                     is_succession_notice_late, is_within_minimum_term, is_work_accepted,
-                                     minimum_term_end, option_minimum_term_end, succession_notice_deadline,
-                                     term_end, work_accepted_on, work_target_completion)
+from tenants.contracts.terms import (cancellation_date_problems, check_cancellation_date, earliest_cancellation_date, early_cancellation_charge_due_on, inspection_objection_deadline, is_succession_notice_late, is_work_accepted, minimum_term_end, option_minimum_term_end, succession_notice_deadline, term_end, work_accepted_on, work_target_completion)
 from tenants.errors import RuleViolation
 
 D = date.fromisoformat
@@ -48,16 +43,6 @@ def test_term_end_refuses_empty_terms(months):
         term_end(D("2026-01-15"), months)
 
 
-@pytest.mark.parametrize("term_ends, cancelled, expected", [
-    ("2027-01-14", "2026-05-31", True),
-    ("2027-01-14", "2026-12-31", True),
-    ("2027-01-14", "2027-01-31", False),
-    ("2026-12-31", "2026-12-31", False),
-])
-def test_is_within_minimum_term(term_ends, cancelled, expected):
-    assert is_within_minimum_term(D(term_ends), D(cancelled)) is expected
-
-
 @pytest.mark.parametrize("notified, expected", [
     ("2026-03-10", "2026-05-31"),
     ("2026-03-31", "2026-05-31"),
@@ -70,19 +55,6 @@ def test_is_within_minimum_term(term_ends, cancelled, expected):
 ])
 def test_earliest_cancellation_date(notified, expected):
     assert earliest_cancellation_date(D(notified)) == D(expected)
-
-
-@pytest.mark.parametrize("cancelled, expected", [
-    ("2026-05-31", "2026-03-31"),
-    ("2026-06-30", "2026-04-30"),
-    ("2026-04-30", "2026-02-28"),
-    ("2027-02-28", "2026-12-31"),
-    ("2024-04-30", "2024-02-29"),
-])
-def test_cancellation_notice_deadline(cancelled, expected):
-    deadline = cancellation_notice_deadline(D(cancelled))
-    assert deadline == D(expected)
-    assert earliest_cancellation_date(deadline) == D(cancelled)
 
 
 @pytest.mark.parametrize("notified, cancelled", [
