@@ -3,21 +3,22 @@ runs the operations commands (migrate, seed-demo, worker, scheduler, run-all).""
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import Babel, gettext as _
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from tenants.calendar import JST
 from tenants.accounts import auth, sessions as login_sessions
 from tenants.crypto import SecretBox
 from tenants.db import make_engine, make_session_factory
 from tenants.errors import NotFound
 from tenants.settings import load_settings
+from web import panels
+from web.panels import Panel, panel_for
 from web import request_guard
 
-JST = ZoneInfo("Asia/Tokyo")
 LOCALES = ("ja", "en")
 
 
@@ -120,9 +121,8 @@ def _init_login(app: Flask, sessions) -> None:
 
     @manager.unauthorized_handler
     def unauthorized():
-        path = request.path
-        target = ("provider.login" if path.startswith("/admin") else
-                  "managed.login" if path.startswith("/managed") else "reseller.login")
+        panel = panel_for(request.path)
+        target = panel.login if panel in (panels.PROVIDER, panels.MANAGED) else panels.RESELLER.login
         return redirect(url_for(target, next=request.full_path.rstrip("?")))
 
 
@@ -176,7 +176,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _enduser_reseller():
     """The reseller whose end-user panel this path is in, even when no route matched."""
-    if g.get("reseller") is None and request.path.startswith("/u/") and "\x00" not in request.path:
+    if g.get("reseller") is None and panel_for(request.path) is panels.ENDUSER and "\x00" not in request.path:
         from web.db import system_session
 
         code = request.path.split("/")[2]
@@ -191,30 +191,24 @@ def _enduser_reseller():
     return g.get("reseller")
 
 
+def _panel() -> Panel | None:
+    """This request's panel; the end-user panel only under a reseller code that exists."""
+    panel = panel_for(request.path)
+    if panel is panels.ENDUSER and _enduser_reseller() is None:
+        return None
+    return panel
+
+
 def _layout_for_path() -> str:
-    path = request.path
-    if path.startswith("/admin"):
-        return "provider/layout.html"
-    if path.startswith("/panel"):
-        return "reseller/layout.html"
-    if path.startswith("/managed"):
-        return "managed/layout.html"
-    if path.startswith("/u/") and _enduser_reseller() is not None:
-        return "enduser/layout.html"
-    return "plain.html"
+    panel = _panel()
+    return panel.layout if panel else "plain.html"
 
 
 def _home_for_path() -> str:
-    path = request.path
-    if path.startswith("/admin"):
-        return url_for("provider.dashboard")
-    if path.startswith("/panel"):
-        return url_for("reseller.dashboard")
-    if path.startswith("/managed"):
-        return url_for("managed.dashboard")
-    if path.startswith("/u/") and _enduser_reseller() is not None:
-        return url_for("enduser.login", code=g.reseller.code)
-    return url_for("index")
+    panel = _panel()
+    if panel is None:
+        return url_for("index")
+    return url_for(panel.home, code=g.reseller.code) if panel is panels.ENDUSER else url_for(panel.home)
 
 
 def _register_errors(app: Flask) -> None:

@@ -44,7 +44,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 
-JST = timezone(timedelta(hours=9), "JST")
+from tenants.calendar import JST
+
 STATE_VERSION = 1
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # per run; the rest is read next run
 COUNTED_STATUSES = frozenset({"sent"})

@@ -1,7 +1,6 @@
 """Provider admin: the monitoring board (every server × service, failing first) and each server's
 monitored endpoints, pause/resume, maintenance windows and resource thresholds."""
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,6 +9,7 @@ from sqlalchemy import select
 
 from panel.provider.forms import EndpointForm, MaintenanceForm, ThresholdsForm
 from panel.provider.accounts import staff_only
+from tenants.calendar import JST
 from tenants.monitoring import endpoints as rules
 from tenants.db import utcnow
 from tenants.errors import NotFound
@@ -20,7 +20,6 @@ from web.db import db
 from web.forms import FAILED, commit_or_show
 from web.paging import paginate
 
-JST = ZoneInfo("Asia/Tokyo")
 
 
 @staff_only

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, delete, func, select
 
+from tenants.calendar import JST
 from tenants.models import CheckResult, CheckRollup, MonitoredEndpoint, Server, ServiceState
 from tenants.monitoring.state import uptime_percent
 
-JST = ZoneInfo("Asia/Tokyo")
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 STATE_ORDER = {"down": 0, "unknown": 1, "up": 2}
 
