@@ -24,7 +24,7 @@ from tenants.incidents.rules import (Recipient, claim_notice, fault_recipients, 
                                      open_incidents, plan_incident_notices, plan_notice, record_delivery,
                                      sync_incidents)
 from tenants.models import FaultReport, Incident, Notification, Server, ServiceState
-from tenants.monitoring.record import cycle_start
+from tenants.monitoring.record import cycle_start, interval_of
 from workers import runtime
 from workers.mailer import send_mail
 
@@ -48,7 +48,7 @@ def after_cycle(server_id: int, cycle: str | None = None, now: str | None = None
         server = s.get(Server, server_id)
         if server is None:
             return {"server": server_id}
-        cycle_at = _at(cycle) if cycle else cycle_start(at, server.monitor_interval_minutes or 10)
+        cycle_at = _at(cycle) if cycle else cycle_start(at, interval_of(server, runtime.settings().monitor_interval_minutes))
         opened, closed = sync_incidents(s, server_id, at)
         s.commit()
         actions = 0

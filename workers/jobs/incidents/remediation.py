@@ -19,6 +19,7 @@ from tenants.incidents.rules import insert_once, add_entry, open_incidents
 from tenants.models import (Incident, IncidentEntry, MonitoredEndpoint, RemediationAction, RemediationCommand,
                             Server, ServiceState)
 from tenants.monitoring.endpoints import TLS_PROTOCOLS, endpoint_password
+from tenants.monitoring.record import interval_of
 from workers import drivers, runtime
 from workers.drivers.local.remediation import CommandResult, run_command
 
@@ -93,7 +94,7 @@ def restart_service(session, server: Server, incident: Incident, cycle: datetime
         return 0
     done = list(session.execute(select(RemediationAction.cycle).where(
         RemediationAction.endpoint_id == incident.endpoint_id, RemediationAction.kind == "restart")).scalars())
-    decision = restart_decision(done, cycle, timedelta(minutes=server.monitor_interval_minutes or 10))
+    decision = restart_decision(done, cycle, timedelta(minutes=interval_of(server, runtime.settings().monitor_interval_minutes)))
     if decision.escalate and not incident.escalated:
         incident.escalated = True
         _once(session, incident, "escalated", now, f"{decision.recent} restarts within 5 cycles did not bring "

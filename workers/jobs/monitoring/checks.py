@@ -18,7 +18,7 @@ from tenants.crypto import SecretBox
 from tenants.db import utcnow
 from tenants.models import MonitoredEndpoint, Server
 from tenants.monitoring.endpoints import TLS_PROTOCOLS, endpoint_password
-from tenants.monitoring.record import Outcome, already_recorded, cycle_start, record_outcomes
+from tenants.monitoring.record import Outcome, already_recorded, cycle_start, interval_of, record_outcomes
 from tenants.monitoring.reports import prune, roll_up as roll_up_results
 from workers import drivers, runtime
 from workers.probes import Endpoint, ProbeResult, run_probes
@@ -33,10 +33,10 @@ def job_id(server_id: int, cycle: datetime) -> str:
     return f"monitor-{server_id}-{cycle:%Y%m%dT%H%M}"
 
 
-def due_servers(session) -> list[tuple[int, int]]:
+def due_servers(session, default_interval: int) -> list[tuple[int, int]]:
     """(server id, interval minutes) of every server that has something to check."""
     has_endpoints = select(MonitoredEndpoint.server_id).where(MonitoredEndpoint.paused.is_(False))
-    return [(sid, interval or 10) for sid, interval in session.execute(
+    return [(row.id, interval_of(row, default_interval)) for row in session.execute(
         select(Server.id, Server.monitor_interval_minutes)
         .where(Server.status != "retired", Server.id.in_(has_endpoints)).order_by(Server.id))]
 
@@ -45,7 +45,7 @@ def tick(now: str | None = None) -> list[str]:
     """Enqueue this cycle's check job of every due server, once (a Redis SET NX per job id)."""
     at = datetime.fromisoformat(now) if now else utcnow()
     with runtime.job_session() as s:
-        servers = due_servers(s)
+        servers = due_servers(s, runtime.settings().monitor_interval_minutes)
     conn, queued = connection(), []
     for server_id, interval in servers:
         cycle = cycle_start(at, interval)
