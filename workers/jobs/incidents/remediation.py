@@ -13,12 +13,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from tenants.crypto import SecretBox
 from tenants.incidents.deadlines import host_needs_reboot, reboot_allowed, restart_decision
 from tenants.incidents.rules import insert_once, add_entry, open_incidents
 from tenants.models import (Incident, IncidentEntry, MonitoredEndpoint, RemediationAction, RemediationCommand,
                             Server, ServiceState)
-from tenants.monitoring.endpoints import TLS_PROTOCOLS, endpoint_password
 from tenants.monitoring.record import interval_of
 from workers import drivers, runtime
 from workers.drivers.local.remediation import CommandResult, run_command
@@ -48,17 +46,9 @@ def _run(server: Server, argv: list[str], timeout: float) -> CommandResult:
 
 def reprobe(session, server: Server, endpoint: MonitoredEndpoint) -> tuple[bool, str]:
     """Probe one endpoint now, the way the monitoring cycle does."""
-    from workers.probes import Endpoint, run_probes
+    from workers.jobs.monitoring.probe_targets import probe_now
 
-    box = SecretBox(runtime.settings().encryption_keys)
-    probe = Endpoint(
-        protocol=endpoint.protocol, host=endpoint.host or server.address, port=endpoint.port,
-        timeout=endpoint.timeout_seconds or 10.0,
-        server_name=endpoint.server_name or (server.hostname if endpoint.protocol in TLS_PROTOCOLS else None),
-        expect_status=endpoint.expect_status or 200, path=endpoint.path or "/", keyword=endpoint.keyword,
-        username=endpoint.username, password=endpoint_password(box, endpoint), database=endpoint.database,
-        verify_tls=endpoint.verify_tls, ca_file=endpoint.ca_file)
-    result = run_probes([probe], 1)[0]
+    result = probe_now(endpoint, server)
     return result.up, result.reason or ("answering" if result.up else "no answer")
 
 
