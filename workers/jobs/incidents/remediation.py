@@ -20,6 +20,7 @@ def run(server: Server, step: Step) -> CommandResult:
 
 def reprobe(session: Session, server: Server, endpoint_id: int) -> tuple[bool, str]:
     """Probe one endpoint now, the way the monitoring cycle does."""
+    # imported here: the panels reach this module through workers.api and need no probes loaded
     from workers.jobs.monitoring.probe_targets import probe_now
 
     result = probe_now(session.get(MonitoredEndpoint, endpoint_id), server)
