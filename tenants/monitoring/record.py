@@ -28,6 +28,13 @@ class Outcome:
     tls_verified: bool | None = None
 
 
+def interval_of(server, default: int) -> int:
+    """A server's monitoring interval in minutes: its own, else the installation's
+    (MONITOR_INTERVAL_MINUTES, every 10 minutes by default, OEM spec 監視). ``server`` is a Server
+    or a row with its ``monitor_interval_minutes``."""
+    return server.monitor_interval_minutes or default
+
+
 def cycle_start(now: datetime, interval_minutes: int) -> datetime:
     """The start of the interval `now` falls in: the id of a monitoring cycle (every 10 minutes
     by default, OEM spec 監視), the same on every machine."""

@@ -1,8 +1,16 @@
-"""Resource thresholds as a pure rule (managed terms basic monitoring: disk use per partition,
-alert at 90 %; Platinum: inode use at 50 %; Gold: file count and DB size at 90 % of the set limit)."""
+"""Resource thresholds (managed terms basic monitoring: disk use per partition, alert at 90 %;
+Platinum: inode use at 50 %; Gold: file count and DB size at 90 % of the set limit): the pure rule
+(readings, is_over) and the recorded state of each resource (record_readings). The job reads the
+figures from the server; whether a resource is over, and what that changes, is decided here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from tenants.models import ResourceStatus, StateEvent
+from tenants.monitoring.endpoints import in_maintenance
 
 
 @dataclass(frozen=True)
@@ -45,3 +53,37 @@ def readings(limits: Limits, partitions: list[tuple[str, float, float]], memory_
 def is_over(reading: Reading) -> bool:
     """At or above the alert level (managed terms: "90% 以上")."""
     return reading.percent >= reading.limit
+
+
+def limits_of(thresholds) -> Limits:
+    """The alert levels of a server's ResourceThreshold row (tenants.monitoring.endpoints.thresholds_for)."""
+    return Limits(disk_percent=thresholds.disk_percent, inode_percent=thresholds.inode_percent,
+                  memory_percent=thresholds.memory_percent, contract_monitoring=thresholds.contract_monitoring,
+                  file_count_limit=thresholds.file_count_limit, db_size_limit_bytes=thresholds.db_size_limit_bytes,
+                  limit_percent=thresholds.limit_percent)
+
+
+def record_readings(session, server_id: int, current: list[Reading], at: datetime) -> list[str]:
+    """Judge each reading against its alert level and keep the server's ResourceStatus rows: a
+    metric crossing its level either way is a state event (alerting unless in a maintenance
+    window). Returns the metrics over their level. A unique key per server and metric makes a
+    check recorded at the same moment elsewhere fail the commit (the caller ignores it)."""
+    rows = {r.metric: r for r in session.execute(select(ResourceStatus).where(
+        ResourceStatus.server_id == server_id)).scalars()}
+    maintenance = in_maintenance(session, server_id, at)
+    over = []
+    for reading in current:
+        row, bad = rows.get(reading.metric), is_over(reading)
+        if row is None:
+            row = ResourceStatus(server_id=server_id, metric=reading.metric, since=at, over=False)
+            session.add(row)
+        if bad != row.over:
+            session.add(StateEvent(server_id=server_id, subject=reading.metric, at=at,
+                                   from_state="over" if row.over else "ok", to_state="over" if bad else "ok",
+                                   reason=f"{reading.percent:g} % (alert at {reading.limit:g} %)",
+                                   in_maintenance=maintenance, alert=not maintenance))
+            row.since = at
+        row.value_percent, row.limit_percent, row.over, row.checked_at = (reading.percent, reading.limit, bad, at)
+        if bad:
+            over.append(reading.metric)
+    return over

@@ -1,8 +1,9 @@
 """Incident jobs (OEM spec 障害対応): run after every monitoring cycle of a server, and every minute
 for the notice clock. All safe to run twice or on several workers at once.
 
-after_cycle(server_id, cycle)   open/close incidents from the recorded state, level 1/2 remediation,
-                                plan and send the fault-contact notices.
+after_cycle(server_id, cycle)   the domain opens/closes incidents and plans level 1/2 remediation
+                                (tenants.incidents.follow_up), the steps run here, the domain plans
+                                the fault-contact notices, and they are sent.
 sweep()                         every minute (the scheduler): after_cycle for every server with a
                                 DOWN service, an open incident or an unsent notice, so incidents
                                 follow each recorded cycle within a minute and the 10-minute rule is
@@ -20,12 +21,12 @@ from sqlalchemy import select
 
 from tenants.incidents import fault_reports
 from tenants.db import utcnow
+from tenants.incidents.follow_up import follow_cycle
 from tenants.incidents.rules import (Recipient, claim_notice, fault_recipients, notices_to_send,
-                                     open_incidents, plan_incident_notices, plan_notice, record_delivery,
-                                     sync_incidents)
+                                     open_incidents, plan_incident_notices, plan_notice, record_delivery)
 from tenants.models import FaultReport, Incident, Notification, Server, ServiceState
-from tenants.monitoring.record import cycle_start
 from workers import runtime
+from workers.jobs.incidents.remediation import carry_out
 from workers.mailer import send_mail
 
 
@@ -42,25 +43,22 @@ def notify_after() -> timedelta:
 
 
 def after_cycle(server_id: int, cycle: str | None = None, now: str | None = None, remediate: bool = True) -> dict:
-    """Everything incident handling does for one server after a monitoring cycle was recorded."""
+    """Everything incident handling does for one server after a monitoring cycle was recorded: the
+    domain opens and closes incidents and plans the remediation, the steps run here, the domain
+    plans the notices, and they are sent."""
     at = _at(now)
     with runtime.job_session() as s:
         server = s.get(Server, server_id)
         if server is None:
             return {"server": server_id}
-        cycle_at = _at(cycle) if cycle else cycle_start(at, server.monitor_interval_minutes or 10)
-        opened, closed = sync_incidents(s, server_id, at)
-        s.commit()
-        actions = 0
-        if remediate:
-            from workers.jobs.incidents.remediation import remediate_server
-
-            actions = remediate_server(s, server, cycle_at, at)
-            s.commit()
+        follow = follow_cycle(s, server, _at(cycle) if cycle else None, at,
+                              runtime.settings().monitor_interval_minutes, remediate)
+        s.commit()  # incidents recorded, remediation claimed: another worker on this cycle leaves it
+        actions = carry_out(s, server, follow.steps)
         planned = plan_incident_notices(s, server_id, at, notify_after())
         s.commit()
     sent = send_notices(server_id, now)
-    return {"server": server_id, "opened": len(opened), "closed": len(closed), "actions": actions,
+    return {"server": server_id, "opened": len(follow.opened), "closed": len(follow.closed), "actions": actions,
             "planned": len(planned), "sent": sent}
 
 

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from tenants.crypto import SecretBox
 from tenants.db import utcnow
 from tenants.models import MonitoredEndpoint, Server
-from tenants.monitoring.endpoints import TLS_PROTOCOLS, endpoint_password
-from tenants.monitoring.record import Outcome, already_recorded, cycle_start, record_outcomes
+from tenants.monitoring.record import Outcome, already_recorded, cycle_start, interval_of, record_outcomes
 from tenants.monitoring.reports import prune, roll_up as roll_up_results
 from workers import drivers, runtime
-from workers.probes import Endpoint, ProbeResult, run_probes
+from workers.jobs.monitoring.probe_targets import probe_target
+from workers.probes import ProbeResult, run_probes
 from workers.queues import connection, enqueue
 
 CONCURRENCY = 200         # probes in flight per job
@@ -33,10 +33,10 @@ def job_id(server_id: int, cycle: datetime) -> str:
     return f"monitor-{server_id}-{cycle:%Y%m%dT%H%M}"
 
 
-def due_servers(session) -> list[tuple[int, int]]:
+def due_servers(session, default_interval: int) -> list[tuple[int, int]]:
     """(server id, interval minutes) of every server that has something to check."""
     has_endpoints = select(MonitoredEndpoint.server_id).where(MonitoredEndpoint.paused.is_(False))
-    return [(sid, interval or 10) for sid, interval in session.execute(
+    return [(row.id, interval_of(row, default_interval)) for row in session.execute(
         select(Server.id, Server.monitor_interval_minutes)
         .where(Server.status != "retired", Server.id.in_(has_endpoints)).order_by(Server.id))]
 
@@ -45,7 +45,7 @@ def tick(now: str | None = None) -> list[str]:
     """Enqueue this cycle's check job of every due server, once (a Redis SET NX per job id)."""
     at = datetime.fromisoformat(now) if now else utcnow()
     with runtime.job_session() as s:
-        servers = due_servers(s)
+        servers = due_servers(s, runtime.settings().monitor_interval_minutes)
     conn, queued = connection(), []
     for server_id, interval in servers:
         cycle = cycle_start(at, interval)
@@ -55,16 +55,6 @@ def tick(now: str | None = None) -> list[str]:
                     queue_name="monitoring", job_id=jid, retries=3, job_timeout=interval * 60)
             queued.append(jid)
     return queued
-
-
-def to_probe(endpoint: MonitoredEndpoint, server: Server, box: SecretBox) -> Endpoint:
-    return Endpoint(
-        protocol=endpoint.protocol, host=endpoint.host or server.address, port=endpoint.port,
-        timeout=endpoint.timeout_seconds or 10.0,
-        server_name=endpoint.server_name or (server.hostname if endpoint.protocol in TLS_PROTOCOLS else None),
-        expect_status=endpoint.expect_status or 200, path=endpoint.path or "/", keyword=endpoint.keyword,
-        username=endpoint.username, password=endpoint_password(box, endpoint), database=endpoint.database,
-        verify_tls=endpoint.verify_tls, ca_file=endpoint.ca_file)
 
 
 def outcome_of(endpoint_id: int, result: ProbeResult, checked_at: datetime) -> Outcome:
@@ -98,7 +88,7 @@ def check_server(server_id: int, cycle: str, checked_at: str | None = None,
             .order_by(MonitoredEndpoint.id)).scalars().all()
         done = already_recorded(s, [e.id for e in endpoints], cycle_at)
         todo = [e for e in endpoints if e.id not in done]
-        probes = [to_probe(e, server, box) for e in todo]
+        probes = [probe_target(e, server, box) for e in todo]
         ids = [e.id for e in todo]
         local = drivers.reachable(server)
         s.rollback()  # hold no transaction open while probing

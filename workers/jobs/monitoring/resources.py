@@ -1,16 +1,16 @@
 """Resource monitors of a local server, from the local driver's collector (managed terms basic
-monitoring: disk per partition 90 %; Platinum inodes 50 %; Gold file count and DB size at 90 %)."""
+monitoring: disk per partition 90 %; Platinum inodes 50 %; Gold file count and DB size at 90 %).
+The job reads the figures; tenants.monitoring.resources judges them and records the state."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from tenants.crypto import SecretBox
-from tenants.models import ResourceStatus, Server, StateEvent
-from tenants.monitoring.endpoints import in_maintenance, thresholds_for
-from tenants.monitoring.resources import Limits, is_over, readings
+from tenants.models import Server
+from tenants.monitoring.endpoints import thresholds_for
+from tenants.monitoring.resources import limits_of, readings, record_readings
 from tenants.servers.rules import open_driver_config
 from workers import runtime
 from workers.drivers.local import metrics
@@ -36,18 +36,12 @@ def database_size_bytes(db_admin: dict) -> int | None:
     return total if seen else None
 
 
-def _limits(row) -> Limits:
-    return Limits(disk_percent=row.disk_percent, inode_percent=row.inode_percent,
-                  memory_percent=row.memory_percent, contract_monitoring=row.contract_monitoring,
-                  file_count_limit=row.file_count_limit, db_size_limit_bytes=row.db_size_limit_bytes,
-                  limit_percent=row.limit_percent)
-
-
 def check_resources(server_id: int, at: str) -> dict:
+    """Read the server's resource figures and hand them to the domain to judge and record."""
     now = datetime.fromisoformat(at)
     with runtime.job_session() as s:
         server = s.get(Server, server_id)
-        limits = _limits(thresholds_for(s, server_id))
+        limits = limits_of(thresholds_for(s, server_id))
         config = open_driver_config(SecretBox(runtime.settings().encryption_keys), server)
         files = db_size = None
         if limits.contract_monitoring and limits.file_count_limit and config.get("home_root"):
@@ -56,25 +50,7 @@ def check_resources(server_id: int, at: str) -> dict:
             db_size = database_size_bytes(config.get("db_admin") or {})
         parts = [(p.mount, p.used_percent, p.inodes_percent) for p in metrics.partitions()]
         current = readings(limits, parts, metrics.memory().used_percent, files, db_size)
-        rows = {r.metric: r for r in s.execute(select(ResourceStatus).where(
-            ResourceStatus.server_id == server_id)).scalars()}
-        maintenance = in_maintenance(s, server_id, now)
-        over = []
-        for reading in current:
-            row, bad = rows.get(reading.metric), is_over(reading)
-            if row is None:
-                row = ResourceStatus(server_id=server_id, metric=reading.metric, since=now, over=False)
-                s.add(row)
-            if bad != row.over:
-                s.add(StateEvent(server_id=server_id, subject=reading.metric, at=now,
-                                 from_state="over" if row.over else "ok", to_state="over" if bad else "ok",
-                                 reason=f"{reading.percent:g} % (alert at {reading.limit:g} %)",
-                                 in_maintenance=maintenance, alert=not maintenance))
-                row.since = now
-            row.value_percent, row.limit_percent, row.over, row.checked_at = (
-                reading.percent, reading.limit, bad, now)
-            if bad:
-                over.append(reading.metric)
+        over = record_readings(s, server_id, current, now)
         try:
             s.commit()
         except IntegrityError:  # the same check ran at the same moment elsewhere and recorded it
