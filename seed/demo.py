@@ -3,7 +3,6 @@ holds data, a withdrawn server assignment or a deleted demo login (whose passwor
 must never come back."""
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from tenants.models import (Course, Customer, Principal, Reseller, ReservedName,
 from tenants.accounts.models import realm_for
 from tenants.accounts.passwords import hash_password
 from tenants.servers.rules import seal_driver_config
+from tenants.settings import local_db_admin
 
 DEMO_LOGINS = [
     # (panel, path, login ID, password) — printed by `make run`; demo data only
@@ -120,23 +120,15 @@ def _managed_customer(session, login_id: str, password: str) -> None:
     _principal(session, Role.MANAGED, login_id, password, name=party.name, managed_customer_id=party.id)
 
 
-def local_driver_config(instance_path: Path | str) -> dict:
-    """Settings of the local driver for this machine: files under instance/local-server, the
-    machine's MariaDB and PostgreSQL (admin logins from the environment, else the local defaults)."""
+def local_driver_config(instance_path: Path | str, db_admin: dict | None = None) -> dict:
+    """Settings of the local driver for this machine: files under instance/local-server, and the
+    machine's MariaDB and PostgreSQL with the admin logins given (settings PANEL_MARIADB_* and
+    PANEL_PG_*; the local defaults when none are given)."""
     base = Path(instance_path).resolve() / "local-server"
-    env = os.environ
     return {
         "config_dir": str(base / "config"),
         "homes_root": str(base / "homes"),
-        "db_admin": {
-            "mariadb": {"host": env.get("PANEL_MARIADB_HOST", "127.0.0.1"),
-                        "port": int(env.get("PANEL_MARIADB_PORT", 3306)),
-                        "user": env.get("PANEL_MARIADB_USER", "root"),
-                        "password": env.get("PANEL_MARIADB_PASSWORD", "")},
-            "postgresql": {"host": env.get("PANEL_PG_HOST", "127.0.0.1"), "port": int(env.get("PANEL_PG_PORT", 5432)),
-                           "user": env.get("PANEL_PG_USER", "postgres"),
-                           "password": env.get("PANEL_PG_PASSWORD", "")},
-        },
+        "db_admin": db_admin or local_db_admin({}),
         "tools": {},
         "nameservers": list(DEMO_NAMESERVERS),
         "ftp_uid": 2000,
@@ -151,15 +143,15 @@ def is_empty_installation(session) -> bool:
         session.execute(select(Principal.id).limit(1)).first() is None
 
 
-def seed_demo_if_empty(session, box=None, instance_path=None) -> bool:
+def seed_demo_if_empty(session, box=None, instance_path=None, db_admin: dict | None = None) -> bool:
     """Seed the demo into an empty installation; leave one that holds data alone. True if seeded."""
     if not is_empty_installation(session):
         return False
-    seed_demo(session, box, instance_path)
+    seed_demo(session, box, instance_path, db_admin)
     return True
 
 
-def seed_demo(session, box=None, instance_path=None) -> None:
+def seed_demo(session, box=None, instance_path=None, db_admin: dict | None = None) -> None:
     """Into an empty database (seed_demo_if_empty decides; the tests build their template with it):
     a provider login, the demo nameservers as reserved names, two resellers with an operator, a
     course, a customer each, a direct managed-service customer with its contract and login, and
@@ -175,7 +167,7 @@ def seed_demo(session, box=None, instance_path=None) -> None:
         session.add(server)
         session.flush()
     if box is not None and instance_path is not None and not server.driver_config_secret:
-        seal_driver_config(box, server, local_driver_config(instance_path))
+        seal_driver_config(box, server, local_driver_config(instance_path, db_admin))
     demo = _reseller(session, "demo", "デモ商事株式会社", "デモホスティング", "support@demo.example.jp")
     acme = _reseller(session, "acme", "Acme Web Services", "Acme Hosting", "help@acme.example.jp")
     for reseller in (demo, acme):

@@ -32,6 +32,24 @@ def test_environment_overrides_defaults(tmp_path):
     assert default.database_url == f"sqlite:///{tmp_path / 'panel.db'}"
 
 
+def test_every_variable_is_read_once_at_start(tmp_path):
+    s = load_settings(environ={"INSTANCE_PATH": str(tmp_path), "NOTIFY_AFTER_MINUTES": "30",
+                               "MONITOR_KEEP_RESULTS_DAYS": "7", "MONITOR_KEEP_HOURLY_DAYS": "90",
+                               "PROBE_PROCESSES": "1", "CUSTOMER_HOME_ROOT": "/srv/homes",
+                               "PANEL_PG_HOST": "db.internal", "PANEL_PG_PORT": "6432"})
+    assert (s.notify_after_minutes, s.monitor_keep_results_days, s.monitor_keep_hourly_days, s.probe_processes) \
+        == (30, 7, 90, 1)
+    assert str(s.customer_home_root) == "/srv/homes"
+    assert s.local_db_admin["postgresql"] == {"host": "db.internal", "port": 6432, "user": "postgres", "password": ""}
+    defaults = load_settings(environ={"INSTANCE_PATH": str(tmp_path)})
+    assert (defaults.notify_after_minutes, defaults.monitor_keep_results_days, defaults.probe_processes) == (10, 35, None)
+
+
+def test_a_variable_that_is_not_a_number_is_named_at_start(tmp_path):
+    with pytest.raises(ValueError, match="PROBE_PROCESSES must be a whole number, not 'two'"):
+        load_settings(environ={"INSTANCE_PATH": str(tmp_path), "PROBE_PROCESSES": "two"})
+
+
 def test_sealed_secret_opens_only_for_its_row_and_field():
     box = SecretBox([Fernet.generate_key().decode()])
     token = box.seal("db-admin-pass", owner="server:1", field="driver_config")

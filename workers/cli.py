@@ -27,13 +27,14 @@ def migrate_database(database_url: str) -> None:
 
 
 def seed_empty_database() -> bool:
-    """Seed the demo if the app's database is empty (see tenants.seed); True if it was seeded."""
+    """Seed the demo if the app's database is empty (see seed/demo.py); True if it was seeded."""
     from seed.demo import seed_demo_if_empty
     from workers.runtime import job_session
 
+    settings = current_app.config["SETTINGS"]
     with job_session() as s:
-        seeded = seed_demo_if_empty(s, current_app.extensions["panel.box"],
-                                    current_app.config["SETTINGS"].instance_path)
+        seeded = seed_demo_if_empty(s, current_app.extensions["panel.box"], settings.instance_path,
+                                    settings.local_db_admin)
         s.commit()
     return seeded
 

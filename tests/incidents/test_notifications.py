@@ -132,7 +132,7 @@ def test_resellers_cannot_read_notices(app, world, mailbox):
 
 
 def test_notice_delay_is_configurable(app, world, mailbox):
-    app.config["SETTINGS"].extra["notify_after_minutes"] = 30
+    app.config["SETTINGS"].notify_after_minutes = 30
     add_contacts(app, world)
     _down_at_t(app, world)
     sweep((T + 10 * MIN).isoformat())

@@ -106,7 +106,7 @@ def test_a_killed_probe_process_reports_its_endpoints_down(black_hole):
 
 
 def test_check_job_spreads_a_large_server_over_processes(app, world, nginx_server, closed_port, monkeypatch):
-    monkeypatch.setenv("PROBE_PROCESSES", "2")
+    monkeypatch.setattr(app.config["SETTINGS"], "probe_processes", 2)
     specs = [{"protocol": "http", "host": "127.0.0.1", "port": nginx_server.http_port, "timeout_seconds": 5,
               "path": f"/?n={i}"} if i % 4 else
              {"protocol": "ftp", "host": closed_port.host, "port": closed_port.port, "timeout_seconds": 5}
@@ -133,7 +133,7 @@ def test_forking_rq_worker_runs_a_sharded_check_job(app, world, nginx_server, mo
     from workers import queues
     from workers.jobs.monitoring.checks import tick
 
-    monkeypatch.setenv("PROBE_PROCESSES", "2")
+    monkeypatch.setattr(app.config["SETTINGS"], "probe_processes", 2)
     ids = add_endpoints(app, world.server, *[
         {"protocol": "http", "host": "127.0.0.1", "port": nginx_server.http_port, "timeout_seconds": 5,
          "path": f"/?n={i}"} for i in range(2 * MIN_PER_PROCESS)])

@@ -10,7 +10,7 @@ from tenants.monitoring.reports import monthly_uptime
 from tenants.tenancy import Scope
 from tests.monitoring.helpers import add_endpoints
 from tests.support import scoped_session
-from workers.jobs.monitoring.checks import KEEP_RESULTS_DAYS, roll_up
+from workers.jobs.monitoring.checks import roll_up
 
 START = datetime(2026, 10, 1, 15, 0, tzinfo=timezone.utc)  # 2026-10-02 00:00 JST
 
@@ -37,7 +37,7 @@ def test_roll_ups_keep_monthly_uptime_after_raw_results_are_pruned(app, world):
     roll_up((START + timedelta(days=2, minutes=5)).isoformat())  # again: same roll-ups, not doubled
     with scoped_session(app, Scope.system()) as s:
         assert s.scalar(select(func.count()).select_from(CheckRollup).where(CheckRollup.period == "day")) == 2
-    roll_up((START + timedelta(days=KEEP_RESULTS_DAYS + 3)).isoformat())  # raw results pruned
+    roll_up((START + timedelta(days=app.config["SETTINGS"].monitor_keep_results_days + 3)).isoformat())  # raw results pruned
     with scoped_session(app, Scope.system()) as s:
         assert s.scalar(select(func.count()).select_from(CheckResult)) == 0
         after = monthly_uptime(s, [eid], 2026, 10)[eid]
@@ -51,7 +51,7 @@ def test_retention_is_configurable(app, world, monkeypatch):
             at = START + timedelta(days=day)
             record_outcomes(s, world.server, at, [Outcome(eid, True, 1.0, "ok", at)])
         s.commit()
-    monkeypatch.setenv("MONITOR_KEEP_RESULTS_DAYS", "3")
+    monkeypatch.setattr(app.config["SETTINGS"], "monitor_keep_results_days", 3)
     roll_up((START + timedelta(days=6)).isoformat())
     with scoped_session(app, Scope.system()) as s:
         kept = s.scalars(select(CheckResult.cycle).order_by(CheckResult.cycle)).all()

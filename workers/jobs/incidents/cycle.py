@@ -14,7 +14,6 @@ send_report(report_id)          email a fault report to the server's fault conta
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -38,8 +37,7 @@ def _at(value: str | datetime | None) -> datetime:
 
 def notify_after() -> timedelta:
     # OEM spec 障害連絡: 10 minutes unless configured (NOTIFY_AFTER_MINUTES)
-    minutes = runtime.settings().extra.get("notify_after_minutes") or os.environ.get("NOTIFY_AFTER_MINUTES", 10)
-    return timedelta(minutes=int(minutes))
+    return timedelta(minutes=runtime.settings().notify_after_minutes)
 
 
 def after_cycle(server_id: int, cycle: str | None = None, now: str | None = None, remediate: bool = True) -> dict:

@@ -9,7 +9,6 @@ roll_up()         hourly: roll-ups, retention.
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -25,8 +24,6 @@ from workers.probes import ProbeResult, run_probes
 from workers.queues import connection, enqueue
 
 CONCURRENCY = 200         # probes in flight per job
-KEEP_RESULTS_DAYS = 35    # raw results; hourly roll-ups 400 days; daily roll-ups kept
-KEEP_HOURLY_DAYS = 400
 
 
 def job_id(server_id: int, cycle: datetime) -> str:
@@ -63,15 +60,9 @@ def outcome_of(endpoint_id: int, result: ProbeResult, checked_at: datetime) -> O
 
 
 def probe_processes() -> int | None:
-    """How many processes (one event loop each) a large check job probes with: PROBE_PROCESSES
-    (environment or settings override), else one per core."""
-    value = runtime.settings().extra.get("probe_processes") or os.environ.get("PROBE_PROCESSES")
-    if not value:
-        return None
-    try:
-        return max(1, int(value))
-    except ValueError:
-        raise ValueError(f"PROBE_PROCESSES must be a whole number of processes, not {value!r}") from None
+    """PROBE_PROCESSES, or None: one probe process per core (workers/probes/shards.py)."""
+    value = runtime.settings().probe_processes
+    return None if value is None else max(1, value)
 
 
 def check_server(server_id: int, cycle: str, checked_at: str | None = None,
@@ -105,14 +96,9 @@ def check_server(server_id: int, cycle: str, checked_at: str | None = None,
 
 
 def retention_days() -> tuple[int, int]:
-    """How long raw results and hourly roll-ups are kept: MONITOR_KEEP_RESULTS_DAYS and
-    MONITOR_KEEP_HOURLY_DAYS (environment or settings overrides), else 35 and 400 days."""
-    extra = runtime.settings().extra
-    results = int(extra.get("monitor_keep_results_days") or os.environ.get("MONITOR_KEEP_RESULTS_DAYS")
-                  or KEEP_RESULTS_DAYS)
-    hourly = int(extra.get("monitor_keep_hourly_days") or os.environ.get("MONITOR_KEEP_HOURLY_DAYS")
-                 or KEEP_HOURLY_DAYS)
-    return max(2, results), max(2, hourly)  # roll-ups look two days back: keep at least that
+    settings = runtime.settings()
+    # roll-ups look two days back: keep at least that
+    return max(2, settings.monitor_keep_results_days), max(2, settings.monitor_keep_hourly_days)
 
 
 def roll_up(now: str | None = None) -> int:

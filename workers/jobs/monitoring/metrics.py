@@ -5,7 +5,6 @@ counted once: the log positions are stored with the samples in the same transact
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from sqlalchemy import select
@@ -25,8 +24,7 @@ log = logging.getLogger(__name__)
 def home_root() -> Path:
     """Where customers' home directories live on a local server: <root>/<customer id>."""
     settings = runtime.settings()
-    return Path(settings.extra.get("home_root") or os.environ.get("CUSTOMER_HOME_ROOT")
-                or settings.instance_path / "homes")
+    return settings.customer_home_root or settings.instance_path / "homes"
 
 
 def _driver_settings(server: Server) -> dict:
