@@ -1,6 +1,6 @@
-"""Sending email through the configured SMTP server (settings SMTP_HOST / SMTP_PORT): plain mails,
-and mails to a reseller's end users, in the default language under the reseller's brand (OEM spec:
-end users never see the provider's name)."""
+"""Sending email through the configured SMTP server (settings SMTP_HOST / SMTP_PORT): mails to a
+reseller's end users, in the default language under the reseller's brand (OEM spec: end users
+never see the provider's name)."""
 from __future__ import annotations
 
 import smtplib
@@ -15,21 +15,6 @@ from workers import runtime
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 NESTED = ("resource", "action")  # parameters that are msgids themselves
-
-
-def send_mail(to: str, subject: str, body: str, *, timeout: float = 30.0) -> None:
-    """Hand one plain-text message to the SMTP server; raises (smtplib.SMTPException, OSError)
-    when it is not accepted, so the caller records the failure and tries again later."""
-    settings = runtime.settings()
-    msg = EmailMessage()
-    msg["From"] = settings.mail_from
-    msg["To"] = to
-    msg["Subject"] = subject
-    msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or "localhost")
-    msg.set_content(body)
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:
-        smtp.send_message(msg)
 
 
 @lru_cache(maxsize=4)
