@@ -12,13 +12,13 @@ from tenants.hosting.models import (Database, DnsRecord, Domain, FtpAccount, Mai
 from tenants.monitoring.models import (CheckResult, CheckRollup, CustomerUsageSample, MaintenanceWindow,
                                        MonitoredEndpoint, ResourceStatus, ResourceThreshold, ServerSample,
                                        ServiceState, StateEvent, TrafficLogCursor)
-from tenants.incidents.models import (FaultReport, Incident, IncidentEntry, Notification, RemediationAction,
-                                      RemediationCommand)
+from tenants.incidents.models import FaultReport, Incident, IncidentEntry, RemediationAction, RemediationCommand
 from tenants.mail_abuse.models import MailLogCursor, MassMailLock
 from tenants.contracts.models import (Contract, ContractOption, ContractStatus, ManagedCustomer, PartyChange,
                                       Succession, Suspension)
-from tenants.contracts.billing_models import ContractMail, Invoice, InvoiceLine, Payment
+from tenants.contracts.billing_models import Invoice, InvoiceLine, Payment
 from tenants.contracts.service_models import Complaint, WorkRequest, WorkRequestEvent
+from tenants.outbox.models import OutboxMail
 
 __all__ = [
     "AuditLog", "LoginAttempt", "LoginSession", "Principal", "Role", "ApiToken", "Reseller", "ResellerContact",
@@ -26,10 +26,10 @@ __all__ = [
     "Domain", "FtpAccount", "MailAccount", "MailingList", "MailingListMember", "ProtectedDirectory",
     "ProtectedUser", "ProvisionState", "ReservedName", "CheckResult", "CheckRollup", "CustomerUsageSample",
     "MaintenanceWindow", "MonitoredEndpoint", "ResourceStatus", "ResourceThreshold", "ServerSample",
-    "ServiceState", "StateEvent", "TrafficLogCursor", "FaultReport", "Incident", "IncidentEntry", "Notification",
+    "ServiceState", "StateEvent", "TrafficLogCursor", "FaultReport", "Incident", "IncidentEntry",
     "RemediationAction", "RemediationCommand", "MailLogCursor", "MassMailLock", "Contract", "ContractOption",
-    "ContractStatus", "ManagedCustomer", "PartyChange", "Succession", "Suspension", "ContractMail", "Invoice",
-    "InvoiceLine", "Payment", "Complaint", "WorkRequest", "WorkRequestEvent",
+    "ContractStatus", "ManagedCustomer", "PartyChange", "Succession", "Suspension", "Invoice",
+    "InvoiceLine", "Payment", "Complaint", "WorkRequest", "WorkRequestEvent", "OutboxMail",
 ]
 
 # Whoever writes these models also ends the sessions of a login, customer or reseller it stops.

@@ -1,14 +1,19 @@
 """One Alembic chain: upgrade head, downgrade base and upgrade again on SQLite and PostgreSQL, and
 the models never drift from the migrations (`alembic check`)."""
 import uuid
+from datetime import date, datetime
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from tenants.db import Base, make_engine
+from tenants.db import Base, make_engine, make_session_factory
+from tenants.models import OutboxMail
+from tenants.outbox import rules as outbox_rules
+from tenants.tenancy import Scope
 from tests.support import PG_ADMIN_URL, pg_available, require_service
 from workers.cli import alembic_config
 
@@ -49,3 +54,105 @@ def test_upgrade_downgrade_upgrade_and_no_drift(empty_db):
     assert tables(empty_db) == set()
     command.upgrade(cfg, "head")
     assert tables(empty_db) == set(Base.metadata.tables)
+
+
+T = datetime(2026, 11, 20, 14, 0)  # naive UTC, as the database keeps it
+
+
+def _plain(column):
+    """A value for a required column the test does not care about."""
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        kind = str
+    return {bool: False, int: 0, float: 0.0, datetime: T, date: T.date(), dict: {}, list: []}.get(kind, "x")
+
+
+def _insert(conn, table_name: str, **values) -> int:
+    """One row at an old revision: the given values, a plain value in every other required column."""
+    table = sa.Table(table_name, sa.MetaData(), autoload_with=conn)
+    row = {c.name: _plain(c) for c in table.columns if not c.nullable and not c.primary_key} | values
+    return conn.execute(table.insert().values(row)).inserted_primary_key[0]
+
+
+def _rows(url, table_name: str, columns: str, where=None) -> list[tuple]:
+    """The given columns of every row (optionally ``where(table)``), sorted."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            table = sa.Table(table_name, sa.MetaData(), autoload_with=conn)
+            query = sa.select(*(table.c[name] for name in columns.split()))
+            if where is not None:
+                query = query.where(where(table))
+            return sorted((tuple(r) for r in conn.execute(query)), key=str)
+    finally:
+        engine.dispose()
+
+
+NOTICES = "kind subject_key recipient recipient_label status attempts last_error sent_at"
+CONTRACT_MAIL = "purpose to_addr subject attempts error sent_at failed_at"
+LINKS = "server_id incident_id contract_id reseller_id"
+
+
+def test_notices_and_contract_mail_move_into_the_outbox_and_back(empty_db):
+    """0011 keeps every notice and contract mail as it stood (sent, waiting, given up with its
+    reason, links); the waiting ones are due for the outbox's sender; the downgrade gives them back."""
+    cfg = alembic_config(empty_db)
+    command.upgrade(cfg, "0010")
+    engine = make_engine(empty_db)
+    with engine.begin() as conn:
+        reseller = _insert(conn, "resellers", code="demo", name="Demo")
+        server = _insert(conn, "servers", hostname="web1.example", address="127.0.0.1")
+        endpoint = _insert(conn, "monitored_endpoints", server_id=server, protocol="http")
+        incident = _insert(conn, "incidents", server_id=server, endpoint_id=endpoint, subject="http:80")
+        party = _insert(conn, "managed_customers", name="Sample Co.", reseller_id=reseller)
+        contract = _insert(conn, "managed_contracts", party_id=party, reseller_id=reseller)
+        for kind, key, to, status, attempts, error, sent in (
+                ("outage", f"incident:{incident}", "noc@demo.example", "sent", 1, None, T),
+                ("outage", f"incident:{incident}", "noc@acme.example", "gave_up", 5, "SMTPDataError: 451", None),
+                ("lock", "lock:7", "taro@example.jp", "pending", 0, None, None)):
+            _insert(conn, "notifications", server_id=server, subject_key=key, kind=kind, recipient=to,
+                    recipient_label="NOC", subject=f"[{kind}]", body="本文", status=status, attempts=attempts,
+                    last_error=error, incident_id=incident if kind == "outage" else None, sent_at=sent,
+                    claimed_at=T, created_at=T)
+        for subject, attempts, error, sent, failed in (
+                ("sent", 1, None, T, None), ("given up", 1, "Not sent: the subject contains a line break", None, T),
+                ("waiting", 0, "SMTP connection failed: refused", None, None), ("new", 0, None, None, None)):
+            _insert(conn, "managed_mails", contract_id=contract, reseller_id=reseller, purpose="work_completed",
+                    to_addr="ops@customer.example", subject=subject, body="完了しました。", queued_at=T,
+                    attempts=attempts, error=error, sent_at=sent, failed_at=failed)
+    engine.dispose()
+    notices, contract_mail = _rows(empty_db, "notifications", NOTICES), _rows(empty_db, "managed_mails", CONTRACT_MAIL)
+
+    command.upgrade(cfg, "0011")
+    assert {"notifications", "managed_mails"} & tables(empty_db) == set()
+    columns = f"kind dedup_key recipient status attempts last_error sent_at given_up_at {LINKS}"
+    assert _rows(empty_db, "outbox", columns, lambda t: t.c.server_id.is_not(None)) == sorted([
+            ("outage", f"incident:{incident}", "noc@demo.example", "sent", 1, None, T, None, server, incident,
+             None, None),
+            ("outage", f"incident:{incident}", "noc@acme.example", "gave_up", 5, "SMTPDataError: 451", None, T,
+             server, incident, None, None),
+            ("lock", "lock:7", "taro@example.jp", "pending", 0, None, None, None, server, None, None, None)], key=str)
+    columns = f"subject kind recipient status attempts last_error sent_at given_up_at dedup_key {LINKS}"
+    assert _rows(empty_db, "outbox", columns, lambda t: t.c.server_id.is_(None)) == [
+            ("given up", "work_completed", "ops@customer.example", "gave_up", 1,
+             "Not sent: the subject contains a line break", None, T, None, None, None, contract, reseller),
+            ("new", "work_completed", "ops@customer.example", "pending", 0, None, None, None, None, None, None,
+             contract, reseller),
+            ("sent", "work_completed", "ops@customer.example", "sent", 1, None, T, None, None, None, None,
+             contract, reseller),
+            ("waiting", "work_completed", "ops@customer.example", "failed", 0, "SMTP connection failed: refused",
+             None, None, None, None, None, contract, reseller)]
+    engine = make_engine(empty_db)
+    with make_session_factory(engine)() as s:
+        s.bind_scope(Scope.system())
+        due = {m.subject for m in s.execute(sa.select(OutboxMail).where(OutboxMail.id.in_(outbox_rules.due(s))))
+               .scalars()}
+    engine.dispose()
+    assert due == {"[lock]", "waiting", "new"}
+
+    command.downgrade(cfg, "0010")
+    assert "outbox" not in tables(empty_db)
+    assert _rows(empty_db, "notifications", NOTICES) == notices
+    assert _rows(empty_db, "managed_mails", CONTRACT_MAIL) == contract_mail
+    assert len(notices) == 3 and len(contract_mail) == 4

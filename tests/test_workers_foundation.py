@@ -1,7 +1,9 @@
 """The worker side of the foundation: jobs run by a real RQ worker on the real Redis, the one
 scheduler's registrations, and the embedded Redis that `make run` starts when none answers."""
+import ast
 import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +70,20 @@ def test_embedded_redis_starts_on_a_socket_and_stops_cleanly(tmp_path, which):
     assert not answers(redis.url)
     assert not redis.socket.exists()
     assert redis.proc.poll() is not None and pid > 0
+
+
+def test_only_the_outbox_sends_mail():
+    """One sender: no module but workers/jobs/outbox.py speaks SMTP to send mail (the monitoring
+    probes speak SMTP to check servers, which sends nothing)."""
+    root = Path(__file__).resolve().parent.parent
+    code = [root / "app.py", *(p for top in ("tenants", "panel", "enduser", "web", "workers", "seed")
+                               for p in (root / top).rglob("*.py"))]
+    senders = set()
+    for path in code:
+        rel = path.relative_to(root).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if not rel.startswith("workers/probes/") and any(n.split(".")[0] == "smtplib" for n in names):
+                senders.add(rel)
+    assert senders == {"workers/jobs/outbox.py"}

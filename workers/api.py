@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from tenants.hosting.wanted import Work
 from workers import queues
-from workers.jobs import contracts, customers
+from workers.jobs import customers, outbox
 from workers.jobs.hosting import provisioning
 from workers.jobs.incidents import cycle
 
@@ -27,11 +27,11 @@ def remove_customer(customer_id: int) -> None:
     queues.enqueue(customers.remove_customer, customer_id, queue_name="provisioning")
 
 
-def send_contract_mail() -> None:
-    """Send the contract workflow's queued mail now instead of at the next 5-minute run."""
-    queues.enqueue(contracts.send_contract_mail, queue_name="notifications")
+def send_outbox() -> None:
+    """Send the queued mail (e.g. the contract workflow's) now instead of at the next 5-minute run."""
+    queues.enqueue(outbox.send_outbox, queue_name="notifications")
 
 
 def send_fault_report(report_id: int) -> None:
-    """Email a fault report to the fault contacts of its server."""
+    """Email a fault report to the fault contacts of its server (queued in the outbox and sent)."""
     queues.enqueue(cycle.send_report, report_id, queue_name="notifications")

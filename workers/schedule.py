@@ -7,7 +7,7 @@ from collections.abc import Callable
 from redis import Redis
 from rq.cron import CronScheduler
 
-from workers.jobs import contracts, customers, housekeeping, mail_abuse
+from workers.jobs import contracts, customers, housekeeping, mail_abuse, outbox
 from workers.jobs.hosting import provisioning
 from workers.jobs.incidents import cycle
 from workers.jobs.monitoring import checks, metrics
@@ -30,7 +30,8 @@ PERIODIC: list[tuple[Callable, str, int | None, str | None]] = [
     # managed-service contracts (cron strings in local time: run the scheduler with TZ=Asia/Tokyo)
     (contracts.monthly_invoices, "billing", None, "30 6 1 * *"),
     (contracts.daily_contracts, "billing", None, "15 0 * * *"),
-    (contracts.send_contract_mail, "notifications", 300, None),
+    # every mail still due (contract mail; notices and overuse mail are also sent as they are queued)
+    (outbox.send_outbox, "notifications", 300, None),
 ]
 
 

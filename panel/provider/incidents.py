@@ -15,8 +15,7 @@ from tenants.calendar import HELPDESK_HOURS_TEXT, JST
 from tenants.db import utcnow
 from tenants.incidents.deadlines import emergency_contact_first
 from tenants.incidents.overview import overview, recent_incidents
-from tenants.models import (FaultReport, Incident, IncidentEntry, MonitoredEndpoint, Notification,
-                            Server)
+from tenants.models import FaultReport, Incident, IncidentEntry, MonitoredEndpoint, OutboxMail, Server
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, commit_or_show, form_status
@@ -42,8 +41,8 @@ def incident(incident_id):
     found = get_owned_or_404(s, Incident, incident_id)
     entries = s.execute(select(IncidentEntry).where(IncidentEntry.incident_id == found.id)
                         .order_by(IncidentEntry.at, IncidentEntry.id)).scalars().all()
-    notices = s.execute(select(Notification).where(Notification.incident_id == found.id)
-                        .order_by(Notification.id)).scalars().all()
+    notices = s.execute(select(OutboxMail).where(OutboxMail.incident_id == found.id)
+                        .order_by(OutboxMail.id)).scalars().all()
     return render_template("provider/incident.html", incident=found, entries=entries, notices=notices, now=utcnow(),
                            emergency_first=emergency_contact_first(found.started_at))
 

@@ -1,10 +1,10 @@
-"""Invoices, their lines and payments of managed-service contracts (managed terms §20–§22), and
-the outgoing mail the contract workflow sends (each mail recorded, sent by a worker job)."""
+"""Invoices, their lines and payments of managed-service contracts (managed terms §20–§22). The
+contract workflow's mail is in the outbox (tenants/outbox)."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, UTCDateTime, utcnow
@@ -94,23 +94,3 @@ class Payment(ManagedScoped, Base):
     @classmethod
     def party_criteria(cls, party_id: int):
         return cls.invoice_id.in_(_invoice_ids_of(party_id))
-
-
-class ContractMail(ManagedScoped, Base):
-    """A mail of the contract workflow: queued by a rule, sent (and stamped) by a worker job."""
-
-    __tablename__ = "managed_mails"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contract_id: Mapped[int | None] = mapped_column(
-        ForeignKey("managed_contracts.id", ondelete="CASCADE"), index=True)
-    reseller_id: Mapped[int | None] = reseller_fk()
-    purpose: Mapped[str] = mapped_column(String(40))  # start_notice | suspension_notice | work_completed ...
-    to_addr: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    error: Mapped[str | None] = mapped_column(Text)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # given up: it cannot be sent as it is

@@ -1,11 +1,11 @@
-"""Mail of the contract workflow: rules queue a ContractMail row; a worker job sends it over SMTP
-and stamps it sent, so every mail sent is on record (workers/jobs/contract_jobs.py)."""
+"""Mail of the contract workflow: rules queue it in the outbox (tenants/outbox), the one sender
+sends it and records the result, so every mail sent is on record and shown on the contract."""
 from __future__ import annotations
 
 import re
 
-from tenants.db import utcnow
-from tenants.models import Contract, ContractMail
+from tenants.models import Contract, OutboxMail
+from tenants.outbox import rules as outbox
 
 _LINE_BREAKS = re.compile(r"[\r\n]+")
 
@@ -15,15 +15,13 @@ def one_line(text: str) -> str:
     return _LINE_BREAKS.sub(" ", text or "").strip()
 
 
-def queue_mail(session, contract: Contract, purpose: str, subject: str, body: str) -> ContractMail | None:
+def queue_mail(session, contract: Contract, purpose: str, subject: str, body: str) -> OutboxMail | None:
     """Queue a mail to the contract party's contact address; None when it has none."""
     to_addr = (contract.party.contact_email or "").strip()
     if not to_addr:
         return None
-    mail = ContractMail(contract_id=contract.id, reseller_id=contract.reseller_id, purpose=purpose,
-                        to_addr=to_addr, subject=one_line(subject), body=body, queued_at=utcnow())
-    session.add(mail)
-    return mail
+    return outbox.queue(session, purpose, to_addr, one_line(subject), body, contract_id=contract.id,
+                        reseller_id=contract.reseller_id)
 
 
 def settings_text(settings: dict) -> str:

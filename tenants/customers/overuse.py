@@ -1,9 +1,9 @@
 """The overuse policy of a course (OEM spec コース設定): notify the reseller and the end user when a
 customer reaches 80 % and 100 % of its disk or monthly traffic quota; optionally suspend the site at
-100 % until usage drops or the quota is raised. Notices speak only the reseller's brand."""
+100 % until usage drops or the quota is raised. Notices speak only the reseller's brand: they are
+queued in the outbox From the reseller's brand name, in the installation's language."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -12,8 +12,10 @@ from tenants import audit
 from tenants.customers.courses import quota_level
 from tenants.db import utcnow
 from tenants.errors import N_
-from tenants.models import (Course, Customer, CustomerStatus, CustomerUsageSample, OveruseState, Reseller,
-                            ResellerContact)
+from tenants.models import (Course, Customer, CustomerStatus, CustomerUsageSample, OutboxMail, OveruseState,
+                            Reseller, ResellerContact)
+from tenants.outbox import rules as outbox
+from tenants.outbox.text import render
 
 RESOURCES = {"disk": N_("disk"), "traffic": N_("monthly traffic")}
 SUBJECT = N_("[%(brand)s] %(resource)s use has reached %(level)s%% of your plan")
@@ -22,15 +24,6 @@ BODY = N_("Dear %(name)s,\n\nThe %(resource)s use of your account %(login)s has 
           "%(brand)s support: %(contact)s %(hours)s")
 ACTION_SUSPENDED = N_("The site has been stopped until the use drops below the limit or the limit is raised.")
 ACTION_NONE = N_("Please reduce the use or ask us about a larger plan.")
-
-
-@dataclass
-class Notice:
-    """One mail to send: the recipients, and msgids with their parameters (translated by the sender)."""
-    to: list[str]
-    reseller_id: int
-    subject: tuple[str, dict]
-    body: tuple[str, dict]
 
 
 def _usage(session, customer: Customer, now: datetime) -> dict[str, int]:
@@ -45,8 +38,9 @@ def _quota(course: Course, resource: str) -> int:
     return course.disk_quota_mb * 1024 ** 2 if resource == "disk" else course.traffic_quota_gb * 1024 ** 3
 
 
-def check_customer(session, customer: Customer, now: datetime | None = None) -> list[Notice]:
-    """Move the customer's overuse state on; return the notices due (each level is notified once)."""
+def check_customer(session, customer: Customer, now: datetime | None = None, locale: str = "ja") -> list[OutboxMail]:
+    """Move the customer's overuse state on; queue the notices due (each level is notified once)
+    in ``locale`` and return them."""
     now = now or utcnow()
     course = session.get(Course, customer.course_id)
     reseller = session.get(Reseller, customer.reseller_id)
@@ -71,14 +65,19 @@ def check_customer(session, customer: Customer, now: datetime | None = None) -> 
                 audit.record(session, None, "overuse.resume", customer, f"{resource} back under quota",
                              customer_id=customer.id)
         if level > state.level and course.overuse_notify:
-            notices.append(_notice(session, reseller, customer, course, resource, level, used, quota,
-                                   suspended=suspend_now))
+            notice = _notice(session, reseller, customer, course, resource, level, used, quota,
+                             suspended=suspend_now, locale=locale)
+            if notice is not None:
+                notices.append(notice)
         if level != state.level:
             state.level, state.changed_at = level, now
     return notices
 
 
-def _notice(session, reseller, customer, course, resource, level, used, quota, suspended) -> Notice:
+def _notice(session, reseller, customer, course, resource, level, used, quota, suspended,
+            locale: str) -> OutboxMail | None:
+    """One mail to the end user and the reseller's contacts (its support address when it has none);
+    None when there is nobody to tell."""
     to = [customer.contact_email] if customer.contact_email else []
     contacts = session.scalars(select(ResellerContact.email).where(ResellerContact.reseller_id == reseller.id)).all()
     to += list(contacts) or ([reseller.support_email] if reseller.support_email else [])
@@ -87,7 +86,10 @@ def _notice(session, reseller, customer, course, resource, level, used, quota, s
               "used": _human(used), "quota": _human(quota), "action": ACTION_SUSPENDED if suspended else ACTION_NONE,
               "contact": " ".join(x for x in (reseller.support_email, reseller.support_phone) if x),
               "hours": reseller.support_hours or ""}
-    return Notice(to, reseller.id, (SUBJECT, params), (BODY, params))
+    if not to:
+        return None
+    return outbox.queue_to_end_user(session, reseller, "overuse", to, render((SUBJECT, params), locale),
+                                    render((BODY, params), locale), customer_id=customer.id)
 
 
 def _human(n: int) -> str:

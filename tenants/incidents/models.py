@@ -1,6 +1,6 @@
 """Incidents (OEM spec 障害対応, managed terms 障害レベル): one per outage of a service or of a host,
-with its timeline, the notices sent for it, the remediation commands and what they did, and the
-fault report written after recovery.
+with its timeline, the remediation commands and what they did, and the fault report written after
+recovery (the notices sent for it are in the outbox, tenants/outbox).
 
 Rows hang off a server, like the monitoring rows: a reseller sees the incidents of the servers it
 places customers on, an end user those of their own server; only provider staff and the system
@@ -75,31 +75,6 @@ class IncidentEntry(ServerOwned, Base):
     ok: Mapped[bool | None] = mapped_column(Boolean)
 
     incident: Mapped[Incident] = relationship(back_populates="entries")
-
-
-class Notification(ProviderOnly, Base):
-    """One notice to one recipient. Unique per (subject, kind, recipient): exactly one outage and
-    one recovery notice per incident however many workers run; a worker sends only a row it
-    claimed (pending/failed → sending in one conditional UPDATE)."""
-
-    __tablename__ = "notifications"
-    __table_args__ = (UniqueConstraint("subject_key", "kind", "recipient"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), index=True)
-    subject_key: Mapped[str] = mapped_column(String(40))   # "incident:12", "lock:5", "report:3"
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))          # outage | recovery | lock | report
-    recipient: Mapped[str] = mapped_column(String(254))
-    recipient_label: Mapped[str] = mapped_column(String(200), default="")
-    subject: Mapped[str] = mapped_column(String(250), default="")
-    body: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|sending|sent|failed|gave_up
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class RemediationCommand(ProviderOnly, Base):

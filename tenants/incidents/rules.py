@@ -18,13 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from tenants.incidents import fault_reports
 from tenants.monitoring.endpoints import in_maintenance
 from tenants.incidents.deadlines import NOTIFY_AFTER, outage_notice_due
-from tenants.models import (Customer, Incident, IncidentEntry, MonitoredEndpoint, Notification,
-                            ResellerContact, Server, ServiceState, StateEvent)
+from tenants.models import (Customer, Incident, IncidentEntry, MonitoredEndpoint, OutboxMail, ResellerContact,
+                            Server, ServiceState, StateEvent)
 from tenants.customers.models import CustomerStatus
 from tenants.monitoring.state import DOWN, UP
-
-MAX_ATTEMPTS = 5          # a notice is tried this many times, then given up (and shown as such)
-STALE_CLAIM = timedelta(minutes=10)  # a worker that claimed a notice and died: free it again
+from tenants.outbox import rules as outbox
 
 
 @dataclass(frozen=True)
@@ -180,25 +178,22 @@ def _notice_text(incident: Incident, server: Server, kind: str, now: datetime) -
 
 
 def plan_notice(session, server_id: int, subject_key: str, kind: str, recipient: Recipient, subject: str,
-                body: str, incident_id: int | None = None) -> Notification | None:
-    """One notice row per (subject, kind, recipient); None when it exists already."""
-    row = Notification(server_id=server_id, subject_key=subject_key, incident_id=incident_id, kind=kind,
-                       recipient=recipient.email, recipient_label=recipient.label[:200],
-                       subject=subject[:250], body=body)
-    return row if insert_once(session, row) else None
+                body: str, incident_id: int | None = None) -> OutboxMail | None:
+    """One notice in the outbox per (subject, kind, recipient); None when it is queued already."""
+    return outbox.queue(session, kind, recipient.email, subject, body, key=subject_key, label=recipient.label,
+                        server_id=server_id, incident_id=incident_id)
 
 
 # OEM spec 障害連絡: 10分以上 → 速やかに連絡; one outage and one recovery notice per incident
 def plan_incident_notices(session, server_id: int, now: datetime,
-                          notify_after: timedelta = NOTIFY_AFTER) -> list[Notification]:
+                          notify_after: timedelta = NOTIFY_AFTER) -> list[OutboxMail]:
     """Plan the outage notice of every open incident down for ``notify_after`` or more, and the
     recovery notice of every closed incident whose outage was notified."""
     server = session.get(Server, server_id)
-    planned: list[Notification] = []
-    notified = select(Notification.incident_id).where(Notification.server_id == server_id,
-                                                      Notification.kind == "outage")
-    recovered = select(Notification.incident_id).where(Notification.server_id == server_id,
-                                                       Notification.kind == "recovery")
+    planned: list[OutboxMail] = []
+    notified = select(OutboxMail.incident_id).where(OutboxMail.server_id == server_id, OutboxMail.kind == "outage")
+    recovered = select(OutboxMail.incident_id).where(OutboxMail.server_id == server_id,
+                                                     OutboxMail.kind == "recovery")
     incidents = session.execute(select(Incident).where(Incident.server_id == server_id).where(
         (Incident.status == "open") | (Incident.id.in_(notified) & Incident.id.not_in(recovered)))
         .order_by(Incident.id)).scalars().all()
@@ -207,8 +202,8 @@ def plan_incident_notices(session, server_id: int, now: datetime,
         if incident.is_open:
             if not outage_notice_due(incident.started_at, now, notify_after):
                 continue
-            have = set(session.execute(select(Notification.recipient).where(
-                Notification.subject_key == key, Notification.kind == "outage")).scalars())
+            have = set(session.execute(select(OutboxMail.recipient).where(
+                OutboxMail.dedup_key == key, OutboxMail.kind == "outage")).scalars())
             recipients = fault_recipients(session, server)
             if not recipients and not have:
                 _record_unreachable(session, incident, now)
@@ -217,10 +212,10 @@ def plan_incident_notices(session, server_id: int, now: datetime,
             planned += [n for r in recipients if r.email not in have
                         for n in [plan_notice(session, server_id, key, "outage", r, subject, body, incident.id)] if n]
         else:
-            outage_to = session.execute(select(Notification).where(
-                Notification.subject_key == key, Notification.kind == "outage")).scalars().all()
-            have = set(session.execute(select(Notification.recipient).where(
-                Notification.subject_key == key, Notification.kind == "recovery")).scalars())
+            outage_to = session.execute(select(OutboxMail).where(
+                OutboxMail.dedup_key == key, OutboxMail.kind == "outage")).scalars().all()
+            have = set(session.execute(select(OutboxMail.recipient).where(
+                OutboxMail.dedup_key == key, OutboxMail.kind == "recovery")).scalars())
             subject, body = _notice_text(incident, server, "recovery", now)
             planned += [n for o in outage_to if o.recipient not in have
                         for n in [plan_notice(session, server_id, key, "recovery", Recipient(o.recipient, o.recipient_label),
@@ -237,34 +232,9 @@ def _record_unreachable(session, incident: Incident, now: datetime) -> None:
         add_entry(session, incident, now, "unreachable", "no registered fault contact to notify", ok=False)
 
 
-def claim_notice(session, notice_id: int, now: datetime) -> bool:
-    """Take a notice for sending: pending, failed (retry) or a stale claim → sending, in one
-    conditional UPDATE, so of any number of workers exactly one sends it."""
-    claimable = (Notification.status.in_(("pending", "failed"))
-                 | ((Notification.status == "sending") & (Notification.claimed_at < now - STALE_CLAIM)))
-    return session.execute(update(Notification).where(
-        Notification.id == notice_id, claimable, Notification.attempts < MAX_ATTEMPTS).values(
-        status="sending", claimed_at=now, attempts=Notification.attempts + 1)
-        .execution_options(synchronize_session=False)).rowcount == 1
-
-
-def notices_to_send(session, server_id: int | None = None) -> list[int]:
-    query = select(Notification.id).where(Notification.status.in_(("pending", "failed", "sending")),
-                                          Notification.attempts < MAX_ATTEMPTS)
-    if server_id is not None:
-        query = query.where(Notification.server_id == server_id)
-    return list(session.execute(query.order_by(Notification.id)).scalars())
-
-
-def record_delivery(session, notice: Notification, now: datetime, error: str | None) -> None:
-    """The delivery result of one attempt, and for incident notices a line in the timeline."""
-    if error is None:
-        notice.status, notice.sent_at, notice.last_error = "sent", now, None
-    else:
-        notice.status = "gave_up" if notice.attempts >= MAX_ATTEMPTS else "failed"
-        notice.last_error = error[:500]
-    if notice.incident_id is not None:
-        incident = session.get(Incident, notice.incident_id)
-        kind = "notified" if error is None else "notify_failed"
-        add_entry(session, incident, now, kind, f"{notice.kind} notice to {notice.recipient}"
-                  + (f": {error}" if error else ""), ok=error is None)
+def note_delivery(session, mail: OutboxMail, now: datetime, error: str | None) -> None:
+    """Every attempt at an incident's notice is a line in its timeline."""
+    incident = session.get(Incident, mail.incident_id)
+    kind = "notified" if error is None else "notify_failed"
+    add_entry(session, incident, now, kind, f"{mail.kind} notice to {mail.recipient}"
+              + (f": {error}" if error else ""), ok=error is None)

@@ -11,10 +11,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from tenants import audit
+from tenants.calendar import HELPDESK_HOURS_TEXT_JA
 from tenants.errors import N_, RuleViolation
 from tenants.mail_abuse.counting import Evidence, normalise_account
-from tenants.models import Customer, Domain, MailAccount, MassMailLock, Server
+from tenants.models import Customer, Domain, MailAccount, MassMailLock, ResellerContact, Server
 from tenants.customers.models import CustomerStatus
+from tenants.outbox import rules as outbox
 
 
 # HOOK (enduser-panel branch): once tenants.models.hosting is merged, resolve the address through
@@ -63,6 +65,26 @@ def lock_account(session, server_id: int, customer: Customer, evidence: Evidence
                  f"in one hour (threshold {evidence.threshold})", reseller_id=customer.reseller_id,
                  customer_id=customer.id, details=lock.evidence)
     return lock
+
+
+def queue_lock_notices(session, lock: MassMailLock, customer: Customer) -> None:
+    """Tell the reseller (its fault contacts) and the end user (their contact address), once each."""
+    ev = lock.evidence
+    subject = f"[送信停止/Sending locked] {lock.address}"
+    body = "\n".join([
+        f"{lock.address} から1時間に {ev['count']} 通のメールが送信されたため (上限 {ev['threshold']} 通)、"
+        "このアカウントからの送信を一時停止しました。",
+        f"{lock.address} sent {ev['count']} messages within one hour (limit {ev['threshold']}); "
+        "sending from this account is stopped until it is unlocked.",
+        f"{ev['window_start']} – {ev['window_end']} (UTC)",
+        "", f"ヘルプデスク / Help desk: {HELPDESK_HOURS_TEXT_JA}"])
+    recipients = [(c.email, c.name) for c in session.execute(select(ResellerContact).where(
+        ResellerContact.reseller_id == customer.reseller_id).order_by(ResellerContact.id)).scalars()]
+    if customer.contact_email:
+        recipients.append((customer.contact_email, customer.contractor_name))
+    for email, label in recipients:
+        outbox.queue(session, "lock", email, subject, body, key=f"lock:{lock.id}", label=label,
+                     server_id=lock.server_id)
 
 
 def unlock(session, actor, lock: MassMailLock, now: datetime) -> MassMailLock:

@@ -10,7 +10,7 @@ from tenants.contracts.invoicing import accrued_late_damages, record_payment
 from tenants.contracts.options import add_option
 from tenants.contracts.suspension import resume, suspend, terminate
 from tenants.errors import RuleViolation
-from tenants.models import Contract, ContractMail, Invoice
+from tenants.models import Contract, Invoice, OutboxMail
 from tests.contracts.helpers import formed_contract, system
 from workers.jobs.contracts import monthly_invoices
 
@@ -107,7 +107,7 @@ def test_suspension_needs_notice_still_bills_and_cure_resumes(app):
                          ends_at=now + timedelta(days=3), emergency=True, now=now)
         s.commit()
         assert (urgent.status, c.status) == ("active", "suspended")
-        mails = s.execute(select(ContractMail).where(ContractMail.purpose == "suspension_notice")).scalars().all()
+        mails = s.execute(select(OutboxMail).where(OutboxMail.kind == "suspension_notice")).scalars().all()
         assert len(mails) == 2 and "停止後のご通知" in mails[1].body and "理由: 利用料金" in mails[0].body
         cid = c.id
     assert monthly_invoices("2026-03-05") == [f"MC{cid:05d}-{m}" for m in ("202601", "202602", "202603", "202604")]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from tenants.contracts import lifecycle as contracts
 from tenants.contracts.options import add_option, cancel_option, monitoring_features
 from tenants.errors import RuleViolation
-from tenants.models import Contract, ContractMail, Invoice, PartyChange
+from tenants.models import Contract, Invoice, OutboxMail, PartyChange
 from tests.contracts.helpers import formed_contract, system
 
 
@@ -25,8 +25,8 @@ def test_application_accept_notice_confirm_forms_on_billing_start(app, world):
         contracts.confirm(s, None, c, date(2026, 1, 15), today=date(2026, 1, 8))
         s.commit()
         assert (c.status, c.formed_on, c.minimum_term_ends_on) == ("confirmed", date(2026, 1, 15), date(2027, 1, 14))
-        mail = s.execute(select(ContractMail).where(ContractMail.contract_id == c.id)).scalar_one()
-        assert mail.purpose == "start_notice" and mail.to_addr == "a@b.example"
+        mail = s.execute(select(OutboxMail).where(OutboxMail.contract_id == c.id)).scalar_one()
+        assert mail.kind == "start_notice" and mail.recipient == "a@b.example"
         assert "WordPress" in mail.body and "佐藤 090-1111-2222" in mail.body
         assert not contracts.form_if_due(c, date(2026, 1, 14))
         assert contracts.form_if_due(c, date(2026, 1, 15)) and c.status == "formed"

@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import select
 
-from tenants.models import Contract, ContractMail, Invoice, WorkRequest
+from tenants.models import Contract, Invoice, OutboxMail, WorkRequest
 from tenants.calendar import today_jst
 from tests.contracts.helpers import done_objected_and_redone, system
 
@@ -50,8 +50,8 @@ def test_lifecycle_invoice_16000_payment_369_and_cancellation_224000(app, as_pro
     page = as_provider.get(f"/admin/contracts/{cid}").get_data(as_text=True)
     assert "2027-01-14" in page and "formed" in page  # minimum term end
     with system(app) as s:
-        notice = s.execute(select(ContractMail).where(ContractMail.contract_id == cid)).scalar_one()
-        assert notice.purpose == "start_notice" and "田中 090-0000-0000" in notice.body
+        notice = s.execute(select(OutboxMail).where(OutboxMail.contract_id == cid)).scalar_one()
+        assert notice.kind == "start_notice" and "田中 090-0000-0000" in notice.body
 
     r = as_provider.post("/admin/contracts/invoices", data={"run_on": "2026-01-20"})
     assert r.status_code == 302
@@ -139,7 +139,7 @@ def test_work_request_target_and_customer_inspection(app, world, as_provider, as
     assert as_acme_operator.post(f"/panel/contracts/work/{own}", data={"note": ""}).status_code == 302
     with system(app) as s:
         assert (s.get(WorkRequest, own).status, s.get(WorkRequest, own).inspected_on) == ("done", today_jst())
-        mails = s.execute(select(ContractMail).where(ContractMail.purpose == "work_completed")).scalars().all()
+        mails = s.execute(select(OutboxMail).where(OutboxMail.kind == "work_completed")).scalars().all()
         assert len(mails) == 2 and all("追加作業" in m.subject for m in mails)
 
 

@@ -10,12 +10,13 @@ from tenants.contracts import report as contract_report
 from tenants.contracts.work import (accept_work, complete_work, daily_work_requests, file_complaint,
                                     file_work_request, object_to_work, respond_to_complaint, start_work)
 from tenants.errors import RuleViolation
-from tenants.models import ContractMail, WorkRequest
+from tenants.models import OutboxMail, WorkRequest
+from tenants.outbox import rules as outbox_rules
 from tests.contracts.helpers import formed_contract, system
-from workers.jobs import contracts as contract_jobs
 from tests.servers.process import free_ports
 from workers import runtime
-from workers.jobs.contracts import daily_contracts, send_contract_mail
+from workers.jobs.contracts import daily_contracts
+from workers.jobs.outbox import send_outbox
 
 
 @pytest.fixture
@@ -76,12 +77,12 @@ def test_completion_mail_and_deemed_acceptance_on_2027_01_01(app, smtp_sink):
     assert daily_contracts(today="2027-01-01")["deemed_accepted"] == 0  # objections still possible that day
     assert daily_contracts(today="2027-01-02")["deemed_accepted"] == 1
     assert daily_contracts(today="2027-01-03")["deemed_accepted"] == 0  # safe to run twice
-    assert send_contract_mail() == 2  # the start-of-service notice and the completion notice
-    assert send_contract_mail() == 0
+    assert send_outbox() == 2  # the start-of-service notice and the completion notice
+    assert send_outbox() == 0
     with system(app) as s:
         wr = s.get(WorkRequest, wid)
         assert (wr.status, wr.inspected_on, wr.met_target) == ("done", date(2027, 1, 1), True)
-        mails = s.execute(select(ContractMail).where(ContractMail.purpose == "work_completed")).scalars().all()
+        mails = s.execute(select(OutboxMail).where(OutboxMail.kind == "work_completed")).scalars().all()
         assert len(mails) == 1 and mails[0].sent_at is not None
     completed = [m for rcpt, m in smtp_sink.messages if "作業完了" in m["Subject"]]
     assert len(completed) == 1 and completed[0]["To"] == "ops@customer.example"
@@ -108,12 +109,12 @@ def test_mail_waits_when_the_smtp_host_is_down_and_goes_when_it_answers(app, clo
     settings = runtime.settings()
     port = settings.smtp_port
     settings.smtp_port = closed_port.port
-    assert send_contract_mail() == 0
+    assert send_outbox() == 0
     with system(app) as s:
-        mail = s.execute(select(ContractMail)).scalar_one()
-        assert mail.sent_at is None and "SMTP connection failed" in mail.error
+        mail = s.execute(select(OutboxMail)).scalar_one()
+        assert mail.sent_at is None and "SMTP connection failed" in mail.last_error
     settings.smtp_port = port
-    assert send_contract_mail() == 1
+    assert send_outbox() == 1
     assert [rcpt for rcpt, _m in smtp_sink.messages] == [["wait@customer.example"]]
 
 
@@ -174,21 +175,21 @@ def test_a_mail_that_cannot_be_built_is_given_up_and_the_others_still_go(app, sm
         c = formed_contract(s, email="ops@customer.example")  # queues the start-of-service notice
         s.flush()
         for subject in ("【作業完了のお知らせ】DNS変更\r\nBcc: someone@else.example", "【作業完了のお知らせ】証明書更新"):
-            s.add(ContractMail(contract_id=c.id, reseller_id=c.reseller_id, purpose="work_completed",
-                               to_addr="ops@customer.example", subject=subject, body="完了しました。\n"))
+            s.add(OutboxMail(contract_id=c.id, reseller_id=c.reseller_id, kind="work_completed",
+                             recipient="ops@customer.example", subject=subject, body="完了しました。\n"))
         s.commit()
         contract_id = c.id
-    assert send_contract_mail() == 2
+    assert send_outbox() == 2
     subjects = [m["Subject"] for _rcpt, m in smtp_sink.messages]
     assert len(subjects) == 2 and "【作業完了のお知らせ】証明書更新" in subjects
     assert all(rcpt == ["ops@customer.example"] for rcpt, _m in smtp_sink.messages)
     with system(app) as s:
-        bad = s.execute(select(ContractMail).where(ContractMail.subject.contains("DNS"))).scalar_one()
-        assert bad.sent_at is None and bad.failed_at is not None and bad.attempts == 1
-        assert "line break" in bad.error and "subject" in bad.error
-    assert send_contract_mail() == 0  # never picked again
+        bad = s.execute(select(OutboxMail).where(OutboxMail.subject.contains("DNS"))).scalar_one()
+        assert bad.sent_at is None and bad.given_up_at is not None and bad.attempts == 1
+        assert "line break" in bad.last_error and "subject" in bad.last_error
+    assert send_outbox() == 0  # never picked again
     with system(app) as s:
-        assert s.execute(select(ContractMail).where(ContractMail.subject.contains("DNS"))).scalar_one().attempts == 1
+        assert s.execute(select(OutboxMail).where(OutboxMail.subject.contains("DNS"))).scalar_one().attempts == 1
     page = as_provider.get(f"/admin/contracts/{contract_id}").get_data(as_text=True)
     assert 'class="badge failed"' in page and "the subject contains a line break" in page
     assert len(smtp_sink.messages) == 2
@@ -201,7 +202,7 @@ def test_a_work_request_title_with_a_line_break_gives_a_one_line_subject(app, sm
         accept_work(s, None, wr, date(2026, 3, 2))
         complete_work(s, None, wr, date(2026, 3, 3))
         s.commit()
-    assert send_contract_mail() == 2
+    assert send_outbox() == 2
     subjects = [m["Subject"] for _rcpt, m in smtp_sink.messages]
     assert "【作業完了のお知らせ】DNS変更 Bcc: someone@else.example" in subjects
     assert all(m["Bcc"] is None for _rcpt, m in smtp_sink.messages)
@@ -212,14 +213,14 @@ def test_a_mail_the_smtp_host_keeps_refusing_is_given_up_after_the_last_attempt(
         contract_id = formed_contract(s, email="busy@customer.example").id
         s.commit()
     smtp_sink.refuse = True
-    for attempt in range(1, contract_jobs.MAX_ATTEMPTS + 1):
-        assert send_contract_mail() == 0
+    for attempt in range(1, outbox_rules.MAX_ATTEMPTS + 1):
+        assert send_outbox() == 0
         with system(app) as s:
-            mail = s.execute(select(ContractMail)).scalar_one()
-            assert mail.attempts == attempt and "451" in mail.error
-            assert (mail.failed_at is not None) == (attempt == contract_jobs.MAX_ATTEMPTS)
-    assert f"given up after {contract_jobs.MAX_ATTEMPTS} attempts" in mail.error
+            mail = s.execute(select(OutboxMail)).scalar_one()
+            assert mail.attempts == attempt and "451" in mail.last_error
+            assert (mail.given_up_at is not None) == (attempt == outbox_rules.MAX_ATTEMPTS)
+    assert f"given up after {outbox_rules.MAX_ATTEMPTS} attempts" in mail.last_error
     smtp_sink.refuse = False
-    assert send_contract_mail() == 0 and smtp_sink.messages == []
+    assert send_outbox() == 0 and smtp_sink.messages == []
     page = as_provider.get(f"/admin/contracts/{contract_id}").get_data(as_text=True)
     assert 'class="badge failed"' in page and "given up after" in page

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from tenants.models import (Incident, IncidentEntry, MonitoredEndpoint, Notification, RemediationCommand,
+from tenants.models import (Incident, IncidentEntry, MonitoredEndpoint, OutboxMail, RemediationCommand,
                             ResellerContact, Server)
 from tenants.monitoring.record import Outcome, record_outcomes
 from tenants.tenancy import Scope
@@ -80,7 +80,7 @@ def timeline(app, incident_id: int) -> list[tuple[str, bool | None]]:
 def notices(app) -> list[tuple[str, str, str, int]]:
     with system(app) as s:
         return [(n.kind, n.recipient, n.status, n.attempts) for n in s.execute(
-            select(Notification).order_by(Notification.id)).scalars()]
+            select(OutboxMail).order_by(OutboxMail.id)).scalars()]
 
 
 def victim_objects(app, world) -> None:

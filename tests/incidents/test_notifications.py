@@ -79,6 +79,24 @@ def test_refused_notice_is_recorded_and_retried(app, world, mailbox):
     assert len(mailbox.messages) == 2
 
 
+def test_notices_wait_while_the_smtp_host_is_unreachable_and_go_when_it_answers(app, world, mailbox, closed_port):
+    """Not reaching the SMTP host is not the notice's fault: it is not given up however long the
+    host is away (a refusal would be, after 5 attempts), and the timeline says so once."""
+    contacts = sorted(add_contacts(app, world).values())
+    eid = _down_at_t(app, world)
+    settings = app.config["SETTINGS"]
+    settings.smtp_port = closed_port.port
+    for minutes in range(10, 20):
+        sweep((T + minutes * MIN).isoformat())
+    assert mailbox.messages == []
+    assert [(s, a) for _, _, s, a in notices(app)] == [("failed", 0), ("failed", 0)]
+    assert [k for k, _ in timeline(app, incidents(app, eid)[0].id)].count("notify_failed") == len(contacts)
+    settings.smtp_port = mailbox.port
+    sweep((T + 20 * MIN).isoformat())
+    assert sorted(r for m in mailbox.messages for r in m.to) == contacts
+    assert [(s, a) for _, _, s, a in notices(app)] == [("sent", 1), ("sent", 1)]
+
+
 def test_managed_server_without_emergency_contact_records_unreachable(app, world, mailbox):
     set_server(app, world.server, kind="managed")
     eid = _down_at_t(app, world)
@@ -119,7 +137,7 @@ def test_two_workers_at_the_same_moment_send_one_notice_each(app, world, mailbox
 def test_resellers_cannot_read_notices(app, world, mailbox):
     from sqlalchemy import select
 
-    from tenants.models import Notification
+    from tenants.models import OutboxMail
     from tenants.tenancy import Scope
     from tests.support import scoped_session
 
@@ -128,7 +146,7 @@ def test_resellers_cannot_read_notices(app, world, mailbox):
     sweep((T + 10 * MIN).isoformat())
     assert len(notices(app)) == 2
     with scoped_session(app, Scope("reseller", world.demo, None, world.principals["demo-op"])) as s:
-        assert s.execute(select(Notification)).scalars().all() == []
+        assert s.execute(select(OutboxMail)).scalars().all() == []
 
 
 def test_notice_delay_is_configurable(app, world, mailbox):

@@ -19,8 +19,11 @@ GB = 1024 ** 3
 class Inbox:
     def __init__(self):
         self.messages = []
+        self.refuse = False  # answer 451 (try again later), as a busy mail server does
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return "451 try again later"
         message = message_from_bytes(envelope.content, policy=default)
         self.messages.append((envelope.rcpt_tos, "\n".join(
             (str(message["From"]), str(message["Subject"]), message.get_content()))))
@@ -58,6 +61,21 @@ def test_80_and_100_percent_are_mailed_once_under_the_brand(app, world, inbox):
     set_disk_use(app, world.demo_customer, quota + 1)
     assert check_overuse() == 1 and "100%" in inbox.messages[1][1]
     assert one(app, select(Customer.status).where(Customer.id == world.demo_customer)) == "active"
+
+
+def test_a_notice_the_smtp_host_refuses_is_sent_again_from_the_outbox(app, world, inbox):
+    from workers.jobs.customers import check_overuse
+    from workers.jobs.outbox import send_outbox
+
+    set_disk_use(app, world.demo_customer, int(20480 * 1024 ** 2 * 0.85))
+    inbox.refuse = True
+    assert check_overuse() == 0 and inbox.messages == []
+    assert check_overuse() == 0  # the level is on record: told once, not queued again
+    inbox.refuse = False
+    assert send_outbox() == 1 and send_outbox() == 0
+    [(rcpts, text)] = inbox.messages
+    assert "taro@example.jp" in rcpts and "support@demo.example.jp" in rcpts
+    assert "デモホスティング" in text and "80%" in text and app.config["SETTINGS"].provider_name not in text
 
 
 def test_suspension_at_100_percent_is_lifted_when_the_use_drops(app, world, inbox):

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from tenants.calendar import JST
 from tenants.customers import overuse, rules as customers
 from tenants.db import utcnow
-from tenants.models import Customer, CustomerStatus, Reseller
-from workers import mailer, runtime
+from tenants.models import Customer, CustomerStatus
+from workers import runtime
 from workers.jobs.hosting.provisioning import deprovision_customer
+from workers.jobs.outbox import send_mails
 
 
 def remove_cancelled_customers(today: date | None = None) -> int:
@@ -41,22 +42,18 @@ def remove_customer(customer_id: int, today: date | None = None) -> int:
 
 
 def check_overuse() -> int:
-    """Check every customer's disk and traffic against its course; mail the notices due. Safe to run
-    twice: a level already notified is not notified again."""
+    """Check every customer's disk and traffic against its course; queue the notices due and send
+    them. Safe to run twice: a level already notified is not notified again (a notice the SMTP host
+    refuses stays in the outbox and is retried there)."""
     with runtime.job_session() as s:
         ids = list(s.scalars(select(Customer.id).where(Customer.status.in_(
             (CustomerStatus.ACTIVE.value, CustomerStatus.SUSPENDED.value)))))
-    sent = 0
+    queued = []
     locale = runtime.settings().default_locale
     for customer_id in ids:
         with runtime.job_session() as s:
             customer = s.get(Customer, customer_id)
-            notices = overuse.check_customer(s, customer)
-            for notice in notices:
-                if notice.to:
-                    reseller = s.get(Reseller, notice.reseller_id)
-                    mailer.send(notice.to, mailer.render(notice.subject, locale), mailer.render(notice.body, locale),
-                                sender_name=reseller.brand_name, reply_to=reseller.support_email)
-                    sent += 1
-            s.commit()  # only once told: a failed mail leaves the level to be notified next run
-    return sent
+            notices = overuse.check_customer(s, customer, locale=locale)
+            s.commit()
+            queued += [notice.id for notice in notices]
+    return send_mails(queued)

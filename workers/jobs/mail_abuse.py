@@ -4,8 +4,9 @@ scan_server(server_id)  reads what is new in the server's postfix log (through i
                         position survives log rotation), counts messages per sending account in
                         sliding hours, and locks every account over its course's threshold: the
                         lock row with its evidence, the reseller's fault contacts and the end user
-                        told. The MTA refuses the account's mail once provisioning writes
-                        ``tenants.mass_mail_lock.locked_senders`` into the sender access map.
+                        told (through the outbox). The MTA refuses the account's mail once
+                        provisioning writes ``tenants.mass_mail_lock.locked_senders`` into the
+                        sender access map.
 scan_all()              every few minutes, for every mail server.
 """
 from __future__ import annotations
@@ -14,18 +15,16 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from tenants.calendar import HELPDESK_HOURS_TEXT_JA
 from tenants.crypto import SecretBox
 from tenants.db import utcnow
-from tenants.incidents.rules import Recipient, plan_notice
 from tenants.mail_abuse.counting import WINDOW, SendCounter
 from tenants.hosting.wanted import Work
-from tenants.mail_abuse.locks import account_owner, lock_account, mail_servers
-from tenants.models import Customer, MailLogCursor, MassMailLock, ResellerContact, Server
+from tenants.mail_abuse.locks import account_owner, lock_account, mail_servers, queue_lock_notices
+from tenants.models import MailLogCursor, MassMailLock, Server
 from tenants.servers.rules import open_driver_config
 from workers import runtime
 from workers.jobs.hosting import provisioning
-from workers.jobs.incidents.cycle import send_notices
+from workers.jobs.outbox import send_outbox
 from workers.maillog import MailLogState, read_events
 
 DEFAULT_MAIL_LOG = "/var/log/mail.log"
@@ -36,25 +35,6 @@ def mail_log_path(server: Server) -> str:
     """The driver's mail log: ``mail_log`` in the server's driver settings (local driver)."""
     config = open_driver_config(SecretBox(runtime.settings().encryption_keys), server)
     return config.get("mail_log") or DEFAULT_MAIL_LOG
-
-
-def _lock_notices(session, lock: MassMailLock, customer: Customer) -> None:
-    """Tell the reseller (its fault contacts) and the end user (their contact address)."""
-    ev = lock.evidence
-    subject = f"[送信停止/Sending locked] {lock.address}"
-    body = "\n".join([
-        f"{lock.address} から1時間に {ev['count']} 通のメールが送信されたため (上限 {ev['threshold']} 通)、"
-        "このアカウントからの送信を一時停止しました。",
-        f"{lock.address} sent {ev['count']} messages within one hour (limit {ev['threshold']}); "
-        "sending from this account is stopped until it is unlocked.",
-        f"{ev['window_start']} – {ev['window_end']} (UTC)",
-        "", f"ヘルプデスク / Help desk: {HELPDESK_HOURS_TEXT_JA}"])
-    recipients = [Recipient(c.email, c.name) for c in session.execute(select(ResellerContact).where(
-        ResellerContact.reseller_id == customer.reseller_id).order_by(ResellerContact.id)).scalars()]
-    if customer.contact_email:
-        recipients.append(Recipient(customer.contact_email, customer.contractor_name))
-    for r in recipients:
-        plan_notice(session, lock.server_id, f"lock:{lock.id}", "lock", r, subject, body)
 
 
 def _forget_before_unlock(session, server_id: int, counter: SendCounter, at: datetime) -> SendCounter:
@@ -100,7 +80,7 @@ def scan_server(server_id: int, now: str | None = None) -> dict:
             customer = owners.get(evidence.sender)
             lock = lock_account(s, server_id, customer, evidence, at) if customer else None
             if lock is not None:
-                _lock_notices(s, lock, customer)
+                queue_lock_notices(s, lock, customer)
                 locked.append(lock.address)
         cursor.log_state, cursor.counter_state = state.to_dict(), counter.to_dict()
         cursor.last_run_at = at
@@ -109,7 +89,7 @@ def scan_server(server_id: int, now: str | None = None) -> dict:
         s.commit()
     if locked:  # the MTA refuses the locked senders once provisioning rewrites the sender map
         provisioning.enqueue_work([Work.service_on(server_id, "mail")])
-    send_notices(server_id, now)
+    send_outbox(server_id, now)
     return {"server": server_id, "events": events, "locked": locked}
 
 

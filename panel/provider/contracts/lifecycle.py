@@ -13,8 +13,9 @@ from tenants.contracts.logins import login_of
 from tenants.calendar import today_jst
 from tenants.contracts.options import OPTION_KINDS, add_option, cancel_option, monitoring_features
 from tenants.errors import RuleViolation
-from tenants.models import (Complaint, Contract, ContractMail, ContractOption, Invoice, Reseller,
-                            Server, WorkRequest)
+from tenants.models import (Complaint, Contract, ContractOption, Invoice, OutboxMail, Reseller, Server,
+                            WorkRequest)
+from tenants.outbox.rules import anything_due
 from tenants.contracts.models import PARTY_FIELDS
 from tenants.tenancy import get_owned_or_404
 from web.db import db
@@ -28,7 +29,7 @@ STATUSES = ("applied", "refused", "accepted", "notified", "confirmed", "formed",
 
 def send_mail_soon() -> None:
     """Queued contract mail goes out through the notifications worker."""
-    api.send_contract_mail()
+    api.send_outbox()
 
 
 def _forms(contract: Contract, **given) -> dict:
@@ -57,8 +58,8 @@ def render_contract(s, contract: Contract, status: int = 200, **given):
                      .order_by(WorkRequest.id.desc())).scalars().all()
     complaints = s.execute(select(Complaint).where(Complaint.contract_id == contract.id)
                            .order_by(Complaint.id.desc())).scalars().all()
-    mails = s.execute(select(ContractMail).where(ContractMail.contract_id == contract.id)
-                      .order_by(ContractMail.id.desc())).scalars().all()
+    mails = s.execute(select(OutboxMail).where(OutboxMail.contract_id == contract.id)
+                      .order_by(OutboxMail.id.desc())).scalars().all()
     return render_template("provider/contract.html", c=contract, invoices=invoices, work=work,
                            complaints=complaints, mails=mails, option_kinds=OPTION_KINDS,
                            features=sorted(monitoring_features(contract, today_jst())),
@@ -78,7 +79,7 @@ def contract_step(contract_id: int, form, key: str, action):
             show_problems(form, exc)
         else:
             s.commit()
-            if s.execute(select(ContractMail.id).where(ContractMail.sent_at.is_(None))).first():
+            if anything_due(s):
                 send_mail_soon()
             flash(message, "success")
             return redirect(url_for("provider.contract", contract_id=contract.id))

@@ -3,13 +3,13 @@ for the notice clock. All safe to run twice or on several workers at once.
 
 after_cycle(server_id, cycle)   the domain opens/closes incidents and plans level 1/2 remediation
                                 (tenants.incidents.follow_up), the steps run here, the domain plans
-                                the fault-contact notices, and they are sent.
+                                the fault-contact notices, and the server's due mail is sent
+                                (workers/jobs/outbox.py).
 sweep()                         every minute (the scheduler): after_cycle for every server with a
                                 DOWN service, an open incident or an unsent notice, so incidents
                                 follow each recorded cycle within a minute and the 10-minute rule is
                                 kept "promptly, day or night" between cycles. Remediation runs at
                                 most once per incident and cycle however often this runs.
-send_notices()                  send every claimable notice; failures stay for a retry.
 send_report(report_id)          email a fault report to the server's fault contacts.
 """
 from __future__ import annotations
@@ -21,12 +21,11 @@ from sqlalchemy import select
 from tenants.incidents import fault_reports
 from tenants.db import utcnow
 from tenants.incidents.follow_up import follow_cycle
-from tenants.incidents.rules import (Recipient, claim_notice, fault_recipients, notices_to_send,
-                                     open_incidents, plan_incident_notices, plan_notice, record_delivery)
-from tenants.models import FaultReport, Incident, Notification, Server, ServiceState
+from tenants.incidents.rules import Recipient, fault_recipients, open_incidents, plan_incident_notices, plan_notice
+from tenants.models import FaultReport, Incident, OutboxMail, Server, ServiceState
 from workers import runtime
 from workers.jobs.incidents.remediation import carry_out
-from workers.mailer import send_mail
+from workers.jobs.outbox import send_outbox
 
 
 def _at(value: str | datetime | None) -> datetime:
@@ -55,7 +54,7 @@ def after_cycle(server_id: int, cycle: str | None = None, now: str | None = None
         actions = carry_out(s, server, follow.steps)
         planned = plan_incident_notices(s, server_id, at, notify_after())
         s.commit()
-    sent = send_notices(server_id, now)
+    sent = send_outbox(server_id, now)
     return {"server": server_id, "opened": len(follow.opened), "closed": len(follow.closed), "actions": actions,
             "planned": len(planned), "sent": sent}
 
@@ -65,33 +64,11 @@ def sweep(now: str | None = None) -> int:
     with runtime.job_session() as s:
         ids = set(s.execute(select(ServiceState.server_id).where(ServiceState.state == "down")).scalars())
         ids |= set(s.execute(select(Incident.server_id).where(Incident.status == "open")).scalars())
-        ids |= set(s.execute(select(Notification.server_id).where(
-            Notification.status.in_(("pending", "failed")))).scalars())
+        ids |= set(s.execute(select(OutboxMail.server_id).where(
+            OutboxMail.server_id.is_not(None), OutboxMail.status.in_(("pending", "failed")))).scalars())
     for server_id in sorted(ids):
         after_cycle(server_id, now=now)
     return len(ids)
-
-
-def send_notices(server_id: int | None = None, now: str | None = None) -> int:
-    """Send each notice this worker manages to claim; the result of every attempt is recorded."""
-    sent = 0
-    with runtime.job_session() as s:
-        for notice_id in notices_to_send(s, server_id):
-            at = _at(now)
-            if not claim_notice(s, notice_id, at):
-                s.rollback()
-                continue
-            s.commit()  # the claim is visible to every other worker before we send
-            notice = s.get(Notification, notice_id)
-            try:
-                send_mail(notice.recipient, notice.subject, notice.body)
-                error = None
-                sent += 1
-            except Exception as exc:  # noqa: BLE001 — any failure is recorded and retried
-                error = f"{type(exc).__name__}: {exc}"
-            record_delivery(s, notice, _at(now), error)
-            s.commit()
-    return sent
 
 
 def send_report(report_id: int, now: str | None = None) -> int:
@@ -109,11 +86,11 @@ def send_report(report_id: int, now: str | None = None) -> int:
         for r in recipients:
             plan_notice(s, server.id, key, "report", Recipient(r.email, r.label), subject, body)
         s.commit()
-    send_notices(server_id, now)
+    send_outbox(server_id, now)
     with runtime.job_session() as s:
         report = s.get(FaultReport, report_id)
-        delivered = list(s.execute(select(Notification.recipient).where(
-            Notification.subject_key == key, Notification.status == "sent")).scalars())
+        delivered = list(s.execute(select(OutboxMail.recipient).where(
+            OutboxMail.dedup_key == key, OutboxMail.status == "sent")).scalars())
         if delivered and report.sent_at is None:
             fault_reports.mark_sent(s, report, delivered, at)
             s.commit()
