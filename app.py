@@ -5,19 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import Babel, gettext as _
+from flask_babel import Babel
+from flask_babel import gettext as _
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from tenants.accounts import auth
+from tenants.accounts import sessions as login_sessions
 from tenants.calendar import JST
-from tenants.accounts import auth, sessions as login_sessions
 from tenants.crypto import SecretBox
 from tenants.db import make_engine, make_session_factory
 from tenants.errors import NotFound
 from tenants.settings import load_settings
-from web import panels
+from web import panels, request_guard
 from web.panels import Panel, panel_for
-from web import request_guard
 
 LOCALES = ("ja", "en")
 

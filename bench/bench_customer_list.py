@@ -23,10 +23,10 @@ PAGES = {"first page": "/panel/customers", "search": "/panel/customers?q=%E5%B1%
 def _seed(url: str) -> None:
     from sqlalchemy import insert, select
 
+    from seed.demo import seed_demo
+    from tenants.accounts.passwords import hash_password
     from tenants.db import make_engine, make_session_factory
     from tenants.models import Course, Customer, Principal, Reseller
-    from tenants.accounts.passwords import hash_password
-    from seed.demo import seed_demo
     from tenants.tenancy import Scope
     from workers.cli import migrate_database
 

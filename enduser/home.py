@@ -2,7 +2,8 @@
 from functools import wraps
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
 from tenants.accounts import auth

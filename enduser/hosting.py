@@ -11,6 +11,8 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from enduser import bp
+from enduser.forms import ActionForm
 from tenants.hosting import wanted as hosting
 from tenants.hosting.failures import end_user_reason
 from tenants.hosting.hostnames import to_unicode
@@ -19,8 +21,6 @@ from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, commit_or_show
 from workers import api
-from enduser import bp
-from enduser.forms import ActionForm
 
 
 def enduser_object(view):

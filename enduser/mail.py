@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from enduser.forms import ActionForm, ListForm, MailboxEditForm, MailboxForm, MembersForm
+from enduser.home import enduser_only
+from enduser.hosting import actor, change, domain_choices, enduser_object, me, object_buttons
 from tenants.hosting import mail as mail_rules
 from tenants.models import Course, MailAccount, MailingList
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, form_status
-from enduser.forms import ActionForm, ListForm, MailboxEditForm, MailboxForm, MembersForm
-from enduser.hosting import actor, enduser_object, change, domain_choices, me, object_buttons
-from enduser.home import enduser_only
 
 
 def _mine(model):

@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from tenants.hosting import access, domains as domain_rules
+from enduser.forms import ActionForm, DomainForm, HttpsForm, ProtectedForm, ProtectedUserForm, RecordForm
+from enduser.home import enduser_only
+from enduser.hosting import actor, change, domain_choices, enduser_object, me, object_buttons
+from tenants.hosting import access
+from tenants.hosting import domains as domain_rules
 from tenants.models import Course, DnsRecord, Domain, ProtectedDirectory, ProtectedUser
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, form_status
-from enduser.forms import ActionForm, DomainForm, HttpsForm, ProtectedForm, ProtectedUserForm, RecordForm
-from enduser.hosting import actor, enduser_object, change, domain_choices, me, object_buttons
-from enduser.home import enduser_only
 
 
 def _mine(model, *where, order=None):

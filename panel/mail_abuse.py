@@ -4,8 +4,8 @@ from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tenants.mail_abuse import locks as mass_mail_lock
 from tenants.db import utcnow
+from tenants.mail_abuse import locks as mass_mail_lock
 from tenants.models import MassMailLock
 from tenants.tenancy import get_owned_or_404
 from web.db import db

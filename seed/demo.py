@@ -8,10 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tenants.models import (Course, Customer, Principal, Reseller, ReservedName, Role, Server,
-                            ServerAssignment)
 from tenants.accounts.models import realm_for
 from tenants.accounts.passwords import hash_password
+from tenants.models import Course, Customer, Principal, Reseller, ReservedName, Role, Server, ServerAssignment
 from tenants.servers.rules import seal_driver_config
 from tenants.settings import local_db_admin
 

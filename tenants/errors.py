@@ -5,7 +5,8 @@ Babel extracts it) with named parameters; the panel translates it when it render
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 
 def N_(msgid: str) -> str:

@@ -1,24 +1,51 @@
 """The data model's registry: each feature defines its tables in its own ``models`` module; importing
 this module registers every table on ``Base.metadata`` (Alembic, relationships by name) and is the
 one place the rest of the code imports models from."""
-from tenants.audit import AuditLog
 from tenants.accounts.models import LoginAttempt, LoginSession, Principal, Role
-from tenants.resellers.models import ApiToken, Reseller, ResellerContact
-from tenants.servers.models import Server, ServerAssignment
+from tenants.audit import AuditLog
+from tenants.contracts.billing_models import Invoice, InvoiceLine, Payment
+from tenants.contracts.models import (
+                                    Contract,
+                                    ContractOption,
+                                    ContractStatus,
+                                    ManagedCustomer,
+                                    PartyChange,
+                                    Succession,
+                                    Suspension,
+)
+from tenants.contracts.service_models import Complaint, WorkRequest, WorkRequestEvent
 from tenants.customers.models import Course, Customer, CustomerStatus, OveruseState
-from tenants.hosting.models import (Database, DnsRecord, Domain, FtpAccount, MailAccount, MailingList,
-                                    MailingListMember, ProtectedDirectory, ProtectedUser, ProvisionState,
-                                    ReservedName)
-from tenants.monitoring.models import (CheckResult, CheckRollup, CustomerUsageSample, MaintenanceWindow,
-                                       MonitoredEndpoint, ResourceStatus, ResourceThreshold, ServerSample,
-                                       ServiceState, StateEvent, TrafficLogCursor)
+from tenants.hosting.models import (
+                                    Database,
+                                    DnsRecord,
+                                    Domain,
+                                    FtpAccount,
+                                    MailAccount,
+                                    MailingList,
+                                    MailingListMember,
+                                    ProtectedDirectory,
+                                    ProtectedUser,
+                                    ProvisionState,
+                                    ReservedName,
+)
 from tenants.incidents.models import FaultReport, Incident, IncidentEntry, RemediationAction, RemediationCommand
 from tenants.mail_abuse.models import MailLogCursor, MassMailLock
-from tenants.contracts.models import (Contract, ContractOption, ContractStatus, ManagedCustomer, PartyChange,
-                                      Succession, Suspension)
-from tenants.contracts.billing_models import Invoice, InvoiceLine, Payment
-from tenants.contracts.service_models import Complaint, WorkRequest, WorkRequestEvent
+from tenants.monitoring.models import (
+                                    CheckResult,
+                                    CheckRollup,
+                                    CustomerUsageSample,
+                                    MaintenanceWindow,
+                                    MonitoredEndpoint,
+                                    ResourceStatus,
+                                    ResourceThreshold,
+                                    ServerSample,
+                                    ServiceState,
+                                    StateEvent,
+                                    TrafficLogCursor,
+)
 from tenants.outbox.models import OutboxMail
+from tenants.resellers.models import ApiToken, Reseller, ResellerContact
+from tenants.servers.models import Server, ServerAssignment
 
 __all__ = [
     "AuditLog", "LoginAttempt", "LoginSession", "Principal", "Role", "ApiToken", "Reseller", "ResellerContact",

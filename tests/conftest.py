@@ -13,8 +13,7 @@ import uuid
 
 import pytest
 
-from tests.support import (PG_ADMIN_URL, demo_world, login, pg_available, require_service,
-                           redis_test_url)
+from tests.support import PG_ADMIN_URL, demo_world, login, pg_available, redis_test_url, require_service
 
 pytest_plugins = ["tests.servers.fixtures"]
 
@@ -24,8 +23,8 @@ DEMO_PASSWORDS = {"admin": "Demo-Admin-2026", "demo-op": "Demo-Operator-2026", "
 
 
 def _build_template(url: str, instance) -> None:
-    from tenants.db import make_engine, make_session_factory
     from seed.demo import seed_demo
+    from tenants.db import make_engine, make_session_factory
     from tenants.tenancy import Scope
     from workers.cli import migrate_database
 

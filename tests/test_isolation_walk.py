@@ -139,11 +139,11 @@ def walk_world(app, world):
     """The demo world plus jiro: a second customer of reseller demo (taro's neighbour)."""
     from sqlalchemy import select
 
-    from tenants.models import Customer, ReservedName, Role, Server, ServerAssignment
     from tenants.accounts.principals import create_principal
+    from tenants.models import Customer, ReservedName, Role, Server, ServerAssignment
     from tenants.tenancy import Scope
-    from tests.hosting.victims import make_hosting
     from tests.contracts.helpers import direct_customer, victim_contract
+    from tests.hosting.victims import make_hosting
     from tests.support import scoped_session
 
     with scoped_session(app, Scope.system()) as s:

@@ -115,11 +115,12 @@ def test_stopping_in_the_middle_of_a_job_leaves_no_process_behind(tmp_path):
 
 
 def test_an_embedded_redis_that_dies_is_started_again_and_the_lost_changes_are_applied(tmp_path):
+    from sqlalchemy import select
+
     from app import create_app
     from tenants.hosting.domains import create_domain
     from tenants.models import Customer, Domain
     from tenants.tenancy import Scope
-    from sqlalchemy import select
 
     with make_run(tmp_path) as run:
         app = create_app({"DATABASE_URL": run.database_url, "INSTANCE_PATH": str(tmp_path),

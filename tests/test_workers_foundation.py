@@ -6,17 +6,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-
 from rq import SimpleWorker
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tenants.db import utcnow
 from tenants.models import LoginAttempt
 from tenants.tenancy import Scope
 from tests.support import require_service, scoped_session
 from workers import queues
-from workers.jobs import housekeeping
 from workers.embedded_redis import EmbeddedRedis, answers, bundled_redis_binary
+from workers.jobs import housekeeping
 from workers.schedule import PERIODIC, build_scheduler
 
 

@@ -8,13 +8,13 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tenants.accounts import auth, sessions as login_sessions
+from tenants.accounts import auth
+from tenants.accounts import sessions as login_sessions
 from tenants.models import Principal
 from tenants.tenancy import get_owned_or_404
 from web.auth import client_address, safe_next
 from web.db import db, system_session
 from web.forms import FAILED, LoginForm, PasswordChangeForm, commit_or_show, form_status
-
 
 DEVICE_COOKIE = "panel_device"  # this browser's own random name (tenants.auth.is_throttled)
 DEVICE_COOKIE_DAYS = 365

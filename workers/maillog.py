@@ -9,7 +9,8 @@ file is finished through ``<log>.1`` when its inode is still ours, then the new 
 If ``.1`` is not our file any more (rotated twice, compressed) the unread tail is lost and the run
 says so (``lost_rotated_tail``). "Our file" is the inode AND a hash of its first 256 bytes, so a new
 log that reuses a freed inode is not mistaken for it. A file shorter than our offset, or with other
-first bytes under the same inode, was truncated/rewritten (copytruncate): read again from 0. Lines the writer adds to the renamed file after we moved on are not seen.
+first bytes under the same inode, was truncated/rewritten (copytruncate): read again from 0. Lines the
+writer adds to the renamed file after we moved on are not seen.
 Nothing in the reading is postfix-specific: workers/drivers/local/traffic.py reads the nginx access
 logs of the virtual hosts with it (``pending`` stays empty there).
 
@@ -51,8 +52,8 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # per run; the rest is read next run
 COUNTED_STATUSES = frozenset({"sent"})
 _DELIVERY = frozenset({"smtp", "relay"})  # the SMTP client, also as the "relay" transport
 _SERVICES = _DELIVERY | {"smtpd", "pickup", "qmgr"}
-PENDING_MAX_AGE = timedelta(days=6)
-HEAD_BYTES = 256  # the first bytes of a log (its first line: a timestamp and a pid) identify it  # postfix gives up on a message after 5 days by default
+PENDING_MAX_AGE = timedelta(days=6)  # postfix gives up on a message after 5 days by default
+HEAD_BYTES = 256  # the first bytes of a log (its first line: a timestamp and a pid) identify it
 
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}

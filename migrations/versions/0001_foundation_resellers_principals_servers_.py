@@ -1,12 +1,11 @@
 """foundation: resellers, principals, servers, courses, customers, audit log
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 21:04:23.964593
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None

@@ -4,9 +4,8 @@ Revision ID: 0003
 Revises: 0001
 Create Date: 2026-11-23 21:20:12.805016
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003'
 down_revision = '0001'

@@ -6,7 +6,6 @@ Create Date: 2026-11-24 03:00:00
 """
 from alembic import op
 
-
 revision = '0009'
 down_revision = '0008'
 branch_labels = None

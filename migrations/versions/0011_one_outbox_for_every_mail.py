@@ -7,9 +7,8 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-04 19:25:52.279176
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0011'
 down_revision = '0010'

@@ -9,8 +9,8 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from tenants.resellers.api_tokens import ApiActor, authenticate
 from tenants.errors import NotFound, RuleViolation
+from tenants.resellers.api_tokens import ApiActor, authenticate
 from tenants.tenancy import Scope
 from web.auth import client_address
 from web.db import system_session

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 
 from panel.api import ApiError
 from panel.api.common import body, integer, iso_date, query_int, session_and_actor, text_field
-from tenants.customers import rules
 from tenants.calendar import today_jst
+from tenants.customers import rules
 from tenants.customers.listing import SORTS, STATUSES, list_customers
 from tenants.models import Customer
 from tenants.tenancy import get_owned_or_404

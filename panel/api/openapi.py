@@ -37,7 +37,8 @@ CUSTOMER_IN = {"type": "object", "properties": {
     "login_id": {"type": "string", "maxLength": 64}, "password": {"type": ["string", "null"], "maxLength": 128},
     "contractor_name": {"type": "string", "maxLength": 200}, "customer_number": NULLABLE_STR,
     "course_id": {"type": "integer"}, "server_id": {"type": ["integer", "null"]}, "contract_date": NULLABLE_DATE,
-    "start_date": NULLABLE_DATE, "contact_email": NULLABLE_STR, "status": {"type": "string", "enum": ["active", "suspended", "locked"]}}}
+    "start_date": NULLABLE_DATE, "contact_email": NULLABLE_STR,
+    "status": {"type": "string", "enum": ["active", "suspended", "locked"]}}}
 CUSTOMER_OUT = {"type": "object", "properties": {
     "id": {"type": "integer"}, "login_id": NULLABLE_STR, "contractor_name": {"type": "string"},
     "customer_number": NULLABLE_STR, "status": {"type": "string"}, "disk_used_bytes": {"type": "integer"},
@@ -63,7 +64,8 @@ def document() -> dict:
         "security": [{"bearer": []}],
         "paths": {
             "/api/customers": {
-                "get": {"operationId": "listCustomers", "parameters": list_params, "responses": _responses(_json("CustomerPage"))},
+                "get": {"operationId": "listCustomers", "parameters": list_params,
+                        "responses": _responses(_json("CustomerPage"))},
                 "post": {"operationId": "createCustomer", "requestBody": _body("CustomerIn"),
                          "responses": _responses(_json("Customer", "201"))}},
             "/api/customers/{customer_id}": {

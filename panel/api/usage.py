@@ -7,8 +7,8 @@ from flask import jsonify
 from sqlalchemy import select
 
 from panel.api.common import session_and_actor
-from tenants.monitoring import usage
 from tenants.models import Course, Customer, Server
+from tenants.monitoring import usage
 from tenants.tenancy import get_owned_or_404
 
 

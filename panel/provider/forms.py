@@ -5,9 +5,23 @@ Provider admin forms for incidents: the fault report, remediation commands.
 Provider admin forms for monitoring: endpoints, maintenance windows, resource thresholds."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateTimeLocalField, EmailField, FieldList, FloatField, Form, FormField,
-                     IntegerField, PasswordField, SelectChoice, SelectField, SelectMultipleField,
-                     StringField, TextAreaField, widgets)
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    FieldList,
+    FloatField,
+    Form,
+    FormField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from tenants.monitoring.models import PROTOCOLS

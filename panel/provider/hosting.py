@@ -1,11 +1,12 @@
 """Provider admin: the reserved names no customer may register (nameservers, panel host names,
 the provider's own domains), with the names under and above them."""
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
-from panel.provider.forms import ReservedNameForm
 from panel.provider.accounts import staff_only
+from panel.provider.forms import ReservedNameForm
 from tenants.hosting import reserved_names as rules
 from tenants.hosting.hostnames import to_unicode
 from tenants.models import ReservedName

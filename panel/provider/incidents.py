@@ -8,11 +8,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from panel.provider import bp
-from panel.provider.forms import FaultReportForm, RemediationForm
 from panel.provider.accounts import staff_only
-from tenants.incidents import fault_reports, remediation as remediation_config
+from panel.provider.forms import FaultReportForm, RemediationForm
 from tenants.calendar import HELPDESK_HOURS_TEXT, JST
 from tenants.db import utcnow
+from tenants.incidents import fault_reports
+from tenants.incidents import remediation as remediation_config
 from tenants.incidents.deadlines import emergency_contact_first
 from tenants.incidents.overview import overview, recent_incidents
 from tenants.models import FaultReport, Incident, IncidentEntry, MonitoredEndpoint, OutboxMail, Server

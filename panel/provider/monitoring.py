@@ -7,19 +7,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from panel.provider.forms import EndpointForm, MaintenanceForm, ThresholdsForm
 from panel.provider.accounts import staff_only
+from panel.provider.forms import EndpointForm, MaintenanceForm, ThresholdsForm
 from tenants.calendar import JST
-from tenants.monitoring import endpoints as rules
 from tenants.db import utcnow
 from tenants.errors import NotFound
 from tenants.models import MaintenanceWindow, MonitoredEndpoint, ResourceStatus, Server, StateEvent
+from tenants.monitoring import endpoints as rules
 from tenants.monitoring.reports import board_rows, board_statement, failing_count, status_board
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, commit_or_show
 from web.paging import paginate
-
 
 
 @staff_only

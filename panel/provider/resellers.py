@@ -4,14 +4,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from panel.provider.forms import ContactsForm, OperatorForm, ResellerForm
 from panel.provider.accounts import staff_only
-from tenants.resellers import rules
-from tenants.models import Principal, Reseller, Role, Server, ServerAssignment
+from panel.provider.forms import ContactsForm, OperatorForm, ResellerForm
 from tenants.accounts.password_policy import generate_password
+from tenants.models import Principal, Reseller, Role, Server, ServerAssignment
+from tenants.resellers import rules
 from tenants.tenancy import get_owned_or_404
-from web.db import db
 from web.audit_view import audit_page
+from web.db import db
 from web.forms import FAILED, commit_or_flash, commit_or_show, form_status
 from web.paging import paginate
 

@@ -3,15 +3,15 @@ a server could not apply (with the tools' own output, which only the provider re
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import SelectChoice
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
-from panel.provider.forms import ServerForm
 from panel.provider.accounts import staff_only
-from tenants.servers import rules
+from panel.provider.forms import ServerForm
 from tenants.hosting.failures import failed_on_server
 from tenants.models import Reseller, Server, ServerAssignment
+from tenants.servers import rules
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, commit_or_show, form_status

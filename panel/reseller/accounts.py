@@ -4,10 +4,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from tenants.models import Course, Customer, Role, Server
+from web.audit_view import audit_page
 from web.auth import role_required
 from web.db import db
 from web.flows import account_views
-from web.audit_view import audit_page
 
 operator_only = role_required(Role.OPERATOR, "reseller.login")
 

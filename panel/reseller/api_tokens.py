@@ -4,15 +4,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from panel.reseller.forms import TokenForm
 from panel.reseller.accounts import operator_only
+from panel.reseller.forms import TokenForm
 from tenants.calendar import today_jst
-from tenants.resellers import api_tokens as token_rules
 from tenants.models import ApiToken
+from tenants.resellers import api_tokens as token_rules
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, commit_or_show, form_status
-
 
 
 @operator_only

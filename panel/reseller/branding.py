@@ -3,10 +3,10 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from panel.reseller.forms import BrandForm
 from panel.reseller.accounts import operator_only
-from tenants.resellers import branding
+from panel.reseller.forms import BrandForm
 from tenants.models import Reseller
+from tenants.resellers import branding
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, commit_or_show, form_status

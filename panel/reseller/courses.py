@@ -4,15 +4,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from panel.reseller.forms import CourseForm
 from panel.reseller.accounts import operator_only
+from panel.reseller.forms import CourseForm
 from tenants.customers import courses as rules
 from tenants.errors import RuleViolation
 from tenants.models import Course
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, commit_or_show, form_status, show_problems
-
 
 
 def course_data(form: CourseForm) -> dict:

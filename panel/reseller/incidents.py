@@ -11,7 +11,6 @@ from tenants.incidents.overview import locks, overview, recent_incidents
 from web.db import db
 
 
-
 @bp.app_context_processor
 def _reseller_incident_helpers():
     return {"reseller_incident_overview": lambda: overview(db(), utcnow().astimezone(JST).date(), with_reports=False),

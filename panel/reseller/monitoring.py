@@ -9,7 +9,6 @@ from tenants.monitoring.reports import JST, board_json, monthly_uptime, status_b
 from web.db import db
 
 
-
 def _board():
     s = db()
     rows = status_board(s)  # the session's scope keeps it to this reseller's servers

@@ -2,8 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from panel.contract_party import views as contract_party
-from panel.reseller import (accounts, api_tokens, branding, courses, customers, incidents, monitoring,
-                            usage)
+from panel.reseller import accounts, api_tokens, branding, courses, customers, incidents, monitoring, usage
 from panel.reseller.accounts import operator_only
 
 RULES = accounts.ACCOUNT.rules() + [

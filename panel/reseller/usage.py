@@ -3,14 +3,13 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from panel.reseller.charts import human_bytes, line_chart
 from panel.reseller.accounts import operator_only
-from tenants.monitoring import usage
+from panel.reseller.charts import human_bytes, line_chart
 from tenants.db import utcnow
 from tenants.models import Course, Customer, Server
+from tenants.monitoring import usage
 from tenants.tenancy import get_owned_or_404
 from web.db import db
-
 
 
 def _period() -> str:

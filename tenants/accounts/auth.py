@@ -8,13 +8,13 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select
 
 from tenants import audit
-from tenants.db import utcnow
-from tenants.errors import N_, Problem, RuleViolation
-from tenants.models import LoginAttempt, Principal, Reseller, Role
 from tenants.accounts.models import realm_for
 from tenants.accounts.password_policy import generate_password, password_problems
 from tenants.accounts.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from tenants.accounts.sessions import end_sessions_of, may_log_in
+from tenants.db import utcnow
+from tenants.errors import N_, Problem, RuleViolation
+from tenants.models import LoginAttempt, Principal, Reseller, Role
 from tenants.tenancy import BYPASS
 
 MAX_FAILURES = 10      # failed logins allowed per address, and per account from browsers it does not know,

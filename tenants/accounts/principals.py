@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 
 from tenants.accounts.auth import login_id_taken
-from tenants.errors import N_, Problem, RuleViolation
-from tenants.models import Principal, Role
 from tenants.accounts.models import realm_for
 from tenants.accounts.password_policy import password_problems
 from tenants.accounts.passwords import hash_password
+from tenants.errors import N_, Problem, RuleViolation
+from tenants.models import Principal, Role
 
 LOGIN_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tenants.contracts.models import Contract, ManagedScoped, contract_ids_of, reseller_fk
 from tenants.db import Base, UTCDateTime, utcnow
-from tenants.contracts.models import Contract, ManagedScoped, reseller_fk, contract_ids_of
 
 
 def _invoice_ids_of(party_id: int):

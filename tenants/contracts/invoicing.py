@@ -11,13 +11,19 @@ from datetime import date
 from sqlalchemy import select
 
 from tenants import audit
-from tenants.contracts.money import (invoice_due_date, late_damages_between, monthly_charge,
-                                     service_month_billed_in, days_overdue)
 from tenants.calendar import add_months, month_end, month_start
+from tenants.contracts.money import (
+    days_overdue,
+    invoice_due_date,
+    late_damages_between,
+    monthly_charge,
+    service_month_billed_in,
+)
 from tenants.contracts.options import option_label
 from tenants.contracts.terms import early_cancellation_charge_due_on
 from tenants.errors import N_, Problem, RuleViolation
-from tenants.models import Contract, ContractStatus as S, Invoice, InvoiceLine, Payment
+from tenants.models import Contract, Invoice, InvoiceLine, Payment
+from tenants.models import ContractStatus as S
 
 BILLED_STATUSES = (S.CONFIRMED.value, S.FORMED.value, S.SUSPENDED.value, S.CANCELLED.value,
                    S.TERMINATED.value)

@@ -8,16 +8,20 @@ from datetime import date
 from sqlalchemy import select
 
 from tenants import audit
-from tenants.contracts.money import early_cancellation_charge
 from tenants.contracts.grounds import refusal_ground
 from tenants.contracts.invoicing import issue_closing_invoice
 from tenants.contracts.mail import queue_mail, settings_text
-from tenants.contracts.terms import (check_cancellation_date, is_succession_notice_late, minimum_term_end,
-                                     succession_notice_deadline)
-from tenants.errors import N_, Problem, RuleViolation
-from tenants.models import (Contract, ContractStatus as S, ManagedCustomer, PartyChange, Server,
-                            Succession)
 from tenants.contracts.models import PARTY_FIELDS
+from tenants.contracts.money import early_cancellation_charge
+from tenants.contracts.terms import (
+    check_cancellation_date,
+    is_succession_notice_late,
+    minimum_term_end,
+    succession_notice_deadline,
+)
+from tenants.errors import N_, Problem, RuleViolation
+from tenants.models import Contract, ManagedCustomer, PartyChange, Server, Succession
+from tenants.models import ContractStatus as S
 
 SETTINGS_FIELDS = ("applications", "contacts", "emergency_contact", "notes")
 

@@ -7,10 +7,10 @@ from sqlalchemy import select
 
 from tenants import audit
 from tenants.accounts.auth import reset_password_of
-from tenants.errors import N_, RuleViolation
-from tenants.models import ManagedCustomer, Principal, Role
 from tenants.accounts.password_policy import generate_password
 from tenants.accounts.principals import create_principal
+from tenants.errors import N_, RuleViolation
+from tenants.models import ManagedCustomer, Principal, Role
 
 
 def login_of(session, party: ManagedCustomer) -> Principal | None:

@@ -10,8 +10,8 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tenants.contracts.models import Contract, ManagedScoped, contract_ids_of, party_of_contract, reseller_fk
 from tenants.db import Base, UTCDateTime, utcnow
-from tenants.contracts.models import Contract, ManagedScoped, reseller_fk, contract_ids_of, party_of_contract
 from tenants.tenancy import Scope, TenantScopeError
 
 

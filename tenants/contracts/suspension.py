@@ -8,7 +8,8 @@ from tenants.calendar import to_jst
 from tenants.contracts.grounds import check_suspension, may_terminate_after_suspension, suspension_ground
 from tenants.contracts.mail import queue_mail
 from tenants.errors import N_, RuleViolation
-from tenants.models import Contract, ContractStatus as S, Suspension
+from tenants.models import Contract, Suspension
+from tenants.models import ContractStatus as S
 
 
 def _notice_body(contract: Contract, suspension: Suspension) -> str:

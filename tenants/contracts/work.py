@@ -7,11 +7,15 @@ from sqlalchemy import select
 
 from tenants import audit
 from tenants.contracts.mail import queue_mail
-from tenants.contracts.terms import (inspection_objection_deadline, is_work_accepted, work_accepted_on,
-                                     work_target_completion)
+from tenants.contracts.service_models import COMPLAINT_STATUSES
+from tenants.contracts.terms import (
+    inspection_objection_deadline,
+    is_work_accepted,
+    work_accepted_on,
+    work_target_completion,
+)
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.models import Complaint, Contract, WorkRequest, WorkRequestEvent
-from tenants.contracts.service_models import COMPLAINT_STATUSES
 
 
 def _event(wr: WorkRequest, on: date, status: str, actor, note: str = "") -> None:

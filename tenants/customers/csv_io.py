@@ -9,12 +9,12 @@ from datetime import date
 
 from sqlalchemy import select
 
-from tenants.customers import rules
-from tenants.csv_cells import SafeWriter, import_cell
-from tenants.errors import N_, Problem
-from tenants.models import Course, Customer, Principal, Role, Server
 from tenants.accounts.password_policy import password_problems
 from tenants.accounts.principals import login_id_problems
+from tenants.csv_cells import SafeWriter, import_cell
+from tenants.customers import rules
+from tenants.errors import N_, Problem
+from tenants.models import Course, Customer, Principal, Role, Server
 
 COLUMNS = ("login_id", "contractor_name", "customer_number", "course", "server", "contract_date", "start_date",
            "contact_email", "status")

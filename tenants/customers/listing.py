@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, union
 
-from tenants.models import Course, Customer, Domain, Principal, Role
 from tenants.accounts.models import realm_for
+from tenants.models import Course, Customer, Domain, Principal, Role
 
 SORTS = {  # key -> (column, descending); the id follows in the same direction so pages never overlap
     "newest": ("created_at", True),
@@ -137,7 +137,8 @@ def list_customers(session, q: str = "", sort: str = "newest", page: int = 1, pe
     rows = []
     if ids:
         stmt = _joined(select(Customer, Principal.login_id, Course.name).select_from(Customer)
-                       .join(Course, Course.id == Customer.course_id)).where(Customer.id.in_(ids)).order_by(*_order(Customer, sort))
+                       .join(Course, Course.id == Customer.course_id)).where(Customer.id.in_(ids))
+        stmt = stmt.order_by(*_order(Customer, sort))
         for customer, login_id, course_name in session.execute(stmt).all():
             rows.append(CustomerRow(customer.id, customer.contractor_name, customer.customer_number, login_id,
                                     course_name, customer.status, customer.contract_date, customer.start_date,

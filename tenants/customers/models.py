@@ -6,12 +6,11 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, select)
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, UTCDateTime, utcnow
-from tenants.tenancy import CustomerScoped, Scope, TenantScopeError, TenantScoped
+from tenants.tenancy import CustomerScoped, Scope, TenantScoped, TenantScopeError
 
 
 class CustomerStatus(str, enum.Enum):

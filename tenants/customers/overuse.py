@@ -12,8 +12,16 @@ from tenants import audit
 from tenants.customers.courses import quota_level
 from tenants.db import utcnow
 from tenants.errors import N_
-from tenants.models import (Course, Customer, CustomerStatus, CustomerUsageSample, OutboxMail, OveruseState,
-                            Reseller, ResellerContact)
+from tenants.models import (
+    Course,
+    Customer,
+    CustomerStatus,
+    CustomerUsageSample,
+    OutboxMail,
+    OveruseState,
+    Reseller,
+    ResellerContact,
+)
 from tenants.outbox import rules as outbox
 from tenants.outbox.text import render
 

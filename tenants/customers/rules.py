@@ -8,11 +8,24 @@ from sqlalchemy import select
 
 from tenants import audit
 from tenants.accounts.auth import login_id_taken, reset_password_of
-from tenants.errors import N_, Problem, RuleViolation
-from tenants.models import (Course, Customer, CustomerStatus, Database, DnsRecord, Domain, FtpAccount, MailAccount,
-                            MailingList, ProtectedDirectory, Role, Server, ServerAssignment)
 from tenants.accounts.password_policy import generate_password, password_problems
 from tenants.accounts.principals import create_principal, email_problems, login_id_problems
+from tenants.errors import N_, Problem, RuleViolation
+from tenants.models import (
+    Course,
+    Customer,
+    CustomerStatus,
+    Database,
+    DnsRecord,
+    Domain,
+    FtpAccount,
+    MailAccount,
+    MailingList,
+    ProtectedDirectory,
+    Role,
+    Server,
+    ServerAssignment,
+)
 from tenants.tenancy import BYPASS, MAX_ID
 
 CUSTOMER_FIELDS = ("contractor_name", "customer_number", "course_id", "server_id", "contract_date",

@@ -21,9 +21,9 @@ import os
 import re
 from pathlib import Path, PurePosixPath
 
+from tenants.accounts.password_policy import password_problems
 from tenants.errors import N_, RuleViolation
 from tenants.hosting.hostnames import to_ascii
-from tenants.accounts.password_policy import password_problems
 
 ENGINES = ("mariadb", "postgresql")
 MAX_LOCAL_PART = 64

@@ -6,13 +6,13 @@ erases it once applied, so the panel holds no database password at rest afterwar
 """
 from __future__ import annotations
 
-from tenants.hosting import account_names
 from tenants import audit
+from tenants.accounts.password_policy import generate_password
 from tenants.crypto import SecretBox
 from tenants.errors import N_, RuleViolation
+from tenants.hosting import account_names
 from tenants.hosting.wanted import Work, check_limit, checked_all, need_server, taken_anywhere
 from tenants.models import Customer, Database
-from tenants.accounts.password_policy import generate_password
 
 PASSWORD_FIELD = "password"
 

@@ -5,9 +5,9 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from tenants.hosting import account_names, dns_records, hostnames, reserved_names
 from tenants import audit
 from tenants.errors import N_, RuleViolation
+from tenants.hosting import account_names, dns_records, hostnames, reserved_names
 from tenants.hosting.wanted import Work, check_limit, checked_all, need_server, overlapping, taken_anywhere
 from tenants.models import Course, Customer, DnsRecord, Domain, MailAccount, MailingList, ProtectedDirectory
 

@@ -9,8 +9,18 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from tenants.errors import N_
-from tenants.models import (Customer, Database, DnsRecord, Domain, FtpAccount, MailAccount, MailingList,
-                            ProtectedDirectory, ProvisionState, Reseller)
+from tenants.models import (
+    Customer,
+    Database,
+    DnsRecord,
+    Domain,
+    FtpAccount,
+    MailAccount,
+    MailingList,
+    ProtectedDirectory,
+    ProvisionState,
+    Reseller,
+)
 
 NOT_APPLIED = N_("The server could not apply this change. Support has the details.")
 SITE_REFUSED = N_("The server could not accept the settings of this site. Support has the details.")

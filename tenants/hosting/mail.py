@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tenants.hosting import account_names
 from tenants import audit
 from tenants.errors import N_, RuleViolation
+from tenants.hosting import account_names
 from tenants.hosting.wanted import Work, check_limit, checked_all, live_domain, need_server
 from tenants.models import Course, Customer, MailAccount, MailingList, MailingListMember
 

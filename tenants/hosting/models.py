@@ -16,7 +16,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, UTCDateTime, utcnow
-from tenants.tenancy import CustomerScoped, Scope, TenantScopeError, TenantScoped
+from tenants.tenancy import CustomerScoped, Scope, TenantScoped, TenantScopeError
 
 
 class ProvisionState(str, enum.Enum):

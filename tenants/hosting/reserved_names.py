@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from tenants import audit
-from tenants.hosting import hostnames
 from tenants.errors import N_, RuleViolation
+from tenants.hosting import hostnames
 from tenants.hosting.wanted import overlapping, taken_anywhere
 from tenants.models import Domain, Reseller, ReservedName
 

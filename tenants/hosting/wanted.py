@@ -13,8 +13,17 @@ from sqlalchemy import func, or_, select
 from tenants import audit
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.hosting.hostnames import names_above
-from tenants.models import (Course, Customer, Database, DnsRecord, Domain, FtpAccount, MailAccount,
-                            MailingList, ProtectedDirectory)
+from tenants.models import (
+    Course,
+    Customer,
+    Database,
+    DnsRecord,
+    Domain,
+    FtpAccount,
+    MailAccount,
+    MailingList,
+    ProtectedDirectory,
+)
 from tenants.tenancy import BYPASS
 
 SERVICES = ("web", "mail", "ftp", "dns")

@@ -8,19 +8,27 @@ closes once (unique keys decide who wins; the loser's insert is rolled back and 
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from tenants.incidents import fault_reports
-from tenants.monitoring.endpoints import in_maintenance
-from tenants.incidents.deadlines import NOTIFY_AFTER, outage_notice_due
-from tenants.models import (Customer, Incident, IncidentEntry, MonitoredEndpoint, OutboxMail, ResellerContact,
-                            Server, ServiceState, StateEvent)
 from tenants.customers.models import CustomerStatus
+from tenants.incidents import fault_reports
+from tenants.incidents.deadlines import NOTIFY_AFTER, outage_notice_due
+from tenants.models import (
+    Customer,
+    Incident,
+    IncidentEntry,
+    MonitoredEndpoint,
+    OutboxMail,
+    ResellerContact,
+    Server,
+    ServiceState,
+    StateEvent,
+)
+from tenants.monitoring.endpoints import in_maintenance
 from tenants.monitoring.state import DOWN, UP
 from tenants.outbox import rules as outbox
 

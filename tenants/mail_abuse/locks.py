@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from tenants import audit
 from tenants.calendar import HELPDESK_HOURS_TEXT_JA
+from tenants.customers.models import CustomerStatus
 from tenants.errors import N_, RuleViolation
 from tenants.mail_abuse.counting import Evidence, normalise_account
 from tenants.models import Customer, Domain, MailAccount, MassMailLock, ResellerContact, Server
-from tenants.customers.models import CustomerStatus
 from tenants.outbox import rules as outbox
 
 

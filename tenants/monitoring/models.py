@@ -10,14 +10,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, false, select)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, UTCDateTime, utcnow
-from tenants.servers.models import Server, ProviderWritesOnly
-from tenants.tenancy import CustomerScoped, Scope, TenantScopeError, TenantScoped
-
+from tenants.servers.models import ProviderWritesOnly, Server
+from tenants.tenancy import CustomerScoped, Scope, TenantScoped, TenantScopeError
 
 PROTOCOLS = ("icmp", "http", "https", "ftp", "ftps", "smtp", "smtps", "pop3", "pop3s", "imap",
              "imaps", "postgresql", "mysql")

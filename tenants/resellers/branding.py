@@ -3,9 +3,9 @@ brand name, logo, support contact and hours."""
 from __future__ import annotations
 
 from tenants import audit
+from tenants.accounts.principals import email_problems
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.models import Reseller
-from tenants.accounts.principals import email_problems
 
 MAX_LOGO_BYTES = 256 * 1024
 BRAND_FIELDS = ("brand_name", "support_email", "support_phone", "support_hours")

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, UTCDateTime, utcnow
-from tenants.tenancy import Scope, TenantScopeError, TenantScoped
+from tenants.tenancy import Scope, TenantScoped, TenantScopeError
 
 
 class Reseller(TenantScoped, Base):

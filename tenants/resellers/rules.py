@@ -6,10 +6,10 @@ import re
 from sqlalchemy import func, select
 
 from tenants import audit
+from tenants.accounts.principals import create_principal, email_problems
 from tenants.db import taken_by_other
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.models import Customer, Principal, Reseller, ResellerContact, Role
-from tenants.accounts.principals import create_principal, email_problems
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
 RESELLER_FIELDS = ("code", "name", "brand_name", "support_email", "support_phone", "support_hours",

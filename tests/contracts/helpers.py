@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tenants.contracts import lifecycle as contracts
 from tenants.calendar import today_jst
+from tenants.contracts import lifecycle as contracts
 from tenants.models import Contract, WorkRequest
 from tenants.tenancy import Scope
 from tests.support import scoped_session

@@ -33,7 +33,7 @@ def test_monthly_run_first_month_pro_rata_16000_and_next_month_due_this_month(ap
     with system(app) as s:
         inv = _invoices(s, cid)
         jan, feb, mar = inv[date(2026, 1, 1)], inv[date(2026, 2, 1)], inv[date(2026, 3, 1)]
-        assert [(l.item, l.amount) for l in jan.lines] == [("initial_fee", 50_000), ("base", 16_000)]
+        assert [(line.item, line.amount) for line in jan.lines] == [("initial_fee", 50_000), ("base", 16_000)]
         assert (jan.total, jan.due_on) == (66_000, date(2026, 1, 31))
         assert (feb.total, feb.due_on) == (30_000, date(2026, 1, 31))  # §20.3
         assert (mar.total, mar.due_on) == (30_000, date(2026, 2, 28))
@@ -62,12 +62,12 @@ def test_cancellation_month_in_full_and_nothing_after(app):
         inv = _invoices(s, cid)
         assert sorted(inv) == [date(2026, m, 1) for m in (1, 2, 3, 4, 5)]
         may = inv[date(2026, 5, 1)]
-        assert [(l.item, l.amount) for l in may.lines] == [("base", 30_000), ("option", 6_000)]
+        assert [(line.item, line.amount) for line in may.lines] == [("base", 30_000), ("option", 6_000)]
         feb = inv[date(2026, 2, 1)]
-        assert [l.amount for l in feb.lines] == [30_000, 6_000 * 18 // 30]  # option pro rata (§21.1)
+        assert [line.amount for line in feb.lines] == [30_000, 6_000 * 18 // 30]  # option pro rata (§21.1)
         closing = _invoices(s, cid, "closing")[date(2026, 5, 1)]
         # base 224,000; option (term ends 2027-02-09): 8 months + floor(6,000 × 9 / 30)
-        assert [l.amount for l in closing.lines] == [224_000, 8 * 6_000 + 1_800]
+        assert [line.amount for line in closing.lines] == [224_000, 8 * 6_000 + 1_800]
 
 
 def test_payment_31_days_late_owes_369_and_overpayment_is_refused(app):

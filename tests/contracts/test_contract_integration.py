@@ -3,8 +3,6 @@ results and incidents, an outage of a managed server is told to the contract's e
 and the Gold option switches on file-count / DB-size monitoring for the contract's server."""
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import select
-
 from tenants.contracts import report as contract_report
 from tenants.contracts.options import add_option
 from tenants.models import CheckResult, Incident, MonitoredEndpoint, ResourceThreshold

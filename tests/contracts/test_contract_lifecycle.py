@@ -8,7 +8,7 @@ from sqlalchemy import select
 from tenants.contracts import lifecycle as contracts
 from tenants.contracts.options import add_option, cancel_option, monitoring_features
 from tenants.errors import RuleViolation
-from tenants.models import Contract, Invoice, OutboxMail, PartyChange
+from tenants.models import Invoice, OutboxMail, PartyChange
 from tests.contracts.helpers import formed_contract, system
 
 

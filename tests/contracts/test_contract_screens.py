@@ -4,8 +4,8 @@ import re
 
 from sqlalchemy import select
 
-from tenants.models import Contract, Invoice, OutboxMail, WorkRequest
 from tenants.calendar import today_jst
+from tenants.models import Contract, Invoice, OutboxMail, WorkRequest
 from tests.contracts.helpers import done_objected_and_redone, system
 
 APPLICATION = {

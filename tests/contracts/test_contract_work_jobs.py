@@ -7,8 +7,15 @@ import pytest
 from sqlalchemy import select
 
 from tenants.contracts import report as contract_report
-from tenants.contracts.work import (accept_work, complete_work, daily_work_requests, file_complaint,
-                                    file_work_request, object_to_work, respond_to_complaint, start_work)
+from tenants.contracts.work import (
+    accept_work,
+    complete_work,
+    file_complaint,
+    file_work_request,
+    object_to_work,
+    respond_to_complaint,
+    start_work,
+)
 from tenants.errors import RuleViolation
 from tenants.models import OutboxMail, WorkRequest
 from tenants.outbox import rules as outbox_rules

@@ -9,9 +9,24 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from tenants.calendar import today_jst
-from tenants.models import (AuditLog, Complaint, Contract, ContractOption, Customer, Incident, Invoice,
-                            InvoiceLine, ManagedCustomer, MonitoredEndpoint, Payment, Principal, Server,
-                            Suspension, WorkRequest, WorkRequestEvent)
+from tenants.models import (
+    AuditLog,
+    Complaint,
+    Contract,
+    ContractOption,
+    Customer,
+    Incident,
+    Invoice,
+    InvoiceLine,
+    ManagedCustomer,
+    MonitoredEndpoint,
+    Payment,
+    Principal,
+    Server,
+    Suspension,
+    WorkRequest,
+    WorkRequestEvent,
+)
 from tenants.tenancy import Scope, TenantScopeError
 from tests.conftest import DEMO_PASSWORDS
 from tests.contracts.helpers import direct_customer, done_objected_and_redone, system, victim_contract

@@ -29,7 +29,6 @@ def local_server(app, world, tmp_path):
     """The demo 'localhost' server with the local driver writing below tmp_path."""
     from tenants.models import Server
     from tenants.servers.rules import seal_driver_config
-
     from workers import queues
 
     for tool in ("nginx", "postmap", "named-checkzone", "pure-pw"):

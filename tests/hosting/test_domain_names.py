@@ -9,8 +9,8 @@ import html as html_module
 import pytest
 from sqlalchemy import func, select, update
 
-from tenants.models import Customer, DnsRecord, Domain, Reseller, Role
 from tenants.accounts.principals import create_principal
+from tenants.models import Customer, DnsRecord, Domain, Reseller, Role
 from tenants.tenancy import Scope
 from tests.support import login, scoped_session
 

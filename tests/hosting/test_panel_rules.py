@@ -8,8 +8,7 @@ import html as html_module
 import pytest
 from sqlalchemy import func, select, update
 
-from tenants.models import (Course, Database, DnsRecord, Domain, FtpAccount, MailAccount, MailingList,
-                            ProtectedDirectory)
+from tenants.models import Course, Database, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory
 from tenants.tenancy import Scope
 from tests.hosting.victims import make_hosting
 from tests.support import scoped_session

@@ -9,8 +9,17 @@ import json
 from sqlalchemy import func, select
 
 from tenants.hosting import failures
-from tenants.models import (Customer, Database, DnsRecord, Domain, FtpAccount, MailAccount, MailingList,
-                            ProtectedDirectory, Server)
+from tenants.models import (
+    Customer,
+    Database,
+    DnsRecord,
+    Domain,
+    FtpAccount,
+    MailAccount,
+    MailingList,
+    ProtectedDirectory,
+    Server,
+)
 from tenants.servers.rules import seal_driver_config
 from tenants.tenancy import Scope
 from tests.hosting.helpers import run_jobs, update_server_config

@@ -1,7 +1,7 @@
 """One job at a time applies a server, and its lock lives only as long as the job: a work horse
 killed in the middle of an apply (kill -9) does not hold up the next change, and a job that finds
-the server busy hands its work on instead of waiting for minutes. Real forking RQ workers (`flask --app app worker`), real nginx behind a wrapper that the
-test can hold, as a slow server would."""
+the server busy hands its work on instead of waiting for minutes. Real forking RQ workers
+(`flask --app app worker`), real nginx behind a wrapper that the test can hold, as a slow server would."""
 from __future__ import annotations
 
 import os

@@ -2,8 +2,8 @@
 settings under the instance folder, once, and a change made by taro is applied with them."""
 from __future__ import annotations
 
-from tenants.models import Server
 from seed.demo import seed_demo
+from tenants.models import Server
 from tenants.servers.rules import open_driver_config
 from tenants.tenancy import Scope
 from tests.hosting.helpers import run_jobs

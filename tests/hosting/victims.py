@@ -2,8 +2,17 @@
 walk's victims: what another customer must never reach)."""
 from __future__ import annotations
 
-from tenants.models import (Database, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, MailingListMember,
-                            ProtectedDirectory, ProtectedUser)
+from tenants.models import (
+    Database,
+    DnsRecord,
+    Domain,
+    FtpAccount,
+    MailAccount,
+    MailingList,
+    MailingListMember,
+    ProtectedDirectory,
+    ProtectedUser,
+)
 
 FAKE_HASH = "$2b$12$" + "x" * 53
 

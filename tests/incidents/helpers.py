@@ -6,8 +6,15 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from tenants.models import (Incident, IncidentEntry, MonitoredEndpoint, OutboxMail, RemediationCommand,
-                            ResellerContact, Server)
+from tenants.models import (
+    Incident,
+    IncidentEntry,
+    MonitoredEndpoint,
+    OutboxMail,
+    RemediationCommand,
+    ResellerContact,
+    Server,
+)
 from tenants.monitoring.record import Outcome, record_outcomes
 from tenants.tenancy import Scope
 from tests.support import scoped_session

@@ -3,8 +3,14 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from tenants.incidents.deadlines import (host_needs_reboot, outage_notice_due, reboot_allowed, report_due_on,
-                                         report_overdue, restart_decision)
+from tenants.incidents.deadlines import (
+    host_needs_reboot,
+    outage_notice_due,
+    reboot_allowed,
+    report_due_on,
+    report_overdue,
+    restart_decision,
+)
 
 UTC = timezone.utc
 T0 = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)

@@ -5,8 +5,17 @@ from datetime import date, datetime, timezone
 from rq import SimpleWorker
 from sqlalchemy import select
 
-from tenants.models import (AuditLog, FaultReport, Incident, IncidentEntry, MassMailLock, MonitoredEndpoint,
-                            RemediationCommand, Server, ServerAssignment)
+from tenants.models import (
+    AuditLog,
+    FaultReport,
+    Incident,
+    IncidentEntry,
+    MassMailLock,
+    MonitoredEndpoint,
+    RemediationCommand,
+    Server,
+    ServerAssignment,
+)
 from tests.incidents.helpers import add_contacts, system, victim_objects
 from workers import queues
 
@@ -68,7 +77,8 @@ def test_fault_report_edited_and_sent_by_email(app, world, as_provider, mailbox)
     with system(app) as s:
         report = s.get(FaultReport, world.report)
         assert report.sent_at is not None and "noc@demo.example" in report.sent_to
-        assert s.execute(select(IncidentEntry.kind).where(IncidentEntry.incident_id == world.incident)).scalars().all()[-1] == "report_sent"
+        kinds = s.execute(select(IncidentEntry.kind).where(IncidentEntry.incident_id == world.incident)).scalars().all()
+        assert kinds[-1] == "report_sent"
     as_provider.get("/lang/en")
     assert "Sent" in as_provider.get(url).get_data(as_text=True)
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tenants.hosting.account_names import mail_password_hash
 from tenants.crypto import SecretBox
+from tenants.hosting.account_names import mail_password_hash
 from tenants.mail_abuse.locks import locked_senders, unlock
 from tenants.models import AuditLog, Course, Customer, MassMailLock, Principal, Server
 from tenants.servers.rules import seal_driver_config
@@ -64,7 +64,7 @@ def test_only_the_account_over_its_threshold_is_locked_and_unlock_lifts_it(app, 
     add_contacts(app, world)
     # taro: 51 within the hour (over 50); hanako: 50 (at the limit, allowed); jiro: 45
     lines = sends("taro@example.jp", 51) + sends("hanako@example.jp", 50) + sends("jiro@jiro.example", 45)
-    mail_server.write_text("\n".join(sorted(lines, key=lambda l: l[:32])) + "\n")
+    mail_server.write_text("\n".join(sorted(lines, key=lambda entry: entry[:32])) + "\n")
     result = scan_server(world.server, NOW.isoformat())
     assert result["locked"] == ["taro@example.jp"]
 

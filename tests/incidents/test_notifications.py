@@ -4,8 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 from rq import SimpleWorker
 
-from tests.incidents.helpers import (add_contacts, add_endpoint, incidents, notices, record_cycle, set_server,
-                                     timeline)
+from tests.incidents.helpers import add_contacts, add_endpoint, incidents, notices, record_cycle, set_server, timeline
 from tests.servers.process import free_ports
 from workers import queues
 from workers.jobs.incidents.cycle import after_cycle, sweep
@@ -178,7 +177,8 @@ def test_managed_server_uses_a_registered_emergency_contact_source(app, world, m
 def test_managed_server_outage_goes_to_the_contracts_emergency_contact(app, world, mailbox):
     from datetime import date
 
-    from tests.contracts.helpers import formed_contract, system as contract_system
+    from tests.contracts.helpers import formed_contract
+    from tests.contracts.helpers import system as contract_system
 
     set_server(app, world.server, kind="managed")
     add_contacts(app, world)

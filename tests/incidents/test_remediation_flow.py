@@ -4,8 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from tests.incidents.helpers import (add_contacts, add_endpoint, incidents, notices, record_cycle, set_server,
-                                     timeline)
+from tests.incidents.helpers import add_contacts, add_endpoint, incidents, notices, record_cycle, set_server, timeline
 from tests.servers.process import port_open
 from workers.jobs.incidents.cycle import after_cycle
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from tenants.models import CheckResult, MaintenanceWindow
 from tenants.tenancy import Scope
-from tests.monitoring.helpers import T0, add_endpoints, cycle, events, states
+from tests.monitoring.helpers import add_endpoints, cycle, events, states
 from tests.support import scoped_session
 from workers.jobs.monitoring.checks import check_server
 

@@ -3,7 +3,7 @@ real RQ worker runs it; a job whose worker died is retried by RQ and records eac
 import shutil
 import subprocess
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from rq import SimpleWorker

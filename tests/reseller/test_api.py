@@ -5,8 +5,8 @@ import re
 from sqlalchemy import select
 
 from tenants.models import ApiToken, AuditLog, Customer, Principal
-from tests.reseller.helpers import count, one, scalars, set_disk_use
 from tests.hosting.helpers import run_jobs
+from tests.reseller.helpers import count, one, scalars, set_disk_use
 from tests.support import login
 
 

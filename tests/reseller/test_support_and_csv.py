@@ -83,8 +83,8 @@ def test_log_out_in_the_support_view_ends_it_and_keeps_the_operator_logged_in(ap
 def test_end_users_see_only_their_own_usage_and_no_api_tokens(app, world, as_demo_operator):
     from datetime import date
 
-    from tenants.resellers.api_tokens import create_token
     from tenants.models import ApiToken, CustomerUsageSample
+    from tenants.resellers.api_tokens import create_token
     from tenants.tenancy import Scope
     from tests.support import scoped_session
 

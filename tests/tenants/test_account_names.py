@@ -7,8 +7,8 @@ import bcrypt
 import pytest
 from argon2 import PasswordHasher
 
-from tenants.hosting import account_names as names
 from tenants.errors import RuleViolation
+from tenants.hosting import account_names as names
 
 
 def refused(call, *args, **kwargs):

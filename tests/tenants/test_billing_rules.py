@@ -4,7 +4,19 @@ from decimal import Decimal
 
 import pytest
 
-from tenants.contracts.money import (cancellation_month_charge, days_overdue, early_cancellation_charge, first_month_charge, first_month_days, invoice_due_date, late_damages, late_damages_between, monthly_charge, prorated, service_month_billed_in)
+from tenants.contracts.money import (
+    cancellation_month_charge,
+    days_overdue,
+    early_cancellation_charge,
+    first_month_charge,
+    first_month_days,
+    invoice_due_date,
+    late_damages,
+    late_damages_between,
+    monthly_charge,
+    prorated,
+    service_month_billed_in,
+)
 from tenants.contracts.terms import minimum_term_end
 from tenants.errors import RuleViolation
 

@@ -3,7 +3,20 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from tenants.calendar import (HELPDESK_HOURS, HELPDESK_HOURS_TEXT, HELPDESK_HOURS_TEXT_JA, JST, add_business_days, add_months, is_business_day, is_helpdesk_open, is_month_end, month_end, months_apart, next_business_day)
+from tenants.calendar import (
+    HELPDESK_HOURS,
+    HELPDESK_HOURS_TEXT,
+    HELPDESK_HOURS_TEXT_JA,
+    JST,
+    add_business_days,
+    add_months,
+    is_business_day,
+    is_helpdesk_open,
+    is_month_end,
+    month_end,
+    months_apart,
+    next_business_day,
+)
 
 D = date.fromisoformat
 

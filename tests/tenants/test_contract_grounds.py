@@ -3,7 +3,16 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tenants.contracts.grounds import (REFUSAL_GROUNDS, SUSPENSION_GROUNDS, SUSPENSION_NOTICE_ITEMS, check_suspension, may_terminate_after_suspension, refusal_ground, suspension_ground, suspension_problems)
+from tenants.contracts.grounds import (
+    REFUSAL_GROUNDS,
+    SUSPENSION_GROUNDS,
+    SUSPENSION_NOTICE_ITEMS,
+    check_suspension,
+    may_terminate_after_suspension,
+    refusal_ground,
+    suspension_ground,
+    suspension_problems,
+)
 from tenants.errors import RuleViolation
 
 

@@ -3,7 +3,21 @@ from datetime import date
 
 import pytest
 
-from tenants.contracts.terms import (cancellation_date_problems, check_cancellation_date, earliest_cancellation_date, early_cancellation_charge_due_on, inspection_objection_deadline, is_succession_notice_late, is_work_accepted, minimum_term_end, option_minimum_term_end, succession_notice_deadline, term_end, work_accepted_on, work_target_completion)
+from tenants.contracts.terms import (
+    cancellation_date_problems,
+    check_cancellation_date,
+    earliest_cancellation_date,
+    early_cancellation_charge_due_on,
+    inspection_objection_deadline,
+    is_succession_notice_late,
+    is_work_accepted,
+    minimum_term_end,
+    option_minimum_term_end,
+    succession_notice_deadline,
+    term_end,
+    work_accepted_on,
+    work_target_completion,
+)
 from tenants.errors import RuleViolation
 
 D = date.fromisoformat

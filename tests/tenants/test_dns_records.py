@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tenants.hosting.dns_records import (TTL_DEFAULT, Record, check_record_set, fqdn, validate_record,
-                                         zone_rdata)
 from tenants.errors import RuleViolation
+from tenants.hosting.dns_records import TTL_DEFAULT, Record, check_record_set, fqdn, validate_record, zone_rdata
 
 ZONE = "example.com"
 

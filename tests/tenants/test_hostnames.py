@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tenants.hosting import hostnames
 from tenants.errors import RuleViolation
+from tenants.hosting import hostnames
 
 GOOD = [
     # typed, expected ASCII form

@@ -39,7 +39,7 @@ def message(ts: datetime, recipients: list[str], *, sender: str, sasl: str | Non
 
     out = []
     if sasl:
-        out.append(line(0, "postfix/submission/smtpd", f"connect from unknown[192.0.2.44]"))
+        out.append(line(0, "postfix/submission/smtpd", "connect from unknown[192.0.2.44]"))
         out.append(line(0, "postfix/submission/smtpd",
                         f"{qid}: client=unknown[192.0.2.44], sasl_method=PLAIN, sasl_username={sasl}"))
     else:

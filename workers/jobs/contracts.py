@@ -8,12 +8,12 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from tenants.contracts.invoicing import monthly_invoice_run
 from tenants.calendar import today_jst
+from tenants.contracts.invoicing import monthly_invoice_run
+from tenants.contracts.lifecycle import end_if_cancelled, form_if_due, running_contracts
 from tenants.contracts.options import monitoring_features
 from tenants.contracts.suspension import start_if_due
 from tenants.contracts.work import daily_work_requests
-from tenants.contracts.lifecycle import end_if_cancelled, form_if_due, running_contracts
 from tenants.db import utcnow
 from tenants.models import Suspension
 from tenants.monitoring.endpoints import set_contract_monitoring

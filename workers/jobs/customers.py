@@ -8,7 +8,8 @@ from datetime import date
 from sqlalchemy import select
 
 from tenants.calendar import JST
-from tenants.customers import overuse, rules as customers
+from tenants.customers import overuse
+from tenants.customers import rules as customers
 from tenants.db import utcnow
 from tenants.models import Customer, CustomerStatus
 from workers import runtime

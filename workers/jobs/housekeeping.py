@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tenants.accounts import auth, sessions as login_sessions
+from tenants.accounts import auth
+from tenants.accounts import sessions as login_sessions
 from tenants.db import utcnow
 from workers import runtime
 from workers.queues import connection

@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from tenants.crypto import SecretBox
 from tenants.db import utcnow
-from tenants.mail_abuse.counting import WINDOW, SendCounter
 from tenants.hosting.wanted import Work
+from tenants.mail_abuse.counting import WINDOW, SendCounter
 from tenants.mail_abuse.locks import account_owner, lock_account, mail_servers, queue_lock_notices
 from tenants.models import MailLogCursor, MassMailLock, Server
 from tenants.servers.rules import open_driver_config

@@ -7,12 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from panel.provider.contracts import forms as F
 from panel.provider.accounts import staff_only
+from panel.provider.contracts import forms as F
 from panel.provider.contracts.lifecycle import contract_step, render_contract
-from tenants.calendar import JST
+from tenants.calendar import JST, today_jst
 from tenants.contracts.invoicing import accrued_late_damages, monthly_invoice_run, record_payment
-from tenants.calendar import today_jst
 from tenants.contracts.suspension import resume, suspend, terminate
 from tenants.db import utcnow
 from tenants.errors import RuleViolation

@@ -1,13 +1,23 @@
 """Forms of the managed-service contract screens (provider admin)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, IntegerField,
-                     PasswordField, SelectChoice, SelectField, StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from panel.contract_party.forms import CustomerComplaintForm, CustomerWorkRequestForm
 from tenants.contracts.grounds import REFUSAL_GROUNDS, SUSPENSION_GROUNDS
 from tenants.contracts.options import OPTION_KINDS
-from panel.contract_party.forms import CustomerComplaintForm, CustomerWorkRequestForm
 from tenants.contracts.service_models import COMPLAINT_STATUSES
 
 

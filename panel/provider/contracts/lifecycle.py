@@ -6,17 +6,16 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from panel.provider.contracts import forms as F
 from panel.provider.accounts import staff_only
+from panel.provider.contracts import forms as F
+from tenants.calendar import today_jst
 from tenants.contracts import lifecycle as rules
 from tenants.contracts.logins import login_of
-from tenants.calendar import today_jst
+from tenants.contracts.models import PARTY_FIELDS
 from tenants.contracts.options import OPTION_KINDS, add_option, cancel_option, monitoring_features
 from tenants.errors import RuleViolation
-from tenants.models import (Complaint, Contract, ContractOption, Invoice, OutboxMail, Reseller, Server,
-                            WorkRequest)
+from tenants.models import Complaint, Contract, ContractOption, Invoice, OutboxMail, Reseller, Server, WorkRequest
 from tenants.outbox.rules import anything_due
-from tenants.contracts.models import PARTY_FIELDS
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import show_problems

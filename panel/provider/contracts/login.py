@@ -3,8 +3,8 @@ issued or its password reset from the contract data screen."""
 from flask import render_template
 from flask_login import current_user
 
-from panel.provider.contracts import forms as F
 from panel.provider.accounts import staff_only
+from panel.provider.contracts import forms as F
 from tenants.contracts import logins as rules
 from tenants.models import Contract
 from tenants.tenancy import get_owned_or_404

@@ -4,12 +4,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from panel.provider.contracts import forms as F
 from panel.contract_party.report import report_response
 from panel.provider.accounts import staff_only
+from panel.provider.contracts import forms as F
 from panel.provider.contracts.lifecycle import contract_step, send_mail_soon
-from tenants.contracts import work
 from tenants.calendar import today_jst
+from tenants.contracts import work
 from tenants.models import Complaint, Contract, WorkRequest
 from tenants.tenancy import get_owned_or_404
 from web.db import db

@@ -9,7 +9,13 @@ import pytest
 
 from tenants.hosting.account_names import ftp_password_hash
 from tests.workers.drivers.local_helpers import (
-    OTHER_PASSWORD, PASSWORD, free_port, need_tool, running, tree, world_readable_dir,
+    OTHER_PASSWORD,
+    PASSWORD,
+    free_port,
+    need_tool,
+    running,
+    tree,
+    world_readable_dir,
 )
 from workers.drivers.local.driver import LocalDriver
 from workers.drivers.local.spec import ApplyError, FtpUser

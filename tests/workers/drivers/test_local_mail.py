@@ -11,7 +11,13 @@ import pytest
 
 from tenants.hosting.account_names import mail_password_hash
 from tests.workers.drivers.local_helpers import (
-    OTHER_PASSWORD, PASSWORD, free_port, need_tool, running, tree, world_readable_dir,
+    OTHER_PASSWORD,
+    PASSWORD,
+    free_port,
+    need_tool,
+    running,
+    tree,
+    world_readable_dir,
 )
 from workers.drivers.local.driver import LocalDriver
 from workers.drivers.local.postfix import LOCKED_REPLY

@@ -13,7 +13,14 @@ import pytest
 
 from tenants.hosting.account_names import web_password_hash
 from tests.workers.drivers.local_helpers import (
-    OTHER_PASSWORD, PASSWORD, free_port, need_tool, running, self_signed, tree, world_readable_dir,
+    OTHER_PASSWORD,
+    PASSWORD,
+    free_port,
+    need_tool,
+    running,
+    self_signed,
+    tree,
+    world_readable_dir,
 )
 from workers.drivers.local.driver import LocalDriver
 from workers.drivers.local.nginx import traffic_log

@@ -20,9 +20,9 @@ import hashlib
 import hmac
 import os
 
-from tenants.hosting import account_names
-from tenants.errors import RuleViolation
 from tenants.accounts.password_policy import password_problems
+from tenants.errors import RuleViolation
+from tenants.hosting import account_names
 from workers.drivers.local.spec import ApplyError, DatabaseSpec, checked
 
 CONNECT_TIMEOUT = 10

@@ -26,8 +26,17 @@ from typing import Callable, Mapping, Sequence
 from workers.drivers.local import databases, dns, dovecot, ftp, isolation, nginx, postfix
 from workers.drivers.local.files import ConfigTransaction, file_name, locked
 from workers.drivers.local.spec import (
-    ApplyError, ApplyResult, DatabaseSpec, FtpUser, LeftOut, MailAlias, Mailbox, MailingList, ProtectedDir,
-    VirtualHost, Zone,
+    ApplyError,
+    ApplyResult,
+    DatabaseSpec,
+    FtpUser,
+    LeftOut,
+    MailAlias,
+    Mailbox,
+    MailingList,
+    ProtectedDir,
+    VirtualHost,
+    Zone,
 )
 
 DEFAULT_TOOLS = {name: [name] for name in ("nginx", "postmap", "named-checkzone", "named-checkconf", "pure-pw")}

@@ -13,11 +13,10 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 
 from tenants.db import utcnow
-from tenants.hosting.wanted import SERVICE_MODELS, SERVICES
 from tenants.hosting import failures
 from tenants.hosting.databases import open_password
 from tenants.hosting.pending import pending_work
-from tenants.hosting.wanted import Work
+from tenants.hosting.wanted import SERVICE_MODELS, SERVICES, Work
 from tenants.models import Customer, Database, ProvisionState, Server
 from workers import locks, queues, runtime
 from workers.drivers.local.spec import ApplyError, DatabaseSpec

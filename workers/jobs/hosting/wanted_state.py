@@ -11,19 +11,27 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from tenants.hosting.account_names import resolve_under
 from tenants.crypto import SecretBox
 from tenants.errors import RuleViolation
 from tenants.hosting import failures
+from tenants.hosting.account_names import resolve_under
 from tenants.mail_abuse.locks import locked_senders
-from tenants.models import (Customer, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory,
-                            Server)
+from tenants.models import Customer, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory, Server
 from tenants.servers.rules import open_driver_config
 from workers import drivers, runtime
 from workers.drivers.local.driver import LocalDriver
 from workers.drivers.local.nginx import protect_key, safe_path
-from workers.drivers.local.spec import (ApplyError, FtpUser, LeftOut, Mailbox, MailingList as ListSpec,
-                                        ProtectedDir, VirtualHost, Zone, ZoneRecord)
+from workers.drivers.local.spec import (
+    ApplyError,
+    FtpUser,
+    LeftOut,
+    Mailbox,
+    ProtectedDir,
+    VirtualHost,
+    Zone,
+    ZoneRecord,
+)
+from workers.drivers.local.spec import MailingList as ListSpec
 
 # Settings of ours in the server's driver config, next to LocalDriver's own keyword arguments.
 # tls_cert_file / tls_key_file: the server's certificate for HTTPS sites; tls_certificates:

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from tenants.incidents import fault_reports
 from tenants.db import utcnow
+from tenants.incidents import fault_reports
 from tenants.incidents.follow_up import follow_cycle
 from tenants.incidents.rules import Recipient, fault_recipients, open_incidents, plan_incident_notices, plan_notice
 from tenants.models import FaultReport, Incident, OutboxMail, Server, ServiceState

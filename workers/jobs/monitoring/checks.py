@@ -17,7 +17,8 @@ from tenants.crypto import SecretBox
 from tenants.db import utcnow
 from tenants.models import MonitoredEndpoint, Server
 from tenants.monitoring.record import Outcome, already_recorded, cycle_start, interval_of, record_outcomes
-from tenants.monitoring.reports import prune, roll_up as roll_up_results
+from tenants.monitoring.reports import prune
+from tenants.monitoring.reports import roll_up as roll_up_results
 from workers import drivers, runtime
 from workers.jobs.monitoring.probe_targets import probe_target
 from workers.probes import ProbeResult, run_probes

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tenants.monitoring import usage
 from tenants.crypto import SecretBox
 from tenants.db import utcnow
 from tenants.models import Customer, Domain, Server, TrafficLogCursor
+from tenants.monitoring import usage
 from tenants.servers.rules import open_driver_config
 from workers import drivers, runtime
 from workers.drivers.local import metrics
