@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,6 +28,9 @@ class ProvisionState(str, enum.Enum):
 
 class Provisioned(CustomerScoped):
     """Owner columns and the provisioning state every hosting object carries."""
+
+    if TYPE_CHECKING:  # each model declares its own foreign key
+        customer_id: Mapped[int]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     state: Mapped[str] = mapped_column(String(16), default=ProvisionState.PENDING.value, index=True)

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from tenants import audit
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.hosting.hostnames import names_above
+from tenants.hosting.models import Provisioned
 from tenants.models import (
     Course,
     Customer,
@@ -28,8 +29,9 @@ from tenants.tenancy import BYPASS
 
 SERVICES = ("web", "mail", "ftp", "dns")
 # Whose state each service's apply records (a domain's zone is applied by "dns" too).
-SERVICE_MODELS = {"web": (Domain, ProtectedDirectory), "mail": (MailAccount, MailingList),
-                  "ftp": (FtpAccount,), "dns": (DnsRecord,)}
+SERVICE_MODELS: dict[str, tuple[type[Provisioned], ...]] = {
+    "web": (Domain, ProtectedDirectory), "mail": (MailAccount, MailingList),
+    "ftp": (FtpAccount,), "dns": (DnsRecord,)}
 
 
 @dataclass(frozen=True)

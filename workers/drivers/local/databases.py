@@ -88,7 +88,7 @@ def mariadb_apply(spec: DatabaseSpec, admin: dict, only_password: bool = False) 
     name, user = check_spec(spec, need_password=True)
     host = admin.get("client_host", "%")
     account = (user, host)
-    hashed = mariadb_native_hash(spec.password)
+    hashed = mariadb_native_hash(spec.password or "")  # check_spec refused an empty one
     conn = admin_connection_mariadb(admin)
     try:
         with conn.cursor() as cur:
@@ -151,7 +151,7 @@ def postgres_apply(spec: DatabaseSpec, admin: dict, only_password: bool = False)
 
     name, user = check_spec(spec, need_password=True)
     role, db = sql.Identifier(user), sql.Identifier(name)
-    verifier = sql.Literal(scram_sha256_verifier(spec.password))
+    verifier = sql.Literal(scram_sha256_verifier(spec.password or ""))  # check_spec refused an empty one
     conn = admin_connection_postgres(admin)
     try:
         found = conn.execute("SELECT rolsuper OR rolcreaterole OR rolreplication OR rolbypassrls "

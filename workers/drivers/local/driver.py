@@ -121,7 +121,8 @@ class LocalDriver:
     def _commit(self, tx: ConfigTransaction, validate, service: str, summary: str) -> ApplyResult:
         return self._finish(service, self._write(tx, validate, service), summary)
 
-    def _commit_isolated(self, service: str, stage: Callable, wanted: dict[str, str], live: dict[str, str],
+    def _commit_isolated(self, service: str, stage: Callable[..., tuple[ConfigTransaction, Callable]],
+                         wanted: dict[str, str], live: dict[str, str],
                          refused: dict[str, ApplyError], check: isolation.Check, summary: Callable,
                          names: Mapping[str, str], one_by_one: bool = False) -> ApplyResult:
         """Commit ``stage(texts)`` (a transaction and its validator) for the wanted texts by key;

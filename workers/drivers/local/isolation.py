@@ -50,7 +50,8 @@ def settle(chosen: Mapping[str, str], live: Mapping[str, str], check: Check, fir
     checked alone; otherwise failing groups are halved until single items remain (nginx -t reads
     the whole set at once, so a bisection needs far fewer runs).
     """
-    chosen, left, error = dict(chosen), dict(left or {}), first_error
+    chosen, left = dict(chosen), dict(left or {})
+    error: ApplyError | None = first_error
     if check({}) is not None:
         raise first_error
     while error is not None:
@@ -82,7 +83,7 @@ def _halve(keys, chosen, check, error) -> dict[str, ApplyError]:
     when only a combination fails (no single item to blame)."""
     if len(keys) == 1:
         return {keys[0]: error}
-    blamed = {}
+    blamed: dict[str, ApplyError] = {}
     for half in (keys[:len(keys) // 2], keys[len(keys) // 2:]):
         if (half_error := check(_subset(half, chosen))) is not None:
             blamed |= _halve(half, chosen, check, half_error)

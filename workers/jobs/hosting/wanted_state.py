@@ -146,7 +146,8 @@ def web_root(site: Site, domain: Domain) -> str:
 
 def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
     domains = rows_on(session, server_id, Domain)
-    roots, refused = {}, {}
+    roots: dict[int, str] = {}
+    refused: dict[tuple[type, int], Failure] = {}
     for domain in domains:
         try:
             roots[domain.id] = web_root(site, domain)
@@ -171,7 +172,7 @@ def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
                                                             result.left_out[domain.name])
     for vhost in vhosts:
         _ensure_dir(vhost.docroot)
-    protected = {}
+    protected: dict[int, list[ProtectedDirectory]] = {}
     for directory in rows_on(session, server_id, ProtectedDirectory):
         protected.setdefault(directory.domain_id, []).append(directory)
     for domain in domains:  # a removed or refused site's protection goes with it
@@ -218,7 +219,7 @@ def apply_dns(site: Site, session, server_id: int) -> tuple[str, dict]:
             records.setdefault(row.domain_id, []).append(ZoneRecord(row.name, row.type, row.value, row.ttl))
     domains = rows_on(session, server_id, Domain, live_only=True)
     result = site.driver.apply_dns([Zone(d.name, d.dns_serial, tuple(records.get(d.id, ()))) for d in domains])
-    refused = {}
+    refused: dict[tuple[type, int], Failure] = {}
     for domain in domains:  # every record of a zone left out, removals included: they stay as served
         if domain.name in result.left_out:
             failure = left_out_failure(failures.ZONE_REFUSED, f"the zone {domain.name}", result.left_out[domain.name])
