@@ -11,6 +11,7 @@ from sqlalchemy import select
 from tenants.accounts.models import realm_for
 from tenants.accounts.passwords import hash_password
 from tenants.models import Course, Customer, Principal, Reseller, ReservedName, Role, Server, ServerAssignment
+from tenants.servers.models import ServerKind
 from tenants.servers.rules import seal_driver_config
 from tenants.settings import local_db_admin
 
@@ -162,7 +163,7 @@ def seed_demo(session, box=None, instance_path=None, db_admin: dict | None = Non
         _reserved(session, nameserver, "demo nameserver")
     server = _one(session, select(Server).where(Server.hostname == "localhost"))
     if server is None:
-        server = Server(hostname="localhost", address="127.0.0.1", role="all-in-one", kind="oem", driver="local")
+        server = Server(hostname="localhost", address="127.0.0.1", role="all-in-one", kind=ServerKind.OEM, driver="local")
         session.add(server)
         session.flush()
     if box is not None and instance_path is not None and not server.driver_config_secret:

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from tenants.models import AuditLog, Customer, Reseller, Role, Server
+from tenants.resellers.models import ResellerStatus
 from web.auth import role_required
 from web.db import db
 from web.flows import account_views
@@ -20,7 +21,7 @@ def dashboard():
     s = db()
     counts = {
         "resellers": s.scalar(select(func.count()).select_from(Reseller)),
-        "suspended": s.scalar(select(func.count()).select_from(Reseller).where(Reseller.status == "suspended")),
+        "suspended": s.scalar(select(func.count()).select_from(Reseller).where(Reseller.status == ResellerStatus.SUSPENDED)),
         "servers": s.scalar(select(func.count()).select_from(Server)),
         "customers": s.scalar(select(func.count()).select_from(Customer)),
     }

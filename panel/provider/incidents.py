@@ -17,6 +17,7 @@ from tenants.incidents import remediation as remediation_config
 from tenants.incidents.deadlines import emergency_contact_first
 from tenants.incidents.overview import overview, recent_incidents
 from tenants.models import FaultReport, Incident, IncidentEntry, MonitoredEndpoint, OutboxMail, Server
+from tenants.servers.models import ServerStatus
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, commit_or_show, form_status
@@ -32,7 +33,7 @@ def _incident_helpers():
 @staff_only
 def incidents():
     s = db()
-    servers = s.execute(select(Server).where(Server.status != "retired").order_by(Server.hostname)).scalars().all()
+    servers = s.execute(select(Server).where(Server.status != ServerStatus.RETIRED).order_by(Server.hostname)).scalars().all()
     return render_template("provider/incidents.html", incidents=recent_incidents(s), servers=servers)
 
 

@@ -14,7 +14,7 @@ from tenants.db import Base, UTCDateTime, utcnow
 from tenants.tenancy import Scope, TenantScoped, TenantScopeError
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     PROVIDER = "provider"  # provider staff: internal admin (/admin)
     OPERATOR = "operator"  # reseller operator: business panel (/panel)
     ENDUSER = "enduser"    # end user: end-user panel (/u/<code>/)

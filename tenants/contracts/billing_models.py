@@ -2,6 +2,7 @@
 contract workflow's mail is in the outbox (tenants/outbox)."""
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, select
@@ -14,6 +15,11 @@ from tenants.db import Base, UTCDateTime, utcnow
 def _invoice_ids_of(party_id: int):
     t = Invoice.__table__
     return select(t.c.id).where(t.c.contract_id.in_(contract_ids_of(party_id)))
+
+
+class InvoiceKind(enum.StrEnum):
+    MONTHLY = "monthly"
+    CLOSING = "closing"  # the last one: remaining months and the early-cancellation charge (§6.4)
 
 
 class Invoice(ManagedScoped, Base):
@@ -29,7 +35,7 @@ class Invoice(ManagedScoped, Base):
     contract_id: Mapped[int] = mapped_column(ForeignKey("managed_contracts.id", ondelete="CASCADE"), index=True)
     reseller_id: Mapped[int | None] = reseller_fk()
     number: Mapped[str] = mapped_column(String(40), unique=True)
-    kind: Mapped[str] = mapped_column(String(16), default="monthly")  # monthly | closing
+    kind: Mapped[str] = mapped_column(String(16), default=InvoiceKind.MONTHLY)
     service_month: Mapped[date] = mapped_column(Date)
     issued_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date)

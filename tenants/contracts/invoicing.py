@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tenants import audit
 from tenants.calendar import add_months, month_end, month_start
+from tenants.contracts.billing_models import InvoiceKind
 from tenants.contracts.money import (
     days_overdue,
     invoice_due_date,
@@ -59,7 +60,7 @@ def lines_for_month(contract: Contract, month: date) -> list[InvoiceLine]:
 
 
 def _number(contract: Contract, kind: str, month: date) -> str:
-    return f"MC{contract.id:05d}-{month:%Y%m}" + ("-X" if kind == "closing" else "")
+    return f"MC{contract.id:05d}-{month:%Y%m}" + ("-X" if kind == InvoiceKind.CLOSING else "")
 
 
 def _issue(session, contract: Contract, kind: str, month: date, issued_on: date, due_on: date,
@@ -88,7 +89,7 @@ def invoice_contract(session, contract: Contract, run_on: date) -> list[Invoice]
     ends_on = _ends_on(contract)
     if ends_on is not None:
         last = min(last, month_start(ends_on))
-    done = _invoiced_months(session, contract, "monthly")
+    done = _invoiced_months(session, contract, InvoiceKind.MONTHLY)
     issued = []
     month = month_start(contract.billing_starts_on)
     while month <= last:
@@ -96,7 +97,7 @@ def invoice_contract(session, contract: Contract, run_on: date) -> list[Invoice]
             lines = lines_for_month(contract, month)
             if lines:
                 due = max(invoice_due_date(month), month_end(run_on))
-                issued.append(_issue(session, contract, "monthly", month, run_on, due, lines))
+                issued.append(_issue(session, contract, InvoiceKind.MONTHLY, month, run_on, due, lines))
         month = add_months(month, 1)
     return issued
 
@@ -119,7 +120,7 @@ def issue_closing_invoice(session, contract: Contract, issued_on: date) -> Invoi
     if contract.cancelled_on is None:
         return None
     month = month_start(contract.cancelled_on)
-    if month in _invoiced_months(session, contract, "closing"):
+    if month in _invoiced_months(session, contract, InvoiceKind.CLOSING):
         return None
     lines = []
     if contract.early_cancellation_charge:
@@ -132,7 +133,7 @@ def issue_closing_invoice(session, contract: Contract, issued_on: date) -> Invoi
                                      amount=option.early_cancellation_charge))
     if not lines:
         return None
-    return _issue(session, contract, "closing", month, issued_on,
+    return _issue(session, contract, InvoiceKind.CLOSING, month, issued_on,
                   early_cancellation_charge_due_on(contract.cancelled_on), lines)
 
 

@@ -143,7 +143,7 @@ class Succession(ManagedScoped, Base):
         return cls.party_id == party_id
 
 
-class ContractStatus(str, enum.Enum):
+class ContractStatus(enum.StrEnum):
     APPLIED = "applied"        # §5.1 申込み
     REFUSED = "refused"        # §5.2
     ACCEPTED = "accepted"      # §5.3 承諾
@@ -153,6 +153,14 @@ class ContractStatus(str, enum.Enum):
     SUSPENDED = "suspended"    # §23
     CANCELLED = "cancelled"    # §11 by the customer
     TERMINATED = "terminated"  # §12 by us
+
+
+class SuspensionStatus(enum.StrEnum):
+    """A suspension of service (managed terms §23)."""
+    SCHEDULED = "scheduled"    # notified in advance, not begun
+    ACTIVE = "active"
+    CURED = "cured"            # the ground was remedied
+    TERMINATED = "terminated"  # the contract ended over it (§12)
 
 
 class Contract(ManagedScoped, Base):
@@ -231,7 +239,7 @@ class Suspension(ManagedScoped, Base):
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active | cured | terminated
+    status: Mapped[str] = mapped_column(String(16), default=SuspensionStatus.ACTIVE)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

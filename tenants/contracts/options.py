@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from tenants import audit
+from tenants.contracts.models import ContractStatus as S
 from tenants.contracts.money import early_cancellation_charge
 from tenants.contracts.terms import check_cancellation_date, option_minimum_term_end
 from tenants.errors import N_, Problem, RuleViolation
@@ -72,7 +73,7 @@ def add_option(session, actor, contract: Contract, kind: str, starts_on: date, m
         problems.append(Problem(N_("Choose one of the listed values."), "kind"))
     if isinstance(monthly_fee, bool) or not isinstance(monthly_fee, int) or monthly_fee < 0:
         problems.append(Problem(N_("Enter an amount of yen of 0 or more."), "monthly_fee"))
-    if contract.status not in ("accepted", "notified", "confirmed", "formed", "suspended"):
+    if contract.status not in (S.ACCEPTED, S.NOTIFIED, S.CONFIRMED, S.FORMED, S.SUSPENDED):
         problems.append(Problem(N_("This step is not possible while the contract is %(status)s."),
                                 None, {"status": contract.status}))
     elif contract.billing_starts_on and starts_on < contract.billing_starts_on:

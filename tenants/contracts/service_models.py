@@ -5,6 +5,7 @@ login, may file a work request, object to or accept completed work and file a co
 own contracts; everything else is the provider's."""
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, String, Text, select
@@ -30,7 +31,14 @@ class _CustomerMayFile:
             raise TenantScopeError(f"{type(self).__name__} outside the session's scope")
 
 
-WORK_STATUSES = ("requested", "accepted", "in_progress", "completed", "objected", "done")
+class WorkStatus(enum.StrEnum):
+    """A work request's way (managed terms §18)."""
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"   # waiting for inspection
+    OBJECTED = "objected"
+    DONE = "done"             # inspected (or deemed inspected)
 
 
 class WorkRequest(_CustomerMayFile, ManagedScoped, Base):
@@ -41,7 +49,7 @@ class WorkRequest(_CustomerMayFile, ManagedScoped, Base):
     reseller_id: Mapped[int | None] = reseller_fk()
     title: Mapped[str] = mapped_column(String(200))
     details: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="requested", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=WorkStatus.REQUESTED, index=True)
     requested_on: Mapped[date] = mapped_column(Date)
     accepted_on: Mapped[date | None] = mapped_column(Date)
     target_on: Mapped[date | None] = mapped_column(Date)
@@ -85,7 +93,11 @@ class WorkRequestEvent(_CustomerMayFile, ManagedScoped, Base):
         return self.request.contract_id if self.request is not None else None
 
 
-COMPLAINT_STATUSES = ("received", "investigating", "answered", "closed")
+class ComplaintStatus(enum.StrEnum):
+    RECEIVED = "received"
+    INVESTIGATING = "investigating"
+    ANSWERED = "answered"
+    CLOSED = "closed"
 
 
 class Complaint(_CustomerMayFile, ManagedScoped, Base):
@@ -99,7 +111,7 @@ class Complaint(_CustomerMayFile, ManagedScoped, Base):
     received_on: Mapped[date] = mapped_column(Date)
     subject: Mapped[str] = mapped_column(String(200))
     details: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    status: Mapped[str] = mapped_column(String(16), default=ComplaintStatus.RECEIVED)
     response: Mapped[str] = mapped_column(Text, default="")
     responded_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

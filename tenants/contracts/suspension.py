@@ -7,6 +7,7 @@ from tenants import audit
 from tenants.calendar import to_jst
 from tenants.contracts.grounds import check_suspension, may_terminate_after_suspension, suspension_ground
 from tenants.contracts.mail import queue_mail
+from tenants.contracts.models import SuspensionStatus
 from tenants.errors import N_, RuleViolation
 from tenants.models import Contract, Suspension
 from tenants.models import ContractStatus as S
@@ -38,9 +39,9 @@ def suspend(session, actor, contract: Contract, *, ground: str, reason: str, sta
     suspension = Suspension(contract_id=contract.id, reseller_id=contract.reseller_id, ground=ground,
                             reason=(reason or "").strip(), emergency=emergency, notified_at=now,
                             starts_at=starts_at, ends_at=ends_at,
-                            status="active" if starts_at <= now else "scheduled")
+                            status=SuspensionStatus.ACTIVE if starts_at <= now else SuspensionStatus.SCHEDULED)
     contract.suspensions.append(suspension)
-    if suspension.status == "active":
+    if suspension.status == SuspensionStatus.ACTIVE:
         contract.status = S.SUSPENDED.value
     session.flush()
     queue_mail(session, contract, "suspension_notice", "【サービス提供停止のご通知】", _notice_body(contract, suspension))
@@ -51,8 +52,8 @@ def suspend(session, actor, contract: Contract, *, ground: str, reason: str, sta
 
 def start_if_due(suspension: Suspension, now: datetime) -> bool:
     """A scheduled suspension takes effect at its start (run by the daily job)."""
-    if suspension.status == "scheduled" and suspension.starts_at <= now:
-        suspension.status = "active"
+    if suspension.status == SuspensionStatus.SCHEDULED and suspension.starts_at <= now:
+        suspension.status = SuspensionStatus.ACTIVE
         if suspension.contract.status == S.FORMED.value:
             suspension.contract.status = S.SUSPENDED.value
         return True
@@ -61,19 +62,19 @@ def start_if_due(suspension: Suspension, now: datetime) -> bool:
 
 # managed terms §23 (the cause is cured: service resumes)
 def resume(session, actor, suspension: Suspension, now: datetime) -> None:
-    if suspension.status not in ("scheduled", "active"):
+    if suspension.status not in (SuspensionStatus.SCHEDULED, SuspensionStatus.ACTIVE):
         raise RuleViolation.one(N_("This suspension is already closed."), None)
-    suspension.status, suspension.resolved_at = "cured", now
+    suspension.status, suspension.resolved_at = SuspensionStatus.CURED, now
     contract = suspension.contract
     if contract.status == S.SUSPENDED.value and not any(
-            s.status == "active" for s in contract.suspensions if s is not suspension):
+            s.status == SuspensionStatus.ACTIVE for s in contract.suspensions if s is not suspension):
         contract.status = S.FORMED.value
     audit.record(session, actor, "managed.resume", contract, "suspension cured, service resumed")
 
 
 # managed terms §12.1, §12.3 (termination when a suspension is not cured)
 def terminate(session, actor, suspension: Suspension, reason: str, now: datetime, today: date) -> None:
-    if suspension.status != "active" or not may_terminate_after_suspension(suspension.ends_at, now, cured=False):
+    if suspension.status != SuspensionStatus.ACTIVE or not may_terminate_after_suspension(suspension.ends_at, now, cured=False):
         raise RuleViolation.one(
             N_("A contract can be terminated only after an uncured suspension period is over."), None)
     contract = suspension.contract

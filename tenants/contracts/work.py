@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tenants import audit
 from tenants.contracts.mail import queue_mail
-from tenants.contracts.service_models import COMPLAINT_STATUSES
+from tenants.contracts.service_models import ComplaintStatus, WorkStatus
 from tenants.contracts.terms import (
     inspection_objection_deadline,
     is_work_accepted,
@@ -38,7 +38,7 @@ def file_work_request(session, actor, contract: Contract, title: str, details: s
                                 None, status=contract.status)
     wr = WorkRequest(contract_id=contract.id, reseller_id=contract.reseller_id, title=title.strip(),
                      details=(details or "").strip(), requested_on=on)
-    _event(wr, on, "requested", actor)
+    _event(wr, on, WorkStatus.REQUESTED, actor)
     session.add(wr)
     session.flush()
     audit.record(session, actor, "managed.work.request", wr, wr.title)
@@ -47,25 +47,25 @@ def file_work_request(session, actor, contract: Contract, title: str, details: s
 
 # option spec 運用サポート (target: 3 business days from acceptance)
 def accept_work(session, actor, wr: WorkRequest, on: date) -> None:
-    _require(wr, "requested")
+    _require(wr, WorkStatus.REQUESTED)
     wr.status, wr.accepted_on, wr.target_on = "accepted", on, work_target_completion(on)
     _event(wr, on, "accepted", actor)
 
 
 def start_work(session, actor, wr: WorkRequest, on: date) -> None:
     _require(wr, "accepted")
-    wr.status = "in_progress"
-    _event(wr, on, "in_progress", actor)
+    wr.status = WorkStatus.IN_PROGRESS
+    _event(wr, on, WorkStatus.IN_PROGRESS, actor)
 
 
 # managed terms §18.3 (completion notified by email; the customer inspects)
 def complete_work(session, actor, wr: WorkRequest, on: date) -> None:
-    _require(wr, "accepted", "in_progress")
+    _require(wr, WorkStatus.ACCEPTED, WorkStatus.IN_PROGRESS)
     if on < wr.accepted_on:
         raise RuleViolation.one(N_("Work cannot be completed before it was accepted."), "on")
-    wr.status, wr.completed_on, wr.overdue = "completed", on, False
+    wr.status, wr.completed_on, wr.overdue = WorkStatus.COMPLETED, on, False
     wr.first_completed_on = wr.first_completed_on or on
-    _event(wr, on, "completed", actor)
+    _event(wr, on, WorkStatus.COMPLETED, actor)
     deadline = inspection_objection_deadline(on)
     queue_mail(session, wr.contract, "work_completed", f"【作業完了のお知らせ】{wr.title}",
                f"{wr.contract.party.name} 様\n\nご依頼の作業「{wr.title}」が {on.isoformat()} に完了しました。\n"
@@ -74,7 +74,7 @@ def complete_work(session, actor, wr: WorkRequest, on: date) -> None:
 
 # managed terms §18.4 (an objection within one week reopens the work)
 def object_to_work(session, actor, wr: WorkRequest, on: date, note: str) -> None:
-    _require(wr, "completed")
+    _require(wr, WorkStatus.COMPLETED)
     if on < wr.completed_on:
         raise RuleViolation.one(N_("An objection cannot come before the completion notice."), "note")
     if not (note or "").strip():
@@ -82,13 +82,13 @@ def object_to_work(session, actor, wr: WorkRequest, on: date, note: str) -> None
     if on > inspection_objection_deadline(wr.completed_on):
         raise RuleViolation.one(N_("The week for objections ended on %(deadline)s."), "note",
                                 deadline=inspection_objection_deadline(wr.completed_on).isoformat())
-    wr.status, wr.completed_on = "in_progress", None
-    _event(wr, on, "objected", actor, note)
+    wr.status, wr.completed_on = WorkStatus.IN_PROGRESS, None
+    _event(wr, on, WorkStatus.OBJECTED, actor, note)
 
 
 # managed terms §18.3 (the customer accepts the work)
 def accept_completed_work(session, actor, wr: WorkRequest, on: date) -> None:
-    _require(wr, "completed")
+    _require(wr, WorkStatus.COMPLETED)
     wr.status, wr.inspected_on = "done", on
     _event(wr, on, "done", actor)
 
@@ -99,12 +99,12 @@ def daily_work_requests(session, today: date) -> dict:
     past its target date as overdue."""
     deemed = overdue = 0
     for wr in session.execute(select(WorkRequest).where(
-            WorkRequest.status.in_(["accepted", "in_progress", "completed"]))).scalars():
-        if wr.status == "completed" and is_work_accepted(wr.completed_on, today):
+            WorkRequest.status.in_([WorkStatus.ACCEPTED, WorkStatus.IN_PROGRESS, WorkStatus.COMPLETED]))).scalars():
+        if wr.status == WorkStatus.COMPLETED and is_work_accepted(wr.completed_on, today):
             wr.status, wr.inspected_on = "done", work_accepted_on(wr.completed_on)
             _event(wr, wr.inspected_on, "done", None, "no objection within 7 days (§18.4)")
             deemed += 1
-        elif wr.status != "completed" and wr.target_on and today > wr.target_on and not wr.overdue:
+        elif wr.status != WorkStatus.COMPLETED and wr.target_on and today > wr.target_on and not wr.overdue:
             wr.overdue = True
             overdue += 1
     return {"deemed_accepted": deemed, "flagged_overdue": overdue}
@@ -124,9 +124,9 @@ def file_complaint(session, actor, contract: Contract, subject: str, details: st
 
 def respond_to_complaint(session, actor, complaint: Complaint, status: str, response: str, on: date) -> None:
     problems = []
-    if status not in COMPLAINT_STATUSES:
+    if status not in tuple(ComplaintStatus):
         problems.append(Problem(N_("Choose one of the listed values."), "status"))
-    if status in ("answered", "closed") and not (response or complaint.response).strip():
+    if status in (ComplaintStatus.ANSWERED, ComplaintStatus.CLOSED) and not (response or complaint.response).strip():
         problems.append(Problem(N_("Enter the response given."), "response"))
     if problems:
         raise RuleViolation(problems)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, union
 
 from tenants.accounts.models import realm_for
+from tenants.customers.models import CustomerStatus
 from tenants.models import Course, Customer, Domain, Principal, Role
 
 SORTS = {  # key -> (column, descending); the id follows in the same direction so pages never overlap
@@ -18,7 +19,7 @@ SORTS = {  # key -> (column, descending); the id follows in the same direction s
     "number": ("customer_number", False),
     "disk": ("disk_used_bytes", True),
 }
-STATUSES = ("active", "suspended", "locked", "cancelled")
+STATUSES = tuple(CustomerStatus)
 MAX_PAGE_SIZE = 200
 COUNT_CAP = 10_000  # the list counts up to here, then says "10000+" (an exact count of 100k rows costs)
 

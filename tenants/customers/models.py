@@ -13,7 +13,7 @@ from tenants.db import Base, UTCDateTime, utcnow
 from tenants.tenancy import CustomerScoped, Scope, TenantScoped, TenantScopeError
 
 
-class CustomerStatus(str, enum.Enum):
+class CustomerStatus(enum.StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"  # stopped by the reseller
     LOCKED = "locked"        # temporary stop, e.g. mass mail (OEM spec fault level 1)

@@ -20,7 +20,7 @@ from tenants.db import Base, UTCDateTime, utcnow
 from tenants.tenancy import CustomerScoped, Scope, TenantScoped, TenantScopeError
 
 
-class ProvisionState(str, enum.Enum):
+class ProvisionState(enum.StrEnum):
     PENDING = "pending"
     APPLIED = "applied"
     FAILED = "failed"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from tenants.calendar import add_business_days, is_helpdesk_open, next_business_day, to_jst
+from tenants.servers.models import ServerKind
 
 NOTIFY_AFTER = timedelta(minutes=10)  # OEM spec 障害連絡: 10分以上利用できない場合
 MAX_RESTARTS = 3                      # Monit-like: 3 restarts within 5 cycles, then stop
@@ -31,7 +32,7 @@ def report_due_on(recovered_at: datetime, server_kind: str) -> date:
     """The day the fault report is due: the next business day after recovery for OEM servers,
     the second business day after it for managed servers (the day counted in JST)."""
     day = to_jst(recovered_at).date()
-    if server_kind == "managed":
+    if server_kind == ServerKind.MANAGED:
         return add_business_days(day, 2)
     return next_business_day(day)
 

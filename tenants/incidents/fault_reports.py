@@ -10,6 +10,7 @@ from tenants import audit
 from tenants.calendar import to_jst
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.incidents.deadlines import report_due_on, report_overdue
+from tenants.incidents.models import EntryKind
 from tenants.models import FaultReport, Incident, IncidentEntry, Server
 
 REPORT_FIELDS = ("what", "impact", "cause", "action", "prevention")
@@ -19,7 +20,7 @@ MAX_FIELD = 5000
 def _actions_summary(session, incident: Incident) -> str:
     entries = session.execute(select(IncidentEntry).where(
         IncidentEntry.incident_id == incident.id,
-        IncidentEntry.kind.in_(("restart", "reboot", "escalated", "reprobe"))).order_by(
+        IncidentEntry.kind.in_((EntryKind.RESTART, EntryKind.REBOOT, EntryKind.ESCALATED, EntryKind.REPROBE))).order_by(
         IncidentEntry.at, IncidentEntry.id)).scalars()
     return "\n".join(f"{to_jst(e.at):%Y-%m-%d %H:%M} {e.kind}: {e.detail}" for e in entries)
 
@@ -78,7 +79,7 @@ def mark_sent(session, report: FaultReport, recipients: list[str], at: datetime)
     from tenants.incidents.rules import add_entry
 
     report.sent_at, report.sent_to = at, ", ".join(recipients)
-    add_entry(session, report.incident, at, "report_sent", report.sent_to, ok=True)
+    add_entry(session, report.incident, at, EntryKind.REPORT_SENT, report.sent_to, ok=True)
 
 
 def due_reports(session, today: date) -> list[tuple[FaultReport, bool]]:

@@ -8,6 +8,7 @@ write them.
 """
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -17,9 +18,37 @@ from tenants.db import Base, UTCDateTime, utcnow
 from tenants.monitoring.models import MonitoredEndpoint, ProviderOnly, ServerOwned
 from tenants.servers.models import Server
 
-INCIDENT_KINDS = ("service", "host")  # host: the server itself does not answer (ping)
-ENTRY_KINDS = ("detected", "notified", "notify_failed", "unreachable", "restart", "reprobe",
-               "escalated", "reboot", "login_check", "remediation_off", "recovered", "report_sent")
+
+class IncidentKind(enum.StrEnum):
+    SERVICE = "service"
+    HOST = "host"  # the server itself does not answer (ping)
+
+
+class IncidentStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class EntryKind(enum.StrEnum):
+    """The lines of an incident's timeline."""
+    DETECTED = "detected"
+    NOTIFIED = "notified"
+    NOTIFY_FAILED = "notify_failed"
+    UNREACHABLE = "unreachable"          # no fault contact to notify
+    RESTART = "restart"                  # level 1 (OEM spec 障害レベル1)
+    REPROBE = "reprobe"
+    ESCALATED = "escalated"
+    REBOOT = "reboot"                    # level 2
+    LOGIN_CHECK = "login_check"
+    REMEDIATION_OFF = "remediation_off"
+    RECOVERED = "recovered"
+    REPORT_SENT = "report_sent"
+
+
+class RemediationKind(enum.StrEnum):
+    RESTART = "restart"
+    REBOOT = "reboot"
+    LOGIN = "login"  # the login check that decides whether a reboot is needed
 
 
 class Incident(ServerOwned, Base):
@@ -34,9 +63,9 @@ class Incident(ServerOwned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"))
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("monitored_endpoints.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(8), default="service")
+    kind: Mapped[str] = mapped_column(String(8), default=IncidentKind.SERVICE)
     subject: Mapped[str] = mapped_column(String(120))            # "https:443", "icmp"
-    status: Mapped[str] = mapped_column(String(8), default="open")  # open | closed
+    status: Mapped[str] = mapped_column(String(8), default=IncidentStatus.OPEN)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)     # first failed check of the outage
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime)    # when it was judged DOWN
     recovered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -53,7 +82,7 @@ class Incident(ServerOwned, Base):
 
     @property
     def is_open(self) -> bool:
-        return self.status == "open"
+        return self.status == IncidentStatus.OPEN
 
     def duration_minutes(self, now: datetime) -> int:
         end = self.recovered_at or now
@@ -88,7 +117,7 @@ class RemediationCommand(ProviderOnly, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), index=True)
     endpoint_id: Mapped[int | None] = mapped_column(ForeignKey("monitored_endpoints.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(8))  # restart | reboot | login
+    kind: Mapped[str] = mapped_column(String(8))  # RemediationKind
     argv: Mapped[list] = mapped_column(JSON, default=list)
     timeout_seconds: Mapped[float] = mapped_column(Float, default=60.0)
     grace_minutes: Mapped[int] = mapped_column(Integer, default=10)  # reboot: re-check after this
@@ -107,7 +136,7 @@ class RemediationAction(ProviderOnly, Base):
     server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), index=True)
     endpoint_id: Mapped[int | None] = mapped_column(ForeignKey("monitored_endpoints.id", ondelete="CASCADE"))
     level: Mapped[int] = mapped_column(Integer, default=1)
-    kind: Mapped[str] = mapped_column(String(8))  # restart | reboot
+    kind: Mapped[str] = mapped_column(String(8))  # RemediationKind.RESTART or REBOOT
     cycle: Mapped[datetime] = mapped_column(UTCDateTime)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     argv: Mapped[list] = mapped_column(JSON, default=list)

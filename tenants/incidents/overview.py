@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import select
 
 from tenants.incidents.fault_reports import due_reports
+from tenants.incidents.models import IncidentStatus
 from tenants.mail_abuse.locks import active_locks
 from tenants.models import FaultReport, Incident, MassMailLock
 
@@ -25,7 +26,7 @@ class Overview:
 
 
 def open_incidents(session) -> list[Incident]:
-    return list(session.execute(select(Incident).where(Incident.status == "open")
+    return list(session.execute(select(Incident).where(Incident.status == IncidentStatus.OPEN)
                                 .order_by(Incident.started_at.desc())).scalars())
 
 

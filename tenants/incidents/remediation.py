@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from tenants import audit
 from tenants.errors import N_, Problem, RuleViolation
+from tenants.incidents.models import RemediationKind
 from tenants.models import MonitoredEndpoint, RemediationCommand, Server
 
 HOST_KINDS = ("reboot", "login")
@@ -18,7 +19,7 @@ def commands_of(session, server_id: int) -> dict[str, RemediationCommand]:
     """The server's commands by target: "restart:<endpoint id>", "reboot", "login"."""
     out = {}
     for c in session.execute(select(RemediationCommand).where(RemediationCommand.server_id == server_id)).scalars():
-        out[f"restart:{c.endpoint_id}" if c.kind == "restart" else c.kind] = c
+        out[f"restart:{c.endpoint_id}" if c.kind == RemediationKind.RESTART else c.kind] = c
     return out
 
 
@@ -26,7 +27,7 @@ def parse_target(session, server: Server, target: str) -> tuple[str, int | None]
     if target in HOST_KINDS:
         return target, None
     kind, _, endpoint_id = target.partition(":")
-    if kind == "restart" and endpoint_id.isdigit():
+    if kind == RemediationKind.RESTART and endpoint_id.isdigit():
         endpoint = session.get(MonitoredEndpoint, int(endpoint_id))
         if endpoint is not None and endpoint.server_id == server.id:
             return "restart", endpoint.id

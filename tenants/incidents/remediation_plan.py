@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from tenants.incidents.deadlines import host_needs_reboot, reboot_allowed, restart_decision
+from tenants.incidents.models import EntryKind, IncidentKind, RemediationKind
 from tenants.incidents.rules import add_entry, insert_once, open_incidents
 from tenants.models import Incident, IncidentEntry, RemediationAction, RemediationCommand, Server, ServiceState
 
@@ -53,7 +54,7 @@ class Step:
     @property
     def is_action(self) -> bool:
         """A restart or a reboot (what the incident's report lists); the login check is not."""
-        return self.kind in ("restart", "reboot")
+        return self.kind in (RemediationKind.RESTART, RemediationKind.REBOOT)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def plan(session, server_id: int, cycle: datetime, now: datetime, interval: time
     reboot is claimed when its login check is recorded as failed."""
     server = session.get(Server, server_id)
     incidents = open_incidents(session, server_id)
-    host_down = [i for i in incidents if i.kind == "host"]
+    host_down = [i for i in incidents if i.kind == IncidentKind.HOST]
     if host_down:
         steps = [plan_reboot(session, server, i, cycle, now) for i in host_down]
     else:
@@ -97,16 +98,16 @@ def plan_restart(session, server: Server, incident: Incident, cycle: datetime, n
     if not checked_since_last_restart(session, incident):
         return None
     done = list(session.execute(select(RemediationAction.cycle).where(
-        RemediationAction.endpoint_id == incident.endpoint_id, RemediationAction.kind == "restart")).scalars())
+        RemediationAction.endpoint_id == incident.endpoint_id, RemediationAction.kind == RemediationKind.RESTART)).scalars())
     decision = restart_decision(done, cycle, interval)
     if decision.escalate and not incident.escalated:
         incident.escalated = True
-        add_once(session, incident, "escalated", now, f"{decision.recent} restarts within 5 cycles did not bring "
+        add_once(session, incident, EntryKind.ESCALATED, now, f"{decision.recent} restarts within 5 cycles did not bring "
                  f"{incident.subject} back: automatic restarts stopped", ok=False)
     if not decision.restart:
         return None
     action = RemediationAction(incident_id=incident.id, server_id=server.id, endpoint_id=incident.endpoint_id,
-                               level=1, kind="restart", cycle=cycle, at=now, argv=list(command.argv))
+                               level=1, kind=RemediationKind.RESTART, cycle=cycle, at=now, argv=list(command.argv))
     if not insert_once(session, action):
         return None
     return Step("restart", incident.id, incident.endpoint_id, tuple(command.argv),
@@ -122,16 +123,16 @@ def plan_reboot(session, server: Server, incident: Incident, cycle: datetime, no
         return None
     grace = command.grace_minutes or REBOOT_GRACE_MINUTES
     last = session.execute(select(RemediationAction.at).where(
-        RemediationAction.incident_id == incident.id, RemediationAction.kind == "reboot")
+        RemediationAction.incident_id == incident.id, RemediationAction.kind == RemediationKind.REBOOT)
         .order_by(RemediationAction.at.desc()).limit(1)).scalar()
     if last is not None:
         if reboot_allowed(last, now, timedelta(minutes=grace)) and not incident.escalated:
             incident.escalated = True
-            add_once(session, incident, "escalated", now, "the host is still unreachable after the reboot", ok=False)
+            add_once(session, incident, EntryKind.ESCALATED, now, "the host is still unreachable after the reboot", ok=False)
         return None
     login = command_for(session, server.id, None, "login")
     if login is None or not login.argv:
-        add_once(session, incident, "remediation_off", now, "no login check configured: not rebooting")
+        add_once(session, incident, EntryKind.REMEDIATION_OFF, now, "no login check configured: not rebooting")
         return None
     reboot = Step("reboot", incident.id, None, tuple(command.argv), command.timeout_seconds or REBOOT_TIMEOUT,
                   cycle, now, grace_minutes=grace)
@@ -142,25 +143,25 @@ def plan_reboot(session, server: Server, incident: Incident, cycle: datetime, no
 def record(session, step: Step, result: StepResult) -> list[Step]:
     """Record what a step did; returns the steps that follow from it (claimed)."""
     incident = session.get(Incident, step.incident_id)
-    if step.kind == "login_check":
-        add_entry(session, incident, step.at, "login_check",
+    if step.kind == EntryKind.LOGIN_CHECK:
+        add_entry(session, incident, step.at, EntryKind.LOGIN_CHECK,
                   result.output or ("logged in" if result.ok else "failed"), result.ok)
         if step.then is None or not host_needs_reboot(ping_up=False, login_ok=result.ok):
             return []
         reboot = step.then
         action = RemediationAction(incident_id=incident.id, server_id=incident.server_id, endpoint_id=None,
-                                   level=2, kind="reboot", cycle=reboot.cycle, at=reboot.at, argv=list(reboot.argv))
+                                   level=2, kind=RemediationKind.REBOOT, cycle=reboot.cycle, at=reboot.at, argv=list(reboot.argv))
         return [replace(reboot, action_id=action.id)] if insert_once(session, action) else []
     action = session.get(RemediationAction, step.action_id)
     action.ok, action.output = result.ok, result.output
     line = f"{' '.join(step.argv)}: {result.output or 'ok'}"
-    if step.kind == "restart":
+    if step.kind == RemediationKind.RESTART:
         action.reprobe_up = result.reprobe_up
-        add_entry(session, incident, step.at, "restart", line, result.ok)
-        add_entry(session, incident, step.at, "reprobe", f"{incident.subject}: {result.reprobe_reason}",
+        add_entry(session, incident, step.at, EntryKind.RESTART, line, result.ok)
+        add_entry(session, incident, step.at, EntryKind.REPROBE, f"{incident.subject}: {result.reprobe_reason}",
                   result.reprobe_up)
     else:
-        add_entry(session, incident, step.at, "reboot", f"{line}; re-check after {step.grace_minutes} min", result.ok)
+        add_entry(session, incident, step.at, EntryKind.REBOOT, f"{line}; re-check after {step.grace_minutes} min", result.ok)
     return []
 
 
@@ -176,11 +177,11 @@ def switched_off(session, server: Server, incident: Incident, command: Remediati
                  what: str, at: datetime) -> bool:
     """Remediation is off for this incident: the server's switch, no command, or the service's switch."""
     if not server.auto_remediation:
-        add_once(session, incident, "remediation_off", at, "automatic remediation is off for this server")
+        add_once(session, incident, EntryKind.REMEDIATION_OFF, at, "automatic remediation is off for this server")
     elif command is None or not command.argv:
-        add_once(session, incident, "remediation_off", at, f"no {what} command configured")
+        add_once(session, incident, EntryKind.REMEDIATION_OFF, at, f"no {what} command configured")
     elif not command.enabled:
-        add_once(session, incident, "remediation_off", at, "automatic remediation is off for this service")
+        add_once(session, incident, EntryKind.REMEDIATION_OFF, at, "automatic remediation is off for this service")
     else:
         return False
     return True
@@ -190,7 +191,7 @@ def checked_since_last_restart(session, incident: Incident) -> bool:
     """Restart again only after monitoring has checked the service since the last restart (the
     restarted service may be fine and merely not re-checked yet)."""
     last = session.execute(select(RemediationAction.at).where(
-        RemediationAction.endpoint_id == incident.endpoint_id, RemediationAction.kind == "restart")
+        RemediationAction.endpoint_id == incident.endpoint_id, RemediationAction.kind == RemediationKind.RESTART)
         .order_by(RemediationAction.at.desc()).limit(1)).scalar()
     state = session.get(ServiceState, incident.endpoint_id)
     return last is None or (state is not None and state.last_checked_at is not None and state.last_checked_at > last)

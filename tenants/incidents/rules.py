@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from tenants.customers.models import CustomerStatus
 from tenants.incidents import fault_reports
 from tenants.incidents.deadlines import NOTIFY_AFTER, outage_notice_due
+from tenants.incidents.models import EntryKind, IncidentKind, IncidentStatus
 from tenants.models import (
     Customer,
     Incident,
@@ -31,6 +32,7 @@ from tenants.models import (
 from tenants.monitoring.endpoints import in_maintenance
 from tenants.monitoring.state import DOWN, UP
 from tenants.outbox import rules as outbox
+from tenants.servers.models import ServerKind
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def _alerting_down(session, state: ServiceState, now: datetime) -> bool:
 
 def open_incidents(session, server_id: int) -> list[Incident]:
     return list(session.execute(select(Incident).where(
-        Incident.server_id == server_id, Incident.status == "open").order_by(Incident.id)).scalars())
+        Incident.server_id == server_id, Incident.status == IncidentStatus.OPEN).order_by(Incident.id)).scalars())
 
 
 # OEM spec 障害対応: one incident per outage, opened at DOWN, closed when the service answers again
@@ -89,11 +91,11 @@ def sync_incidents(session, server_id: int, now: datetime) -> tuple[list[Inciden
         if state.state == DOWN and incident is None and _alerting_down(session, state, now):
             started = state.failing_since or state.since or now
             new = Incident(server_id=server_id, endpoint_id=endpoint.id, subject=endpoint.label,
-                           kind="host" if endpoint.protocol == "icmp" else "service",
+                           kind=IncidentKind.HOST if endpoint.protocol == "icmp" else IncidentKind.SERVICE,
                            started_at=started, detected_at=state.since or now,
                            reason=(state.last_reason or "")[:200])
             if insert_once(session, new):
-                add_entry(session, new, new.detected_at, "detected",
+                add_entry(session, new, new.detected_at, EntryKind.DETECTED,
                           f"{endpoint.label} DOWN: {state.last_reason or ''}".strip())
                 opened.append(new)
         elif state.state == UP and incident is not None:
@@ -105,13 +107,13 @@ def sync_incidents(session, server_id: int, now: datetime) -> tuple[list[Inciden
 
 def close_incident(session, incident: Incident, recovered_at: datetime, detail: str = "") -> bool:
     """Close once (a conditional UPDATE: of two workers exactly one closes) and draft the report."""
-    done = session.execute(update(Incident).where(Incident.id == incident.id, Incident.status == "open")
-                           .values(status="closed", recovered_at=recovered_at)
+    done = session.execute(update(Incident).where(Incident.id == incident.id, Incident.status == IncidentStatus.OPEN)
+                           .values(status=IncidentStatus.CLOSED, recovered_at=recovered_at)
                            .execution_options(synchronize_session=False)).rowcount
     if done != 1:
         return False
     session.refresh(incident)
-    add_entry(session, incident, recovered_at, "recovered", f"{incident.subject} answering again {detail}".strip())
+    add_entry(session, incident, recovered_at, EntryKind.RECOVERED, f"{incident.subject} answering again {detail}".strip())
     fault_reports.draft_report(session, incident)
     return True
 
@@ -144,7 +146,7 @@ def fault_recipients(session, server: Server) -> list[Recipient]:
     with customers on it. Managed: the customer's emergency contact from MANAGED_EMERGENCY_SOURCES;
     until one is registered, the reseller contacts marked ``is_emergency`` of the resellers with
     customers on the server stand for it."""
-    if server.kind == "managed":
+    if server.kind == ServerKind.MANAGED:
         for source in MANAGED_EMERGENCY_SOURCES:
             found = source(session, server)
             if found:
@@ -152,7 +154,7 @@ def fault_recipients(session, server: Server) -> list[Recipient]:
     resellers = select(Customer.reseller_id).where(
         Customer.server_id == server.id, Customer.status != CustomerStatus.CANCELLED.value)
     query = select(ResellerContact).where(ResellerContact.reseller_id.in_(resellers))
-    if server.kind == "managed":
+    if server.kind == ServerKind.MANAGED:
         query = query.where(ResellerContact.is_emergency.is_(True))
     seen, out = set(), []
     for contact in session.execute(query.order_by(ResellerContact.reseller_id, ResellerContact.sort_order,
@@ -203,7 +205,7 @@ def plan_incident_notices(session, server_id: int, now: datetime,
     recovered = select(OutboxMail.incident_id).where(OutboxMail.server_id == server_id,
                                                      OutboxMail.kind == "recovery")
     incidents = session.execute(select(Incident).where(Incident.server_id == server_id).where(
-        (Incident.status == "open") | (Incident.id.in_(notified) & Incident.id.not_in(recovered)))
+        (Incident.status == IncidentStatus.OPEN) | (Incident.id.in_(notified) & Incident.id.not_in(recovered)))
         .order_by(Incident.id)).scalars().all()
     for incident in incidents:
         key = f"incident:{incident.id}"
@@ -235,14 +237,14 @@ def plan_incident_notices(session, server_id: int, now: datetime,
 def _record_unreachable(session, incident: Incident, now: datetime) -> None:
     # managed terms: if the emergency contact cannot be reached, that is recorded
     already = session.execute(select(IncidentEntry.id).where(
-        IncidentEntry.incident_id == incident.id, IncidentEntry.kind == "unreachable")).first()
+        IncidentEntry.incident_id == incident.id, IncidentEntry.kind == EntryKind.UNREACHABLE)).first()
     if already is None:
-        add_entry(session, incident, now, "unreachable", "no registered fault contact to notify", ok=False)
+        add_entry(session, incident, now, EntryKind.UNREACHABLE, "no registered fault contact to notify", ok=False)
 
 
 def note_delivery(session, mail: OutboxMail, now: datetime, error: str | None) -> None:
     """Every attempt at an incident's notice is a line in its timeline."""
     incident = session.get(Incident, mail.incident_id)
-    kind = "notified" if error is None else "notify_failed"
+    kind = EntryKind.NOTIFIED if error is None else EntryKind.NOTIFY_FAILED
     add_entry(session, incident, now, kind, f"{mail.kind} notice to {mail.recipient}"
               + (f": {error}" if error else ""), ok=error is None)

@@ -17,6 +17,7 @@ from tenants.errors import N_, RuleViolation
 from tenants.mail_abuse.counting import Evidence, normalise_account
 from tenants.models import Customer, Domain, MailAccount, MassMailLock, ResellerContact, Server
 from tenants.outbox import rules as outbox
+from tenants.servers.models import ServerStatus
 
 
 # HOOK (enduser-panel branch): once tenants.models.hosting is merged, resolve the address through
@@ -115,4 +116,4 @@ def active_locks(session) -> list[MassMailLock]:
 def mail_servers(session) -> list[int]:
     """Servers whose outgoing mail log is read (mail and all-in-one roles)."""
     return list(session.execute(select(Server.id).where(
-        Server.role.in_(("mail", "all-in-one")), Server.status != "retired").order_by(Server.id)).scalars())
+        Server.role.in_(("mail", "all-in-one")), Server.status != ServerStatus.RETIRED).order_by(Server.id)).scalars())

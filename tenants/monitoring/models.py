@@ -8,6 +8,7 @@ Also the check results (one per endpoint per cycle) with their hourly/daily roll
 server usage time series (OEM spec "サーバ利用状況") the metrics collector samples."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import (
@@ -32,7 +33,11 @@ from tenants.tenancy import CustomerScoped, Scope, TenantScoped, TenantScopeErro
 
 PROTOCOLS = ("icmp", "http", "https", "ftp", "ftps", "smtp", "smtps", "pop3", "pop3s", "imap",
              "imaps", "postgresql", "mysql")
-STATES = ("unknown", "up", "down")
+class Health(enum.StrEnum):
+    """What the monitor last concluded about a service (tenants.monitoring.state)."""
+    UNKNOWN = "unknown"
+    UP = "up"
+    DOWN = "down"
 DEFAULT_FAILURE_THRESHOLD = 2  # issue 5: DOWN only after 2 consecutive failures unless set
 
 
@@ -96,7 +101,7 @@ class ServiceState(ServerOwned, Base):
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("monitored_endpoints.id", ondelete="CASCADE"),
                                              primary_key=True)
     server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), index=True)
-    state: Mapped[str] = mapped_column(String(8), default="unknown")
+    state: Mapped[str] = mapped_column(String(8), default=Health.UNKNOWN)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     since: Mapped[datetime | None] = mapped_column(UTCDateTime)          # when the state began
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first failure of the streak

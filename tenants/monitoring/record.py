@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tenants.models import CheckResult, MonitoredEndpoint, ServiceState, StateEvent
 from tenants.monitoring.endpoints import in_maintenance
+from tenants.monitoring.models import Health
 from tenants.monitoring.state import State, next_state
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -80,7 +81,7 @@ def record_outcomes(session, server_id: int, cycle: datetime, outcomes: list[Out
 def _apply(session, endpoint: MonitoredEndpoint, cycle: datetime, outcome: Outcome, maintenance: bool) -> None:
     row = session.get(ServiceState, endpoint.id)
     if row is None:
-        row = ServiceState(endpoint_id=endpoint.id, server_id=endpoint.server_id, state="unknown",
+        row = ServiceState(endpoint_id=endpoint.id, server_id=endpoint.server_id, state=Health.UNKNOWN,
                            consecutive_failures=0)
         session.add(row)
     if row.last_cycle is not None and row.last_cycle >= cycle:

@@ -9,6 +9,7 @@ from sqlalchemy import case, delete, func, select
 
 from tenants.calendar import JST
 from tenants.models import CheckResult, CheckRollup, MonitoredEndpoint, Server, ServiceState
+from tenants.monitoring.models import Health
 from tenants.monitoring.state import uptime_percent
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
@@ -150,7 +151,7 @@ def failing_count(session) -> int:
     """Visible services DOWN now (paused ones are not failing)."""
     return session.execute(select(func.count()).select_from(MonitoredEndpoint)
                            .join(ServiceState, ServiceState.endpoint_id == MonitoredEndpoint.id)
-                           .where(MonitoredEndpoint.paused.is_(False), ServiceState.state == "down")).scalar_one()
+                           .where(MonitoredEndpoint.paused.is_(False), ServiceState.state == Health.DOWN)).scalar_one()
 
 
 def board_json(rows: list[dict], uptime: dict[int, float | None]) -> list[dict]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-UNKNOWN, UP, DOWN = "unknown", "up", "down"
+from tenants.monitoring.models import Health
+
+UNKNOWN, UP, DOWN = Health.UNKNOWN, Health.UP, Health.DOWN
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ shared server's notices. Only provider staff and the system queue or change mail
 """
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, false
@@ -20,6 +21,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tenants.contracts.models import contract_ids_of
 from tenants.db import Base, UTCDateTime, utcnow
 from tenants.tenancy import Scope, TenantScoped, TenantScopeError
+
+
+class MailStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"    # claimed by a sender
+    SENT = "sent"
+    FAILED = "failed"      # will be tried again
+    GAVE_UP = "gave_up"    # out of attempts; the provider sees it
 
 
 class OutboxMail(TenantScoped, Base):
@@ -44,7 +53,7 @@ class OutboxMail(TenantScoped, Base):
     subject: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     # pending | sending | sent | failed (tried again) | gave_up
-    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(12), default=MailStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -72,4 +81,4 @@ class OutboxMail(TenantScoped, Base):
 
     @property
     def given_up(self) -> bool:
-        return self.status == "gave_up"
+        return self.status == MailStatus.GAVE_UP

@@ -17,11 +17,12 @@ from sqlalchemy.exc import IntegrityError
 
 from tenants.db import utcnow
 from tenants.models import OutboxMail, Reseller
+from tenants.outbox.models import MailStatus
 
 MAX_ATTEMPTS = 5
 STALE_CLAIM = timedelta(minutes=10)
-CLAIMABLE = ("pending", "failed")
-NOT_DONE = (*CLAIMABLE, "sending")
+CLAIMABLE = (MailStatus.PENDING, MailStatus.FAILED)
+NOT_DONE = (*CLAIMABLE, MailStatus.SENDING)
 MAX_ERROR = 2000
 
 
@@ -65,15 +66,15 @@ def claim(session, mail_id: int, now: datetime) -> bool:
     """Take a mail for sending: pending, failed (retry) or a stale claim → sending, in one
     conditional UPDATE, so of any number of workers exactly one sends it. Counts an attempt."""
     claimable = (OutboxMail.status.in_(CLAIMABLE)
-                 | ((OutboxMail.status == "sending") & (OutboxMail.claimed_at < now - STALE_CLAIM)))
+                 | ((OutboxMail.status == MailStatus.SENDING) & (OutboxMail.claimed_at < now - STALE_CLAIM)))
     return session.execute(update(OutboxMail).where(
         OutboxMail.id == mail_id, claimable, OutboxMail.attempts < MAX_ATTEMPTS).values(
-        status="sending", claimed_at=now, attempts=OutboxMail.attempts + 1)
+        status=MailStatus.SENDING, claimed_at=now, attempts=OutboxMail.attempts + 1)
         .execution_options(synchronize_session=False)).rowcount == 1
 
 
 def record_sent(mail: OutboxMail, now: datetime) -> None:
-    mail.status, mail.sent_at, mail.last_error = "sent", now, None
+    mail.status, mail.sent_at, mail.last_error = MailStatus.SENT, now, None
 
 
 def record_refused(mail: OutboxMail, now: datetime, error: str) -> None:
@@ -81,18 +82,18 @@ def record_refused(mail: OutboxMail, now: datetime, error: str) -> None:
     if mail.attempts >= MAX_ATTEMPTS:
         give_up(mail, now, f"given up after {mail.attempts} attempts; the last answer: {error}")
     else:
-        mail.status, mail.last_error = "failed", error[:MAX_ERROR]
+        mail.status, mail.last_error = MailStatus.FAILED, error[:MAX_ERROR]
 
 
 def record_unreachable(mail: OutboxMail, error: str) -> None:
     """The SMTP host was not reached: the attempt does not count, the mail waits for the host."""
-    mail.status, mail.attempts = "failed", max(0, mail.attempts - 1)
+    mail.status, mail.attempts = MailStatus.FAILED, max(0, mail.attempts - 1)
     mail.last_error = f"SMTP connection failed: {error}"[:MAX_ERROR]
 
 
 def give_up(mail: OutboxMail, now: datetime, reason: str) -> None:
     """Never picked again; the screens show it failed with the reason."""
-    mail.status, mail.given_up_at = "gave_up", now
+    mail.status, mail.given_up_at = MailStatus.GAVE_UP, now
     mail.last_error = f"Not sent: {reason}"[:MAX_ERROR]
 
 

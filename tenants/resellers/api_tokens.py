@@ -15,6 +15,7 @@ from tenants import audit
 from tenants.db import utcnow
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.models import ApiToken, Reseller
+from tenants.resellers.models import ResellerStatus
 from tenants.tenancy import BYPASS
 
 TOKEN_PREFIX = "rp_"
@@ -72,7 +73,7 @@ def authenticate(session, token: str, address: str, today: date) -> ApiToken | N
         return None
     prefix = token[len(TOKEN_PREFIX):].split("_", 1)[0]
     stmt = (select(ApiToken).join(Reseller, Reseller.id == ApiToken.reseller_id)
-            .where(ApiToken.prefix == prefix, ApiToken.revoked_at.is_(None), Reseller.status == "active")
+            .where(ApiToken.prefix == prefix, ApiToken.revoked_at.is_(None), Reseller.status == ResellerStatus.ACTIVE)
             .execution_options(**{BYPASS: True}))
     row = session.execute(stmt).scalar_one_or_none()
     if row is None or not hmac.compare_digest(row.secret_hash, _hash(token)):

@@ -2,6 +2,7 @@
 tokens (bearer secrets stored only as a hash, shown once when created)."""
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, false
@@ -9,6 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, UTCDateTime, utcnow
 from tenants.tenancy import Scope, TenantScoped, TenantScopeError
+
+
+class ResellerStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
 
 
 class Reseller(TenantScoped, Base):
@@ -24,7 +30,7 @@ class Reseller(TenantScoped, Base):
     support_phone: Mapped[str | None] = mapped_column(String(40))
     support_hours: Mapped[str | None] = mapped_column(String(200))
     panel_host: Mapped[str | None] = mapped_column(String(253), unique=True)  # own host name
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active | suspended
+    status: Mapped[str] = mapped_column(String(16), default=ResellerStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contacts: Mapped[list["ResellerContact"]] = relationship(
@@ -40,7 +46,7 @@ class Reseller(TenantScoped, Base):
 
     @property
     def is_active(self) -> bool:
-        return self.status == "active"
+        return self.status == ResellerStatus.ACTIVE
 
 
 class ResellerContact(TenantScoped, Base):

@@ -10,6 +10,7 @@ from tenants.accounts.principals import create_principal, email_problems
 from tenants.db import taken_by_other
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.models import Customer, Principal, Reseller, ResellerContact, Role
+from tenants.resellers.models import ResellerStatus
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
 RESELLER_FIELDS = ("code", "name", "brand_name", "support_email", "support_phone", "support_hours",
@@ -48,7 +49,7 @@ def create_reseller(session, actor, data: dict) -> Reseller:
     problems = _reseller_problems(session, data, None)
     if problems:
         raise RuleViolation(problems)
-    reseller = Reseller(status="active")
+    reseller = Reseller(status=ResellerStatus.ACTIVE)
     _apply(reseller, data)
     session.add(reseller)
     session.flush()
@@ -72,11 +73,11 @@ def update_reseller(session, actor, reseller: Reseller, data: dict) -> Reseller:
 
 def set_reseller_status(session, actor, reseller: Reseller, status: str) -> None:
     """Suspending a reseller stops its operators' and end users' logins (sites keep running)."""
-    if status not in ("active", "suspended"):
+    if status not in tuple(ResellerStatus):
         raise RuleViolation.one(N_("Unknown status."), "status")
     if reseller.status != status:
         reseller.status = status
-        audit.record(session, actor, f"reseller.{'suspend' if status == 'suspended' else 'resume'}",
+        audit.record(session, actor, f"reseller.{'suspend' if status == ResellerStatus.SUSPENDED else 'resume'}",
                      reseller, f"reseller {status}", reseller_id=reseller.id)
 
 

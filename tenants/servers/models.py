@@ -1,6 +1,7 @@
 """Servers the provider runs, and which resellers may place customers on each."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, select
@@ -12,7 +13,19 @@ from tenants.db import Base, UTCDateTime, utcnow
 from tenants.tenancy import Scope, TenantScoped, TenantScopeError
 
 SERVER_ROLES = ("all-in-one", "web", "mail", "db", "dns")
-SERVER_KINDS = ("oem", "managed")  # shared OEM hosting, or a managed (system-management) server
+
+
+class ServerKind(enum.StrEnum):
+    OEM = "oem"          # shared OEM hosting
+    MANAGED = "managed"  # one managed (system-management) customer's server
+
+
+class ServerStatus(enum.StrEnum):
+    ACTIVE = "active"
+    MAINTENANCE = "maintenance"
+    RETIRED = "retired"
+
+
 DRIVERS = ("local", "ssh")
 
 
@@ -28,10 +41,10 @@ class Server(ProviderWritesOnly, TenantScoped, Base):
     hostname: Mapped[str] = mapped_column(String(253), unique=True)
     address: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16), default="all-in-one")
-    kind: Mapped[str] = mapped_column(String(16), default="oem")
+    kind: Mapped[str] = mapped_column(String(16), default=ServerKind.OEM)
     driver: Mapped[str] = mapped_column(String(16), default="local")
     driver_config_secret: Mapped[str | None] = mapped_column(Text)  # sealed JSON (tenants.crypto)
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active | maintenance | retired
+    status: Mapped[str] = mapped_column(String(16), default=ServerStatus.ACTIVE)
     monitor_interval_minutes: Mapped[int] = mapped_column(Integer, default=10)
     auto_remediation: Mapped[bool] = mapped_column(Boolean, default=True)
     notes: Mapped[str | None] = mapped_column(Text)

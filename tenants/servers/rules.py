@@ -12,7 +12,7 @@ from tenants.crypto import SecretBox
 from tenants.db import taken_by_other
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.models import Reseller, Server, ServerAssignment
-from tenants.servers.models import DRIVERS, SERVER_KINDS, SERVER_ROLES
+from tenants.servers.models import DRIVERS, SERVER_ROLES, ServerKind, ServerStatus
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 SERVER_FIELDS = ("hostname", "address", "role", "kind", "driver", "monitor_interval_minutes",
@@ -30,13 +30,13 @@ def _server_problems(session, data: dict, existing: Server | None) -> list[Probl
         ipaddress.ip_address((data.get("address") or "").strip())
     except ValueError:
         problems.append(Problem(N_("Enter an IPv4 or IPv6 address."), "address"))
-    for name, allowed in (("role", SERVER_ROLES), ("kind", SERVER_KINDS), ("driver", DRIVERS)):
+    for name, allowed in (("role", SERVER_ROLES), ("kind", tuple(ServerKind)), ("driver", DRIVERS)):
         if data.get(name) not in allowed:
             problems.append(Problem(N_("Choose one of the listed values."), name))
     interval = data.get("monitor_interval_minutes", 10)
     if not isinstance(interval, int) or not 1 <= interval <= 60:
         problems.append(Problem(N_("Enter whole minutes from 1 to 60."), "monitor_interval_minutes"))
-    if data.get("status", "active") not in ("active", "maintenance", "retired"):
+    if data.get("status", ServerStatus.ACTIVE) not in tuple(ServerStatus):
         problems.append(Problem(N_("Choose one of the listed values."), "status"))
     return problems
 

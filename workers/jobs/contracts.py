@@ -11,6 +11,7 @@ from sqlalchemy import select
 from tenants.calendar import today_jst
 from tenants.contracts.invoicing import monthly_invoice_run
 from tenants.contracts.lifecycle import end_if_cancelled, form_if_due, running_contracts
+from tenants.contracts.models import SuspensionStatus
 from tenants.contracts.options import monitoring_features
 from tenants.contracts.suspension import start_if_due
 from tenants.contracts.work import daily_work_requests
@@ -50,7 +51,7 @@ def daily_contracts(today: str | date | None = None, now: datetime | None = None
             formed += form_if_due(contract, day)
             ended += end_if_cancelled(contract, day)
             sync_monitoring(s, contract, day)
-        for suspension in s.execute(select(Suspension).where(Suspension.status == "scheduled")).scalars():
+        for suspension in s.execute(select(Suspension).where(Suspension.status == SuspensionStatus.SCHEDULED)).scalars():
             started += start_if_due(suspension, now)
         result = {"formed": formed, "cancelled": ended, "suspensions_started": started,
                   **daily_work_requests(s, day)}

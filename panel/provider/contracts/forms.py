@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from panel.contract_party.forms import CustomerComplaintForm, CustomerWorkRequestForm
 from tenants.contracts.grounds import REFUSAL_GROUNDS, SUSPENSION_GROUNDS
 from tenants.contracts.options import OPTION_KINDS
-from tenants.contracts.service_models import COMPLAINT_STATUSES
+from tenants.contracts.service_models import ComplaintStatus
 
 
 class PartyForm(FlaskForm):
@@ -120,7 +120,7 @@ class ComplaintForm(CustomerComplaintForm):
 
 
 class ComplaintResponseForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=[SelectChoice(s, _l(s)) for s in COMPLAINT_STATUSES])
+    status = SelectField(_l("Status"), choices=[SelectChoice(s, _l(s)) for s in ComplaintStatus])
     response = TextAreaField(_l("Response"), validators=[Optional(), Length(max=4000)])
     on = DateField(_l("Date"), validators=[InputRequired()])
 

@@ -11,7 +11,7 @@ from panel.provider.contracts import forms as F
 from tenants.calendar import today_jst
 from tenants.contracts import lifecycle as rules
 from tenants.contracts.logins import login_of
-from tenants.contracts.models import PARTY_FIELDS
+from tenants.contracts.models import PARTY_FIELDS, ContractStatus
 from tenants.contracts.options import OPTION_KINDS, add_option, cancel_option, monitoring_features
 from tenants.errors import RuleViolation
 from tenants.models import Complaint, Contract, ContractOption, Invoice, OutboxMail, Reseller, Server, WorkRequest
@@ -22,8 +22,7 @@ from web.forms import show_problems
 from web.paging import paginate
 from workers import api
 
-STATUSES = ("applied", "refused", "accepted", "notified", "confirmed", "formed", "suspended",
-            "cancelled", "terminated")
+STATUSES = tuple(ContractStatus)
 
 
 def send_mail_soon() -> None:

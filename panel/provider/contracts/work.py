@@ -10,6 +10,7 @@ from panel.provider.contracts import forms as F
 from panel.provider.contracts.lifecycle import contract_step, send_mail_soon
 from tenants.calendar import today_jst
 from tenants.contracts import work
+from tenants.contracts.service_models import WorkStatus
 from tenants.models import Complaint, Contract, WorkRequest
 from tenants.tenancy import get_owned_or_404
 from web.db import db
@@ -22,7 +23,7 @@ def contract_work_list():
     s = db()
     stmt = select(WorkRequest).order_by(WorkRequest.overdue.desc(), WorkRequest.id.desc())
     if request.args.get("open"):
-        stmt = stmt.where(WorkRequest.status.in_(["requested", "accepted", "in_progress"]))
+        stmt = stmt.where(WorkRequest.status.in_([WorkStatus.REQUESTED, WorkStatus.ACCEPTED, WorkStatus.IN_PROGRESS]))
     page = paginate(s, stmt, open=request.args.get("open", ""))
     return render_template("provider/contract_work_list.html", page=page)
 

@@ -21,8 +21,12 @@ from sqlalchemy import select
 from tenants.db import utcnow
 from tenants.incidents import fault_reports
 from tenants.incidents.follow_up import follow_cycle
+from tenants.incidents.models import IncidentStatus
 from tenants.incidents.rules import Recipient, fault_recipients, open_incidents, plan_incident_notices, plan_notice
 from tenants.models import FaultReport, Incident, OutboxMail, Server, ServiceState
+from tenants.monitoring.models import Health
+from tenants.outbox.models import MailStatus
+from tenants.outbox.rules import CLAIMABLE
 from workers import runtime
 from workers.jobs.incidents.remediation import carry_out
 from workers.jobs.outbox import send_outbox
@@ -62,10 +66,10 @@ def after_cycle(server_id: int, cycle: str | None = None, now: str | None = None
 def sweep(now: str | None = None) -> int:
     """The minute tick: servers with something DOWN, an open incident or an unsent notice."""
     with runtime.job_session() as s:
-        ids = set(s.execute(select(ServiceState.server_id).where(ServiceState.state == "down")).scalars())
-        ids |= set(s.execute(select(Incident.server_id).where(Incident.status == "open")).scalars())
+        ids = set(s.execute(select(ServiceState.server_id).where(ServiceState.state == Health.DOWN)).scalars())
+        ids |= set(s.execute(select(Incident.server_id).where(Incident.status == IncidentStatus.OPEN)).scalars())
         ids |= set(s.execute(select(OutboxMail.server_id).where(
-            OutboxMail.server_id.is_not(None), OutboxMail.status.in_(("pending", "failed")))).scalars())
+            OutboxMail.server_id.is_not(None), OutboxMail.status.in_(CLAIMABLE))).scalars())
     for server_id in sorted(ids):
         after_cycle(server_id, now=now)
     return len(ids)
@@ -90,7 +94,7 @@ def send_report(report_id: int, now: str | None = None) -> int:
     with runtime.job_session() as s:
         report = s.get(FaultReport, report_id)
         delivered = list(s.execute(select(OutboxMail.recipient).where(
-            OutboxMail.dedup_key == key, OutboxMail.status == "sent")).scalars())
+            OutboxMail.dedup_key == key, OutboxMail.status == MailStatus.SENT)).scalars())
         if delivered and report.sent_at is None:
             fault_reports.mark_sent(s, report, delivered, at)
             s.commit()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from tenants.incidents.models import RemediationKind
 from tenants.incidents.remediation_plan import Step, StepResult, record
 from tenants.models import MonitoredEndpoint, Server
 from workers import drivers
@@ -35,7 +36,7 @@ def carry_out(session: Session, server: Server, steps: list[Step]) -> int:
         step = todo.pop(0)
         done = run(server, step)
         result = StepResult(done.ok, done.output)
-        if step.kind == "restart":
+        if step.kind == RemediationKind.RESTART:
             up, reason = reprobe(session, server, step.endpoint_id)
             result = StepResult(done.ok, done.output, up, reason)
         todo[:0] = record(session, step, result)

@@ -19,6 +19,7 @@ from tenants.models import MonitoredEndpoint, Server
 from tenants.monitoring.record import Outcome, already_recorded, cycle_start, interval_of, record_outcomes
 from tenants.monitoring.reports import prune
 from tenants.monitoring.reports import roll_up as roll_up_results
+from tenants.servers.models import ServerStatus
 from workers import drivers, runtime
 from workers.jobs.monitoring.probe_targets import probe_target
 from workers.probes import ProbeResult, run_probes
@@ -36,7 +37,7 @@ def due_servers(session, default_interval: int) -> list[tuple[int, int]]:
     has_endpoints = select(MonitoredEndpoint.server_id).where(MonitoredEndpoint.paused.is_(False))
     return [(row.id, interval_of(row, default_interval)) for row in session.execute(
         select(Server.id, Server.monitor_interval_minutes)
-        .where(Server.status != "retired", Server.id.in_(has_endpoints)).order_by(Server.id))]
+        .where(Server.status != ServerStatus.RETIRED, Server.id.in_(has_endpoints)).order_by(Server.id))]
 
 
 def tick(now: str | None = None) -> list[str]:
@@ -73,7 +74,7 @@ def check_server(server_id: int, cycle: str, checked_at: str | None = None,
     box = SecretBox(runtime.settings().encryption_keys)
     with runtime.job_session() as s:
         server = s.get(Server, server_id)
-        if server is None or server.status == "retired":
+        if server is None or server.status == ServerStatus.RETIRED:
             return {"server": server_id, "checked": 0, "recorded": 0}
         endpoints = s.execute(select(MonitoredEndpoint).where(
             MonitoredEndpoint.server_id == server_id, MonitoredEndpoint.paused.is_(False))

@@ -13,6 +13,7 @@ from tenants.crypto import SecretBox
 from tenants.db import utcnow
 from tenants.models import Customer, Domain, Server, TrafficLogCursor
 from tenants.monitoring import usage
+from tenants.servers.models import ServerStatus
 from tenants.servers.rules import open_driver_config
 from workers import drivers, runtime
 from workers.drivers.local import metrics
@@ -78,7 +79,8 @@ def collect_metrics(root: str | None = None) -> int:
     """One reading of every active local server; returns the number of servers read. Safe to run
     twice: a second run only adds one more sample."""
     with runtime.job_session() as s:
-        server_ids = list(s.scalars(select(Server.id).where(drivers.reachable_filter(Server), Server.status == "active")))
+        server_ids = list(s.scalars(select(Server.id).where(drivers.reachable_filter(Server),
+                                                            Server.status == ServerStatus.ACTIVE)))
     for server_id in server_ids:
         with runtime.job_session() as s:
             base = Path(root) if root else server_home_root(s.get(Server, server_id))
