@@ -1,6 +1,7 @@
 """The end-user panel (/u/<reseller code>/), always under the reseller's brand, never the provider's."""
 from flask import Blueprint, abort, g
 
+from enduser.urls import BEFORE, CONTEXT, FILTERS, NAV, RULES
 from tenants.accounts import auth
 from web.db import system_session
 from web.flows import register
@@ -29,10 +30,7 @@ def _add_code(endpoint, values):
         values["code"] = g.reseller.code
 
 
-from enduser import incidents  # noqa: E402,F401  (its context processor)
-from enduser.urls import NAV, RULES  # noqa: E402  (the views import bp for their context processors)
-
-register(bp, RULES)
+register(bp, RULES, context=CONTEXT, before=BEFORE, filters=FILTERS)
 
 
 @bp.app_context_processor

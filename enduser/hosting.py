@@ -11,7 +11,6 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from enduser import bp
 from enduser.forms import ActionForm
 from tenants.hosting import wanted as hosting
 from tenants.hosting.failures import end_user_reason
@@ -100,13 +99,11 @@ def domain_choices(customer: Customer):
     return [SelectChoice(str(d.id), to_unicode(d.name)) for d in rows]
 
 
-@bp.app_template_filter("unicode_domain")
 def unicode_domain(name: str) -> str:
     """Show a punycode domain as its owner wrote it (例え.jp, not xn--r8jz45g.jp)."""
     return to_unicode(name) if name else ""
 
 
-@bp.app_template_filter("failure_reason")
 def failure_reason(reason: str | None) -> str:
     """Why a change failed, in the end user's language: our plain message, never a tool's output."""
     message = end_user_reason(reason)

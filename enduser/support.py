@@ -5,7 +5,6 @@ stands in for it, marked with ``support_operator`` so that the audit log names t
 from flask import abort, g, redirect, request, session, url_for
 from flask_login import current_user
 
-from enduser import bp
 from tenants import audit
 from tenants.customers.support_view import end_user_for
 from web.auth import client_address
@@ -14,8 +13,7 @@ from web.db import db, system_session
 SESSION_KEY = "support_customer_id"
 
 
-@bp.before_request
-def _support_view():
+def support_view():
     customer_id = session.get(SESSION_KEY)
     if customer_id is None:
         return None
@@ -42,8 +40,7 @@ def _support_view():
     return None
 
 
-@bp.app_context_processor
-def _support_context():
+def support_context():
     return {"support_view": bool(g.get("support_view"))}
 
 

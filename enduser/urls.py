@@ -1,7 +1,11 @@
 """The end-user panel's URL table and navigation: every page of /u/<code>/, in one place."""
 from flask_babel import lazy_gettext as _l
 
-from enduser import ftp_and_databases, home, mail, sites, support
+from enduser import ftp_and_databases, home, hosting, incidents, mail, sites, support
+
+CONTEXT = [incidents.enduser_incident_notice, support.support_context]
+BEFORE = [support.support_view]
+FILTERS = [hosting.unicode_domain, hosting.failure_reason]
 
 RULES = [
     ("/support/end", support.support_end, ["POST"]),

@@ -116,7 +116,15 @@ def account_views(panel: str, role, guard, layout: str, heading, subheading) -> 
     return AccountViews(login, logout, password)
 
 
-def register(bp, rules) -> None:
-    """A blueprint's URL table: (rule, view[, methods]); each view's endpoint is its name."""
+def register(bp, rules, *, context=(), before=(), filters=()) -> None:
+    """A blueprint's URL table: (rule, view[, methods]); each view's endpoint is its name. ``context``
+    lists the template context processors of its pages, ``before`` the hooks run before each request,
+    ``filters`` the template filters its pages use (each under its function's name)."""
     for rule, view, *methods in rules:
         bp.add_url_rule(rule, view.__name__, view, methods=methods[0] if methods else ["GET"])
+    for processor in context:
+        bp.app_context_processor(processor)
+    for hook in before:
+        bp.before_request(hook)
+    for template_filter in filters:
+        bp.app_template_filter(template_filter.__name__)(template_filter)

@@ -9,6 +9,8 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from panel.api.errors import ApiError
+from panel.api.urls import RULES
 from tenants.errors import NotFound, RuleViolation
 from tenants.resellers.api_tokens import ApiActor, authenticate
 from tenants.tenancy import Scope
@@ -19,12 +21,6 @@ from web.request_guard import UnacceptableCharacter
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 OPEN_ENDPOINTS = {"api.openapi"}
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, field: str | None = None, extra: dict | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.field, self.extra = status, code, message, field, extra or {}
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None, **extra):
@@ -91,7 +87,5 @@ def _unacceptable_character(exc: UnacceptableCharacter):
 def _http_error(exc: HTTPException):
     return error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
 
-
-from panel.api.urls import RULES  # noqa: E402  (the endpoints import ApiError from here)
 
 register(bp, RULES)

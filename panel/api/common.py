@@ -6,7 +6,7 @@ from datetime import date
 from flask import g, request
 from flask_babel import gettext as _
 
-from panel.api import ApiError
+from panel.api.errors import ApiError
 from web.db import db
 
 

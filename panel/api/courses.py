@@ -5,8 +5,8 @@ from flask import jsonify
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from panel.api import ApiError
 from panel.api.common import body, boolean, integer, session_and_actor, text_field
+from panel.api.errors import ApiError
 from tenants.customers import courses as rules
 from tenants.errors import RuleViolation
 from tenants.models import Course

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_babel import gettext as _
 
-from panel.api import ApiError
 from panel.api.common import body, integer, iso_date, query_int, session_and_actor, text_field
+from panel.api.errors import ApiError
 from tenants.calendar import today_jst
 from tenants.customers import rules
 from tenants.customers.listing import SORTS, STATUSES, list_customers

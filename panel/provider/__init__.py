@@ -2,10 +2,8 @@
 incidents, managed-service contracts, audit log. Its pages are listed in panel/provider/urls.py."""
 from flask import Blueprint
 
+from panel.provider.urls import CONTEXT, RULES
 from web.flows import register
 
 bp = Blueprint("provider", __name__, url_prefix="/admin", template_folder="../templates")
-
-from panel.provider.urls import RULES  # noqa: E402  (the views import bp for their context processors)
-
-register(bp, RULES)
+register(bp, RULES, context=CONTEXT)

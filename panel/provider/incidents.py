@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from panel.provider import bp
 from panel.provider.accounts import staff_only
 from panel.provider.forms import FaultReportForm, RemediationForm
 from tenants.calendar import HELPDESK_HOURS_TEXT, JST
@@ -24,8 +23,7 @@ from web.forms import FAILED, commit_or_show, form_status
 from workers import api
 
 
-@bp.app_context_processor
-def _incident_helpers():
+def incident_helpers():
     return {"incident_overview": lambda: overview(db(), utcnow().astimezone(JST).date()),
             "helpdesk_hours": HELPDESK_HOURS_TEXT}
 

@@ -3,6 +3,7 @@ name)."""
 from panel.provider import accounts, hosting, incidents, mail_abuse, monitoring, resellers, servers
 from panel.provider.contracts import billing, lifecycle, login, work
 
+CONTEXT = [incidents.incident_helpers]
 RULES = accounts.ACCOUNT.rules() + [
     ("/", accounts.dashboard),
     ("/resellers", resellers.resellers),

@@ -2,13 +2,11 @@
 panel/reseller/urls.py."""
 from flask import Blueprint
 
+from panel.reseller.urls import CONTEXT, NAV, RULES
 from web.flows import register
 
 bp = Blueprint("reseller", __name__, url_prefix="/panel", template_folder="../templates")
-
-from panel.reseller.urls import NAV, RULES  # noqa: E402  (the views import bp for their context processors)
-
-register(bp, RULES)
+register(bp, RULES, context=CONTEXT)
 
 
 @bp.app_context_processor

@@ -3,7 +3,6 @@ accounts locked for mass mail (unlock, audited). Provider help-desk hours shown 
 from flask import render_template
 
 from panel.mail_abuse import unlock_and_return
-from panel.reseller import bp
 from panel.reseller.accounts import operator_only
 from tenants.calendar import HELPDESK_HOURS_TEXT, JST
 from tenants.db import utcnow
@@ -11,8 +10,7 @@ from tenants.incidents.overview import locks, overview, recent_incidents
 from web.db import db
 
 
-@bp.app_context_processor
-def _reseller_incident_helpers():
+def reseller_incident_helpers():
     return {"reseller_incident_overview": lambda: overview(db(), utcnow().astimezone(JST).date(), with_reports=False),
             "helpdesk_hours": HELPDESK_HOURS_TEXT}
 

@@ -5,6 +5,7 @@ from panel.contract_party import views as contract_party
 from panel.reseller import accounts, api_tokens, branding, courses, customers, incidents, monitoring, usage
 from panel.reseller.accounts import operator_only
 
+CONTEXT = [incidents.reseller_incident_helpers]
 RULES = accounts.ACCOUNT.rules() + [
     ("/", accounts.dashboard),
     ("/audit", accounts.audit_log),

@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, event, inspect, or_, select
 from sqlalchemy.orm import joinedload
 
-from tenants.accounts.models import new_session_token, token_digest
+from tenants.accounts.models import LoginSession, Principal, Role, new_session_token, token_digest
+from tenants.customers.models import Customer, CustomerStatus
 from tenants.db import utcnow
-from tenants.models import Customer, CustomerStatus, LoginSession, Principal, Reseller, Role
+from tenants.resellers.models import Reseller
 from tenants.tenancy import BYPASS, ScopedSession
 
 TOUCH_EVERY = timedelta(minutes=1)  # last use is written at most this often (not on every request)

@@ -11,6 +11,7 @@ from tenants.calendar import to_jst
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.incidents.deadlines import report_due_on, report_overdue
 from tenants.incidents.models import EntryKind
+from tenants.incidents.timeline import add_entry
 from tenants.models import FaultReport, Incident, IncidentEntry, Server
 
 REPORT_FIELDS = ("what", "impact", "cause", "action", "prevention")
@@ -76,8 +77,6 @@ def report_text(report: FaultReport, server: Server) -> tuple[str, str]:
 
 
 def mark_sent(session, report: FaultReport, recipients: list[str], at: datetime) -> None:
-    from tenants.incidents.rules import add_entry
-
     report.sent_at, report.sent_to = at, ", ".join(recipients)
     add_entry(session, report.incident, at, EntryKind.REPORT_SENT, report.sent_to, ok=True)
 

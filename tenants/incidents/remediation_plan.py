@@ -27,7 +27,8 @@ from sqlalchemy import select
 
 from tenants.incidents.deadlines import host_needs_reboot, reboot_allowed, restart_decision
 from tenants.incidents.models import EntryKind, IncidentKind, RemediationKind
-from tenants.incidents.rules import add_entry, insert_once, open_incidents
+from tenants.incidents.rules import insert_once, open_incidents
+from tenants.incidents.timeline import add_entry
 from tenants.models import Incident, IncidentEntry, RemediationAction, RemediationCommand, Server, ServiceState
 
 RESTART_TIMEOUT = 60.0   # seconds, when the command has none

@@ -14,10 +14,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from tenants.calendar import HELPDESK_HOURS_TEXT_JA, to_jst
+from tenants.contracts.models import Contract
 from tenants.customers.models import CustomerStatus
 from tenants.incidents import fault_reports
 from tenants.incidents.deadlines import NOTIFY_AFTER, outage_notice_due
 from tenants.incidents.models import EntryKind, IncidentKind, IncidentStatus
+from tenants.incidents.timeline import add_entry
 from tenants.models import (
     Customer,
     Incident,
@@ -39,14 +42,6 @@ from tenants.servers.models import ServerKind
 class Recipient:
     email: str
     label: str
-
-
-def add_entry(session, incident: Incident, at: datetime, kind: str, detail: str = "",
-              ok: bool | None = None) -> IncidentEntry:
-    entry = IncidentEntry(incident_id=incident.id, server_id=incident.server_id, at=at, kind=kind,
-                          detail=detail[:2000], ok=ok)
-    session.add(entry)
-    return entry
 
 
 def insert_once(session, obj) -> bool:
@@ -121,8 +116,6 @@ def close_incident(session, incident: Incident, recovered_at: datetime, detail: 
 # managed terms 障害連絡 (夜間・休日はまず緊急連絡先): the emergency contact of the customer whose
 # running managed contract covers the server
 def contract_emergency_contacts(session, server: Server) -> list[Recipient]:
-    from tenants.models import Contract
-
     out = []
     for contract in session.execute(select(Contract).where(Contract.server_id == server.id)).scalars():
         if contract.is_running:
@@ -167,8 +160,6 @@ def fault_recipients(session, server: Server) -> list[Recipient]:
 
 
 def _notice_text(incident: Incident, server: Server, kind: str, now: datetime) -> tuple[str, str]:
-    from tenants.calendar import HELPDESK_HOURS_TEXT_JA, to_jst
-
     started = to_jst(incident.started_at).strftime("%Y-%m-%d %H:%M")
     if kind == "outage":
         subject = f"[障害/Outage] {server.hostname} {incident.subject}"

@@ -22,7 +22,7 @@ from tenants.db import utcnow
 from tenants.incidents import fault_reports
 from tenants.incidents.follow_up import follow_cycle
 from tenants.incidents.models import IncidentStatus
-from tenants.incidents.rules import Recipient, fault_recipients, open_incidents, plan_incident_notices, plan_notice
+from tenants.incidents.rules import Recipient, fault_recipients, plan_incident_notices, plan_notice
 from tenants.models import FaultReport, Incident, OutboxMail, Server, ServiceState
 from tenants.monitoring.models import Health
 from tenants.outbox.models import MailStatus
@@ -99,8 +99,3 @@ def send_report(report_id: int, now: str | None = None) -> int:
             fault_reports.mark_sent(s, report, delivered, at)
             s.commit()
         return len(delivered)
-
-
-def open_incident_ids(server_id: int) -> list[int]:
-    with runtime.job_session() as s:
-        return [i.id for i in open_incidents(s, server_id)]
