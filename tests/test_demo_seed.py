@@ -3,15 +3,12 @@ database that holds data alone, so a withdrawn server assignment or a deleted de
 published password) never comes back."""
 from __future__ import annotations
 
-import uuid
-
-import pytest
 from sqlalchemy import func, select
 
 from tenants.models import Principal, Reseller, ServerAssignment
 from tenants.tenancy import Scope
 from tests.conftest import DEMO_PASSWORDS
-from tests.support import PG_ADMIN_URL, login, scoped_session
+from tests.support import login, scoped_session
 
 
 def counts(app) -> dict:
@@ -48,35 +45,6 @@ def test_start_up_leaves_a_database_that_holds_data_alone(app, world, as_provide
         assert s.execute(select(Principal).where(Principal.login_id == "acme-op")).first() is None
     r = app.test_client().post("/panel/login", data={"login_id": "acme-op", "password": DEMO_PASSWORDS["acme-op"]})
     assert r.status_code != 302  # the published demo password does not open anything again
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_app(request, tmp_path, redis_url):
-    """A freshly migrated database with nothing in it, as on a new installation."""
-    from app import create_app
-    from tests.support import pg_available, require_service
-    from workers.cli import migrate_database
-
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path / 'fresh.db'}", None
-    else:
-        import psycopg
-
-        require_service(pg_available(), "PostgreSQL at 127.0.0.1:5432")
-        name = f"panel_fresh_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url, drop = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", name
-    migrate_database(url)
-    application = create_app({"DATABASE_URL": url, "REDIS_URL": redis_url, "INSTANCE_PATH": str(tmp_path / "instance"),
-                              "TESTING": True, "WTF_CSRF_ENABLED": False})
-    yield application
-    application.extensions["panel.engine"].dispose()
-    if drop:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')
 
 
 def test_an_empty_database_gets_the_demo_at_start_up_once(empty_app):

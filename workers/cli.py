@@ -1,4 +1,4 @@
-"""Operations commands: `flask --app app migrate | seed-demo | worker | scheduler | run-all`."""
+"""Operations commands: `flask --app app migrate | create-admin | seed-demo | worker | scheduler | run-all`."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,6 +24,61 @@ def migrate_database(database_url: str) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(database_url), "head")
+
+
+def schema_is_current(engine, database_url: str) -> bool:
+    """Whether the database has been migrated to this release's schema (alembic head)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads
+
+
+FIELD_LABELS = {"login_id": "Login ID", "password": "Password", "confirm_password": "Password (again)",
+                "email": "Email"}
+
+
+def _refuse(exc) -> click.ClickException:
+    for problem in exc.problems:
+        label = FIELD_LABELS.get(problem.field or "", "")
+        click.echo(f"{label + ': ' if label else ''}{problem.render()}", err=True)
+    return click.ClickException("Nothing was saved.")
+
+
+def create_admin(login_id: str | None, name: str, email: str | None, generate: bool) -> None:
+    """`create-admin`: a provider login made on the command line, the first one of a new installation
+    (or another one, e.g. when nobody can log in any more). Nothing is saved unless all is right."""
+    from tenants.accounts import staff
+    from tenants.errors import RuleViolation
+    from workers.runtime import job_session
+
+    settings = current_app.config["SETTINGS"]
+    if not schema_is_current(current_app.extensions["panel.engine"], settings.database_url):
+        raise click.ClickException("The database is not set up for this release: run "
+                                   "`flask --app app migrate` first. Nothing was saved.")
+    login_id = (login_id if login_id is not None else click.prompt("Login ID")).strip().lower()
+    with job_session() as s:
+        problems = staff.new_login_id_problems(s, login_id)
+    if problems:  # said before the password is typed
+        raise _refuse(RuleViolation(problems))
+    password = confirm = None
+    if not generate:
+        password = click.prompt("Password", hide_input=True)
+        confirm = click.prompt("Password (again)", hide_input=True)
+    with job_session() as s:
+        try:
+            principal, generated = staff.create_staff(s, None, login_id, password, confirm=confirm,
+                                                      display_name=name, email=email,
+                                                      how="created on the command line (create-admin)")
+        except RuleViolation as exc:
+            s.rollback()
+            raise _refuse(exc) from None
+        s.commit()
+        click.echo(f"Provider login {principal.login_id!r} created. Log in at /admin/login.")
+    if generated:
+        click.echo(f"Its password (shown only this once; keep it safe): {generated}")
 
 
 def seed_empty_database() -> bool:
@@ -67,6 +122,16 @@ def register_commands(app) -> None:
         """Bring the database schema up to date (alembic upgrade head)."""
         migrate_database(current_app.config["SETTINGS"].database_url)
         click.echo("Database is up to date.")
+
+    @app.cli.command("create-admin")
+    @click.option("--login-id", help="The new login's ID (asked for when not given).")
+    @click.option("--name", default="", help="The name shown for this login in the provider admin.")
+    @click.option("--email", default=None, help="The login's email address (optional).")
+    @click.option("--generate", is_flag=True,
+                  help="Generate a strong password and show it once, instead of asking for one twice.")
+    def create_admin_command(login_id, name, email, generate):
+        """Create a provider admin login (the first one of a new installation)."""
+        create_admin(login_id, name, email, generate)
 
     @app.cli.command("seed-demo")
     def seed_demo_command():
