@@ -49,13 +49,13 @@ def create_staff(session, actor, login_id: str, password: str | None, *, confirm
     the generated password, which is shown once and never again (None when it was typed)."""
     if password and confirm is not None and password != confirm:
         raise RuleViolation.one(N_("The two passwords differ."), "confirm_password")
-    generated = None if password else generate_password()
-    principal = create_principal(session, Role.PROVIDER, login_id, password or generated,
+    chosen = password or generate_password()
+    principal = create_principal(session, Role.PROVIDER, login_id, chosen,
                                  display_name=(display_name or "").strip(), email=(email or "").strip() or None)
     session.flush()
     audit.record(session, actor, "staff.create", principal, f"provider login {principal.login_id} {how}",
                  address=address)
-    return principal, generated
+    return principal, None if password else chosen
 
 
 def _active_staff_ids(session) -> list[int]:
