@@ -10,7 +10,17 @@ from sqlalchemy import select
 
 from tenants.accounts.models import realm_for
 from tenants.accounts.passwords import hash_password
-from tenants.models import Course, Customer, Principal, Reseller, ReservedName, Role, Server, ServerAssignment
+from tenants.models import (
+    Course,
+    Customer,
+    MonitoredEndpoint,
+    Principal,
+    Reseller,
+    ReservedName,
+    Role,
+    Server,
+    ServerAssignment,
+)
 from tenants.servers.models import ServerKind
 from tenants.servers.rules import seal_driver_config
 from tenants.settings import local_db_admin
@@ -25,6 +35,8 @@ DEMO_LOGINS = [
     ("Managed customer", "/managed/", "kanri", "Demo-Kanri-2026"),
 ]
 DEMO_NAMESERVERS = ["ns1.example.jp", "ns2.example.jp"]
+DEMO_SERVER_ADDRESS = "127.0.0.1"
+ALL_ADDRESSES = ("0.0.0.0", "::", "")  # a web app listening on every address answers on the demo server's too
 
 
 def _one(session, stmt):
@@ -136,6 +148,36 @@ def local_driver_config(instance_path: Path | str, db_admin: dict | None = None)
     }
 
 
+def panel_endpoint(host: str, port: int) -> dict:
+    """The panel's own web port, as `make run` serves it: its health page must answer "ok"."""
+    own = None if host in ALL_ADDRESSES or host in (DEMO_SERVER_ADDRESS, "localhost") else host
+    return {"protocol": "http", "host": own, "port": port, "path": "/healthz", "keyword": "ok",
+            "timeout_seconds": 5.0}
+
+
+def machine_endpoints(db_admin: dict | None = None) -> list[dict]:
+    """What else the demo server may really run: this machine itself (ping) and the MariaDB and
+    PostgreSQL its local driver creates customers' databases on. Only those that answer when the
+    demo is seeded are monitored (workers/cli.py asks the probes)."""
+    db_admin = db_admin or local_db_admin({})
+    found = [{"protocol": "icmp", "host": None, "port": None, "timeout_seconds": 3.0}]
+    for protocol, name in (("mysql", "mariadb"), ("postgresql", "postgresql")):
+        host = db_admin[name]["host"]
+        found.append({"protocol": protocol, "host": None if host in (DEMO_SERVER_ADDRESS, "localhost") else host,
+                      "port": int(db_admin[name]["port"]), "timeout_seconds": 5.0})
+    return found
+
+
+def _monitor(session, server: Server, endpoints) -> None:
+    """Monitoring endpoints on the demo server (once each: the same protocol, address and port)."""
+    have = {(e.protocol, e.host, e.port) for e in session.execute(
+        select(MonitoredEndpoint).where(MonitoredEndpoint.server_id == server.id)).scalars()}
+    for spec in endpoints:
+        if (spec["protocol"], spec.get("host"), spec.get("port")) not in have:
+            session.add(MonitoredEndpoint(server_id=server.id, **spec))
+    session.flush()
+
+
 def is_empty_installation(session) -> bool:
     """Nobody has set this installation up yet: no reseller and no login at all (two indexed
     look-ups of one row each)."""
@@ -143,31 +185,35 @@ def is_empty_installation(session) -> bool:
         session.execute(select(Principal.id).limit(1)).first() is None
 
 
-def seed_demo_if_empty(session, box=None, instance_path=None, db_admin: dict | None = None) -> bool:
+def seed_demo_if_empty(session, box=None, instance_path=None, db_admin: dict | None = None,
+                       endpoints=()) -> bool:
     """Seed the demo into an empty installation; leave one that holds data alone. True if seeded."""
     if not is_empty_installation(session):
         return False
-    seed_demo(session, box, instance_path, db_admin)
+    seed_demo(session, box, instance_path, db_admin, endpoints)
     return True
 
 
-def seed_demo(session, box=None, instance_path=None, db_admin: dict | None = None) -> None:
+def seed_demo(session, box=None, instance_path=None, db_admin: dict | None = None, endpoints=()) -> None:
     """Into an empty database (seed_demo_if_empty decides; the tests build their template with it):
     a provider login, the demo nameservers as reserved names, two resellers with an operator, a
     course, a customer each, a direct managed-service customer with its contract and login, and
     this machine registered as a local server assigned to both resellers. Given the app's SecretBox
     and instance folder, the server gets working local-driver settings (once; settings already
-    there are kept)."""
+    there are kept); given `endpoints` (what this machine really serves: panel_endpoint and those
+    of machine_endpoints that answer), the server is monitored on them."""
     _principal(session, Role.PROVIDER, "admin", DEMO_LOGINS[0][3], name="Provider admin")
     for nameserver in DEMO_NAMESERVERS:  # no customer may register these (resellers' panel hosts need no row)
         _reserved(session, nameserver, "demo nameserver")
     server = _one(session, select(Server).where(Server.hostname == "localhost"))
     if server is None:
-        server = Server(hostname="localhost", address="127.0.0.1", role="all-in-one", kind=ServerKind.OEM, driver="local")
+        server = Server(hostname="localhost", address=DEMO_SERVER_ADDRESS, role="all-in-one", kind=ServerKind.OEM,
+                        driver="local")
         session.add(server)
         session.flush()
     if box is not None and instance_path is not None and not server.driver_config_secret:
         seal_driver_config(box, server, local_driver_config(instance_path, db_admin))
+    _monitor(session, server, endpoints)
     demo = _reseller(session, "demo", "デモ商事株式会社", "デモホスティング", "support@demo.example.jp")
     acme = _reseller(session, "acme", "Acme Web Services", "Acme Hosting", "help@acme.example.jp")
     for reseller in (demo, acme):

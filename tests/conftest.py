@@ -149,3 +149,31 @@ def as_hanako(app):
     c = app.test_client()
     login(c, "enduser", "hanako", DEMO_PASSWORDS["hanako"], code="acme")
     return c
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_app(request, tmp_path, redis_url):
+    """A freshly migrated database with nothing in it, as on a new installation."""
+    from app import create_app
+    from workers.cli import migrate_database
+
+    if request.param == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'fresh.db'}", None
+    else:
+        import psycopg
+
+        require_service(pg_available(), "PostgreSQL at 127.0.0.1:5432")
+        name = f"panel_fresh_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url, drop = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", name
+    migrate_database(url)
+    application = create_app({"DATABASE_URL": url, "REDIS_URL": redis_url, "INSTANCE_PATH": str(tmp_path / "instance"),
+                              "TESTING": True, "WTF_CSRF_ENABLED": False})
+    yield application
+    application.extensions["panel.engine"].dispose()
+    if drop:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')

@@ -1,17 +1,19 @@
 """The demo is seeded only into an empty installation: `make run` (run-all) and `seed-demo` leave a
 database that holds data alone, so a withdrawn server assignment or a deleted demo login (with its
-published password) never comes back."""
+published password) never comes back. Its `localhost` server is monitored on what this machine
+really serves (the panel's own port, and ping, MariaDB and PostgreSQL when they answer)."""
 from __future__ import annotations
 
-import uuid
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
 
-import pytest
 from sqlalchemy import func, select
 
-from tenants.models import Principal, Reseller, ServerAssignment
+from tenants.models import MonitoredEndpoint, Principal, Reseller, Server, ServerAssignment
 from tenants.tenancy import Scope
 from tests.conftest import DEMO_PASSWORDS
-from tests.support import PG_ADMIN_URL, login, scoped_session
+from tests.support import login, scoped_session
 
 
 def counts(app) -> dict:
@@ -50,35 +52,6 @@ def test_start_up_leaves_a_database_that_holds_data_alone(app, world, as_provide
     assert r.status_code != 302  # the published demo password does not open anything again
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_app(request, tmp_path, redis_url):
-    """A freshly migrated database with nothing in it, as on a new installation."""
-    from app import create_app
-    from tests.support import pg_available, require_service
-    from workers.cli import migrate_database
-
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path / 'fresh.db'}", None
-    else:
-        import psycopg
-
-        require_service(pg_available(), "PostgreSQL at 127.0.0.1:5432")
-        name = f"panel_fresh_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url, drop = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", name
-    migrate_database(url)
-    application = create_app({"DATABASE_URL": url, "REDIS_URL": redis_url, "INSTANCE_PATH": str(tmp_path / "instance"),
-                              "TESTING": True, "WTF_CSRF_ENABLED": False})
-    yield application
-    application.extensions["panel.engine"].dispose()
-    if drop:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')
-
-
 def test_an_empty_database_gets_the_demo_at_start_up_once(empty_app):
     from workers.cli import seed_on_first_start
 
@@ -103,3 +76,77 @@ def test_the_seed_demo_command_seeds_an_empty_database_and_then_refuses(empty_ap
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code != 0 and "already holds data" in again.output
     assert counts(empty_app)["resellers"] == 2
+
+
+@contextmanager
+def serving(app):
+    """The app served over real HTTP on a free loopback port, as `make run` serves it."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+def monitored(app) -> dict[str, MonitoredEndpoint]:
+    with scoped_session(app, Scope.system()) as s:
+        rows = s.execute(select(MonitoredEndpoint).join(Server).where(Server.hostname == "localhost")).scalars().all()
+        s.expunge_all()
+    return {e.label: e for e in rows}
+
+
+def test_the_demo_server_is_monitored_on_what_this_machine_serves_and_a_cycle_marks_it_up(
+        empty_app, mariadb_server, postgres_server):
+    from workers.cli import seed_on_first_start
+    from workers.jobs.monitoring.checks import check_server
+
+    with serving(empty_app) as port:
+        said = []
+        with empty_app.app_context():
+            assert seed_on_first_start(said.append, "127.0.0.1", port) is True
+        assert any(f"monitored on http:{port} (this panel), icmp, mysql:3306, postgresql:5432" in line
+                   for line in said), said
+        endpoints = monitored(empty_app)
+        assert set(endpoints) == {f"http:{port}", "icmp", "mysql:3306", "postgresql:5432"}
+        assert endpoints[f"http:{port}"].path == "/healthz" and endpoints[f"http:{port}"].keyword == "ok"
+
+        admin = empty_app.test_client()
+        login(admin, "provider", "admin", DEMO_PASSWORDS["admin"])
+        before = admin.get("/admin/monitoring").get_data(as_text=True)
+        assert "監視対象はまだありません" not in before and f"http:{port}" in before
+
+        server_id = endpoints["icmp"].server_id
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        result = check_server(server_id, now.isoformat())  # the first monitoring cycle
+        assert result["recorded"] == 4
+    with scoped_session(empty_app, Scope.system()) as s:
+        states = {e.label: e.state.state for e in s.execute(select(MonitoredEndpoint)).scalars()}
+    assert states == {label: "up" for label in endpoints}
+    board = admin.get("/admin/monitoring").get_data(as_text=True)
+    assert board.count('class="state-up"') == 4 and 'class="state-down"' not in board
+
+
+def test_a_service_that_does_not_answer_when_the_demo_is_seeded_is_not_monitored(tmp_path, redis_url, closed_port,
+                                                                                monkeypatch):
+    from app import create_app
+    from workers.cli import migrate_database, seed_on_first_start
+
+    monkeypatch.setenv("PANEL_MARIADB_PORT", str(closed_port.port))  # nothing listens there
+    monkeypatch.setenv("PANEL_PG_PORT", str(closed_port.port))
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    migrate_database(url)
+    app = create_app({"DATABASE_URL": url, "REDIS_URL": redis_url, "INSTANCE_PATH": str(tmp_path / "instance"),
+                      "TESTING": True})
+    try:
+        with app.app_context():
+            assert seed_on_first_start(lambda _line: None, "0.0.0.0", 8080) is True
+        endpoints = monitored(app)
+        assert set(endpoints) == {"http:8080", "icmp"}  # the panel it is about to serve, and ping
+        assert endpoints["http:8080"].host is None  # served on every address: checked on the server's
+    finally:
+        app.extensions["panel.engine"].dispose()

@@ -96,6 +96,9 @@ VICTIM_IDS = {
     "reseller.my_work": lambda w: {"request_id": w.contracts["work"]},
     "reseller.my_invoice": lambda w: {"invoice_id": w.contracts["invoice"]},
     "provider.contract_party_login": lambda w: {"contract_id": w.contracts["contract"]},
+    # provider staff logins (the demo admin's)
+    "provider.staff_active": lambda w: {"principal_id": w.principals["admin"]},
+    "provider.staff_password": lambda w: {"principal_id": w.principals["admin"]},
     # the managed-customer panel: tonari's (kanri's neighbour, another direct customer)
     **{f"managed.{e}": (lambda w: {"contract_id": w.direct["contract"]}) for e in (
         "my_contract", "my_work_new", "my_complaint_new", "my_report")},

@@ -162,3 +162,34 @@ def test_the_served_app_keeps_its_start_up_objects_out_of_the_garbage_collector(
     before, frozen, still_tracked = map(int, out)
     assert before == 0
     assert frozen > 50_000 and still_tracked < frozen // 5
+
+
+def test_make_run_monitors_the_demo_server_and_its_first_cycle_finds_everything_up(tmp_path):
+    """A newcomer's monitoring board is live: the demo server is monitored on the panel's own port
+    (and ping, MariaDB, PostgreSQL as they answer here), and the first cycle marks them up."""
+    from sqlalchemy import select
+
+    from app import create_app
+    from tenants.models import MonitoredEndpoint
+    from tenants.tenancy import Scope
+    from tests.support import login
+
+    with make_run(tmp_path) as run:
+        app = create_app({"DATABASE_URL": run.database_url, "INSTANCE_PATH": str(tmp_path),
+                          "REDIS_URL": f"unix://{run.socket}", "TESTING": True, "WTF_CSRF_ENABLED": False})
+
+        def all_up():
+            with scoped_session(app, Scope.system()) as s:
+                found = {e.label: e.state.state if e.state else "unknown"
+                         for e in s.execute(select(MonitoredEndpoint)).scalars()}
+            return found if found and set(found.values()) == {"up"} else None
+        states = wait_for(all_up, 90)
+        assert states and f"http:{run.port}" in states and "icmp" in states, run.output()
+        admin = app.test_client()
+        login(admin, "provider", "admin", "Demo-Admin-2026")
+        board = admin.get("/admin/monitoring").get_data(as_text=True)
+        assert f"http:{run.port}" in board and 'class="state-down"' not in board
+        app.extensions["panel.engine"].dispose()
+        run.look()
+    assert f"monitored on http:{run.port} (this panel)" in run.output()
+    assert run.stopped_cleanly, "a process was left running"

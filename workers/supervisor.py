@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -31,6 +32,7 @@ WARM_SECONDS = 5     # after Ctrl-C: time for the children to stop by themselves
 STOP_SECONDS = 10    # after Ctrl-C: everything left is killed
 REDIS_RESTARTS = 3   # an embedded Redis that dies this often within REDIS_WINDOW stops `make run`
 REDIS_WINDOW = 60
+WEB_START_SECONDS = 30  # the workers and the scheduler start once the web app answers (or after this)
 
 
 def live_processes() -> list[tuple[int, int, int]]:
@@ -104,6 +106,19 @@ def _wait(children: list[Child], deadline: float) -> None:
         time.sleep(0.1)
 
 
+def _wait_for_port(child: Child, host: str, port: int, seconds: float) -> bool:
+    """Wait until the child accepts connections on the port (or has stopped, or time is up)."""
+    address = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and child.running():
+        try:
+            with socket.create_connection((address, port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 def run_all(settings, host: str = "127.0.0.1", port: int = 5000, echo=print) -> int:
     env = dict(os.environ)
     redis = None
@@ -114,11 +129,12 @@ def run_all(settings, host: str = "127.0.0.1", port: int = 5000, echo=print) -> 
     env.setdefault("INSTANCE_PATH", str(settings.instance_path))
     flask = [sys.executable, "-m", "flask", "--app", "app"]
     web = [sys.executable, "-m", "flask", "--app", "app:serving_app()"]
-    children = [Child(f"worker ({', '.join(queues)})", flask + ["worker", "--queues", ",".join(queues)], env)
-                for queues in WORKERS]
-    children += [Child("scheduler", flask + ["scheduler"], env),
-                 Child("web", web + ["run", "--host", host, "--port", str(port), "--no-reload"], env,
-                       uses_redis=False)]
+    # The web app first: the scheduler's first monitoring cycle (at once) then finds it answering.
+    children = [Child("web", web + ["run", "--host", host, "--port", str(port), "--no-reload"], env,
+                      uses_redis=False)]
+    children += [Child(f"worker ({', '.join(queues)})", flask + ["worker", "--queues", ",".join(queues)], env)
+                 for queues in WORKERS]
+    children += [Child("scheduler", flask + ["scheduler"], env)]
     stopping = False
 
     def request_stop(*_args):
@@ -131,6 +147,8 @@ def run_all(settings, host: str = "127.0.0.1", port: int = 5000, echo=print) -> 
     try:
         for child in children:
             child.start()
+            if child.name == "web":
+                _wait_for_port(child, host, port, WEB_START_SECONDS)
         echo(f"\n  Open http://{host}:{port}/   (Ctrl-C stops web, workers, scheduler"
              f"{' and Redis' if redis else ''})\n")
         while not stopping:

@@ -56,6 +56,10 @@ class OperatorForm(FlaskForm):
     password = PasswordField(_l("Initial password (leave empty to generate one)"), validators=[Optional()])
 
 
+class StaffPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password (leave empty to generate one)"), validators=[Optional(), Length(max=256)])
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()

@@ -1,6 +1,6 @@
 """The provider admin's URL table: every page of /admin, in one place (each endpoint is its view's
 name)."""
-from panel.provider import accounts, hosting, incidents, mail_abuse, monitoring, resellers, servers
+from panel.provider import accounts, hosting, incidents, mail_abuse, monitoring, resellers, servers, staff
 from panel.provider.contracts import billing, lifecycle, login, work
 
 CONTEXT = [incidents.incident_helpers]
@@ -14,6 +14,10 @@ RULES = accounts.ACCOUNT.rules() + [
     ("/resellers/<int:reseller_id>/contacts", resellers.reseller_contacts, ["GET", "POST"]),
     ("/resellers/<int:reseller_id>/operators/new", resellers.operator_new, ["GET", "POST"]),
     ("/audit", resellers.audit_log),
+    ("/staff", staff.staff),
+    ("/staff/new", staff.staff_new, ["GET", "POST"]),
+    ("/staff/<int:principal_id>/active", staff.staff_active, ["POST"]),
+    ("/staff/<int:principal_id>/password", staff.staff_password, ["GET", "POST"]),
     ("/servers", servers.servers),
     ("/servers/<int:server_id>/failures", servers.server_failures),
     ("/servers/new", servers.server_new, ["GET", "POST"]),
