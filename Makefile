@@ -15,13 +15,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(VENV)/bin/pybabel compile -d translations
+	$(VENV)/bin/pybabel compile -d tenants/translations
 
 ## make messages: re-extract UI text into the catalogs (then translate the new ja entries)
 messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ --no-location \
-	  --ignore-dirs=".venv tests migrations bench instance" -o translations/messages.pot .
-	$(VENV)/bin/pybabel update -N -i translations/messages.pot -d translations
+	  --ignore-dirs=".venv tests migrations bench instance build" -o tenants/translations/messages.pot .
+	$(VENV)/bin/pybabel update -N -i tenants/translations/messages.pot -d tenants/translations
 
 ## make run: install, migrate, seed the demo into an empty database, start web + workers + scheduler (Ctrl-C stops all)
 run: install

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from tenants import CATALOGS
 from tenants.accounts import auth
 from tenants.accounts import sessions as login_sessions
 from tenants.calendar import JST
@@ -34,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         BABEL_DEFAULT_TIMEZONE="Asia/Tokyo",
+        BABEL_TRANSLATION_DIRECTORIES=str(CATALOGS),
         WTF_CSRF_TIME_LIMIT=None,
         SETTINGS=settings,
     )

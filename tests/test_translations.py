@@ -34,7 +34,7 @@ def source_msgids() -> set[str]:
 
 def japanese() -> dict[str, str]:
     """msgid -> Japanese; a plural message is keyed by its singular, with its (only) Japanese form."""
-    with open(ROOT / "translations/ja/LC_MESSAGES/messages.po", "rb") as fh:
+    with open(ROOT / "tenants/translations/ja/LC_MESSAGES/messages.po", "rb") as fh:
         out = {}
         for m in read_po(fh):
             if m.id:
@@ -59,7 +59,7 @@ def test_translations_keep_their_placeholders():
 
 def test_catalog_passes_babels_own_checks():
     """What `pybabel compile` (run by make install) refuses: a broken format in any translation."""
-    with open(ROOT / "translations/ja/LC_MESSAGES/messages.po", "rb") as fh:
+    with open(ROOT / "tenants/translations/ja/LC_MESSAGES/messages.po", "rb") as fh:
         catalog = read_po(fh)
     problems = [(m.id, [str(e) for e in errors]) for m, errors in catalog.check()]
     assert not problems, problems

@@ -1,21 +1,18 @@
 """Operations commands: `flask --app app migrate | create-admin | seed-demo | worker | scheduler | run-all`."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from flask import current_app
 
+from tenants import MIGRATIONS
 from workers.queues import QUEUES
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def alembic_config(database_url: str):
     from alembic.config import Config
 
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg = Config()  # no alembic.ini needed: the chain ships inside the tenants package
+    cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["database_url"] = database_url
     return cfg
 

@@ -4,17 +4,17 @@ outbox keeps the exact words sent."""
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from babel.support import Translations
 
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
+from tenants import CATALOGS
+
 NESTED = ("resource", "action")  # parameters that are msgids themselves
 
 
 @lru_cache(maxsize=4)
 def _catalog(locale: str) -> Translations:
-    return Translations.load(str(TRANSLATIONS), [locale])
+    return Translations.load(str(CATALOGS), [locale])
 
 
 def render(msg: tuple[str, dict], locale: str) -> str:

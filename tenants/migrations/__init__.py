@@ -1,0 +1,2 @@
+"""The database schema's history: one Alembic chain over tenants' metadata (shipped with the package
+so an installed panel can migrate its database)."""
