@@ -19,7 +19,8 @@ MAX_FIELD = 5000
 def _actions_summary(session, incident: Incident) -> str:
     entries = session.execute(select(IncidentEntry).where(
         IncidentEntry.incident_id == incident.id,
-        IncidentEntry.kind.in_(("restart", "reboot", "escalated", "reprobe"))).order_by(
+        IncidentEntry.kind.in_(("restart", "reboot", "escalated", "reprobe", "power_cycle", "power_result",
+                                "host_returned"))).order_by(
         IncidentEntry.at, IncidentEntry.id)).scalars()
     return "\n".join(f"{to_jst(e.at):%Y-%m-%d %H:%M} {e.kind}: {e.detail}" for e in entries)
 

@@ -19,7 +19,8 @@ from tenants.servers.models import Server
 
 INCIDENT_KINDS = ("service", "host")  # host: the server itself does not answer (ping)
 ENTRY_KINDS = ("detected", "notified", "notify_failed", "unreachable", "restart", "reprobe",
-               "escalated", "reboot", "login_check", "remediation_off", "recovered", "report_sent")
+               "escalated", "reboot", "login_check", "remediation_off", "recovered", "report_sent",
+               "power_cycle", "power_result", "host_returned", "no_power_driver")  # reboot: before power drivers
 
 
 class Incident(ServerOwned, Base):
@@ -41,7 +42,7 @@ class Incident(ServerOwned, Base):
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime)    # when it was judged DOWN
     recovered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(String(200), default="")
-    escalated: Mapped[bool] = mapped_column(Boolean, default=False)  # restarts exhausted / reboot failed
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)  # restarts exhausted / power cycle failed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     server: Mapped[Server] = relationship()
@@ -79,8 +80,9 @@ class IncidentEntry(ServerOwned, Base):
 
 class RemediationCommand(ProviderOnly, Base):
     """A configured command (argument list, timeout): ``restart`` for one endpoint's service
-    (level 1), ``reboot`` and ``login`` (the login check) for the host (level 2, endpoint empty).
-    ``enabled`` is the per-service auto-remediation switch (the server has its own)."""
+    (level 1), ``login`` (the login check) for the host (level 2, endpoint empty; the host is then
+    power-cycled through its power driver, tenants.servers.power_models). ``enabled`` is the
+    per-service auto-remediation switch (the server has its own)."""
 
     __tablename__ = "remediation_commands"
     __table_args__ = (UniqueConstraint("server_id", "endpoint_id", "kind"),)
@@ -88,16 +90,17 @@ class RemediationCommand(ProviderOnly, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), index=True)
     endpoint_id: Mapped[int | None] = mapped_column(ForeignKey("monitored_endpoints.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(8))  # restart | reboot | login
+    kind: Mapped[str] = mapped_column(String(8))  # restart | login
     argv: Mapped[list] = mapped_column(JSON, default=list)
     timeout_seconds: Mapped[float] = mapped_column(Float, default=60.0)
-    grace_minutes: Mapped[int] = mapped_column(Integer, default=10)  # reboot: re-check after this
+    grace_minutes: Mapped[int] = mapped_column(Integer, default=10)  # unused since power drivers keep it
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class RemediationAction(ProviderOnly, Base):
-    """One restart or reboot that was run. Unique per (incident, kind, cycle): a cycle handled
-    twice runs the command once."""
+    """One restart or power cycle that was run. Unique per (incident, kind, cycle): a cycle handled
+    twice runs the command once; a power cycle is keyed on its outage's start, so it runs once per
+    outage."""
 
     __tablename__ = "remediation_actions"
     __table_args__ = (UniqueConstraint("incident_id", "kind", "cycle"),)
@@ -107,7 +110,7 @@ class RemediationAction(ProviderOnly, Base):
     server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), index=True)
     endpoint_id: Mapped[int | None] = mapped_column(ForeignKey("monitored_endpoints.id", ondelete="CASCADE"))
     level: Mapped[int] = mapped_column(Integer, default=1)
-    kind: Mapped[str] = mapped_column(String(8))  # restart | reboot
+    kind: Mapped[str] = mapped_column(String(8))  # restart | power (reboot: before power drivers)
     cycle: Mapped[datetime] = mapped_column(UTCDateTime)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     argv: Mapped[list] = mapped_column(JSON, default=list)
