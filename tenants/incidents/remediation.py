@@ -59,7 +59,6 @@ def save_command(session, actor, server: Server, target: str, data: dict) -> Rem
         current = RemediationCommand(server_id=server.id, endpoint_id=endpoint_id, kind=kind)
         session.add(current)
     current.argv, current.timeout_seconds = argv, float(timeout)
-    current.grace_minutes = int(data.get("grace_minutes") or 10)
     current.enabled = bool(data.get("enabled"))
     session.flush()
     audit.record(session, actor, "remediation.save", server, f"{target}: {' '.join(argv) or '(none)'}"

@@ -8,6 +8,7 @@ import time
 
 from pyghmi import exceptions
 from pyghmi.ipmi import command as ipmi_command
+from pyghmi.ipmi.private import session as ipmi_session
 
 from workers.drivers.power.result import PowerResult
 
@@ -31,10 +32,17 @@ class IpmiPower:
             return f"the {self.where} did not answer (IPMI over LAN)"
         return f"{self.where}: {said}"
 
+    def _forget(self) -> None:
+        """pyghmi 1.6.19 files a session being opened under its text credentials but removes it
+        under their encoded bytes, so the entry stays and the next session to the same BMC would
+        get the closed one back; take it out ourselves."""
+        ipmi_session.Session.initting_sessions.pop((self.host, self.user, self.password, self.port, None), None)
+
     def _run(self, work) -> PowerResult:
         try:
             ipmi = self._session()
         except (exceptions.IpmiException, OSError) as exc:
+            self._forget()
             return PowerResult(False, self._why(exc))
         try:
             return work(ipmi)
@@ -45,6 +53,7 @@ class IpmiPower:
                 ipmi.ipmi_session.logout()
             except Exception:  # noqa: BLE001 - the BMC may be gone by now; the result stands
                 pass
+            self._forget()
 
     def power_cycle(self, timeout: float) -> PowerResult:
         deadline = time.monotonic() + timeout
