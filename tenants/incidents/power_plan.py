@@ -19,10 +19,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from tenants.calendar import to_jst
 from tenants.incidents.deadlines import MAX_POWER_CYCLES, POWER_CYCLE_WINDOW, PowerDecision, power_cycle_decision
 from tenants.incidents.rules import add_entry, insert_once
 from tenants.incidents.steps import DEFAULT_GRACE_MINUTES, Step, StepResult, add_once, command_for
-from tenants.models import Incident, IncidentEntry, RemediationAction, Server
+from tenants.models import FaultReport, Incident, IncidentEntry, RemediationAction, Server
 from tenants.servers.power import describe, level_two_available, power_of
 from tenants.servers.power_models import ServerPower
 
@@ -114,7 +115,8 @@ def record_power_cycle(session, step: Step, result: StepResult) -> None:
 
 
 def note_host_returns(session, closed: list[Incident]) -> None:
-    """A host that was power-cycled answers again: a line in the timeline of its closed outage."""
+    """A host that was power-cycled answers again: a line in the timeline of its closed outage,
+    and in the actions of its draft fault report."""
     for incident in closed:
         if incident.kind != "host" or incident.recovered_at is None:
             continue
@@ -127,5 +129,9 @@ def note_host_returns(session, closed: list[Incident]) -> None:
         if last is None or said is not None:
             continue
         minutes = max(0, int((incident.recovered_at - last).total_seconds() // 60))
-        add_entry(session, incident, incident.recovered_at, "host_returned",
-                  f"the host answers again, {minutes} min after the power cycle", ok=True)
+        detail = f"the host answers again, {minutes} min after the power cycle"
+        add_entry(session, incident, incident.recovered_at, "host_returned", detail, ok=True)
+        report = session.execute(select(FaultReport).where(FaultReport.incident_id == incident.id)).scalar()
+        if report is not None and report.sent_at is None:  # the draft written at the close
+            line = f"{to_jst(incident.recovered_at):%Y-%m-%d %H:%M} host_returned: {detail}"
+            report.action = "\n".join(part for part in (report.action, line) if part)
