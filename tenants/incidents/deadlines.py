@@ -68,12 +68,6 @@ def host_needs_reboot(ping_up: bool, login_ok: bool) -> bool:
     return not ping_up and not login_ok
 
 
-# managed terms 障害レベル1 (ハードウェアリセット・再起動), then wait before judging again
-def reboot_allowed(last_reboot_at: datetime | None, now: datetime, grace: timedelta) -> bool:
-    """One reboot per grace period: the host is re-checked after the grace, not rebooted again."""
-    return last_reboot_at is None or now - last_reboot_at >= grace
-
-
 MAX_POWER_CYCLES = 2                    # per server within POWER_CYCLE_WINDOW; then an engineer (level 3)
 POWER_CYCLE_WINDOW = timedelta(hours=24)
 
