@@ -69,7 +69,9 @@ def test_host_power_cycled_once_through_ipmi_and_its_return_shown(app, world, ip
     [incident] = incidents(app, eid)
     assert incident.status == "closed"
     assert steps(app, incident.id)[-1] == ("host_returned", True)
-    assert "power_result" in incident.report.action and "host_returned" in incident.report.action
+    assert "power_result: the host was power-cycled" in incident.report.action
+    assert "host_returned: the host answers again" in incident.report.action
+    assert "127.0.0.1" not in incident.report.action and ipmi_sim.user not in incident.report.action
 
     as_provider.get("/lang/en")
     page = as_provider.get(f"/admin/incidents/{incident.id}").get_data(as_text=True)
