@@ -5,6 +5,7 @@ read to see that a power cycle really happened) and the power state is kept in `
 from __future__ import annotations
 
 import errno
+import shutil
 import socket
 import tempfile
 import time
@@ -132,3 +133,4 @@ def ipmi_sim():
     sim.start()
     yield sim
     sim.stop()
+    shutil.rmtree(sim.directory, ignore_errors=True)
