@@ -46,6 +46,7 @@ from tenants.monitoring.models import (
 from tenants.outbox.models import OutboxMail
 from tenants.resellers.models import ApiToken, Reseller, ResellerContact
 from tenants.servers.models import Server, ServerAssignment
+from tenants.servers.power_models import ServerPower
 
 __all__ = [
     "AuditLog", "LoginAttempt", "LoginSession", "Principal", "Role", "ApiToken", "Reseller", "ResellerContact",
@@ -57,6 +58,7 @@ __all__ = [
     "RemediationAction", "RemediationCommand", "MailLogCursor", "MassMailLock", "Contract", "ContractOption",
     "ContractStatus", "ManagedCustomer", "PartyChange", "Succession", "Suspension", "Invoice",
     "InvoiceLine", "Payment", "Complaint", "WorkRequest", "WorkRequestEvent", "OutboxMail",
+    "ServerPower",
 ]
 
 # Whoever writes these models also ends the sessions of a login, customer or reseller it stops.

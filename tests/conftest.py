@@ -15,7 +15,7 @@ import pytest
 
 from tests.support import PG_ADMIN_URL, demo_world, login, pg_available, redis_test_url, require_service
 
-pytest_plugins = ["tests.servers.fixtures"]
+pytest_plugins = ["tests.servers.fixtures", "tests.servers.ipmi_sim"]
 
 DEMO_PASSWORDS = {"admin": "Demo-Admin-2026", "demo-op": "Demo-Operator-2026", "taro": "Demo-User-2026",
                   "acme-op": "Acme-Operator-2026", "hanako": "Acme-User-2026",

@@ -19,6 +19,7 @@ VICTIM_IDS = {
     "provider.server_edit": lambda w: {"server_id": w.server},
     "provider.reserved_name_delete": lambda w: {"name_id": w.reserved_name},
     "provider.server_failures": lambda w: {"server_id": w.server},
+    "provider.server_power": lambda w: {"server_id": w.server},
     "reseller.course_edit": lambda w: {"course_id": w.acme_course},
     "reseller.course_delete": lambda w: {"course_id": w.acme_course},
     "reseller.customer": lambda w: {"customer_id": w.acme_customer},

@@ -100,9 +100,25 @@ class RemediationForm(FlaskForm):
     command = StringField(_l("Command (program and arguments, no shell)"), validators=[Optional(), Length(max=1000)])
     timeout_seconds = FloatField(_l("Timeout (seconds)"), default=60.0,
                                  validators=[InputRequired(), NumberRange(min=1, max=3600)])
-    grace_minutes = IntegerField(_l("Re-check after (minutes, reboot)"), default=10,
-                                 validators=[InputRequired(), NumberRange(min=1, max=240)])
     enabled = BooleanField(_l("Automatic remediation on"), default=True)
+
+
+class PowerForm(FlaskForm):
+    """A server's power driver (level 2); the domain checks every field (tenants.servers.power)."""
+    power_driver = SelectField(_l("Power driver"), validate_choice=False, choices=[
+        SelectChoice("none", _l("None (level 2 not available)")), SelectChoice("ipmi", _l("IPMI over LAN")),
+        SelectChoice("command", _l("Command (e.g. a hypervisor CLI)"))])
+    ipmi_host = StringField(_l("BMC address"), validators=[Optional(), Length(max=253)])
+    ipmi_port = StringField(_l("BMC port (UDP)"), default="623", validators=[Optional(), Length(max=10)])
+    ipmi_user = StringField(_l("BMC user"), validators=[Optional(), Length(max=64)])
+    ipmi_password = PasswordField(_l("BMC password (leave empty to keep the stored one)"),
+                                  validators=[Optional(), Length(max=200)])
+    cycle_command = StringField(_l("Power-cycle command (program and arguments, no shell)"),
+                                validators=[Optional(), Length(max=1000)])
+    status_command = StringField(_l("Power status command (optional)"), validators=[Optional(), Length(max=1000)])
+    timeout_seconds = StringField(_l("Timeout (seconds)"), default="120", validators=[Optional(), Length(max=10)])
+    grace_minutes = StringField(_l("Judge the host again after (minutes)"), default="10",
+                                validators=[Optional(), Length(max=10)])
 
 
 class EndpointForm(FlaskForm):

@@ -16,6 +16,7 @@ from tenants.incidents import remediation as remediation_config
 from tenants.incidents.deadlines import emergency_contact_first
 from tenants.incidents.overview import overview, recent_incidents
 from tenants.models import FaultReport, Incident, IncidentEntry, MonitoredEndpoint, OutboxMail, Server
+from tenants.servers import power as power_settings
 from tenants.servers.models import ServerStatus
 from tenants.tenancy import get_owned_or_404
 from web.db import db
@@ -75,14 +76,15 @@ def server_remediation(server_id):
     target = request.values.get("target", "")
     current = remediation_config.commands_of(s, server.id).get(target)
     form = RemediationForm(data={"command": shlex.join(current.argv), "timeout_seconds": current.timeout_seconds,
-                                 "grace_minutes": current.grace_minutes, "enabled": current.enabled}
+                                 "enabled": current.enabled}
                            if current is not None and request.method == "GET" else None)
     if form.validate_on_submit() and commit_or_show(form, lambda: remediation_config.save_command(
             s, current_user, server, target, {
                 "command": form.command.data or "", "timeout_seconds": form.timeout_seconds.data,
-                "grace_minutes": form.grace_minutes.data, "enabled": form.enabled.data})) is not FAILED:
+                "enabled": form.enabled.data})) is not FAILED:
         flash(_("Saved."), "success")
         return redirect(url_for("provider.server_remediation", server_id=server.id))
     commands = remediation_config.commands_of(s, server.id)
     return render_template("provider/remediation.html", server=server, endpoints=endpoints, commands=commands,
-                           form=form, target=target), form_status(form)
+                           form=form, target=target, power=power_settings.power_of(s, server.id)
+                           ), form_status(form)

@@ -1,6 +1,9 @@
-"""Provider admin: registering servers, assigning them to resellers, and the changes of end users
-a server could not apply (with the tools' own output, which only the provider reads)."""
-from flask import flash, redirect, render_template, url_for
+"""Provider admin: registering servers, assigning them to resellers, their power settings (level 2),
+and the changes of end users a server could not apply (with the tools' own output, which only the
+provider reads)."""
+import shlex
+
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -8,9 +11,11 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from panel.provider.accounts import staff_only
-from panel.provider.forms import ServerForm
+from panel.provider.forms import PowerForm, ServerForm
 from tenants.hosting.failures import failed_on_server
+from tenants.incidents.deadlines import MAX_POWER_CYCLES
 from tenants.models import Reseller, Server, ServerAssignment
+from tenants.servers import power as power_settings
 from tenants.servers import rules
 from tenants.tenancy import get_owned_or_404
 from web.db import db
@@ -76,3 +81,26 @@ def server_edit(server_id):
             flash(_("Saved."), "success")
             return redirect(url_for("provider.servers"))
     return render_template("provider/server_form.html", form=form, server=server), form_status(form)
+
+
+@staff_only
+def server_power(server_id):
+    """The server's power driver: IPMI (the password write-only: never shown, blank keeps it) or a
+    command; any bad field comes back beside it and nothing is saved."""
+    s = db()
+    server = get_owned_or_404(s, Server, server_id)
+    power = power_settings.power_of(s, server.id)
+    form = PowerForm(data=None if power is None else {
+        "power_driver": power.power_driver, "ipmi_host": power.ipmi_host, "ipmi_port": str(power.ipmi_port),
+        "ipmi_user": power.ipmi_user, "cycle_command": shlex.join(power.cycle_argv),
+        "status_command": shlex.join(power.status_argv), "timeout_seconds": f"{power.timeout_seconds:g}",
+        "grace_minutes": str(power.grace_minutes)})
+    if form.validate_on_submit() and commit_or_show(form, lambda: power_settings.save_power(
+            s, current_user, current_app.extensions["panel.box"], server,
+            {name: form[name].data for name in power_settings.POWER_FIELDS})) is not FAILED:
+        flash(_("Saved."), "success")
+        return redirect(url_for("provider.server_power", server_id=server.id))
+    form.ipmi_password.data = ""  # write-only: never sent back, not even as typed
+    return render_template("provider/server_power.html", server=server, form=form, max_cycles=MAX_POWER_CYCLES,
+                           power=power_settings.power_of(s, server.id),
+                           password_stored=bool(power and power.power_config_secret)), form_status(form)

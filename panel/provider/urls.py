@@ -22,6 +22,7 @@ RULES = accounts.ACCOUNT.rules() + [
     ("/servers/<int:server_id>/failures", servers.server_failures),
     ("/servers/new", servers.server_new, ["GET", "POST"]),
     ("/servers/<int:server_id>/edit", servers.server_edit, ["GET", "POST"]),
+    ("/servers/<int:server_id>/power", servers.server_power, ["GET", "POST"]),
     ("/reserved-names", hosting.reserved_names, ["GET", "POST"]),
     ("/reserved-names/<int:name_id>/delete", hosting.reserved_name_delete, ["POST"]),
     ("/monitoring", monitoring.monitoring),

@@ -69,7 +69,32 @@ def host_needs_reboot(ping_up: bool, login_ok: bool) -> bool:
     return not ping_up and not login_ok
 
 
-# managed terms 障害レベル1 (ハードウェアリセット・再起動), then wait before judging again
-def reboot_allowed(last_reboot_at: datetime | None, now: datetime, grace: timedelta) -> bool:
-    """One reboot per grace period: the host is re-checked after the grace, not rebooted again."""
-    return last_reboot_at is None or now - last_reboot_at >= grace
+MAX_POWER_CYCLES = 2                    # per server within POWER_CYCLE_WINDOW; then an engineer (level 3)
+POWER_CYCLE_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class PowerDecision:
+    cycle: bool       # power-cycle the host now
+    escalate: bool    # stop here: an engineer must look at it
+    why: str          # "" | "waiting" (grace runs) | "not_returned" (grace over) | "budget" (too many)
+
+
+# OEM spec 障害レベル2 (基盤再起動); managed terms 障害レベル3 (現地に弊社エンジニアを派遣) beyond it
+def power_cycle_decision(incident_cycles: list[datetime], server_cycles: list[datetime], now: datetime,
+                         grace: timedelta, window: timedelta = POWER_CYCLE_WINDOW,
+                         max_cycles: int = MAX_POWER_CYCLES) -> PowerDecision:
+    """Whether to power-cycle a host that neither answers ping nor lets us log in, given the power
+    cycles already done for this outage and for the server: once per outage, judged again after
+    the grace period (still down → escalate); at most ``max_cycles`` per server within ``window``
+    (a host that keeps dying needs an engineer, not another power cycle)."""
+    if incident_cycles:
+        if now - max(incident_cycles) >= grace:
+            return PowerDecision(False, True, "not_returned")
+        return PowerDecision(False, False, "waiting")
+    if any(now - grace < c <= now for c in server_cycles):
+        return PowerDecision(False, False, "waiting")  # cycled for another outage of the same host just now
+    recent = sum(1 for c in server_cycles if now - window < c <= now)
+    if recent >= max_cycles:
+        return PowerDecision(False, True, "budget")
+    return PowerDecision(True, False, "")

@@ -21,9 +21,20 @@ MAX_FIELD = 5000
 def _actions_summary(session, incident: Incident) -> str:
     entries = session.execute(select(IncidentEntry).where(
         IncidentEntry.incident_id == incident.id,
-        IncidentEntry.kind.in_((EntryKind.RESTART, EntryKind.REBOOT, EntryKind.ESCALATED, EntryKind.REPROBE))).order_by(
+        IncidentEntry.kind.in_((EntryKind.RESTART, EntryKind.REBOOT, EntryKind.ESCALATED, EntryKind.REPROBE,
+                                EntryKind.POWER_CYCLE, EntryKind.POWER_RESULT, EntryKind.HOST_RETURNED))).order_by(
         IncidentEntry.at, IncidentEntry.id)).scalars()
-    return "\n".join(f"{to_jst(e.at):%Y-%m-%d %H:%M} {e.kind}: {e.detail}" for e in entries)
+    return "\n".join(f"{to_jst(e.at):%Y-%m-%d %H:%M} {e.kind}: {_report_detail(e)}" for e in entries)
+
+
+def _report_detail(entry: IncidentEntry) -> str:
+    """The report goes to the fault contacts: the power lines say what happened, not how the
+    provider reaches the hardware (the BMC's address and user stay in the provider's timeline)."""
+    if entry.kind == "power_cycle":
+        return "the host answered no ping and could not be logged into: power cycle (level 2)"
+    if entry.kind == "power_result":
+        return "the host was power-cycled" if entry.ok else "the power cycle failed"
+    return entry.detail
 
 
 # OEM spec 障害報告 (翌営業日まで), managed terms 障害報告 (2営業日以内)

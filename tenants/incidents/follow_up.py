@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from tenants.incidents.power_plan import note_host_returns
 from tenants.incidents.remediation_plan import Step, plan
 from tenants.incidents.rules import sync_incidents
 from tenants.models import Incident, Server
@@ -18,7 +19,7 @@ class FollowUp:
     cycle: datetime
     opened: list[Incident] = field(default_factory=list)
     closed: list[Incident] = field(default_factory=list)
-    steps: list[Step] = field(default_factory=list)  # restarts claimed; login checks carry their reboot
+    steps: list[Step] = field(default_factory=list)  # restarts claimed; login checks carry their power cycle
 
 
 def follow_cycle(session, server: Server, cycle: datetime | None, now: datetime, default_interval: int,
@@ -29,5 +30,6 @@ def follow_cycle(session, server: Server, cycle: datetime | None, now: datetime,
     interval = interval_of(server, default_interval)
     cycle = cycle or cycle_start(now, interval)
     opened, closed = sync_incidents(session, server.id, now)
+    note_host_returns(session, closed)
     steps = plan(session, server.id, cycle, now, timedelta(minutes=interval)) if remediate else []
     return FollowUp(cycle, opened, closed, steps)

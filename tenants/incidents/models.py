@@ -38,17 +38,22 @@ class EntryKind(enum.StrEnum):
     RESTART = "restart"                  # level 1 (OEM spec 障害レベル1)
     REPROBE = "reprobe"
     ESCALATED = "escalated"
-    REBOOT = "reboot"                    # level 2
+    REBOOT = "reboot"                    # level 2 before power drivers (old timelines)
     LOGIN_CHECK = "login_check"
     REMEDIATION_OFF = "remediation_off"
     RECOVERED = "recovered"
     REPORT_SENT = "report_sent"
+    POWER_CYCLE = "power_cycle"          # level 2 (OEM spec 障害レベル2: 基盤再起動)
+    POWER_RESULT = "power_result"
+    HOST_RETURNED = "host_returned"
+    NO_POWER_DRIVER = "no_power_driver"
 
 
 class RemediationKind(enum.StrEnum):
     RESTART = "restart"
-    REBOOT = "reboot"
-    LOGIN = "login"  # the login check that decides whether a reboot is needed
+    POWER = "power"    # a power cycle through the server's power driver
+    REBOOT = "reboot"  # an in-band reboot command, before power drivers (old rows)
+    LOGIN = "login"    # the login check that decides whether the host needs a power cycle
 
 
 class Incident(ServerOwned, Base):
@@ -70,7 +75,7 @@ class Incident(ServerOwned, Base):
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime)    # when it was judged DOWN
     recovered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(String(200), default="")
-    escalated: Mapped[bool] = mapped_column(Boolean, default=False)  # restarts exhausted / reboot failed
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)  # restarts exhausted / power cycle failed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     server: Mapped[Server] = relationship()
@@ -108,8 +113,9 @@ class IncidentEntry(ServerOwned, Base):
 
 class RemediationCommand(ProviderOnly, Base):
     """A configured command (argument list, timeout): ``restart`` for one endpoint's service
-    (level 1), ``reboot`` and ``login`` (the login check) for the host (level 2, endpoint empty).
-    ``enabled`` is the per-service auto-remediation switch (the server has its own)."""
+    (level 1), ``login`` (the login check) for the host (level 2, endpoint empty; the host is then
+    power-cycled through its power driver, tenants.servers.power_models). ``enabled`` is the
+    per-service auto-remediation switch (the server has its own)."""
 
     __tablename__ = "remediation_commands"
     __table_args__ = (UniqueConstraint("server_id", "endpoint_id", "kind"),)
@@ -120,13 +126,14 @@ class RemediationCommand(ProviderOnly, Base):
     kind: Mapped[str] = mapped_column(String(8))  # RemediationKind
     argv: Mapped[list] = mapped_column(JSON, default=list)
     timeout_seconds: Mapped[float] = mapped_column(Float, default=60.0)
-    grace_minutes: Mapped[int] = mapped_column(Integer, default=10)  # reboot: re-check after this
+    grace_minutes: Mapped[int] = mapped_column(Integer, default=10)  # unused since power drivers keep it
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class RemediationAction(ProviderOnly, Base):
-    """One restart or reboot that was run. Unique per (incident, kind, cycle): a cycle handled
-    twice runs the command once."""
+    """One restart or power cycle that was run. Unique per (incident, kind, cycle): a cycle handled
+    twice runs the command once; a power cycle is keyed on its outage's start, so it runs once per
+    outage."""
 
     __tablename__ = "remediation_actions"
     __table_args__ = (UniqueConstraint("incident_id", "kind", "cycle"),)
@@ -136,7 +143,7 @@ class RemediationAction(ProviderOnly, Base):
     server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), index=True)
     endpoint_id: Mapped[int | None] = mapped_column(ForeignKey("monitored_endpoints.id", ondelete="CASCADE"))
     level: Mapped[int] = mapped_column(Integer, default=1)
-    kind: Mapped[str] = mapped_column(String(8))  # RemediationKind.RESTART or REBOOT
+    kind: Mapped[str] = mapped_column(String(8))  # RemediationKind.RESTART or POWER
     cycle: Mapped[datetime] = mapped_column(UTCDateTime)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     argv: Mapped[list] = mapped_column(JSON, default=list)

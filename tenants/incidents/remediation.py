@@ -1,6 +1,7 @@
-"""The provider's remediation settings: the restart command of each monitored service (level 1),
-the login check and reboot command of the host (level 2), each with its timeout and on/off switch
-(OEM spec 障害レベル1/2). Commands are argument lists, never shell lines."""
+"""The provider's remediation settings: the restart command of each monitored service (level 1) and
+the login check of the host (level 2), each with its timeout and on/off switch (OEM spec 障害レベル
+1/2); the host's power driver, which power-cycles it at level 2, is a server setting
+(tenants.servers.power). Commands are argument lists, never shell lines."""
 from __future__ import annotations
 
 import shlex
@@ -12,11 +13,11 @@ from tenants.errors import N_, Problem, RuleViolation
 from tenants.incidents.models import RemediationKind
 from tenants.models import MonitoredEndpoint, RemediationCommand, Server
 
-HOST_KINDS = ("reboot", "login")
+HOST_KINDS = ("login",)
 
 
 def commands_of(session, server_id: int) -> dict[str, RemediationCommand]:
-    """The server's commands by target: "restart:<endpoint id>", "reboot", "login"."""
+    """The server's commands by target: "restart:<endpoint id>", "login"."""
     out = {}
     for c in session.execute(select(RemediationCommand).where(RemediationCommand.server_id == server_id)).scalars():
         out[f"restart:{c.endpoint_id}" if c.kind == RemediationKind.RESTART else c.kind] = c
@@ -34,14 +35,14 @@ def parse_target(session, server: Server, target: str) -> tuple[str, int | None]
     raise RuleViolation.one(N_("Choose one of the listed values."), "target")
 
 
-def parse_command(line: str) -> list[str]:
+def parse_command(line: str, field: str = "command") -> list[str]:
     """A command line split like a shell would split words, but run without one."""
     try:
         argv = shlex.split(line or "")
     except ValueError:
-        raise RuleViolation.one(N_("Check the quotes in this command."), "command") from None
+        raise RuleViolation.one(N_("Check the quotes in this command."), field) from None
     if argv and not argv[0].startswith("/"):
-        raise RuleViolation.one(N_("Give the program with its full path, e.g. /usr/sbin/service."), "command")
+        raise RuleViolation.one(N_("Give the program with its full path, e.g. /usr/sbin/service."), field)
     return argv
 
 
@@ -59,7 +60,6 @@ def save_command(session, actor, server: Server, target: str, data: dict) -> Rem
         current = RemediationCommand(server_id=server.id, endpoint_id=endpoint_id, kind=kind)
         session.add(current)
     current.argv, current.timeout_seconds = argv, float(timeout)
-    current.grace_minutes = int(data.get("grace_minutes") or 10)
     current.enabled = bool(data.get("enabled"))
     session.flush()
     audit.record(session, actor, "remediation.save", server, f"{target}: {' '.join(argv) or '(none)'}"

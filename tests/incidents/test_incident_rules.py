@@ -6,7 +6,7 @@ import pytest
 from tenants.incidents.deadlines import (
     host_needs_reboot,
     outage_notice_due,
-    reboot_allowed,
+    power_cycle_decision,
     report_due_on,
     report_overdue,
     restart_decision,
@@ -81,9 +81,18 @@ def test_level_two_reboot_only_when_ping_and_login_fail(ping_up, login_ok, reboo
     assert host_needs_reboot(ping_up, login_ok) is reboot
 
 
-@pytest.mark.parametrize("last, now, ok", [
-    (None, 0, True), (0, 1, False), (0, 2, True),
+H = timedelta(hours=1)
+
+
+@pytest.mark.parametrize("this_outage, server, now, expected", [
+    ([], [], T0, (True, False, "")),                              # first power cycle of the outage
+    ([T0], [T0], T0 + TEN, (False, False, "waiting")),            # grace (20 min) still running
+    ([T0], [T0], T0 + 2 * TEN, (False, True, "not_returned")),    # grace over, host still down
+    ([], [T0 - TEN], T0, (False, False, "waiting")),              # another outage of the host was just cycled
+    ([], [T0 - 3 * H], T0, (True, False, "")),                    # one earlier today: a second is allowed
+    ([], [T0 - 6 * H, T0 - 3 * H], T0, (False, True, "budget")),  # two within 24 h: an engineer's turn
+    ([], [T0 - 25 * H, T0 - 3 * H], T0, (True, False, "")),       # the older one left the 24 h window
 ])
-def test_one_reboot_per_grace_period(last, now, ok):
-    grace = timedelta(minutes=20)
-    assert reboot_allowed(None if last is None else c(last), c(now), grace) is ok
+def test_one_power_cycle_per_outage_two_a_day_per_server(this_outage, server, now, expected):
+    d = power_cycle_decision(this_outage, server, now, grace=2 * TEN)
+    assert (d.cycle, d.escalate, d.why) == expected

@@ -94,12 +94,16 @@ def test_remediation_command_saved_as_argument_list(app, world, as_provider):
     assert as_provider.post(url, data={**base, "command": "/usr/sbin/service 'nginx"}).status_code == 400
     assert as_provider.post(url, data={**base, "command": "service nginx restart"}).status_code == 400
     assert as_provider.post(url, data={**base, "command": "/usr/sbin/service nginx restart"}).status_code == 302
-    assert as_provider.post(url, data={"target": "reboot", "command": "/sbin/reboot", "timeout_seconds": "60",
-                                       "grace_minutes": "15"}).status_code == 302
+    assert as_provider.post(url, data={"target": "login", "command": "/usr/bin/ssh -o BatchMode=yes web01 true",
+                                       "timeout_seconds": "60"}).status_code == 302
+    # the host's reboot is its power driver's job now (Power settings), not a command here
+    assert as_provider.post(url, data={"target": "reboot", "command": "/sbin/reboot", "timeout_seconds": "60"}
+                            ).status_code == 400
     with system(app) as s:
         rows = {(c.kind, c.endpoint_id): c for c in s.execute(select(RemediationCommand)).scalars()}
         assert rows[("restart", eid)].argv == ["/usr/sbin/service", "nginx", "restart"] and rows[("restart", eid)].enabled
-        assert rows[("reboot", None)].argv == ["/sbin/reboot"] and not rows[("reboot", None)].enabled
+        assert rows[("login", None)].argv[:2] == ["/usr/bin/ssh", "-o"] and not rows[("login", None)].enabled
+        assert ("reboot", None) not in rows
     page = as_provider.get(url + f"?target=restart:{eid}").get_data(as_text=True)
     assert "/usr/sbin/service nginx restart" in page
 

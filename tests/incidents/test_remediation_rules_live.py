@@ -1,9 +1,10 @@
-"""Remediation with real commands: the Monit-like restart budget, the switches, level-2 reboot."""
+"""Remediation with real commands: the Monit-like restart budget and the switches (level 2, the power
+cycle: test_power_level_two.py)."""
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from tenants.models import MonitoredEndpoint, RemediationAction, RemediationCommand
+from tenants.models import RemediationAction, RemediationCommand
 from tests.incidents.helpers import add_endpoint, incidents, record_cycle, set_server, system, timeline
 from tests.servers.process import free_ports
 from workers.jobs.incidents.cycle import after_cycle
@@ -54,49 +55,3 @@ def test_switches_turn_remediation_off(app, world, tmp_path):
         s.commit()
     run(app, world.server, eid, 2)
     assert restarts(app, eid) == [] and not marker.exists()
-
-
-def test_level_two_reboot_when_ping_and_login_fail(app, world, tmp_path):
-    flag = tmp_path / "rebooted"
-    with system(app) as s:
-        icmp = MonitoredEndpoint(server_id=world.server, protocol="icmp", port=None, failure_threshold=1)
-        s.add(icmp)
-        s.flush()
-        s.add_all([RemediationCommand(server_id=world.server, kind="login", argv=["false"], timeout_seconds=5),
-                   RemediationCommand(server_id=world.server, kind="reboot", argv=["touch", str(flag)],
-                                      timeout_seconds=5, grace_minutes=20)])
-        s.commit()
-        eid = icmp.id
-    run(app, world.server, eid, 0, up=True)
-    run(app, world.server, eid, 1)          # ping fails, login fails → reboot
-    assert flag.exists()
-    [incident] = incidents(app, eid)
-    assert incident.kind == "host"
-    assert [(k, ok) for k, ok in timeline(app, incident.id) if k in ("login_check", "reboot")] == [
-        ("login_check", False), ("reboot", True)]
-    run(app, world.server, eid, 2)          # within the grace period: no second reboot
-    assert len(_reboots(app)) == 1 and not incidents(app, eid)[0].escalated
-    run(app, world.server, eid, 3)          # still down after the grace: escalated, not rebooted again
-    assert len(_reboots(app)) == 1 and incidents(app, eid)[0].escalated
-    run(app, world.server, eid, 4, up=True)
-    assert incidents(app, eid)[0].status == "closed"
-
-
-def test_no_reboot_while_login_works(app, world, tmp_path):
-    flag = tmp_path / "rebooted"
-    with system(app) as s:
-        icmp = MonitoredEndpoint(server_id=world.server, protocol="icmp", port=None, failure_threshold=1)
-        s.add(icmp)
-        s.flush()
-        s.add_all([RemediationCommand(server_id=world.server, kind="login", argv=["true"]),
-                   RemediationCommand(server_id=world.server, kind="reboot", argv=["touch", str(flag)])])
-        s.commit()
-        eid = icmp.id
-    run(app, world.server, eid, 0, up=True)
-    run(app, world.server, eid, 1)
-    assert not flag.exists() and _reboots(app) == []
-
-
-def _reboots(app):
-    with system(app) as s:
-        return s.execute(select(RemediationAction).where(RemediationAction.kind == "reboot")).scalars().all()
