@@ -9,6 +9,7 @@ server usage time series (OEM spec "サーバ利用状況") the metrics collecto
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -41,11 +42,14 @@ class ServerOwned(ProviderWritesOnly, TenantScoped):
 
     PARTY_READ = True  # as the server: a managed customer sees its contract server's record
 
+    if TYPE_CHECKING:  # each model declares its own foreign key
+        server_id: Mapped[int]
+
     @classmethod
     def tenant_criteria(cls, scope: Scope):
         from sqlalchemy import select
 
-        return cls.server_id.in_(select(Server.id).where(Server.tenant_criteria(scope)))  # type: ignore[attr-defined]
+        return cls.server_id.in_(select(Server.id).where(Server.tenant_criteria(scope)))
 
 
 class ProviderOnly(ServerOwned):
