@@ -94,6 +94,7 @@ def plan_restart(session, server: Server, incident: Incident, cycle: datetime, n
     command = command_for(session, server.id, incident.endpoint_id, "restart")
     if switched_off(session, server, incident, command, "restart", now):
         return None
+    assert command is not None  # switched_off() without a command
     if not checked_since_last_restart(session, incident):
         return None
     done = list(session.execute(select(RemediationAction.cycle).where(
@@ -120,6 +121,7 @@ def plan_reboot(session, server: Server, incident: Incident, cycle: datetime, no
     command = command_for(session, server.id, None, "reboot")
     if switched_off(session, server, incident, command, "reboot", now):
         return None
+    assert command is not None  # switched_off() without a command
     grace = command.grace_minutes or REBOOT_GRACE_MINUTES
     last = session.execute(select(RemediationAction.at).where(
         RemediationAction.incident_id == incident.id, RemediationAction.kind == "reboot")

@@ -121,7 +121,7 @@ def close_incident(session, incident: Incident, recovered_at: datetime, detail: 
 def contract_emergency_contacts(session, server: Server) -> list[Recipient]:
     from tenants.models import Contract
 
-    out = []
+    out: list[Recipient] = []
     for contract in session.execute(select(Contract).where(Contract.server_id == server.id)).scalars():
         if contract.is_running:
             texts = (contract.party.emergency_contact or "", str((contract.initial_settings or {}).get("emergency_contact", "")))

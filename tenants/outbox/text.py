@@ -6,14 +6,15 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
 NESTED = ("resource", "action")  # parameters that are msgids themselves
 
 
 @lru_cache(maxsize=4)
-def _catalog(locale: str) -> Translations:
+def _catalog(locale: str) -> NullTranslations:
+    """The locale's catalog; a NullTranslations (the msgids as they are) when none is shipped."""
     return Translations.load(str(TRANSLATIONS), [locale])
 
 
