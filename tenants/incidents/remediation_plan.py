@@ -142,7 +142,10 @@ def plan_reboot(session, server: Server, incident: Incident, cycle: datetime, no
 
 
 def record(session, step: Step, result: StepResult) -> list[Step]:
-    """Record what a step did; returns the steps that follow from it (claimed)."""
+    """Record what a step did; returns the steps that follow from it (claimed). Nothing when
+    provider staff removed the endpoint while the step ran: its incident and action went with it."""
+    if session.execute(select(Incident.id).where(Incident.id == step.incident_id)).first() is None:
+        return []
     incident = session.get(Incident, step.incident_id)
     if step.kind == "login_check":
         add_entry(session, incident, step.at, "login_check",

@@ -100,3 +100,33 @@ def test_no_reboot_while_login_works(app, world, tmp_path):
 def _reboots(app):
     with system(app) as s:
         return s.execute(select(RemediationAction).where(RemediationAction.kind == "reboot")).scalars().all()
+
+
+def test_endpoint_removed_while_its_restart_runs(app, world, tmp_path):
+    """Provider staff remove a service whose restart is under way: the run goes on with the
+    server's other restarts, and nothing is recorded for the removed one."""
+    from tenants.incidents.follow_up import follow_cycle
+    from tenants.models import Principal, Server
+    from tenants.monitoring.endpoints import delete_endpoint
+    from workers.jobs.incidents.remediation import carry_out
+
+    markers = [tmp_path / "first", tmp_path / "second"]
+    gone, kept = (add_endpoint(app, world.server, port, threshold=1, restart_argv=["touch", str(marker)])
+                  for port, marker in zip(free_ports(2), markers))
+    at = T0 + TEN
+    for eid in (gone, kept):
+        record_cycle(app, world.server, eid, T0, up=True)
+        record_cycle(app, world.server, eid, at, up=False)
+    with system(app) as s:
+        server = s.get(Server, world.server)
+        steps = follow_cycle(s, server, at, at, 10).steps
+        s.commit()  # the restarts are claimed, as the cycle job does before it runs them
+        assert [step.endpoint_id for step in steps] == [gone, kept]
+        with system(app) as staff:
+            delete_endpoint(staff, staff.get(Principal, world.principals["admin"]), staff.get(MonitoredEndpoint, gone))
+            staff.commit()
+        assert carry_out(s, server, steps) == 2
+    assert all(marker.exists() for marker in markers)
+    assert incidents(app, gone) == []
+    [incident] = incidents(app, kept)
+    assert ("restart", True) in timeline(app, incident.id) and ("reprobe", False) in timeline(app, incident.id)
