@@ -27,8 +27,11 @@ messages: $(STAMP)
 run: install
 	$(PY) -m flask --app app run-all
 
-## make test: install what the tests need and run the whole suite (SQLite and PostgreSQL)
+## make test: install what the tests need, lint (ruff) and type-check (mypy, config in pyproject), then run
+## the whole suite (SQLite and PostgreSQL); any finding fails the target
 test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 ## make deps-system: the Debian packages the tests start as real servers (root, apt-get)

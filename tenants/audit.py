@@ -60,7 +60,7 @@ def record(session, actor: Principal | None, action: str, obj=None, summary: str
            reseller_id: int | None = None, customer_id: int | None = None,
            on_behalf_of: str | None = None, address: str | None = None, details: dict | None = None) -> AuditLog:
     operator = getattr(actor, "support_operator", None)
-    if operator is not None:  # support view: the operator acted, on behalf of this end user
+    if operator is not None and actor is not None:  # support view: the operator acted, on behalf of this end user
         on_behalf_of = on_behalf_of or actor_label(actor)
         customer_id = customer_id if customer_id is not None else actor.customer_id
         reseller_id = reseller_id if reseller_id is not None else actor.reseller_id

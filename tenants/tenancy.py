@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, false, inspect, select
-from sqlalchemy.orm import Session, with_loader_criteria
+from sqlalchemy.orm import Mapped, Session, with_loader_criteria
 
 from tenants.errors import NotFound
 
@@ -46,7 +47,7 @@ class Scope:
         return cls("anonymous")
 
 
-_SCOPED_MODELS: list[type] = []
+_SCOPED_MODELS: list[type[TenantScoped]] = []
 
 
 class TenantScoped:
@@ -59,6 +60,9 @@ class TenantScoped:
     PARTY_READ = False
     PARTY_WRITE = False
 
+    if TYPE_CHECKING:  # each model declares its own (a model with criteria of its own may have none)
+        reseller_id: Mapped[int | None]
+
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
         if "__tablename__" in cls.__dict__:
@@ -68,21 +72,24 @@ class TenantScoped:
     def tenant_criteria(cls, scope: Scope):
         if scope.reseller_id is None:
             return false()
-        return cls.reseller_id == scope.reseller_id  # type: ignore[attr-defined]
+        return cls.reseller_id == scope.reseller_id
 
 
 class CustomerScoped(TenantScoped):
     """Rows owned by one end user's customer account: an end user sees only their own."""
 
+    if TYPE_CHECKING:  # each model declares its own foreign key
+        customer_id: Mapped[int | None]
+
     @classmethod
     def tenant_criteria(cls, scope: Scope):
         base = super().tenant_criteria(scope)
         if scope.kind == "enduser":
-            return base & (cls.customer_id == scope.customer_id)  # type: ignore[attr-defined]
+            return base & (cls.customer_id == scope.customer_id)
         return base
 
 
-def criteria_for(model: type, scope: Scope):
+def criteria_for(model: type[TenantScoped], scope: Scope):
     if scope.kind == "anonymous" or (scope.kind == "managed" and (not model.PARTY_READ or scope.party_id is None)):
         return false()
     return model.tenant_criteria(scope)
@@ -163,9 +170,10 @@ def _stamp_and_verify(session, _ctx, _instances):
         _check_owner(obj, scope, False)
 
 
-def get_owned_or_404(session: ScopedSession, model: type, object_id):
+def get_owned_or_404(session: ScopedSession, model: type[Any], object_id) -> Any:
     """Look an object up by id within the session's scope, with the scope's filter added
-    explicitly too (the identity map can hide the global criteria); misses raise NotFound."""
+    explicitly too (the identity map can hide the global criteria); misses raise NotFound.
+    ``model`` is any mapped class with an ``id`` primary key; the object is of that class."""
     try:
         object_id = int(object_id)
     except (TypeError, ValueError):

@@ -54,7 +54,7 @@ def job_path(func) -> str:
     return f"{func.__module__}.{func.__qualname__}"
 
 
-def waiting(queue_name: str) -> set[tuple[str, tuple]]:
+def waiting(queue_name: str) -> set[tuple[str | None, tuple]]:
     """(dotted path, args) of every job of the queue that has not started yet: queued, or waiting
     for its time (a retry, a deferral). Such a job reads the database when it starts, so it also
     covers every change saved before then."""

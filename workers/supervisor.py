@@ -70,7 +70,7 @@ class Child:
 
     def signal(self, sig: int) -> None:
         """Signal the child's own process group (as Ctrl-C in its own terminal would)."""
-        if self.running():
+        if self.proc is not None and self.running():
             try:
                 os.killpg(self.proc.pid, sig)
             except ProcessLookupError:

@@ -6,6 +6,7 @@ import enum
 import hashlib
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -100,6 +101,8 @@ class Principal(TenantScoped, Base):
 
     # The token of the login session this object was loaded for (tenants.sessions); Flask-Login keeps
     # it in the signed cookie, and the server-side row decides whether it still opens anything.
+    if TYPE_CHECKING:  # annotated for the checker only: the mapper would take an annotation for a column
+        session_token: str | None
     session_token = None  # not a column
 
     def get_id(self) -> str | None:

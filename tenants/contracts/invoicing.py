@@ -41,12 +41,14 @@ def _ends_on(contract: Contract) -> date | None:
 
 # managed terms §20.1, §21.1, §21.2 (initial fee, monthly fees, pro rata first month, full last)
 def lines_for_month(contract: Contract, month: date) -> list[InvoiceLine]:
+    billing_starts_on = contract.billing_starts_on
+    assert billing_starts_on is not None  # a billed contract was confirmed, which set it (invoice_contract checks)
     month = month_start(month)
     ends_on = _ends_on(contract)
     lines = []
-    if month == month_start(contract.billing_starts_on) and contract.initial_fee:
+    if month == month_start(billing_starts_on) and contract.initial_fee:
         lines.append(InvoiceLine(item="initial_fee", description="初期費用", amount=contract.initial_fee))
-    base = monthly_charge(contract.monthly_fee, month, contract.billing_starts_on, ends_on)
+    base = monthly_charge(contract.monthly_fee, month, billing_starts_on, ends_on)
     if base:
         lines.append(InvoiceLine(item="base", description=f"月額利用料 {month:%Y-%m}", amount=base))
     for option in contract.options:

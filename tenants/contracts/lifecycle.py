@@ -162,7 +162,10 @@ def confirm(session, actor, contract: Contract, billing_starts_on: date, today: 
 
 # managed terms §5.4
 def form_if_due(contract: Contract, today: date) -> bool:
-    if contract.status == S.CONFIRMED.value and contract.formed_on <= today:
+    if contract.status != S.CONFIRMED.value:
+        return False
+    assert contract.formed_on is not None  # confirm() sets it with the status
+    if contract.formed_on <= today:
         contract.status = S.FORMED.value
         return True
     return False
@@ -174,6 +177,8 @@ def notify_cancellation(session, actor, contract: Contract, notified_on: date, c
     the contract and its options (the rest of each minimum term), due by the cancellation month's
     end. Options end with the contract."""
     _require_status(contract, S.FORMED, S.SUSPENDED)
+    # both set by confirm(), which every formed (or later suspended) contract went through
+    assert contract.formed_on is not None and contract.minimum_term_ends_on is not None
     check_cancellation_date(notified_on, cancelled_on)
     if cancelled_on < contract.formed_on:
         raise RuleViolation.one(N_("The cancellation date cannot be before the billing-start date."),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, false, select
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
@@ -26,18 +27,21 @@ class ManagedScoped(TenantScoped):
 
     PARTY_READ = True
 
+    if TYPE_CHECKING:  # the rows of a contract declare it; the others have a party_criteria of their own
+        contract_id: Mapped[int]
+
     @classmethod
     def tenant_criteria(cls, scope: Scope):
         if scope.kind == "managed" and scope.party_id is not None:
             return cls.party_criteria(scope.party_id)
         if scope.kind != "reseller" or scope.reseller_id is None:
             return false()
-        return cls.reseller_id == scope.reseller_id  # type: ignore[attr-defined]
+        return cls.reseller_id == scope.reseller_id
 
     @classmethod
     def party_criteria(cls, party_id: int):
         """Rows of one contract party; by default through the row's contract."""
-        return cls.contract_id.in_(contract_ids_of(party_id))  # type: ignore[attr-defined]
+        return cls.contract_id.in_(contract_ids_of(party_id))
 
     def check_tenant_write(self, scope: Scope, is_new: bool) -> None:
         raise TenantScopeError(f"only provider staff change {type(self).__name__}")

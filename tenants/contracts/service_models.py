@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Date, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +19,10 @@ from tenants.tenancy import Scope, TenantScopeError
 
 class _CustomerMayFile:
     PARTY_WRITE = True
+
+    if TYPE_CHECKING:  # each model declares its own columns; one without contract_id overrides _contract_id
+        contract_id: Mapped[int]
+        reseller_id: Mapped[int | None]
 
     def _contract_id(self) -> int | None:
         return self.contract_id

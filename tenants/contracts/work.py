@@ -61,6 +61,7 @@ def start_work(session, actor, wr: WorkRequest, on: date) -> None:
 # managed terms §18.3 (completion notified by email; the customer inspects)
 def complete_work(session, actor, wr: WorkRequest, on: date) -> None:
     _require(wr, WorkStatus.ACCEPTED, WorkStatus.IN_PROGRESS)
+    assert wr.accepted_on is not None  # set with the status "accepted", which "in_progress" follows
     if on < wr.accepted_on:
         raise RuleViolation.one(N_("Work cannot be completed before it was accepted."), "on")
     wr.status, wr.completed_on, wr.overdue = WorkStatus.COMPLETED, on, False
@@ -75,6 +76,7 @@ def complete_work(session, actor, wr: WorkRequest, on: date) -> None:
 # managed terms §18.4 (an objection within one week reopens the work)
 def object_to_work(session, actor, wr: WorkRequest, on: date, note: str) -> None:
     _require(wr, WorkStatus.COMPLETED)
+    assert wr.completed_on is not None  # set with the status "completed"
     if on < wr.completed_on:
         raise RuleViolation.one(N_("An objection cannot come before the completion notice."), "note")
     if not (note or "").strip():

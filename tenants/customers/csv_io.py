@@ -21,6 +21,7 @@ COLUMNS = ("login_id", "contractor_name", "customer_number", "course", "server",
 EXPORT_COLUMNS = COLUMNS + ("disk_used_mb", "cancel_on")
 OPTIONAL = ("customer_number", "server", "contract_date", "start_date", "contact_email", "status")
 MAX_ROWS = 20_000
+COLUMN_OF_FIELD: dict[str | None, str | None] = {"course_id": "course", "server_id": "server"}  # where a problem is shown
 
 
 @dataclass
@@ -162,7 +163,7 @@ def import_customers(session, actor, text: str, *, dry_run: bool) -> ImportRepor
         if number:
             seen_numbers.setdefault(number, line)
         for p in problems:
-            field_name = {"course_id": "course", "server_id": "server"}.get(p.field, p.field)
+            field_name = COLUMN_OF_FIELD.get(p.field, p.field)
             report.problems.append(RowProblem(line, field_name, p))
         planned.append((login_id, data, target, password))
     if report.problems or dry_run:

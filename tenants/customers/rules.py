@@ -78,7 +78,7 @@ def _server_problems(session, server_id, existing: Customer | None) -> list[Prob
     if server_id is not None and not assigned(session, server_id, _reseller_of(session) if existing is None
                                               else existing.reseller_id):
         return [Problem(N_("Choose a server assigned to you."), "server_id")]
-    if current is not None and has_hosting(session, existing.id):
+    if existing is not None and current is not None and has_hosting(session, existing.id):
         return [Problem(MOVE_REFUSED, "server_id")]
     return []
 

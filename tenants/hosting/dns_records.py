@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from typing import TypedDict
 
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.hosting.hostnames import to_ascii
@@ -30,6 +31,13 @@ _HOST_OWNER_TYPES = ("A", "AAAA", "MX")  # BIND check-names: owner must be a hos
 _QUOTED_CHUNKS = re.compile(r'^\s*(?:"(?:[^"\\]|\\.)*"\s*)+$')
 _CHUNK = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _SERVICE_LABEL = re.compile(r"^_[a-z0-9](?:[a-z0-9-]{0,13}[a-z0-9])?$")
+
+
+class _OwnerRules(TypedDict):
+    """The to_ascii options an owner name of one record type is checked with."""
+    allow_wildcard: bool
+    allow_underscore: bool
+    min_labels: int
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ def relative_name(zone: str, name: str, rtype: str = "TXT", field: str = "name")
     name = (name or "").strip()
     if name in ("", "@"):
         return "@"
-    options = dict(allow_wildcard=rtype != "SRV", allow_underscore=rtype not in _HOST_OWNER_TYPES, min_labels=1)
+    options = _OwnerRules(allow_wildcard=rtype != "SRV", allow_underscore=rtype not in _HOST_OWNER_TYPES, min_labels=1)
     if name.endswith("."):
         full = to_ascii(name, field, **options)
         if full != zone and not full.endswith("." + zone):

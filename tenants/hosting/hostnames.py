@@ -15,11 +15,13 @@ from __future__ import annotations
 import ipaddress
 import re
 from functools import lru_cache
+from types import ModuleType
 
 from publicsuffixlist import PublicSuffixList
 
 from tenants.errors import N_, RuleViolation
 
+_idna: ModuleType | None
 try:  # IDNA 2008 when available
     import idna as _idna
 except ImportError:  # pragma: no cover - exercised only without the package

@@ -44,6 +44,9 @@ class Work:
 
     @classmethod
     def service(cls, customer: Customer, service: str) -> "Work":
+        # hosting is only created on a server (need_server), and a customer with hosting is never
+        # moved off it (customers/rules.py): whoever changes hosting has one
+        assert customer.server_id is not None
         return cls.service_on(customer.server_id, service)
 
     @classmethod
@@ -56,7 +59,7 @@ class Work:
 
 
 # Course limits (OEM spec コース設定): what each counts, its limit and the refusal message.
-LIMITS = {
+LIMITS: dict[str, tuple[type[Provisioned], str, str]] = {
     "domains": (Domain, "max_domains", N_("domains: %(used)s of %(limit)s used")),
     "mail_accounts": (MailAccount, "max_mail_accounts", N_("mail accounts: %(used)s of %(limit)s used")),
     "mailing_lists": (MailingList, "max_mailing_lists", N_("mailing lists: %(used)s of %(limit)s used")),

@@ -43,15 +43,17 @@ def draft_report(session, incident: Incident) -> FaultReport:
     actions from its timeline, the due date by the server's kind."""
     if incident.report is not None:
         return incident.report
+    recovered_at = incident.recovered_at
+    assert recovered_at is not None  # drafted by close_incident(), which sets it
     server = session.get(Server, incident.server_id)
     report = FaultReport(
         incident_id=incident.id, server_id=incident.server_id,
         what=f"{server.hostname}: {incident.subject} ({incident.reason})".strip(),
-        occurred_at=incident.started_at, recovered_at=incident.recovered_at,
-        duration_minutes=incident.duration_minutes(incident.recovered_at),
+        occurred_at=incident.started_at, recovered_at=recovered_at,
+        duration_minutes=incident.duration_minutes(recovered_at),
         impact=f"{incident.subject} on {server.hostname} unavailable",
         action=_actions_summary(session, incident),
-        due_on=report_due_on(incident.recovered_at, server.kind))
+        due_on=report_due_on(recovered_at, server.kind))
     session.add(report)
     session.flush()
     return report

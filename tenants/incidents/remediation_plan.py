@@ -55,6 +55,7 @@ def plan_restart(session, server: Server, incident: Incident, cycle: datetime, n
     command = command_for(session, server.id, incident.endpoint_id, RemediationKind.RESTART)
     if switched_off(session, server, incident, command, RemediationKind.RESTART, now):
         return None
+    assert command is not None  # switched_off() without a command
     if not checked_since_last_restart(session, incident):
         return None
     done = list(session.execute(select(RemediationAction.cycle).where(
@@ -75,7 +76,10 @@ def plan_restart(session, server: Server, incident: Incident, cycle: datetime, n
 
 
 def record(session, step: Step, result: StepResult) -> list[Step]:
-    """Record what a step did; returns the steps that follow from it (claimed)."""
+    """Record what a step did; returns the steps that follow from it (claimed). Nothing when
+    provider staff removed the endpoint while the step ran: its incident and action went with it."""
+    if session.execute(select(Incident.id).where(Incident.id == step.incident_id)).first() is None:
+        return []
     incident = session.get(Incident, step.incident_id)
     if step.kind == EntryKind.LOGIN_CHECK:
         add_entry(session, incident, step.at, EntryKind.LOGIN_CHECK,

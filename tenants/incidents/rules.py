@@ -116,7 +116,7 @@ def close_incident(session, incident: Incident, recovered_at: datetime, detail: 
 # managed terms 障害連絡 (夜間・休日はまず緊急連絡先): the emergency contact of the customer whose
 # running managed contract covers the server
 def contract_emergency_contacts(session, server: Server) -> list[Recipient]:
-    out = []
+    out: list[Recipient] = []
     for contract in session.execute(select(Contract).where(Contract.server_id == server.id)).scalars():
         if contract.is_running:
             texts = (contract.party.emergency_contact or "", str((contract.initial_settings or {}).get("emergency_contact", "")))

@@ -145,9 +145,12 @@ class SendCounter:
     def prune(self, now: datetime | None = None) -> int:
         """Drop events that can no longer share a window with a future event: those at or before
         ``now - 1h`` (``now`` defaults to the newest event seen). Returns how many were dropped."""
-        if now is None and self._newest is None:
+        if now is not None:
+            reference = _utc(now).timestamp()
+        elif self._newest is not None:
+            reference = self._newest
+        else:
             return 0
-        reference = _utc(now).timestamp() if now is not None else self._newest
         cutoff = reference - WINDOW.total_seconds()
         dropped = 0
         for account in list(self._times):

@@ -95,7 +95,7 @@ def save_endpoint(session, actor, server: Server, data: dict, box: SecretBox,
     if problems:
         raise RuleViolation(problems)
     is_new = endpoint is None
-    if is_new:
+    if endpoint is None:
         endpoint = MonitoredEndpoint(server_id=server.id)
         session.add(endpoint)
     for name in ENDPOINT_FIELDS:

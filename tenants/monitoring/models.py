@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -46,11 +47,14 @@ class ServerOwned(ProviderWritesOnly, TenantScoped):
 
     PARTY_READ = True  # as the server: a managed customer sees its contract server's record
 
+    if TYPE_CHECKING:  # each model declares its own foreign key
+        server_id: Mapped[int]
+
     @classmethod
     def tenant_criteria(cls, scope: Scope):
         from sqlalchemy import select
 
-        return cls.server_id.in_(select(Server.id).where(Server.tenant_criteria(scope)))  # type: ignore[attr-defined]
+        return cls.server_id.in_(select(Server.id).where(Server.tenant_criteria(scope)))
 
 
 class ProviderOnly(ServerOwned):

@@ -25,7 +25,8 @@ def jst_midnight(day: date) -> datetime:
 
 
 def _counts(rows) -> dict:
-    acc = defaultdict(lambda: [0, 0, 0, 0.0, 0])  # checks, ups, maintenance, latency sum, latency n
+    # (endpoint id, period start) -> [checks, ups, maintenance, latency sum, latency n]
+    acc: defaultdict[tuple[int, datetime], list[float]] = defaultdict(lambda: [0, 0, 0, 0.0, 0])
     for key, up, maint, latency in rows:
         a = acc[key]
         if maint:

@@ -41,8 +41,12 @@ def service_record(session, server_id: int, start: date, end: date):
         ended = incident.recovered_at or until
         down_minutes[incident.endpoint_id] = down_minutes.get(incident.endpoint_id, 0) + int(
             (min(ended, until) - incident.started_at).total_seconds() // 60)
-    uptime = [ServiceUptime(_label(e), uptime_percent(counts[e.id][1], counts[e.id][0]), down_minutes.get(e.id, 0))
-              for e in endpoints if counts.get(e.id, (0, 0))[0]]
+    uptime = []
+    for e in endpoints:
+        checks, ups = counts.get(e.id, (0, 0))
+        percent = uptime_percent(ups, checks)
+        if percent is not None:  # an endpoint never checked in the period has no line
+            uptime.append(ServiceUptime(_label(e), percent, down_minutes.get(e.id, 0)))
     incidents = [Outage(i.started_at.isoformat(timespec="minutes"), i.subject, i.reason) for i in outages]
     return uptime, incidents
 

@@ -47,9 +47,9 @@ def queue(session, kind: str, recipient: str, subject: str, body: str, *, key: s
 
 # OEM spec: the end user deals with the reseller only and never sees the provider's name
 def queue_to_end_user(session, reseller: Reseller, kind: str, recipients: list[str], subject: str, body: str,
-                      **links) -> OutboxMail:
+                      **links) -> OutboxMail | None:
     """One mail to a reseller's end user (and whoever else of the reseller reads along), From the
-    reseller's brand name, Reply-To its support address."""
+    reseller's brand name, Reply-To its support address. None as for queue(): a ``key`` already queued."""
     return queue(session, kind, ", ".join(recipients), subject, body, reseller_id=reseller.id,
                  sender_name=reseller.brand_name, reply_to=reseller.support_email or None, **links)
 

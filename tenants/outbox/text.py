@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 
 from tenants import CATALOGS
 
@@ -13,7 +13,8 @@ NESTED = ("resource", "action")  # parameters that are msgids themselves
 
 
 @lru_cache(maxsize=4)
-def _catalog(locale: str) -> Translations:
+def _catalog(locale: str) -> NullTranslations:
+    """The locale's catalog; a NullTranslations (the msgids as they are) when none is shipped."""
     return Translations.load(str(CATALOGS), [locale])
 
 

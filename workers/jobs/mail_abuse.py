@@ -78,7 +78,9 @@ def scan_server(server_id: int, now: str | None = None) -> dict:
         locked = []
         for evidence in counter.over_threshold(NOBODY, per_account=limits):
             customer = owners.get(evidence.sender)
-            lock = lock_account(s, server_id, customer, evidence, at) if customer else None
+            if customer is None:
+                continue
+            lock = lock_account(s, server_id, customer, evidence, at)
             if lock is not None:
                 queue_lock_notices(s, lock, customer)
                 locked.append(lock.address)

@@ -67,7 +67,7 @@ class SmtpLink:
     """One connection to the SMTP host for a run of mails, opened when the first one is ready. Once
     the host is unreachable, the rest of the run waits for the next one."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.smtp: smtplib.SMTP | None = None
         self.unreachable: str | None = None
 
@@ -126,6 +126,7 @@ def _deliver(session, mail: OutboxMail, link: SmtpLink, now: datetime) -> bool:
     """Send one claimed mail and record the attempt (for an incident's notice, in its timeline too);
     True when delivered."""
     before, waiting = mail.last_error, False
+    error: str | None  # None: delivered
     try:
         link.send(message_of(mail, runtime.settings().mail_from))
     except Unsendable as exc:

@@ -117,7 +117,14 @@ async def probe_many(endpoints: Iterable[Endpoint], concurrency: int = 200) -> l
             results[position] = await probe(endpoint)
 
     await asyncio.gather(*(worker() for _ in range(min(max(1, int(concurrency)), len(batch)))))
-    return results
+    return _every_position(results)
+
+
+def _every_position(results: list[ProbeResult | None]) -> list[ProbeResult]:
+    """The results in input order, once every endpoint's has been filled in."""
+    filled = [result for result in results if result is not None]
+    assert len(filled) == len(results)  # each endpoint is probed exactly once, and probe() always answers
+    return filled
 
 
 def _loop_factory():
@@ -140,6 +147,7 @@ def _probe_on_own_loop(endpoints: list[Endpoint], concurrency: int) -> list[Prob
 
 async def _probe_and_collect(endpoints: list[Endpoint], concurrency: int, children) -> list[ProbeResult]:
     own, *_ = await asyncio.gather(probe_many(endpoints, concurrency), *(shards.collect(c) for c in children))
+    assert own is not None  # probe_many's list; only the collectors return None
     return own
 
 
@@ -171,4 +179,4 @@ def run_probes(endpoints: Iterable[Endpoint], concurrency: int = 200,
     for child in children:
         for position, result in zip(child.positions, shards.outcomes(child, batch, statuses[child.pid])):
             results[position] = result
-    return results
+    return _every_position(results)

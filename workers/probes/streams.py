@@ -49,6 +49,7 @@ class _Wire(asyncio.Protocol):
             if self.handshake is None:
                 self.decrypt()
         if len(self.buffer) >= HIGH_WATER and not self.paused:
+            assert self.transport is not None  # connection_made() comes before any data
             self.paused = True
             self.transport.pause_reading()
         self.wake()
@@ -76,11 +77,13 @@ class _Wire(asyncio.Protocol):
 
     def flush(self) -> None:
         """Send what OpenSSL has written into its outgoing BIO."""
+        assert self.tls is not None and self.transport is not None  # only once start_tls() is under way
         data = self.tls.outgoing()
         if data:
             self.transport.write(data)
 
     def decrypt(self) -> None:
+        assert self.tls is not None  # only once start_tls() is under way
         try:
             if self.tls.read_into(self.buffer):  # the peer's close_notify
                 self.eof = True
@@ -89,6 +92,7 @@ class _Wire(asyncio.Protocol):
         # nothing to flush: what reading may queue (a KeyUpdate answer) goes out with the next write
 
     def step_handshake(self) -> None:
+        assert self.tls is not None  # only once start_tls() is under way
         try:
             done = self.tls.handshake()
         except SSL.Error as exc:
@@ -120,6 +124,7 @@ class TextStream:
     @classmethod
     async def open(cls, endpoint: Endpoint, *, implicit_tls: bool = False) -> "TextStream":
         loop = asyncio.get_running_loop()
+        assert endpoint.port is not None  # probe() refuses an endpoint of these protocols without a port
         _, wire = await loop.create_connection(lambda: _Wire(endpoint.tls_name), endpoint.host, endpoint.port)
         stream = cls(endpoint, wire)
         if implicit_tls:
@@ -264,7 +269,7 @@ class TextStream:
 
     async def dotted_reply(self) -> list[str]:
         """The body of a POP3 multi-line reply, up to the line holding a single dot."""
-        lines = []
+        lines: list[str] = []
         for _ in range(MAX_LINES):
             line = await self.readline()
             if line == ".":
@@ -274,7 +279,7 @@ class TextStream:
 
     async def tagged_reply(self, tag: str) -> tuple[str, list[str]]:
         """An IMAP reply: untagged lines up to `<tag> OK|NO|BAD ...`. Returns (status, untagged)."""
-        untagged = []
+        untagged: list[str] = []
         for _ in range(MAX_LINES):
             line = await self.readline()
             if line.startswith(tag + " "):

@@ -91,8 +91,11 @@ def client_connection(context: SSL.Context, sock, name: str) -> SSL.Connection:
         conn.set_tlsext_host_name(encoded)
     if context.get_verify_mode() != SSL.VERIFY_NONE:
         param = _lib.SSL_get0_param(conn._ssl)
-        done = (_lib.X509_VERIFY_PARAM_set1_ip(param, address, len(address)) if address
-                else _lib.X509_VERIFY_PARAM_set1_host(param, encoded, len(encoded)))
+        if address:
+            done = _lib.X509_VERIFY_PARAM_set1_ip(param, address, len(address))
+        else:
+            assert encoded is not None  # not an address: the name was encoded above
+            done = _lib.X509_VERIFY_PARAM_set1_host(param, encoded, len(encoded))
         if not done:
             raise ssl.SSLError(f"cannot check the name {name!r}")
     conn.set_connect_state()
@@ -182,7 +185,8 @@ def _ssl_error(exc: SSL.Error) -> ssl.SSLError:
     text = str(details[-1][2]) if details else str(exc) or type(exc).__name__
     reason = text.upper().replace(" ", "_")
     error = ssl.SSLError(1, f"[{reason}] {text}")
-    error.library, error.reason = (details[-1][0] if details else None), reason
+    # typeshed says str, but the ssl module itself leaves library None when OpenSSL names none
+    error.library, error.reason = (details[-1][0] if details else None), reason  # type: ignore[assignment]
     return error
 
 
@@ -202,7 +206,12 @@ def _not_after(conn: SSL.Connection) -> datetime | None:
         text = bytes(_ffi.buffer(_lib.ASN1_STRING_get0_data(time), _lib.ASN1_STRING_length(time)))
     finally:
         _lib.X509_free(cert)
-    return _rfc5280_time(text) or conn.get_peer_certificate(as_cryptography=True).not_valid_after_utc
+    parsed = _rfc5280_time(text)
+    if parsed is not None:
+        return parsed
+    peer = conn.get_peer_certificate(as_cryptography=True)
+    assert peer is not None  # the peer sent a certificate: it was read above
+    return peer.not_valid_after_utc
 
 
 def _rfc5280_time(text: bytes) -> datetime | None:

@@ -28,7 +28,10 @@ def reprobe(session: Session, server: Server, endpoint_id: int) -> tuple[bool, s
     # imported here: the panels reach this module through workers.api and need no probes loaded
     from workers.jobs.monitoring.probe_targets import probe_now
 
-    result = probe_now(session.get(MonitoredEndpoint, endpoint_id), server)
+    endpoint = session.get(MonitoredEndpoint, endpoint_id)
+    if endpoint is None:  # removed by provider staff while its restart ran; record() then keeps nothing
+        return False, "the endpoint was removed"
+    result = probe_now(endpoint, server)
     return result.up, result.reason or ("answering" if result.up else "no answer")
 
 
@@ -41,6 +44,7 @@ def carry_out(session: Session, server: Server, steps: list[Step]) -> int:
         done = run(server, step)
         result = StepResult(done.ok, done.output)
         if step.kind == RemediationKind.RESTART:
+            assert step.endpoint_id is not None  # a restart is planned for one service's endpoint
             up, reason = reprobe(session, server, step.endpoint_id)
             result = StepResult(done.ok, done.output, up, reason)
         todo[:0] = record(session, step, result)
