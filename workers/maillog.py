@@ -11,7 +11,7 @@ says so (``lost_rotated_tail``). "Our file" is the inode AND a hash of its first
 log that reuses a freed inode is not mistaken for it. A file shorter than our offset, or with other
 first bytes under the same inode, was truncated/rewritten (copytruncate): read again from 0. Lines the
 writer adds to the renamed file after we moved on are not seen.
-Nothing in the reading is postfix-specific: workers/drivers/local/traffic.py reads the nginx access
+Nothing in the reading is postfix-specific: workers/drivers/host/traffic.py reads the nginx access
 logs of the virtual hosts with it (``pending`` stays empty there).
 
 Parsing (:func:`parse_lines`): postfix logs one message over several lines sharing a queue id::

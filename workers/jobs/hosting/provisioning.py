@@ -19,7 +19,7 @@ from tenants.hosting.pending import pending_work
 from tenants.hosting.wanted import SERVICE_MODELS, SERVICES, Work
 from tenants.models import Customer, Database, ProvisionState, Server
 from workers import locks, queues, runtime
-from workers.drivers.local.spec import ApplyError, DatabaseSpec
+from workers.drivers.host.spec import ApplyError, DatabaseSpec
 from workers.jobs.hosting.wanted_state import APPLY, Failure, box, site_for
 
 APPLIED, FAILED = ProvisionState.APPLIED.value, ProvisionState.FAILED.value

@@ -19,9 +19,9 @@ from tenants.mail_abuse.locks import locked_senders
 from tenants.models import Customer, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory, Server
 from tenants.servers.rules import open_driver_config
 from workers import drivers, runtime
-from workers.drivers.local.driver import LocalDriver
-from workers.drivers.local.nginx import protect_key, safe_path
-from workers.drivers.local.spec import (
+from workers.drivers.host.driver import LocalDriver
+from workers.drivers.host.nginx import protect_key, safe_path
+from workers.drivers.host.spec import (
     ApplyError,
     FtpUser,
     LeftOut,
@@ -31,7 +31,7 @@ from workers.drivers.local.spec import (
     Zone,
     ZoneRecord,
 )
-from workers.drivers.local.spec import MailingList as ListSpec
+from workers.drivers.host.spec import MailingList as ListSpec
 
 # Settings of ours in the server's driver config, next to LocalDriver's own keyword arguments.
 # tls_cert_file / tls_key_file: the server's certificate for HTTPS sites; tls_certificates:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from tenants.incidents.remediation_plan import Step, StepResult, record
 from tenants.models import MonitoredEndpoint, Server
 from workers import drivers
-from workers.drivers.local.remediation import CommandResult, run_command
+from workers.drivers.host.remediation import CommandResult, run_command
 
 
 def run(server: Server, step: Step) -> CommandResult:

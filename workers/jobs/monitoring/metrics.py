@@ -1,6 +1,6 @@
 """The metrics collector (OEM spec "サーバ利用状況"; managed terms: disk per partition, inodes):
-reads each local-driver server through workers/drivers/local/metrics.py and stores time series;
-network traffic per customer comes from their virtual hosts' access logs (workers/drivers/local/traffic.py),
+reads each local-driver server through workers/drivers/host/metrics.py and stores time series;
+network traffic per customer comes from their virtual hosts' access logs (workers/drivers/host/traffic.py),
 counted once: the log positions are stored with the samples in the same transaction."""
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from tenants.models import Customer, Domain, Server, TrafficLogCursor
 from tenants.monitoring import usage
 from tenants.servers.rules import open_driver_config
 from workers import drivers, runtime
-from workers.drivers.local import metrics
-from workers.drivers.local.traffic import read_traffic
+from workers.drivers.host import metrics
+from workers.drivers.host.traffic import read_traffic
 
 log = logging.getLogger(__name__)
 

@@ -13,14 +13,14 @@ from tenants.monitoring.endpoints import thresholds_for
 from tenants.monitoring.resources import limits_of, readings, record_readings
 from tenants.servers.rules import open_driver_config
 from workers import runtime
-from workers.drivers.local import metrics
+from workers.drivers.host import metrics
 
 MAX_FILES = 2_000_000  # bound of one file-count walk
 
 
 def database_size_bytes(db_admin: dict) -> int | None:
     """Total size of the databases on this server's MariaDB and PostgreSQL (Gold: DB size)."""
-    from workers.drivers.local.databases import admin_connection_mariadb, admin_connection_postgres
+    from workers.drivers.host.databases import admin_connection_mariadb, admin_connection_postgres
 
     total, seen = 0, False
     if "mariadb" in db_admin:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from workers.drivers.local.nginx import traffic_log
+from workers.drivers.host.nginx import traffic_log
 from workers.maillog import MailLogState, read_new_lines
 
 MAX_PASSES = 16  # per log and run: read_new_lines stops at its byte budget; the rest waits for the next run
