@@ -19,7 +19,8 @@ from tenants.servers.models import Server
 
 INCIDENT_KINDS = ("service", "host")  # host: the server itself does not answer (ping)
 ENTRY_KINDS = ("detected", "notified", "notify_failed", "unreachable", "restart", "reprobe",
-               "escalated", "reboot", "login_check", "remediation_off", "recovered", "report_sent")
+               "escalated", "reboot", "login_check", "remediation_off", "recovered", "report_sent",
+               "host_key")  # host_key: the server answered with another host key than the pinned one
 
 
 class Incident(ServerOwned, Base):

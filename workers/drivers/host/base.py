@@ -40,7 +40,7 @@ class Resolver:
 
 
 class HostBase:
-    def __init__(self, config_dir: Path | str | None, db_admin: dict[str, dict] | None = None,
+    def __init__(self, config_dir: Path | str | None = None, db_admin: dict[str, dict] | None = None,
                  tools: dict[str, list[str]] | None = None, *, transport: Transport | None = None,
                  http_listen: Sequence[str] = ("80",), https_listen: Sequence[str] = ("443",),
                  nginx_user: str | None = None, mail_root: str = "/var/mail/vhosts", postfix_map_type: str = "hash",
@@ -65,6 +65,7 @@ class HostBase:
         self._secret_gid: tuple[int | None] | None = None
         self._found: dict[str, str | None] = {}
         self.missing_config = "this server has no driver settings (config_dir) yet; ask the provider"
+        self.settings: dict = {}  # the server's other settings (driver_for fills them in)
 
     @property
     def config_dir(self) -> Path:

@@ -32,7 +32,6 @@ from workers.drivers.host.spec import ApplyError, DatabaseSpec, checked
 from workers.drivers.host.sql import SqlError, open_session
 
 
-
 def check_spec(spec: DatabaseSpec, need_password: bool) -> tuple[str, str]:
     engine = spec.engine
     if engine not in account_names.ENGINES:

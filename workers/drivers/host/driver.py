@@ -16,10 +16,11 @@ given) and the optional ``reload-web``, ``reload-mail``, ``reload-ftp``, ``reloa
 """
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Sequence
 
-from workers.drivers.host import databases, dns, dovecot, ftp, isolation, nginx, postfix
+from workers.drivers.host import databases, dns, dovecot, ftp, isolation, nginx, postfix, remediation
 from workers.drivers.host.base import DEFAULT_TOOLS, PACKAGES, HostBase, Resolver
 from workers.drivers.host.files import file_name
 from workers.drivers.host.spec import (
@@ -36,7 +37,7 @@ from workers.drivers.host.spec import (
     Zone,
 )
 
-__all__ = ["DEFAULT_TOOLS", "PACKAGES", "HostDriver", "LocalDriver"]
+__all__ = ["DEFAULT_TOOLS", "DRIVER_PARAMETERS", "PACKAGES", "HostDriver", "LocalDriver"]
 
 
 class HostDriver(HostBase):
@@ -254,6 +255,10 @@ class HostDriver(HostBase):
             raise ApplyError(f"refused: unknown database engine {spec.engine!r}")
         return ApplyResult(True, databases.DROP[spec.engine](spec, self._admin(spec), self.host))
 
+    def run_command(self, argv: list[str], timeout: float) -> remediation.CommandResult:
+        """A configured remediation command (a service restart) run on this server."""
+        return remediation.run_command(argv, timeout, self.host)
+
     def database_size_bytes(self) -> int | None:
         """Total size of the databases on this server's MariaDB and PostgreSQL (Gold: DB size)."""
         return databases.total_size_bytes(self.db_admin, self.host)
@@ -266,3 +271,8 @@ class LocalDriver(HostDriver):
         kwargs.pop("transport", None)
         super().__init__(config_dir, *args, **kwargs)
         _ = self.secret_gid  # an unknown group is refused at once, as a setting
+
+
+# The keyword arguments of the driver: the server's sealed settings that are not among them stay
+# in ``driver.settings`` for the jobs (homes_root, mail_log, tls_certificates, ...).
+DRIVER_PARAMETERS = frozenset(inspect.signature(HostBase.__init__).parameters) - {"self", "transport"}

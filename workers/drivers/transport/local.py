@@ -146,7 +146,7 @@ class LocalTransport:
         return {name: shutil.which(name, path=SEARCH_PATH) for name in names}
 
     def is_executable(self, path: str) -> bool:
-        return os.path.isfile(path) and os.access(path, os.X_OK)
+        return os.access(path, os.X_OK)
 
     def group_id(self, name: str) -> int | None:
         try:

@@ -1,21 +1,37 @@
 """Running the remediation steps the domain planned for a server's open incidents (OEM spec 障害
-レベル1/2; the rules: tenants.incidents.remediation_plan): each command through the server's driver,
-a restarted service re-probed the way the monitoring cycle probes it, each result handed back to
-the domain to record before the next step runs."""
+レベル1/2; the rules: tenants.incidents.remediation_plan): each command through the server's driver
+(one connection for all the steps of a run: this machine, or SSH to the server), a restarted
+service re-probed the way the monitoring cycle probes it, each result handed back to the domain to
+record before the next step runs. A server that answers with another host key than the pinned one
+is refused, and that refusal goes into the incident's timeline."""
 from __future__ import annotations
+
+import logging
 
 from sqlalchemy.orm import Session
 
+from tenants.db import utcnow
 from tenants.incidents.remediation_plan import Step, StepResult, record
+from tenants.incidents.rules import note_host_key_refused
 from tenants.models import MonitoredEndpoint, Server
-from workers import drivers
-from workers.drivers.host.remediation import CommandResult, run_command
+from workers.drivers import Driver, driver_for
+from workers.drivers.errors import ApplyError
+from workers.drivers.host.remediation import CommandResult
+
+log = logging.getLogger(__name__)
 
 
-def run(server: Server, step: Step) -> CommandResult:
-    if not drivers.reachable(server):
-        return CommandResult(False, drivers.unavailable_reason(server))
-    return run_command(list(step.argv), step.timeout)
+def host_key_refused(session: Session, server_id: int, detail: str) -> None:
+    """Record in the server's open incidents that its host key was refused (committed here)."""
+    if note_host_key_refused(session, server_id, utcnow(), detail):
+        session.commit()
+    log.error("server %s: %s", server_id, detail)
+
+
+def run(driver: Driver | None, step: Step, why: str = "") -> CommandResult:
+    if driver is None:
+        return CommandResult(False, why)
+    return driver.run_command(list(step.argv), step.timeout)
 
 
 def reprobe(session: Session, server: Server, endpoint_id: int) -> tuple[bool, str]:
@@ -30,15 +46,27 @@ def reprobe(session: Session, server: Server, endpoint_id: int) -> tuple[bool, s
 def carry_out(session: Session, server: Server, steps: list[Step]) -> int:
     """Run the claimed steps in order (a step's follow-up, e.g. the reboot after a failed login
     check, runs next), committing each result; returns how many restarts and reboots ran."""
+    if not steps:
+        return 0
+    try:
+        driver, why = driver_for(server), ""
+    except ApplyError as exc:  # settings that cannot be opened: every step fails with the reason
+        driver, why = None, exc.message
     todo, actions = list(steps), 0
-    while todo:
-        step = todo.pop(0)
-        done = run(server, step)
-        result = StepResult(done.ok, done.output)
-        if step.kind == "restart":
-            up, reason = reprobe(session, server, step.endpoint_id)
-            result = StepResult(done.ok, done.output, up, reason)
-        todo[:0] = record(session, step, result)
-        session.commit()  # a follow-up is claimed before its command runs
-        actions += step.is_action
+    try:
+        while todo:
+            step = todo.pop(0)
+            done = run(driver, step, why)
+            if done.refused_host_key:
+                host_key_refused(session, server.id, done.output)
+            result = StepResult(done.ok, done.output)
+            if step.kind == "restart":
+                up, reason = reprobe(session, server, step.endpoint_id)
+                result = StepResult(done.ok, done.output, up, reason)
+            todo[:0] = record(session, step, result)
+            session.commit()  # a follow-up is claimed before its command runs
+            actions += step.is_action
+    finally:
+        if driver is not None:
+            driver.close()
     return actions
