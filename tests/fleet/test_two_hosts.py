@@ -1,0 +1,185 @@
+"""Two real remote hosts over SSH: each customer's site, mailbox, database and zone land on its own
+host, validated there by the real tools; a refused change on A restores A byte for byte and
+leaves B alone; another host key is refused; a host whose link is down fails the change with the
+reason, and Retry applies it once the link is back."""
+from __future__ import annotations
+
+import http.client
+import re
+import secrets
+import subprocess
+import time
+
+import pymysql
+from sqlalchemy import select
+
+from tenants.models import Database, DnsRecord, Domain, MailAccount, Server
+from tenants.tenancy import Scope
+from tests.fleet.conftest import update_config
+from tests.hosting.helpers import MARIADB, run_jobs
+from tests.hosting.test_provisioning import set_up_everything, states
+from tests.support import scoped_session
+from tests.workers.drivers.local_helpers import PASSWORD, tree
+from workers.drivers.host.driver import LocalDriver
+
+HOSTED = {"Domain", "MailAccount", "MailingList", "FtpAccount", "DnsRecord", "ProtectedDirectory"}
+
+
+def reload_marker(host) -> list[str]:
+    """A reload command that writes which network namespace it ran in (the host it ran on)."""
+    return ["sh", "-c", 'ip netns identify $$ > "$1"', "sh", str(host.root / "reloaded-in")]
+
+
+def fetch(address: str, port: int, host: str, path: str = "/"):
+    conn = http.client.HTTPConnection(address, port, timeout=5)
+    try:
+        conn.request("GET", path, headers={"Host": host})
+        response = conn.getresponse()
+        return response.status, response.read().decode(errors="replace")
+    finally:
+        conn.close()
+
+
+def serve(host, cfg):
+    """nginx inside the host, with the configuration the panel wrote there."""
+    proc = subprocess.Popen(["ip", "netns", "exec", host.netns, "nginx", "-c", str(cfg / "nginx.conf"),
+                             "-p", f"{cfg}/", "-g", "daemon off;"], stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            fetch(host.address, 8080, "probe.invalid")
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError(f"nginx on {host.label} did not start: {proc.stderr.read()}")
+
+
+def add_database(client, code: str) -> tuple[str, str]:
+    short = f"db{secrets.token_hex(3)}"
+    page = client.post(f"/u/{code}/databases", data={"engine": "mariadb", "name": short, "user": ""})
+    password = re.search(r'id="issued-password">([^<]+)<', page.get_data(as_text=True)).group(1)
+    return short, password
+
+
+def drop_databases(app, customer_ids):
+    with scoped_session(app, Scope.system()) as s:
+        rows = s.execute(select(Database).where(Database.customer_id.in_(customer_ids))).scalars().all()
+    driver = LocalDriver("/nonexistent-unused", db_admin={"mariadb": MARIADB})
+    from workers.drivers.host.spec import DatabaseSpec
+
+    for row in rows:
+        driver.drop_database(DatabaseSpec(row.engine, row.name, row.db_user))
+
+
+def test_each_customer_lands_on_its_own_host_validated_and_served_there(app, world, fleet, as_taro, as_hanako):
+    a, b = fleet.a, fleet.b
+    for server, host in ((fleet.server_a, a), (fleet.server_b, b)):
+        update_config(app, server, http_listen=[f"{host.address}:8080"], nginx_user="root",
+                      tools={"reload-web": reload_marker(host)})
+    set_up_everything(as_taro, "demo", "shop.example.jp", "taroweb")
+    set_up_everything(as_hanako, "acme", "hana.example.jp", "hanaweb")
+    taro_db, taro_password = add_database(as_taro, "demo")
+    add_database(as_hanako, "acme")
+    try:
+        run_jobs(app)
+        assert {state for _m, state in states(app, world.demo_customer)} == {"applied"}
+        assert {state for _m, state in states(app, world.acme_customer)} == {"applied"}
+        for host, mine, other in ((a, "shop.example.jp", "hana.example.jp"), (b, "hana.example.jp", "shop.example.jp")):
+            cfg = host.root / "cfg"
+            assert (cfg / "sites" / f"{mine}.conf").is_file() and not (cfg / "sites" / f"{other}.conf").exists()
+            assert (cfg / "dns" / f"{mine}.zone").is_file() and not (cfg / "dns" / f"{other}.zone").exists()
+            assert f"info@{mine}" in (cfg / "postfix" / "virtual_mailboxes").read_text()
+            assert f"info@{other}" not in (cfg / "postfix" / "virtual_mailboxes").read_text()
+            assert (cfg / "postfix" / "virtual_mailboxes.db").is_file() and (cfg / "ftp" / "pureftpd.pdb").is_file()
+            # the tools ran on that host: its reload command says which network namespace it ran in
+            assert (host.root / "reloaded-in").read_text().strip() == host.netns
+            checked = host.exec("named-checkzone", mine, str(cfg / "dns" / f"{mine}.zone"))
+            assert checked.returncode == 0, checked.stdout
+        # the database exists on the host's MariaDB, with the issued password
+        with scoped_session(app, Scope.system()) as s:
+            name = s.execute(select(Database.name).where(Database.customer_id == world.demo_customer)).scalar_one()
+        assert name.endswith(taro_db)
+        pymysql.connect(host=MARIADB["host"], port=MARIADB["port"], user=name, password=taro_password,
+                        database=name, connect_timeout=5).close()
+        # and the site is served by nginx on host A
+        home = a.root / "homes" / str(world.demo_customer) / "public_html" / "shop.example.jp"
+        (home / "index.html").write_text("served from A\n")
+        nginx = serve(a, a.root / "cfg")
+        try:
+            assert fetch(a.address, 8080, "shop.example.jp", "/index.html") == (200, "served from A\n")
+        finally:
+            nginx.kill()
+            nginx.wait(10)
+    finally:
+        drop_databases(app, [world.demo_customer, world.acme_customer])
+
+
+def test_a_change_refused_on_a_restores_a_byte_for_byte_and_leaves_b_alone(app, world, fleet, as_taro, as_hanako):
+    assert as_taro.post("/u/demo/domains", data={"name": "first.example.jp"}).status_code == 302
+    assert as_hanako.post("/u/acme/domains", data={"name": "bee.example.jp"}).status_code == 302
+    run_jobs(app)
+    cfg_a, cfg_b = fleet.a.root / "cfg", fleet.b.root / "cfg"
+    before_a, before_b = tree(cfg_a), tree(cfg_b)
+    # the master file now names a user nginx -t refuses on A: no single site's fault
+    update_config(app, fleet.server_a, nginx_user="nosuchuser9")
+    assert as_taro.post("/u/demo/domains", data={"name": "second.example.jp"}).status_code == 302
+    assert as_hanako.post("/u/acme/domains", data={"name": "bee2.example.jp"}).status_code == 302
+    run_jobs(app)
+    with scoped_session(app, Scope.system()) as s:
+        second = s.execute(select(Domain).where(Domain.name == "second.example.jp")).scalar_one()
+        bee2 = s.execute(select(Domain).where(Domain.name == "bee2.example.jp")).scalar_one()
+        assert second.state == "failed" and "nosuchuser9" in second.state_detail
+        assert bee2.state == "applied"
+    after_a = tree(cfg_a)
+    assert {k: v for k, v in after_a.items() if not k.startswith("dns/")} == \
+        {k: v for k, v in before_a.items() if not k.startswith("dns/")}  # every web file as it was
+    assert not (cfg_a / "sites" / "second.example.jp.conf").exists()
+    assert (cfg_b / "sites" / "bee2.example.jp.conf").is_file()
+    assert {k: v for k, v in tree(cfg_b).items() if k.startswith("sites/bee.")} == \
+        {k: v for k, v in before_b.items() if k.startswith("sites/bee.")}
+
+
+def test_a_host_answering_with_another_host_key_is_refused(app, world, fleet, as_taro):
+    with scoped_session(app, Scope.system()) as s:
+        server = s.get(Server, fleet.server_a)
+        server.host_key = fleet.b.host_key  # as if someone else answered at A's address
+        s.commit()
+    assert as_taro.post("/u/demo/domains", data={"name": "pinned.example.jp"}).status_code == 302
+    run_jobs(app)
+    with scoped_session(app, Scope.system()) as s:
+        row = s.execute(select(Domain).where(Domain.name == "pinned.example.jp")).scalar_one()
+        assert row.state == "failed"
+        assert "host key" in row.state_detail and "not the pinned" in row.state_detail
+    assert not (fleet.a.root / "cfg" / "sites").exists()  # nothing was sent
+
+
+def test_a_host_whose_link_is_down_fails_the_change_and_retry_applies_it(app, world, fleet, as_taro):
+    as_taro.get("/lang/en")
+    fleet.a.link(False)
+    try:
+        assert as_taro.post("/u/demo/domains", data={"name": "later.example.jp"}).status_code == 302
+        page = as_taro.get("/u/demo/mail").get_data(as_text=True)
+        domain_id = page.split('<option value="')[1].split('"')[0]
+        assert as_taro.post("/u/demo/mail", data={"domain_id": domain_id, "local_part": "info", "password": PASSWORD,
+                                                  "quota_mb": "100"}).status_code == 302
+        run_jobs(app)
+    finally:
+        fleet.a.link(True)
+    with scoped_session(app, Scope.system()) as s:
+        domain = s.get(Domain, int(domain_id))
+        mailbox = s.execute(select(MailAccount)).scalar_one()
+        for row in (domain, mailbox):
+            assert row.state == "failed" and "could not connect" in row.state_detail
+        records = s.execute(select(DnsRecord.id).where(DnsRecord.domain_id == domain.id)).all()
+    assert not (fleet.a.root / "cfg" / "sites").exists()
+    # the link is back: Retry (as the end user presses it) applies everything that was kept
+    assert as_taro.post(f"/u/demo/domains/{domain_id}/retry").status_code == 302
+    assert as_taro.post(f"/u/demo/mail/{mailbox.id}/retry").status_code == 302
+    run_jobs(app)
+    with scoped_session(app, Scope.system()) as s:
+        assert s.get(Domain, int(domain_id)).state == "applied"
+        assert s.get(MailAccount, mailbox.id).state == "applied"
+        assert len(s.execute(select(DnsRecord.id).where(DnsRecord.domain_id == int(domain_id))).all()) == len(records)
+    assert (fleet.a.root / "cfg" / "sites" / "later.example.jp.conf").is_file()
+    assert "info@later.example.jp" in (fleet.a.root / "cfg" / "postfix" / "virtual_mailboxes").read_text()
