@@ -109,6 +109,20 @@ class RemoteHost:
             self.sshd.wait(10)
         self.sshd = None
 
+    def kill_everything(self) -> None:
+        """End every process still inside this host's namespace (sessions sshd started for the
+        panel, a service a test restarted there): all of them were started by the test."""
+        for _ in range(20):
+            pids = [int(p) for p in ip("netns", "pids", self.netns, check=False).stdout.split() if p.isdigit()]
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.1)
+
     def link(self, up: bool) -> None:
         """Pull (or put back) the host's network cable."""
         ip("-n", self.netns, "link", "set", "eth0", "up" if up else "down")
@@ -166,7 +180,9 @@ class TwoHosts:
                 host.stop_sshd()
             except Exception:  # noqa: BLE001 - keep cleaning up
                 pass
+            host.kill_everything()
             ip("netns", "del", host.netns, check=False)
+            ip("link", "del", f"vf{self.tag}{host.label}", check=False)
         ip("link", "del", self.bridge, check=False)
         shutil.rmtree(self.base, ignore_errors=True)
 

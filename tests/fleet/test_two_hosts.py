@@ -109,7 +109,7 @@ def test_each_customer_lands_on_its_own_host_validated_and_served_there(app, wor
         try:
             assert fetch(a.address, 8080, "shop.example.jp", "/index.html") == (200, "served from A\n")
         finally:
-            nginx.kill()
+            nginx.terminate()  # nginx's fast shutdown ends its workers too
             nginx.wait(10)
     finally:
         drop_databases(app, [world.demo_customer, world.acme_customer])
