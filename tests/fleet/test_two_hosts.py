@@ -183,3 +183,33 @@ def test_a_host_whose_link_is_down_fails_the_change_and_retry_applies_it(app, wo
         assert len(s.execute(select(DnsRecord.id).where(DnsRecord.domain_id == int(domain_id))).all()) == len(records)
     assert (fleet.a.root / "cfg" / "sites" / "later.example.jp.conf").is_file()
     assert "info@later.example.jp" in (fleet.a.root / "cfg" / "postfix" / "virtual_mailboxes").read_text()
+
+
+def test_test_connection_reports_host_key_os_and_tools_before_anything_is_applied(app, world, fleet):
+    from workers.drivers.survey import test_connection
+
+    box = app.extensions["panel.box"]
+    keygen = subprocess.run(["ssh-keygen", "-l", "-f", str(fleet.a.ssh_dir / "ssh_host_ed25519_key")],
+                            capture_output=True, text=True, check=True).stdout.split()[1]
+    with scoped_session(app, Scope.system()) as s:
+        server = s.get(Server, fleet.server_a)
+        report = test_connection(server, box)
+        assert report["ok"] and report["host_key_matches"] and report["error"] is None
+        assert report["fingerprint"] == server.host_key_fingerprint == keygen  # as ssh-keygen -l shows it
+        assert report["os"].startswith("Debian")
+        assert {"nginx", "postfix", "named-checkzone", "pure-ftpd", "mariadb", "psql"} <= set(report["present"])
+        assert set(report["present"]) | set(report["missing"]) == {"nginx", "postfix", "dovecot", "pure-ftpd",
+                                                                   "named-checkzone", "named-checkconf", "mariadb",
+                                                                   "psql"}
+        server.host_key, server.host_key_fingerprint = fleet.b.host_key, "SHA256:pinned-before"
+        refused = test_connection(server, box)
+        assert not refused["ok"] and refused["host_key_matches"] is False and refused["os"] is None
+        assert "not the pinned SHA256:pinned-before" in refused["error"]
+        server.host_key = server.host_key_fingerprint = None
+        unpinned = test_connection(server, box)
+        assert not unpinned["ok"] and unpinned["fingerprint"] == keygen and "pin it" in unpinned["error"]
+        s.rollback()
+    fleet.b.stop_sshd()
+    with scoped_session(app, Scope.system()) as s:
+        down = test_connection(s.get(Server, fleet.server_b), box)
+        assert not down["ok"] and "could not connect" in down["error"]
