@@ -86,7 +86,7 @@ def apply_connection(session, actor, server: Server, box: SecretBox, data: dict)
     if problems:
         raise RuleViolation(problems)
     if "ssh_port" in data:
-        server.ssh_port = _port(data["ssh_port"])
+        server.ssh_port = int(str(data["ssh_port"]).strip())  # checked above
     if "ssh_user" in data:
         server.ssh_user = str(data["ssh_user"]).strip()
     if str(data.get("host_key") or "").strip():
@@ -118,19 +118,18 @@ def apply_connection(session, actor, server: Server, box: SecretBox, data: dict)
     return server
 
 
-def _pin(server: Server, line: str) -> None:
+def _pin(server: Server, line: str) -> str:
     key_type, _blob = parse_public(line, "host_key")
-    blob = line.strip().split()[1]
-    server.host_key = f"{key_type} {blob}"
-    server.host_key_fingerprint = fingerprint(server.host_key)
+    server.host_key = f"{key_type} {line.strip().split()[1]}"
+    server.host_key_fingerprint = pinned = fingerprint(server.host_key)
+    return pinned
 
 
 def pin_host_key(session, actor, server: Server, line: str) -> str:
     """Pin the host key the provider confirmed (by its fingerprint) for this server."""
-    _pin(server, line)
-    audit.record(session, actor, "server.host_key", server,
-                 f"host key of {server.hostname} pinned: {server.host_key_fingerprint}")
-    return server.host_key_fingerprint
+    pinned = _pin(server, line)
+    audit.record(session, actor, "server.host_key", server, f"host key of {server.hostname} pinned: {pinned}")
+    return pinned
 
 
 def generate_server_key(session, actor, server: Server, box: SecretBox) -> str:

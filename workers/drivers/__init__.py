@@ -9,7 +9,7 @@ decided here and nowhere else; the rest of the code sees only the ``Driver`` pro
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol, Sequence
 
 if TYPE_CHECKING:
     from workers.drivers.host.driver import HostDriver
@@ -34,7 +34,7 @@ CONNECTION_KEYS = ("ssh_private_key",)
 class Driver(Protocol):
     """What a job may do with a server (the host driver over the server's transport)."""
     host: "Transport"                 # the transport, for the metrics and log readers
-    settings: Mapping[str, Any]       # the server's other settings (homes_root, mail_log, ...)
+    settings: dict                    # the server's other settings (homes_root, mail_log, ...)
     db_admin: dict
 
     @property

@@ -103,10 +103,11 @@ class HostBase:
         if program not in self._found:
             found = program if os.sep in program else self.host.which([program]).get(program)
             self._found[program] = found if found and self.host.is_executable(found) else None
-        if self._found[program] is None:
+        resolved = self._found[program]
+        if resolved is None:
             hint = f" (Debian package {PACKAGES[name]})" if name in PACKAGES else ""
             raise ApplyError(f"{program} is not installed on this server{hint}; nothing was changed", tool=name)
-        return [self._found[program], *argv[1:]]
+        return [resolved, *argv[1:]]
 
     def execute(self, argv: list[str], name: str, stdin: bytes | None = None):
         """Run one command on the host; the finished command (any exit status) or ApplyError when it

@@ -208,6 +208,7 @@ class ClientSession:
 @contextmanager
 def open_session(engine: str, admin: dict, host=None):
     """The administrator's session on the server ``host`` reaches (None: this machine)."""
+    session: MariadbConnection | PostgresConnection | ClientSession
     if host is None or host.on_this_machine:
         session = MariadbConnection(admin) if engine == "mariadb" else PostgresConnection(admin)
     else:

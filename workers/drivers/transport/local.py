@@ -22,6 +22,10 @@ from workers.drivers.transport.base import Completed, FileState, FsStats
 SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/sbin", "/sbin"])
 
 
+def _text(raw) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
+
+
 def check_argv(argv) -> list[str]:
     if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
         raise TypeError("commands are argument lists")
@@ -140,7 +144,7 @@ class LocalTransport:
             raise CommandTimeout(timeout) from None
         except OSError as exc:
             raise CommandNotStarted(str(exc)) from exc
-        return Completed(done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"))
+        return Completed(done.returncode, _text(done.stdout), _text(done.stderr))
 
     def which(self, names: Iterable[str]) -> dict[str, str | None]:
         return {name: shutil.which(name, path=SEARCH_PATH) for name in names}

@@ -167,7 +167,9 @@ class SshTransport:
         """Run a command: (stdout, exit status, stderr). ``on_stdout`` takes the output as it comes
         (then the returned stdout is empty) and may answer False to stop the command early."""
         channel = self._channel(argv)
-        out, err, pending = [], [], memoryview(stdin) if stdin else None
+        out: list[bytes] = []
+        err: list[bytes] = []
+        pending = memoryview(stdin) if stdin else None
         deadline = time.monotonic() + timeout
         with self._link("a command"):
             if pending is None:
@@ -253,9 +255,9 @@ class SshTransport:
         found: dict[str, FileState | None] = dict.fromkeys(paths)
         with tarfile.open(fileobj=io.BytesIO(out), mode="r:") as archive:
             for member in archive:
-                if member.isfile() and member.name in found:
-                    found[member.name] = FileState(archive.extractfile(member).read(), member.mode & 0o7777,
-                                                   member.gid)
+                content = archive.extractfile(member) if member.isfile() and member.name in found else None
+                if content is not None:
+                    found[member.name] = FileState(content.read(), member.mode & 0o7777, member.gid)
         return found
 
     def write_file(self, path: str, data: bytes, mode: int = 0o644, gid: int | None = None) -> None:
