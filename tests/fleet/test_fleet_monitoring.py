@@ -8,11 +8,12 @@ import os
 import signal
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tenants.models import (
     Course,
     Customer,
+    CustomerUsageSample,
     MailLogCursor,
     MassMailLock,
     MonitoredEndpoint,
@@ -24,6 +25,7 @@ from tenants.tenancy import Scope
 from tests.incidents.helpers import incidents, record_cycle, timeline
 from tests.support import scoped_session, wait_for
 from tests.workers.drivers.local_helpers import need_tool
+from workers.drivers.host.nginx import traffic_log
 from workers.jobs.incidents.cycle import after_cycle
 from workers.jobs.mail_abuse import scan_server
 from workers.jobs.monitoring.metrics import collect_metrics
@@ -32,11 +34,20 @@ from workers.jobs.monitoring.resources import check_resources
 TEN = timedelta(minutes=10)
 
 
-def test_metrics_of_host_b_are_read_on_host_b(app, world, fleet):
+def test_metrics_of_host_b_are_read_on_host_b(app, world, fleet, as_hanako):
     home = fleet.b.root / "homes" / str(world.acme_customer)
     home.mkdir(parents=True)
     (home / "big.bin").write_bytes(os.urandom(1 << 20))
+    assert as_hanako.post("/u/acme/domains", data={"name": "hana.example.jp"}).status_code == 302
+    access_log = traffic_log(fleet.b.root / "cfg", "hana.example.jp")  # what nginx on B writes per request
+    access_log.parent.mkdir(parents=True)
+    access_log.write_text("1764900000.000 200 300 5000\n")
     assert collect_metrics() >= 3  # the local server and the two hosts
+    with open(access_log, "a") as handle:
+        handle.write("1764900100.000 200 200 7000\n1764900200.000 404 100 1000\n")
+    os.rename(access_log, f"{access_log}.1")  # rotated between the runs
+    access_log.write_text("1764900300.000 200 400 2000\n")
+    collect_metrics()
     with scoped_session(app, Scope.system()) as s:
         labels = set(s.execute(select(ServerSample.label).where(ServerSample.server_id == fleet.server_b,
                                                                ServerSample.metric == "net_rx_bytes")).scalars())
@@ -45,6 +56,10 @@ def test_metrics_of_host_b_are_read_on_host_b(app, world, fleet):
         assert labels == {"eth0"}  # B's own interface (lo is left out), not the panel machine's bridge
         assert {"disk_used", "mem_used", "mem_total"} <= metrics
         assert hanako.disk_used_bytes >= 1 << 20
+        moved = s.execute(select(func.sum(CustomerUsageSample.traffic_in_bytes),
+                                 func.sum(CustomerUsageSample.traffic_out_bytes))
+                          .where(CustomerUsageSample.customer_id == world.acme_customer)).one()
+        assert tuple(moved) == (300 + 200 + 100 + 400, 5000 + 7000 + 1000 + 2000)  # each request once
 
 
 def test_mass_mail_lock_reads_host_b_log_through_a_dated_rotation(app, world, fleet):

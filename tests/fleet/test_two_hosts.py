@@ -10,13 +10,14 @@ import secrets
 import subprocess
 import time
 
+import psycopg
 import pymysql
 from sqlalchemy import select
 
 from tenants.models import Database, DnsRecord, Domain, MailAccount, Server
 from tenants.tenancy import Scope
 from tests.fleet.conftest import update_config
-from tests.hosting.helpers import MARIADB, run_jobs
+from tests.hosting.helpers import MARIADB, POSTGRES, run_jobs
 from tests.hosting.test_provisioning import set_up_everything, states
 from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import PASSWORD, tree
@@ -55,9 +56,9 @@ def serve(host, cfg):
     raise AssertionError(f"nginx on {host.label} did not start: {proc.stderr.read()}")
 
 
-def add_database(client, code: str) -> tuple[str, str]:
+def add_database(client, code: str, engine: str = "mariadb") -> tuple[str, str]:
     short = f"db{secrets.token_hex(3)}"
-    page = client.post(f"/u/{code}/databases", data={"engine": "mariadb", "name": short, "user": ""})
+    page = client.post(f"/u/{code}/databases", data={"engine": engine, "name": short, "user": ""})
     password = re.search(r'id="issued-password">([^<]+)<', page.get_data(as_text=True)).group(1)
     return short, password
 
@@ -65,7 +66,7 @@ def add_database(client, code: str) -> tuple[str, str]:
 def drop_databases(app, customer_ids):
     with scoped_session(app, Scope.system()) as s:
         rows = s.execute(select(Database).where(Database.customer_id.in_(customer_ids))).scalars().all()
-    driver = LocalDriver("/nonexistent-unused", db_admin={"mariadb": MARIADB})
+    driver = LocalDriver("/nonexistent-unused", db_admin={"mariadb": MARIADB, "postgresql": POSTGRES})
     from workers.drivers.host.spec import DatabaseSpec
 
     for row in rows:
@@ -80,7 +81,7 @@ def test_each_customer_lands_on_its_own_host_validated_and_served_there(app, wor
     set_up_everything(as_taro, "demo", "shop.example.jp", "taroweb")
     set_up_everything(as_hanako, "acme", "hana.example.jp", "hanaweb")
     taro_db, taro_password = add_database(as_taro, "demo")
-    add_database(as_hanako, "acme")
+    hana_db, hana_password = add_database(as_hanako, "acme", "postgresql")
     try:
         run_jobs(app)
         assert {state for _m, state in states(app, world.demo_customer)} == {"applied"}
@@ -102,6 +103,11 @@ def test_each_customer_lands_on_its_own_host_validated_and_served_there(app, wor
         assert name.endswith(taro_db)
         pymysql.connect(host=MARIADB["host"], port=MARIADB["port"], user=name, password=taro_password,
                         database=name, connect_timeout=5).close()
+        with scoped_session(app, Scope.system()) as s:  # and hanako's on host B's PostgreSQL (psql run on B)
+            row = s.execute(select(Database).where(Database.customer_id == world.acme_customer)).scalar_one()
+        assert row.engine == "postgresql" and row.name.endswith(hana_db) and row.state == "applied"
+        psycopg.connect(host=POSTGRES["host"], port=POSTGRES["port"], user=row.db_user, password=hana_password,
+                        dbname=row.name, connect_timeout=5).close()
         # and the site is served by nginx on host A
         home = a.root / "homes" / str(world.demo_customer) / "public_html" / "shop.example.jp"
         (home / "index.html").write_text("served from A\n")
@@ -213,3 +219,35 @@ def test_test_connection_reports_host_key_os_and_tools_before_anything_is_applie
     with scoped_session(app, Scope.system()) as s:
         down = test_connection(s.get(Server, fleet.server_b), box)
         assert not down["ok"] and "could not connect" in down["error"]
+
+
+def test_a_folder_is_copied_from_one_host_to_another_as_it_is(app, world, fleet, tmp_path):
+    """What moving a customer needs: a home copied between servers, contents, modes and links kept."""
+    import os
+
+    from workers.drivers import driver_for
+    from workers.drivers.host import metrics
+    from workers.drivers.transport.copy import copy_tree
+    from workers.drivers.transport.local import LocalTransport
+
+    source = fleet.a.root / "homes" / "7"
+    (source / "public_html" / "deep").mkdir(parents=True)
+    (source / "public_html" / "index.html").write_text("moved with me\n")
+    (source / "public_html" / "deep" / "data.bin").write_bytes(os.urandom(300_000))
+    (source / "secret.txt").write_text("only me\n")
+    (source / "secret.txt").chmod(0o600)
+    (source / "public_html" / "link").symlink_to("index.html")
+    target = fleet.b.root / "homes" / "7"
+    with scoped_session(app, Scope.system()) as s:
+        with driver_for(s.get(Server, fleet.server_a)) as a, driver_for(s.get(Server, fleet.server_b)) as b:
+            copy_tree(a.host, str(source), b.host, str(target))
+            assert a.host.connections == 1 and b.host.connections == 1  # one connection per server
+            before = metrics.directory_usage(source, host=a.host)
+            after = metrics.directory_usage(target, host=b.host)
+            copy_tree(LocalTransport(), str(source), b.host, str(tmp_path / "again"))  # from this machine too
+    assert (before.files, before.apparent_bytes) == (after.files, after.apparent_bytes)
+    for rel in ("public_html/index.html", "public_html/deep/data.bin", "secret.txt"):
+        assert (target / rel).read_bytes() == (source / rel).read_bytes()
+        assert (target / rel).stat().st_mode == (source / rel).stat().st_mode
+    assert os.readlink(target / "public_html" / "link") == "index.html"
+    assert (tmp_path / "again" / "secret.txt").read_text() == "only me\n"

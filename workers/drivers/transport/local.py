@@ -98,6 +98,24 @@ def locked(directory: Path | str):
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+class _Deadline:
+    """Kill a streaming command that runs longer than its timeout."""
+
+    def __init__(self, proc, timeout: float):
+        import threading
+
+        self.proc, self.timer = proc, threading.Timer(timeout, proc.kill)
+
+    def __enter__(self):
+        self.timer.start()
+
+    def __exit__(self, *exc):
+        self.timer.cancel()
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
 class LocalLog:
     """A log file opened here; identity from fstat of the open descriptor."""
 
@@ -145,6 +163,32 @@ class LocalTransport:
         except OSError as exc:
             raise CommandNotStarted(str(exc)) from exc
         return Completed(done.returncode, _text(done.stdout), _text(done.stderr))
+
+    def stream(self, argv: Sequence[str], timeout: float, on_stdout) -> tuple[int, str]:
+        """Run a command handing its output to ``on_stdout`` as it comes: (exit status, stderr)."""
+        proc = subprocess.Popen(check_argv(list(argv)), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env={**os.environ, "LC_ALL": "C"}, start_new_session=True)
+        with _Deadline(proc, timeout):
+            while chunk := proc.stdout.read(65536):
+                if on_stdout(chunk) is False:
+                    proc.kill()
+                    break
+            err = proc.stderr.read()
+            return proc.wait(), _text(err)
+
+    @contextmanager
+    def feed(self, argv: Sequence[str], timeout: float):
+        """A command whose stdin we write (``sink.write(bytes)``); raises OSError if it fails."""
+        proc = subprocess.Popen(check_argv(list(argv)), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, env={**os.environ, "LC_ALL": "C"}, start_new_session=True)
+        with _Deadline(proc, timeout):
+            try:
+                yield proc.stdin
+            finally:
+                proc.stdin.close()
+            err = proc.stderr.read()
+            if proc.wait() != 0:
+                raise OSError(f"{argv[0]} failed on this machine: {_text(err).strip()}")
 
     def which(self, names: Iterable[str]) -> dict[str, str | None]:
         return {name: shutil.which(name, path=SEARCH_PATH) for name in names}

@@ -22,46 +22,35 @@ from contextlib import contextmanager
 from typing import Callable, Iterable, Sequence
 
 from workers.drivers.errors import CommandNotStarted, CommandTimeout, HostKeyMismatch, TransportError
-from workers.drivers.transport.base import Completed, FileState, FsStats
+from workers.drivers.transport.base import Completed, FileState
 from workers.drivers.transport.keys import host_key_object, load_private_key
 from workers.drivers.transport.local import check_argv
+from workers.drivers.transport.ssh_figures import HELPER_TIMEOUT, SshFigures
 
 CONNECT_TIMEOUT = 10.0
-HELPER_TIMEOUT = 60.0
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 CHUNK = 32768
-# A log opened once: its inode and size, then its first 256 bytes, all from the same descriptor.
-OPEN_LOG = '[ -e "$1" ] || exit 66; exec 3<"$1"; stat -L -c "%i %s" /dev/fd/3 && head -c 256 <&3'
-# Bytes of a log from an offset; the inode first, so a file renamed meanwhile is noticed.
-READ_LOG = '[ -e "$1" ] || exit 66; exec 3<"$1"; stat -L -c "%i" /dev/fd/3 && tail -c +"$2" <&3 | head -c "$3"'
-
-
 def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-class SshLog:
-    """A log on the server: identity and head from one opening, reads checked against the inode."""
+class _Sink:
+    def __init__(self, channel):
+        self.channel = channel
 
-    def __init__(self, ssh: "SshTransport", path: str, inode: int, size: int, head: bytes):
-        self.ssh, self.path, self.inode, self.size, self._head = ssh, path, inode, size, head
-
-    def head(self, length: int) -> bytes:
-        return self._head[:length]
-
-    def read(self, offset: int, length: int) -> bytes:
-        done = self.ssh.raw(["sh", "-c", READ_LOG, "sh", self.path, str(offset + 1), str(length)], HELPER_TIMEOUT)
-        inode, _, data = done[0].partition(b"\n")
-        if done[1] != 0 or not inode.strip().isdigit() or int(inode) != self.inode:
-            raise TransportError(f"the log {self.path} on {self.ssh.where} changed while it was read; "
-                                 "it is read again from the same place next time")
-        return data
-
-    def close(self) -> None:
-        pass
+    def write(self, data: bytes) -> None:
+        self.channel.sendall(data)
 
 
-class SshTransport:
+class _Sink:
+    def __init__(self, channel):
+        self.channel = channel
+
+    def write(self, data: bytes) -> None:
+        self.channel.sendall(data)
+
+
+class SshTransport(SshFigures):
     name = "ssh"
     on_this_machine = False
 
@@ -210,6 +199,27 @@ class SshTransport:
             raise CommandNotStarted(f"{err.decode('utf-8', 'replace').strip()} (on {self.where})")
         return Completed(status, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
 
+    def stream(self, argv: Sequence[str], timeout: float, on_stdout) -> tuple[int, str]:
+        """Run a command handing its output to ``on_stdout`` as it comes: (exit status, stderr)."""
+        _out, status, err = self.raw(argv, timeout, on_stdout=lambda data: on_stdout(data) is not False)
+        return status, err.decode("utf-8", "replace")
+
+    @contextmanager
+    def feed(self, argv: Sequence[str], timeout: float):
+        """A command on the server whose stdin we write (``sink.write(bytes)``); OSError if it fails."""
+        channel = self._channel(argv)
+        channel.settimeout(timeout)
+        with self._link("sending data"):
+            yield _Sink(channel)
+            channel.shutdown_write()
+            status = channel.recv_exit_status()
+            err = b""
+            while channel.recv_stderr_ready():
+                err += channel.recv_stderr(CHUNK)
+            channel.close()
+        if status != 0:
+            raise OSError(f"{argv[0]} failed on {self.where}: {err.decode('utf-8', 'replace').strip() or status}")
+
     def _helper(self, argv: Sequence[str], stdin: bytes | None = None, ok=(0,)) -> bytes:
         out, status, err = self.raw(argv, HELPER_TIMEOUT, stdin)
         if status not in ok:
@@ -353,37 +363,3 @@ class SshTransport:
                 channel.close()
             except (OSError, EOFError):
                 pass
-
-    # --- figures --------------------------------------------------------------------------------
-
-    def _stat_fields(self, argv: list[str], paths: Sequence[str], width: int) -> dict[str, list[str]]:
-        if not paths:
-            return {}
-        out, _, _ = self.raw([*argv, "--", *paths], HELPER_TIMEOUT)
-        fields = out.decode("utf-8", "replace").split("\0")
-        return {fields[i]: fields[i + 1:i + width] for i in range(0, len(fields) - width + 1, width)}
-
-    def statvfs(self, paths: Sequence[str]) -> dict[str, FsStats]:
-        rows = self._stat_fields(["stat", "-f", "--printf", r"%n\0%S\0%b\0%f\0%a\0%c\0%d\0"], paths, 7)
-        return {path: FsStats(*(int(v) for v in row)) for path, row in rows.items()}
-
-    def device_ids(self, paths: Sequence[str]) -> dict[str, int]:
-        rows = self._stat_fields(["stat", "-L", "--printf", r"%n\0%d\0"], paths, 2)
-        return {path: int(row[0]) for path, row in rows.items()}
-
-    def walk(self, path: str, *, with_stat: bool, max_entries: int, one_file_system: bool) -> dict:
-        from workers.drivers.transport.walk import FindWalk
-
-        walker = FindWalk(with_stat, max_entries, one_file_system)
-        _out, _status, err = self.raw(walker.argv(path), 3600, on_stdout=walker.feed)
-        return walker.result(path, err.decode("utf-8", "replace"))
-
-    def open_log(self, path: str) -> SshLog | None:
-        out, status, err = self.raw(["sh", "-c", OPEN_LOG, "sh", path], HELPER_TIMEOUT)
-        if status == 66:
-            return None
-        first, _, head = out.partition(b"\n")
-        parts = first.split()
-        if status != 0 or len(parts) != 2 or not all(p.isdigit() for p in parts):
-            raise OSError(f"could not open {path} on {self.where}: {err.decode('utf-8', 'replace').strip()}")
-        return SshLog(self, path, int(parts[0]), int(parts[1]), head)
