@@ -187,7 +187,9 @@ class SshTransport(SshFigures):
                 if time.monotonic() > deadline:
                     channel.close()
                     raise CommandTimeout(timeout)
-                if not busy:
+                if not busy and channel.eof_received:  # output done: only the exit status is awaited
+                    channel.status_event.wait(0.2)
+                elif not busy:
                     select.select([channel], [], [], 0.02 if pending is not None else 0.2)
             status = channel.recv_exit_status()
             channel.close()

@@ -56,6 +56,7 @@ class Site:
 
     def __post_init__(self):
         self.realpath = Resolver(self.driver.host)  # paths resolved on the server, in batches
+        self.protect_keys: set[str] | None = None
 
     def certificate(self, domain: str) -> tuple[str | None, str | None]:
         """The domain's own certificate and key files if it has them, else the server's."""
@@ -86,7 +87,13 @@ def rows_on(session, server_id: int, model, *, live_only: bool = False):
 
 
 def _has_protection(site: Site, web_root: str) -> bool:
-    return bool(site.driver.host.listdir(str(site.driver.config_dir / "protect" / protect_key(web_root))))
+    """Whether the server holds protected folders for this web root (one listing of protect/ for
+    all sites, then only the folders that exist are looked into)."""
+    protect = site.driver.config_dir / "protect"
+    if site.protect_keys is None:
+        site.protect_keys = set(site.driver.host.listdir(str(protect)))
+    key = protect_key(web_root)
+    return key in site.protect_keys and bool(site.driver.host.listdir(str(protect / key)))
 
 
 def _ensure_dirs(site: Site, paths) -> None:
