@@ -35,3 +35,23 @@ def send_outbox() -> None:
 def send_fault_report(report_id: int) -> None:
     """Email a fault report to the fault contacts of its server (queued in the outbox and sent)."""
     queues.enqueue(cycle.send_report, report_id, queue_name="notifications")
+
+
+def test_connection(server) -> dict:
+    """"Test connection" for the provider's server screen, run now (bounded by the SSH timeouts):
+    the host key the server presents and whether it is the pinned one, the OS, the tools present
+    and missing (workers/drivers/survey.py)."""
+    from workers.drivers.survey import test_connection as survey
+
+    return survey(server)
+
+
+def read_host_key(address: str, port: int = 22) -> str:
+    """The host key a server presents now ("<type> <base64>"), for the provider to confirm by its
+    fingerprint before it is pinned (raises TransportError with the reason when nothing answers)."""
+    from workers.drivers.transport.keys import scan_host_key
+
+    return scan_host_key(address, port)
+
+
+test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest test when a test module imports it

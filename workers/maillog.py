@@ -4,30 +4,31 @@
 Reading (:func:`read_new_lines`): the caller keeps a :class:`MailLogState` between runs
 (``to_dict``/``from_dict``) holding the log's inode, the byte offset read so far and the postfix
 queue ids still in flight. Only complete lines are consumed; a half-written last line waits for the
-next run. Rotation (logrotate renames ``mail.log`` to ``mail.log.1`` and a new file appears): the old
-file is finished through ``<log>.1`` when its inode is still ours, then the new file is read from 0.
-If ``.1`` is not our file any more (rotated twice, compressed) the unread tail is lost and the run
-says so (``lost_rotated_tail``). "Our file" is the inode AND a hash of its first 256 bytes, so a new
-log that reuses a freed inode is not mistaken for it. A file shorter than our offset, or with other
-first bytes under the same inode, was truncated/rewritten (copytruncate): read again from 0. Lines the
-writer adds to the renamed file after we moved on are not seen.
-Nothing in the reading is postfix-specific: workers/drivers/local/traffic.py reads the nginx access
-logs of the virtual hosts with it (``pending`` stays empty there).
+next run. Rotation (logrotate renames ``mail.log`` to ``mail.log.1``, or with ``dateext``
+``maillog`` to ``maillog-20261224``, and a new file appears): the old file is finished through its
+rotated name when its inode is still ours, then the new file is read from 0. If no rotated name is
+our file any more (rotated twice, compressed) the unread tail is lost and the run says so
+(``lost_rotated_tail``). The log may be on this machine or on another server: it is read through the
+server's transport. "Our file" is the inode AND a hash of its first 256 bytes, so a new log that
+reuses a freed inode is not mistaken for it. A file shorter than our offset, or with other first
+bytes under the same inode, was truncated/rewritten (copytruncate): read again from 0. Lines the
+writer adds to the renamed file after we moved on are not seen. Nothing in the reading is postfix-
+specific: workers/drivers/host/traffic.py reads the nginx access logs of the virtual hosts with it
+(``pending`` stays empty there).
 
 Parsing (:func:`parse_lines`): postfix logs one message over several lines sharing a queue id::
 
-    postfix/submission/smtpd[..]: 4F2A9C01B3: client=..., sasl_method=PLAIN, sasl_username=u@example.jp
-    postfix/pickup[..]: 4F2A9C01B3: uid=1001 from=<www>                       (local sendmail)
-    postfix/qmgr[..]: 4F2A9C01B3: from=<sender@example.jp>, size=1234, nrcpt=3 (queue active)
-    postfix/smtp[..]: 4F2A9C01B3: to=<rcpt@example.com>, relay=..., status=sent (250 ...)
-    postfix/qmgr[..]: 4F2A9C01B3: removed
+postfix/submission/smtpd[..]: 4F2A9C01B3: client=..., sasl_method=PLAIN, sasl_username=u@example.jp
+postfix/pickup[..]: 4F2A9C01B3: uid=1001 from=<www> (local sendmail) postfix/qmgr[..]: 4F2A9C01B3:
+from=<sender@example.jp>, size=1234, nrcpt=3 (queue active) postfix/smtp[..]: 4F2A9C01B3:
+to=<rcpt@example.com>, relay=..., status=sent (250 ...) postfix/qmgr[..]: 4F2A9C01B3: removed
 
-One event per recipient delivered by the SMTP client (``.../smtp``, or the ``relay`` transport) with a counted status (``sent``
-by default: deferred attempts repeat and would count one message many times; local, virtual and
-lmtp deliveries stay on the server and are not "sending"). The sending ACCOUNT is the SASL user
-when the message came in authenticated, else the envelope sender; the null sender (bounces) is
-nobody's. A delivery whose queue id we never saw arrive (it came in before our first read) is
-skipped and counted in ``unmatched``.
+One event per recipient delivered by the SMTP client (``.../smtp``, or the ``relay`` transport) with
+a counted status (``sent`` by default: deferred attempts repeat and would count one message many
+times; local, virtual and lmtp deliveries stay on the server and are not "sending"). The sending
+ACCOUNT is the SASL user when the message came in authenticated, else the envelope sender; the null
+sender (bounces) is nobody's. A delivery whose queue id we never saw arrive (it came in before our
+first read) is skipped and counted in ``unmatched``.
 
 Timestamps: ISO 8601 with offset (Debian 12 rsyslog default, ``2026-11-23T20:54:33.123456+09:00``)
 is exact. Traditional syslog (``Nov 23 20:54:33``) has no year and no zone: it is the mail host's
@@ -121,12 +122,22 @@ class MailLogRun:
 
 
 # --- reading ---------------------------------------------------------------------------------
+# A log is read through a ``host`` (workers/drivers/transport: this machine or another server over
+# SSH): ``host.open_log(path)`` opens it once, and its inode, size, first bytes and reads by offset
+# all refer to that one file, even while logrotate renames it.
 
-def _complete_lines(fh, offset: int, budget: int, whole_budget: bool) -> tuple[list[str], int, bool]:
+def _host(host):
+    if host is not None:
+        return host
+    from workers.drivers.transport.local import LOCAL
+
+    return LOCAL
+
+
+def _complete_lines(log, offset: int, budget: int, whole_budget: bool) -> tuple[list[str], int, bool]:
     """Complete lines from ``offset`` (at most ``budget`` bytes): (lines, new offset, stopped early).
     A single line longer than a whole run's budget is taken as it is (else we would stall on it)."""
-    fh.seek(offset)
-    data = fh.read(budget + 1)
+    data = log.read(offset, budget + 1)
     more = len(data) > budget
     data = data[:budget]
     end = data.rfind(b"\n") + 1
@@ -139,66 +150,77 @@ def _complete_lines(fh, offset: int, budget: int, whole_budget: bool) -> tuple[l
     return lines, offset + end, more
 
 
-def _open(path: str):
-    try:
-        return open(path, "rb")
-    except FileNotFoundError:
-        return None
-
-
-def _head(fh, length: int) -> bytes:
-    fh.seek(0)
-    return fh.read(length)
-
-
-def _is_ours(fh, state: MailLogState) -> bool:
+def _is_ours(log, state: MailLogState) -> bool:
     """Same inode AND the same first bytes: an inode freed by a deleted log and reused by a new one
     (or a file truncated and rewritten in place) is not taken for the file we were reading."""
-    st = os.fstat(fh.fileno())
-    if st.st_ino != state.inode:
+    if log.inode != state.inode:
         return False
     if not state.head_len:
         return True
-    return hashlib.sha256(_head(fh, state.head_len)).hexdigest() == state.head_sha
+    return hashlib.sha256(log.head(state.head_len)).hexdigest() == state.head_sha
 
 
-def _start(state: MailLogState, fh) -> None:
-    state.inode, state.offset = os.fstat(fh.fileno()).st_ino, 0
+def _start(state: MailLogState, log) -> None:
+    state.inode, state.offset = log.inode, 0
     state.head_len, state.head_sha = 0, ""
 
 
-def _remember_head(fh, state: MailLogState) -> None:
+def _remember_head(log, state: MailLogState) -> None:
     if state.head_len < HEAD_BYTES:
-        data = _head(fh, HEAD_BYTES)
+        data = log.head(HEAD_BYTES)
         state.head_len, state.head_sha = len(data), hashlib.sha256(data).hexdigest()
 
 
-def _consume(fh, state: MailLogState, budget: int, whole_budget: bool) -> tuple[list[str], int, bool]:
+def _consume(log, state: MailLogState, budget: int, whole_budget: bool) -> tuple[list[str], int, bool]:
     before = state.offset
-    got, state.offset, more = _complete_lines(fh, state.offset, budget, whole_budget)
-    _remember_head(fh, state)
+    got, state.offset, more = _complete_lines(log, state.offset, budget, whole_budget)
+    _remember_head(log, state)
     return got, state.offset - before, more
 
 
-def read_new_lines(path: str | os.PathLike, state: MailLogState, *,
-                   max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[str], MailLogState, MailLogRun]:
+_DATE_SUFFIX = re.compile(r"^-\d{8}$")
+
+
+def rotated_names(path: str, host) -> list[str]:
+    """Where logrotate puts the previous log, newest first: ``<log>.1`` (Debian's default) and
+    ``<log>-YYYYMMDD`` (``dateext``, e.g. ``maillog-20261224``)."""
+    folder, name = os.path.split(path)
+    dated = sorted((entry for entry in host.listdir(folder or ".")
+                    if entry.startswith(name) and _DATE_SUFFIX.match(entry[len(name):])), reverse=True)
+    return [path + ".1"] + [os.path.join(folder, entry) for entry in dated]
+
+
+def _rotated(path: str, state: MailLogState, host):
+    """The previous log if one of the rotated names is still our file (None if none is)."""
+    for candidate in rotated_names(path, host):
+        old = host.open_log(candidate)
+        if old is None:
+            continue
+        if _is_ours(old, state):
+            return old
+        old.close()
+    return None
+
+
+def read_new_lines(path: str | os.PathLike, state: MailLogState, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                   host=None) -> tuple[list[str], MailLogState, MailLogRun]:
     """The complete lines added since ``state``; returns them, the state to store next, and what
     happened (rotation, truncation, more to read). ``state`` itself is not changed."""
-    path = os.fspath(path)
+    path, host = os.fspath(path), _host(host)
     new = copy.deepcopy(state)
     run = MailLogRun(events=[], state=new)
     lines: list[str] = []
     used = 0
-    current = _open(path)
+    current = host.open_log(path)
     try:
         if new.inode is not None and not (current and _is_ours(current, new)):
-            if current and os.fstat(current.fileno()).st_ino == new.inode:
+            if current and current.inode == new.inode:
                 run.truncated = True  # same inode, other content: rewritten in place or inode reused
                 _start(new, current)
-            else:  # renamed away: finish it through <log>.1 if that is still it
-                old = _open(path + ".1")
+            else:  # renamed away: finish it through its rotated name if that is still it
+                old = _rotated(path, new, host)
                 try:
-                    if old and _is_ours(old, new) and os.fstat(old.fileno()).st_size >= new.offset:
+                    if old and old.size >= new.offset:
                         got, used, more = _consume(old, new, max_bytes, True)
                         lines += got
                         if more or current is None:
@@ -217,7 +239,7 @@ def read_new_lines(path: str | os.PathLike, state: MailLogState, *,
             return lines, new, run
         if new.inode is None:
             _start(new, current)
-        if os.fstat(current.fileno()).st_size < new.offset:
+        if current.size < new.offset:
             run.truncated = True
             _start(new, current)
         budget = max_bytes - used
@@ -339,10 +361,10 @@ def parse_lines(lines: list[str], pending: dict[str, dict], *, now: datetime | N
 
 def read_events(path: str | os.PathLike, state: MailLogState, *, now: datetime | None = None,
                 local_tz: tzinfo = JST, statuses: frozenset[str] = COUNTED_STATUSES,
-                max_bytes: int = DEFAULT_MAX_BYTES) -> MailLogRun:
+                max_bytes: int = DEFAULT_MAX_BYTES, host=None) -> MailLogRun:
     """Read what is new in the log and turn it into send events. Store ``result.state.to_dict()``
     only once the events are safely used: running again with the old state repeats the same work."""
-    lines, new_state, run = read_new_lines(path, state, max_bytes=max_bytes)
+    lines, new_state, run = read_new_lines(path, state, max_bytes=max_bytes, host=host)
     run.lines = len(lines)
     run.events = parse_lines(lines, new_state.pending, now=now, local_tz=local_tz, statuses=statuses, run=run)
     return run

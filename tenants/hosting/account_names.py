@@ -218,15 +218,16 @@ def relative_path(path: str, field: str = "path") -> str:
     return str(PurePosixPath(*segments)) if segments else ""
 
 
-def resolve_under(home: Path | str, path: str, field: str = "path") -> Path:
+def resolve_under(home: Path | str, path: str, field: str = "path", realpath=os.path.realpath) -> Path:
     """The absolute path of ``path`` under ``home``, symlinks followed; refused if it leaves home.
 
     Reads the file system (to follow symlinks that exist) but changes nothing. A path that does
-    not exist yet resolves lexically below its deepest existing ancestor.
+    not exist yet resolves lexically below its deepest existing ancestor. ``realpath``: how paths
+    are resolved on the host that holds them (another server's, for a home on another server).
     """
-    home_real = Path(os.path.realpath(home))
+    home_real = Path(realpath(str(home)))
     relative = relative_path(path, field)
-    target = Path(os.path.realpath(home_real / relative)) if relative else home_real
+    target = Path(realpath(str(home_real / relative))) if relative else home_real
     if target != home_real and home_real not in target.parents:
         raise _fail(N_("The path %(path)s leads outside your home folder."), field, path=relative)
     return target

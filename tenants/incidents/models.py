@@ -47,6 +47,7 @@ class EntryKind(enum.StrEnum):
     POWER_RESULT = "power_result"
     HOST_RETURNED = "host_returned"
     NO_POWER_DRIVER = "no_power_driver"
+    HOST_KEY = "host_key"                # the server answered with another host key than the pinned one
 
 
 class RemediationKind(enum.StrEnum):

@@ -239,3 +239,18 @@ def note_delivery(session, mail: OutboxMail, now: datetime, error: str | None) -
     kind = EntryKind.NOTIFIED if error is None else EntryKind.NOTIFY_FAILED
     add_entry(session, incident, now, kind, f"{mail.kind} notice to {mail.recipient}"
               + (f": {error}" if error else ""), ok=error is None)
+
+
+def note_host_key_refused(session, server_id: int, at: datetime, detail: str) -> int:
+    """The panel refused to talk to the server: it answered with another host key than the one
+    pinned at registration (DESIGN.md: never accepted silently). Written once into the timeline of
+    each open incident of the server, so whoever follows the incident sees why nothing more
+    happens on the server; returns how many timelines got it."""
+    noted = 0
+    for incident in open_incidents(session, server_id):
+        seen = session.execute(select(IncidentEntry.id).where(IncidentEntry.incident_id == incident.id,
+                                                              IncidentEntry.kind == "host_key")).first()
+        if seen is None:
+            add_entry(session, incident, at, "host_key", detail, ok=False)
+            noted += 1
+    return noted

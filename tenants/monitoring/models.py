@@ -269,7 +269,7 @@ class CustomerUsageSample(CustomerScoped, Base):
 
 class TrafficLogCursor(ProviderOnly, Base):
     """Where the metrics collector stands in each virtual host's access log on one server
-    (workers.drivers.local.traffic: domain -> workers.maillog.MailLogState), so every request's
+    (workers.drivers.host.traffic: domain -> workers.maillog.MailLogState), so every request's
     bytes are counted once, across runs and log rotations."""
 
     __tablename__ = "traffic_log_cursors"

@@ -42,8 +42,15 @@ class Server(ProviderWritesOnly, TenantScoped, Base):
     address: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16), default="all-in-one")
     kind: Mapped[str] = mapped_column(String(16), default=ServerKind.OEM)
-    driver: Mapped[str] = mapped_column(String(16), default="local")
-    driver_config_secret: Mapped[str | None] = mapped_column(Text)  # sealed JSON (tenants.crypto)
+    driver: Mapped[str] = mapped_column(String(16), default="local")  # the transport: local | ssh
+    # sealed JSON (tenants.crypto): paths, tools, DB admin credentials, the SSH private key
+    driver_config_secret: Mapped[str | None] = mapped_column(Text)
+    # How the panel reaches an ssh server (shown to the provider; the private key is sealed above)
+    ssh_port: Mapped[int] = mapped_column(Integer, default=22, server_default="22")
+    ssh_user: Mapped[str] = mapped_column(String(32), default="root", server_default="root")
+    ssh_public_key: Mapped[str | None] = mapped_column(Text)        # the line to paste into authorized_keys
+    host_key: Mapped[str | None] = mapped_column(Text)              # pinned at registration: "<type> <base64>"
+    host_key_fingerprint: Mapped[str | None] = mapped_column(String(80))  # SHA256:… of host_key
     status: Mapped[str] = mapped_column(String(16), default=ServerStatus.ACTIVE)
     monitor_interval_minutes: Mapped[int] = mapped_column(Integer, default=10)
     auto_remediation: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -15,8 +15,8 @@ from tenants.tenancy import Scope
 from tests.hosting.helpers import MARIADB, POSTGRES, run_jobs
 from tests.support import scoped_session
 from tests.workers.drivers.test_local_databases import pg_verifier, reachable, scram_matches
-from workers.drivers.local.driver import LocalDriver
-from workers.drivers.local.spec import DatabaseSpec
+from workers.drivers.host.driver import LocalDriver
+from workers.drivers.host.spec import DatabaseSpec
 
 
 def login(engine, name, user, password):

@@ -12,7 +12,7 @@ from tests.hosting.helpers import run_jobs
 from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import PASSWORD
 from tests.workers.test_maillog import START, message
-from workers.drivers.local.driver import LocalDriver
+from workers.drivers.host.driver import LocalDriver
 from workers.jobs.mail_abuse import scan_server
 
 NOW = START + timedelta(hours=1)

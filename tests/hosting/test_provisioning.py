@@ -25,7 +25,7 @@ from tenants.tenancy import Scope
 from tests.hosting.helpers import run_jobs, update_server_config
 from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import PASSWORD, self_signed, tree
-from workers.drivers.local.driver import LocalDriver
+from workers.drivers.host.driver import LocalDriver
 from workers.jobs.hosting import provisioning
 
 HOSTED = (Domain, MailAccount, MailingList, FtpAccount, DnsRecord, ProtectedDirectory, Database)

@@ -18,8 +18,8 @@ from tests.incidents.helpers import add_contacts, system
 from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import need_tool
 from tests.workers.test_maillog import START, message
-from workers.drivers.local.driver import LocalDriver
-from workers.drivers.local.spec import Mailbox
+from workers.drivers.host.driver import LocalDriver
+from workers.drivers.host.spec import Mailbox
 from workers.jobs.mail_abuse import scan_server
 
 NOW = START + timedelta(hours=1)

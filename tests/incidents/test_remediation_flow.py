@@ -21,7 +21,7 @@ def test_stopped_service_restarted_incident_closed_report_due(app, world, mailbo
     contacts = add_contacts(app, world)
     set_server(app, world.server, kind=kind)
     eid = add_endpoint(app, world.server, daemon_nginx.port, restart_argv=daemon_nginx.start_argv)
-    from workers.drivers.local.remediation import run_command
+    from workers.drivers.host.remediation import run_command
     assert run_command(daemon_nginx.start_argv, 20).ok
 
     def cycle(i):

@@ -8,7 +8,7 @@ from tenants.servers.rules import seal_driver_config
 from tenants.tenancy import Scope
 from tests.monitoring.helpers import cycle
 from tests.support import scoped_session
-from workers.drivers.local import metrics
+from workers.drivers.host import metrics
 from workers.jobs.monitoring.resources import check_resources
 
 

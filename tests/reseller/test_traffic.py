@@ -20,9 +20,9 @@ from tenants.servers.rules import seal_driver_config
 from tenants.tenancy import Scope
 from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import free_port, need_tool, running, world_readable_dir
-from workers.drivers.local.driver import LocalDriver
-from workers.drivers.local.nginx import traffic_log
-from workers.drivers.local.spec import VirtualHost
+from workers.drivers.host.driver import LocalDriver
+from workers.drivers.host.nginx import traffic_log
+from workers.drivers.host.spec import VirtualHost
 
 SITES = {"taro": "taro-shop.example.jp", "jiro": "jiro-blog.example.jp", "hanako": "hanako.example.com"}
 PAGE = {"taro": 300_000, "jiro": 40_000, "hanako": 7_000}  # bytes of each site's index.html

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from workers.drivers.local.nginx import traffic_log
-from workers.drivers.local.traffic import read_traffic
+from workers.drivers.host.nginx import traffic_log
+from workers.drivers.host.traffic import read_traffic
 
 
 def line(bytes_in: int, bytes_out: int, status: int = 200) -> str:

@@ -1,7 +1,8 @@
 """The mass-mail lock job (OEM spec 障害レベル1: メール大量送信の場合はアカウントロック).
 
-scan_server(server_id)  reads what is new in the server's postfix log (through its cursor: the
-                        position survives log rotation), counts messages per sending account in
+scan_server(server_id)  reads what is new in the server's postfix log, on that server through its
+                        driver (this machine or SSH), through its cursor: the position survives
+                        log rotation (``mail.log.1`` or ``maillog-20261224``), counts messages per sending account in
                         sliding hours, and locks every account over its course's threshold: the
                         lock row with its evidence, the reseller's fault contacts and the end user
                         told (through the outbox). The MTA refuses the account's mail once
@@ -21,8 +22,9 @@ from tenants.hosting.wanted import Work
 from tenants.mail_abuse.counting import WINDOW, SendCounter
 from tenants.mail_abuse.locks import account_owner, lock_account, mail_servers, queue_lock_notices
 from tenants.models import MailLogCursor, MassMailLock, Server
-from tenants.servers.rules import open_driver_config
 from workers import runtime
+from workers.drivers import Driver, driver_for
+from workers.drivers.errors import ApplyError, HostKeyMismatch
 from workers.jobs.hosting import provisioning
 from workers.jobs.outbox import send_outbox
 from workers.maillog import MailLogState, read_events
@@ -31,10 +33,9 @@ DEFAULT_MAIL_LOG = "/var/log/mail.log"
 NOBODY = 10 ** 9  # accounts no customer owns are never locked (nobody to hold to a course)
 
 
-def mail_log_path(server: Server) -> str:
-    """The driver's mail log: ``mail_log`` in the server's driver settings (local driver)."""
-    config = open_driver_config(SecretBox(runtime.settings().encryption_keys), server)
-    return config.get("mail_log") or DEFAULT_MAIL_LOG
+def mail_log_path(driver: Driver) -> str:
+    """The server's mail log: ``mail_log`` in its driver settings."""
+    return driver.settings.get("mail_log") or DEFAULT_MAIL_LOG
 
 
 def _forget_before_unlock(session, server_id: int, counter: SendCounter, at: datetime) -> SendCounter:
@@ -64,14 +65,25 @@ def scan_server(server_id: int, now: str | None = None) -> dict:
             s.add(cursor)
         state = MailLogState.from_dict(cursor.log_state)
         counter = SendCounter.from_dict(cursor.counter_state)
-        path, events, lines = mail_log_path(server), 0, 0
-        while True:
-            run = read_events(path, state, now=at)
-            # only the last hour can still be "mass mail now": a first read of an old log locks nobody
-            counter.add_many((e.timestamp, e.account, e.recipient) for e in run.events if e.timestamp > at - WINDOW)
-            state, events, lines = run.state, events + len(run.events), lines + run.lines
-            if not run.more:
-                break
+        events = lines = 0
+        try:
+            with driver_for(server, SecretBox(runtime.settings().encryption_keys)) as driver:
+                path = mail_log_path(driver)
+                while True:
+                    run = read_events(path, state, now=at, host=driver.host)
+                    # only the last hour can still be "mass mail now": a first read of an old log locks nobody
+                    counter.add_many((e.timestamp, e.account, e.recipient) for e in run.events
+                                     if e.timestamp > at - WINDOW)
+                    state, events, lines = run.state, events + len(run.events), lines + run.lines
+                    if not run.more:
+                        break
+        except (ApplyError, OSError) as exc:  # the log is read from the same place next time
+            s.rollback()
+            if isinstance(exc, HostKeyMismatch):
+                from workers.jobs.incidents.remediation import host_key_refused
+
+                host_key_refused(s, server_id, exc.message)
+            return {"server": server_id, "events": 0, "locked": [], "error": str(exc)}
         counter = _forget_before_unlock(s, server_id, counter, at)
         owners = {a: account_owner(s, server_id, a) for a in counter.accounts()}
         limits = {a: c.course.mass_mail_per_hour for a, c in owners.items() if c is not None}

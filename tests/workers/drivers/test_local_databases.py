@@ -12,8 +12,8 @@ import pytest
 from psycopg import sql
 
 from tests.workers.drivers.local_helpers import OTHER_PASSWORD, PASSWORD, unique
-from workers.drivers.local.driver import LocalDriver
-from workers.drivers.local.spec import ApplyError, DatabaseSpec
+from workers.drivers.host.driver import LocalDriver
+from workers.drivers.host.spec import ApplyError, DatabaseSpec
 
 MARIADB = {"host": os.environ.get("TEST_MARIADB_HOST", "127.0.0.1"),
            "port": int(os.environ.get("TEST_MARIADB_PORT", 3306)),

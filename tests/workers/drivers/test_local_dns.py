@@ -7,8 +7,8 @@ import pytest
 
 from tenants.hosting.dns_records import Record, validate_record
 from tests.workers.drivers.local_helpers import need_tool, tree
-from workers.drivers.local.driver import LocalDriver
-from workers.drivers.local.spec import ApplyError, Zone
+from workers.drivers.host.driver import LocalDriver
+from workers.drivers.host.spec import ApplyError, Zone
 
 NS = ["ns1.example.net", "ns2.example.net"]
 

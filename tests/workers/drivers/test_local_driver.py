@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from workers.drivers.local import driver as driver_module
-from workers.drivers.local.driver import LocalDriver
-from workers.drivers.local.spec import ApplyError, FtpUser, Mailbox, VirtualHost, Zone
+from workers.drivers.host import driver as driver_module
+from workers.drivers.host.driver import LocalDriver
+from workers.drivers.host.spec import ApplyError, FtpUser, Mailbox, VirtualHost, Zone
 
 PACKAGE = Path(driver_module.__file__).parent
 OUR_MODULES = ["spec.py", "files.py", "nginx.py", "postfix.py", "dovecot.py", "ftp.py", "dns.py", "htpasswd.py",

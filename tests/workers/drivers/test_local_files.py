@@ -5,7 +5,8 @@ import os
 
 import pytest
 
-from workers.drivers.local.files import ConfigTransaction, atomic_write, locked
+from workers.drivers.host.files import ConfigTransaction
+from workers.drivers.transport.local import atomic_write, locked
 
 
 class Refused(Exception):

@@ -17,8 +17,8 @@ from tests.workers.drivers.local_helpers import (
     tree,
     world_readable_dir,
 )
-from workers.drivers.local.driver import LocalDriver
-from workers.drivers.local.spec import ApplyError, FtpUser
+from workers.drivers.host.driver import LocalDriver
+from workers.drivers.host.spec import ApplyError, FtpUser
 
 HASH = ftp_password_hash(PASSWORD)
 UID = 54321

@@ -19,9 +19,9 @@ from tests.workers.drivers.local_helpers import (
     tree,
     world_readable_dir,
 )
-from workers.drivers.local.driver import LocalDriver
-from workers.drivers.local.postfix import LOCKED_REPLY
-from workers.drivers.local.spec import ApplyError, MailAlias, Mailbox, MailingList
+from workers.drivers.host.driver import LocalDriver
+from workers.drivers.host.postfix import LOCKED_REPLY
+from workers.drivers.host.spec import ApplyError, MailAlias, Mailbox, MailingList
 
 HASH = mail_password_hash(PASSWORD)
 

@@ -22,10 +22,10 @@ from tests.workers.drivers.local_helpers import (
     tree,
     world_readable_dir,
 )
-from workers.drivers.local.driver import LocalDriver
-from workers.drivers.local.nginx import traffic_log
-from workers.drivers.local.spec import ApplyError, ProtectedDir, VirtualHost
-from workers.drivers.local.traffic import Traffic, add_line
+from workers.drivers.host.driver import LocalDriver
+from workers.drivers.host.nginx import traffic_log
+from workers.drivers.host.spec import ApplyError, ProtectedDir, VirtualHost
+from workers.drivers.host.traffic import Traffic, add_line
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from workers.drivers.local import metrics
-from workers.drivers.local.metrics import NetCounters
+from workers.drivers.host import metrics
+from workers.drivers.host.metrics import NetCounters
 
 ROOT = Path(__file__).resolve().parents[3]
 SIZES = [0, 1, 4096, 10_000, 100_000]
@@ -134,7 +134,7 @@ def test_files_vanishing_mid_walk_do_not_crash(tmp_path):
 
 DROP_AND_WALK = """
 import json, os, sys
-from workers.drivers.local import metrics  # imported as root: the interpreter may not be world-readable
+from workers.drivers.host import metrics  # imported as root: the interpreter may not be world-readable
 os.setgroups([]); os.setgid(65534); os.setuid(65534)
 u = metrics.directory_usage(sys.argv[1])
 print(json.dumps([u.files, u.denied, metrics.file_count(sys.argv[1])]))

@@ -4,7 +4,7 @@ and optionally one for the power status. Argument lists run without a shell, bou
 timeout, with what they printed kept for the timeline."""
 from __future__ import annotations
 
-from workers.drivers.local.remediation import run_command
+from workers.drivers.host.remediation import run_command
 from workers.drivers.power.result import PowerResult
 
 

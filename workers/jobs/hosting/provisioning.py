@@ -19,7 +19,8 @@ from tenants.hosting.pending import pending_work
 from tenants.hosting.wanted import SERVICE_MODELS, SERVICES, Work
 from tenants.models import Customer, Database, ProvisionState, Server
 from workers import locks, queues, runtime
-from workers.drivers.local.spec import ApplyError, DatabaseSpec
+from workers.drivers import driver_for
+from workers.drivers.host.spec import ApplyError, DatabaseSpec
 from workers.jobs.hosting.wanted_state import APPLY, Failure, box, site_for
 
 APPLIED, FAILED = ProvisionState.APPLIED.value, ProvisionState.FAILED.value
@@ -102,8 +103,9 @@ def _apply_service(server_id: int, service: str) -> str:
             return f"server {server_id} is gone; nothing to do"
         rows = _changed_rows(s, server_id, service)
         try:
-            detail, refused = APPLY[service](site_for(server), s, server_id)
-        except ApplyError as exc:
+            with driver_for(server, box()) as driver:  # one connection for the whole service
+                detail, refused = APPLY[service](site_for(driver), s, server_id)
+        except ApplyError as exc:  # also a server that cannot be reached: failed with the reason, retried later
             _record(s, rows, Failure(failures.NOT_APPLIED, _message(exc)))
             s.commit()
             return f"{service} on {server.hostname} failed: {_message(exc)}"
@@ -136,9 +138,9 @@ def _apply_database(database_id: int) -> str:
         try:
             if server is None:
                 raise ApplyError("this customer has no server")
-            driver = site_for(server).driver
             if database.deleting:
-                detail = driver.drop_database(DatabaseSpec(database.engine, database.name, database.db_user)).detail
+                with driver_for(server, box()) as driver:
+                    detail = driver.drop_database(DatabaseSpec(database.engine, database.name, database.db_user)).detail
                 s.execute(delete(Database).where(*same))
                 s.commit()
                 return detail
@@ -147,8 +149,9 @@ def _apply_database(database_id: int) -> str:
                 if database.state == APPLIED:
                     return f"{database.name}: already applied"
                 raise ApplyError(failures.PASSWORD_GONE)
-            detail = driver.apply_database(DatabaseSpec(database.engine, database.name, database.db_user,
-                                                        password)).detail
+            with driver_for(server, box()) as driver:
+                detail = driver.apply_database(DatabaseSpec(database.engine, database.name, database.db_user,
+                                                            password)).detail
         except ApplyError as exc:
             reason = failures.PASSWORD_GONE if exc.message == failures.PASSWORD_GONE else failures.NOT_APPLIED
             s.execute(update(Database).where(*same).values(state=FAILED, **Failure(reason, _message(exc)).columns()))

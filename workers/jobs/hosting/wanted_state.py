@@ -1,12 +1,11 @@
-"""From database rows to what a driver applies: the server's driver (built from its sealed
-settings) and the FULL wanted state of one service on one server, every customer on it included
-(each ``apply_*`` removes what it is not given). What the driver had to leave out (a virtual host
-nginx refuses, a zone named-checkzone refuses, an FTP user whose folder leaves its home) comes
-back as a Failure of that item's rows only; everyone else's changes are applied."""
+"""From database rows to what a driver applies: the server's driver (drivers.driver_for, over its
+transport) with the paths our rows are placed under, and the FULL wanted state of one service on one
+server, every customer on it included (each ``apply_*`` removes what it is not given). What the
+driver had to leave out (a virtual host nginx refuses, a zone named-checkzone refuses, an FTP user
+whose folder leaves its home) comes back as a Failure of that item's rows only; everyone else's
+changes are applied."""
 from __future__ import annotations
 
-import inspect
-import os
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -16,12 +15,12 @@ from tenants.errors import RuleViolation
 from tenants.hosting import failures
 from tenants.hosting.account_names import resolve_under
 from tenants.mail_abuse.locks import locked_senders
-from tenants.models import Customer, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory, Server
-from tenants.servers.rules import open_driver_config
-from workers import drivers, runtime
-from workers.drivers.local.driver import LocalDriver
-from workers.drivers.local.nginx import protect_key, safe_path
-from workers.drivers.local.spec import (
+from tenants.models import Customer, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory
+from workers import runtime
+from workers.drivers import Driver
+from workers.drivers.host.base import Resolver
+from workers.drivers.host.nginx import protect_key, safe_path
+from workers.drivers.host.spec import (
     ApplyError,
     FtpUser,
     LeftOut,
@@ -31,9 +30,9 @@ from workers.drivers.local.spec import (
     Zone,
     ZoneRecord,
 )
-from workers.drivers.local.spec import MailingList as ListSpec
+from workers.drivers.host.spec import MailingList as ListSpec
 
-# Settings of ours in the server's driver config, next to LocalDriver's own keyword arguments.
+# Settings of ours in the server's driver config, next to the driver's own keyword arguments.
 # tls_cert_file / tls_key_file: the server's certificate for HTTPS sites; tls_certificates:
 # {"<ASCII domain>": ["<certificate file>", "<key file>"]}, a domain's own certificate instead.
 SITE_KEYS = ("homes_root", "ftp_uid", "ftp_gid", "tls_cert_file", "tls_key_file", "tls_certificates")
@@ -46,7 +45,7 @@ def box() -> SecretBox:
 @dataclass
 class Site:
     """A server's driver and the paths our rows are placed under."""
-    driver: LocalDriver
+    driver: Driver
     homes_root: str
     ftp_uid: int = 2000
     ftp_gid: int = 2000
@@ -54,6 +53,10 @@ class Site:
     tls_key_file: str | None = None
     tls_certificates: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.realpath = Resolver(self.driver.host)  # paths resolved on the server, in batches
+        self.protect_keys: set[str] | None = None
 
     def certificate(self, domain: str) -> tuple[str | None, str | None]:
         """The domain's own certificate and key files if it has them, else the server's."""
@@ -68,24 +71,12 @@ class Site:
         return f"{self.home(domain.customer_id)}/{domain.docroot}"
 
 
-def site_for(server: Server) -> Site:
-    if not drivers.reachable(server):
-        raise ApplyError(drivers.unavailable_reason(server))
-    try:
-        config = open_driver_config(box(), server)
-    except ValueError as exc:  # sealed with a key this installation no longer has
-        raise ApplyError(f"the driver settings of {server.hostname} cannot be opened: {exc}") from exc
-    if not config.get("config_dir"):
-        raise ApplyError(f"server {server.hostname} has no driver settings (config_dir) yet; ask the provider")
-    ours = {key: config.pop(key) for key in SITE_KEYS if key in config}
-    homes_root = ours.pop("homes_root", None) or os.path.join(config["config_dir"], "homes")
-    # the same settings also serve other workers (e.g. mail_log for the mass-mail scan)
-    driver_args = {k: v for k, v in config.items() if k in DRIVER_PARAMETERS}
-    extra = {k: v for k, v in config.items() if k not in DRIVER_PARAMETERS}
-    return Site(LocalDriver(**driver_args), homes_root=homes_root, extra=extra, **ours)
-
-
-DRIVER_PARAMETERS = frozenset(inspect.signature(LocalDriver.__init__).parameters) - {"self"}
+def site_for(driver: Driver) -> Site:
+    """Where the server's driver places our rows (its settings: homes_root, ftp ids, certificates)."""
+    settings = dict(driver.settings)
+    ours = {key: settings.pop(key) for key in SITE_KEYS if key in settings}
+    homes_root = ours.pop("homes_root", None) or f"{driver.config_dir}/homes"
+    return Site(driver, homes_root=homes_root, extra=settings, **ours)
 
 
 def rows_on(session, server_id: int, model, *, live_only: bool = False):
@@ -96,14 +87,20 @@ def rows_on(session, server_id: int, model, *, live_only: bool = False):
 
 
 def _has_protection(site: Site, web_root: str) -> bool:
-    folder = site.driver.config_dir / "protect" / protect_key(web_root)
-    return folder.is_dir() and any(folder.iterdir())
+    """Whether the server holds protected folders for this web root (one listing of protect/ for
+    all sites, then only the folders that exist are looked into)."""
+    protect = site.driver.config_dir / "protect"
+    if site.protect_keys is None:
+        site.protect_keys = set(site.driver.host.listdir(str(protect)))
+    key = protect_key(web_root)
+    return key in site.protect_keys and bool(site.driver.host.listdir(str(protect / key)))
 
 
-def _ensure_dir(path: str) -> None:
-    """Create a document root or FTP home; a failure here does not undo an applied configuration."""
+def _ensure_dirs(site: Site, paths) -> None:
+    """Create document roots or FTP homes on the server; a failure here does not undo an applied
+    configuration."""
     try:
-        os.makedirs(path, mode=0o755, exist_ok=True)
+        site.driver.host.makedirs(list(paths), mode=0o755)
     except OSError:
         pass
 
@@ -136,7 +133,7 @@ def web_root(site: Site, domain: Domain) -> str:
     """The domain's document root on disk, symlinks followed as for FTP homes: it must stay inside
     the customer's home, or a link the customer made (e.g. over FTP) would publish other files."""
     try:
-        root = resolve_under(site.home(domain.customer_id), domain.docroot, "docroot")
+        root = resolve_under(site.home(domain.customer_id), domain.docroot, "docroot", site.realpath)
     except RuleViolation:
         raise ApplyError(f"the document root {domain.docroot} of {domain.name} leads outside the customer's home "
                          "(through a symbolic link); the site is not served until it points inside the home "
@@ -146,6 +143,8 @@ def web_root(site: Site, domain: Domain) -> str:
 
 def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
     domains = rows_on(session, server_id, Domain)
+    site.realpath.prefetch(site.home(d.customer_id) for d in domains)  # two round trips for all of them
+    site.realpath.prefetch(f"{site.realpath(site.home(d.customer_id))}/{d.docroot}" for d in domains)
     roots: dict[int, str] = {}
     refused: dict[tuple[type, int], Failure] = {}
     for domain in domains:
@@ -170,8 +169,7 @@ def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
         if domain.name in result.left_out:
             refused[(Domain, domain.id)] = left_out_failure(failures.SITE_REFUSED, f"the site {domain.name}",
                                                             result.left_out[domain.name])
-    for vhost in vhosts:
-        _ensure_dir(vhost.docroot)
+    _ensure_dirs(site, [vhost.docroot for vhost in vhosts])
     protected: dict[int, list[ProtectedDirectory]] = {}
     for directory in rows_on(session, server_id, ProtectedDirectory):
         protected.setdefault(directory.domain_id, []).append(directory)
@@ -201,9 +199,9 @@ def apply_mail(site: Site, session, server_id: int) -> tuple[str, dict]:
 
 def apply_ftp(site: Site, session, server_id: int) -> tuple[str, dict]:
     users, accounts = [], rows_on(session, server_id, FtpAccount, live_only=True)
+    _ensure_dirs(site, sorted({site.home(account.customer_id) for account in accounts}))
     for account in accounts:
         home = site.home(account.customer_id)
-        _ensure_dir(home)
         users.append(FtpUser(account.name, account.password_hash, account.directory, home, site.ftp_uid, site.ftp_gid))
     result = site.driver.apply_ftp(users)
     return result.detail, {(FtpAccount, a.id): left_out_failure(failures.FTP_REFUSED, f"the FTP user {a.name}",

@@ -20,7 +20,7 @@ from tenants.monitoring.record import Outcome, already_recorded, cycle_start, in
 from tenants.monitoring.reports import prune
 from tenants.monitoring.reports import roll_up as roll_up_results
 from tenants.servers.models import ServerStatus
-from workers import drivers, runtime
+from workers import runtime
 from workers.jobs.monitoring.probe_targets import probe_target
 from workers.probes import ProbeResult, run_probes
 from workers.queues import connection, enqueue
@@ -83,17 +83,14 @@ def check_server(server_id: int, cycle: str, checked_at: str | None = None,
         todo = [e for e in endpoints if e.id not in done]
         probes = [probe_target(e, server, box) for e in todo]
         ids = [e.id for e in todo]
-        local = drivers.reachable(server)
         s.rollback()  # hold no transaction open while probing
         results = run_probes(probes, concurrency, probe_processes()) if probes else []
         at = datetime.fromisoformat(checked_at) if checked_at else utcnow()
         recorded = record_outcomes(s, server_id, cycle_at, [outcome_of(i, r, at) for i, r in zip(ids, results)])
         s.commit()
-    resources = None
-    if local:
-        from workers.jobs.monitoring.resources import check_resources
+    from workers.jobs.monitoring.resources import check_resources
 
-        resources = check_resources(server_id, at.isoformat())
+    resources = check_resources(server_id, at.isoformat())  # through the server's driver, whichever transport
     return {"server": server_id, "checked": len(probes), "recorded": recorded, "resources": resources}
 
 

@@ -1,7 +1,9 @@
 """The metrics collector (OEM spec "サーバ利用状況"; managed terms: disk per partition, inodes):
-reads each local-driver server through workers/drivers/local/metrics.py and stores time series;
-network traffic per customer comes from their virtual hosts' access logs (workers/drivers/local/traffic.py),
-counted once: the log positions are stored with the samples in the same transaction."""
+reads each active server through its driver (workers/drivers/host/metrics.py over the server's
+transport: this machine, or SSH to another one; one connection per server) and stores time
+series; network traffic per customer comes from their virtual hosts' access logs on that server
+(workers/drivers/host/traffic.py), counted once: the log positions are stored with the samples in
+the same transaction. A server that cannot be reached is skipped this time (and said so)."""
 from __future__ import annotations
 
 import logging
@@ -14,10 +16,11 @@ from tenants.db import utcnow
 from tenants.models import Customer, Domain, Server, TrafficLogCursor
 from tenants.monitoring import usage
 from tenants.servers.models import ServerStatus
-from tenants.servers.rules import open_driver_config
-from workers import drivers, runtime
-from workers.drivers.local import metrics
-from workers.drivers.local.traffic import read_traffic
+from workers import runtime
+from workers.drivers import Driver, driver_for
+from workers.drivers.errors import ApplyError, HostKeyMismatch
+from workers.drivers.host import metrics
+from workers.drivers.host.traffic import read_traffic
 
 log = logging.getLogger(__name__)
 
@@ -28,33 +31,25 @@ def home_root() -> Path:
     return settings.customer_home_root or settings.instance_path / "homes"
 
 
-def _driver_settings(server: Server) -> dict:
-    """The server's sealed driver settings; empty when there are none or they were sealed with a
-    key this installation no longer has."""
+def server_home_root(driver: Driver) -> str:
+    """The homes the provisioning writes on this server (its driver settings' homes_root, or
+    config_dir/homes), else (this machine only) the installation-wide default."""
+    if driver.settings.get("homes_root"):
+        return str(driver.settings["homes_root"])
     try:
-        return open_driver_config(SecretBox(runtime.settings().encryption_keys), server)
-    except ValueError:
-        return {}
+        return f"{driver.config_dir}/homes"
+    except ApplyError:
+        return str(home_root())
 
 
-def server_home_root(server: Server) -> Path:
-    """The homes the provisioning writes for this server (its driver settings' homes_root, or
-    config_dir/homes), else the installation-wide default."""
-    config = _driver_settings(server)
-    if config.get("homes_root"):
-        return Path(config["homes_root"])
-    if config.get("config_dir"):
-        return Path(config["config_dir"]) / "homes"
-    return home_root()
-
-
-def customer_traffic(session, server: Server) -> dict[int, tuple[int, int]]:
+def customer_traffic(session, server: Server, driver: Driver) -> dict[int, tuple[int, int]]:
     """(bytes in, bytes out) per customer on ``server`` since the previous run, from the access logs
     of their domains in the driver's config_dir; the new log positions go into the session (stored
     by the caller's commit together with the samples). A server without driver settings has none."""
     # OEM spec "サーバ利用状況": network traffic per customer
-    config_dir = _driver_settings(server).get("config_dir")
-    if not config_dir:
+    try:
+        config_dir = driver.config_dir
+    except ApplyError:
         return {}
     owners = dict(session.execute(select(Domain.name, Domain.customer_id).join(
         Customer, Customer.id == Domain.customer_id).where(Customer.server_id == server.id)).all())
@@ -63,7 +58,7 @@ def customer_traffic(session, server: Server) -> dict[int, tuple[int, int]]:
     if cursor is None:
         cursor = TrafficLogCursor(server_id=server.id, log_states={})
         session.add(cursor)
-    run = read_traffic(config_dir, owners, cursor.log_states)
+    run = read_traffic(config_dir, owners, cursor.log_states, driver.host)
     cursor.log_states, cursor.last_run_at = run.states, utcnow()
     if run.lost_rotated_tail:
         log.warning("server %s: access logs rotated twice between runs, unread requests lost: %s",
@@ -75,27 +70,44 @@ def customer_traffic(session, server: Server) -> dict[int, tuple[int, int]]:
     return per_customer
 
 
-def collect_metrics(root: str | None = None) -> int:
-    """One reading of every active local server; returns the number of servers read. Safe to run
-    twice: a second run only adds one more sample."""
+def read_server(server_id: int, root: str | None = None) -> str | None:
+    """One reading of one server, stored; None when done, else why the server could not be read."""
+    box = SecretBox(runtime.settings().encryption_keys)
     with runtime.job_session() as s:
-        server_ids = list(s.scalars(select(Server.id).where(drivers.reachable_filter(Server),
-                                                            Server.status == ServerStatus.ACTIVE)))
-    for server_id in server_ids:
-        with runtime.job_session() as s:
-            base = Path(root) if root else server_home_root(s.get(Server, server_id))
-            base.mkdir(parents=True, exist_ok=True)
-            customers = list(s.scalars(select(Customer).where(Customer.server_id == server_id)))
-            dirs = {c.id: Path(str(c.id)) for c in customers if (base / str(c.id)).is_dir()}
-            snapshot = metrics.collect(base, dirs)
-            usage.record_server(s, server_id, snapshot, usage.last_counters(s, server_id))
-            traffic = customer_traffic(s, s.get(Server, server_id))
-            usage.record_customers(s, customers, snapshot.customers, snapshot.taken_at, traffic)
-            s.commit()
+        server = s.get(Server, server_id)
+        try:
+            with driver_for(server, box) as driver:
+                base = root or server_home_root(driver)
+                driver.host.makedirs([base])
+                customers = list(s.scalars(select(Customer).where(Customer.server_id == server_id)))
+                listed = set(driver.host.listdir(base))
+                dirs = {c.id: Path(str(c.id)) for c in customers if str(c.id) in listed}
+                snapshot = metrics.collect(Path(base), dirs, host=driver.host)
+                usage.record_server(s, server_id, snapshot, usage.last_counters(s, server_id))
+                traffic = customer_traffic(s, server, driver)
+        except (ApplyError, OSError) as exc:
+            s.rollback()
+            if isinstance(exc, HostKeyMismatch):
+                from workers.jobs.incidents.remediation import host_key_refused
+
+                host_key_refused(s, server_id, exc.message)
+            log.warning("server %s could not be read: %s", server_id, exc)
+            return str(exc)
+        usage.record_customers(s, customers, snapshot.customers, snapshot.taken_at, traffic)
+        s.commit()
+    return None
+
+
+def collect_metrics(root: str | None = None) -> int:
+    """One reading of every active server; returns the number of servers read. Safe to run twice:
+    a second run only adds one more sample."""
+    with runtime.job_session() as s:
+        server_ids = list(s.scalars(select(Server.id).where(Server.status == ServerStatus.ACTIVE)))
+    read = sum(1 for server_id in server_ids if read_server(server_id, root) is None)
     with runtime.job_session() as s:
         usage.prune(s)
         s.commit()
     from workers.jobs.customers import check_overuse
 
     check_overuse()  # the new figures may cross a course's 80 % / 100 % line
-    return len(server_ids)
+    return read

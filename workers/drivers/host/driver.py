@@ -1,13 +1,14 @@
-"""The local driver: applies wanted state on this machine, for real.
+"""The host driver: applies wanted state on one server, for real, over its transport (this
+machine, or SSH to another one); the logic is the same either way.
 
 Each ``apply_*`` takes the complete wanted state of one service (what is not listed is removed),
 checks every value with the tenants rules, writes the files in one transaction, validates them
-with the real tool and, only when something changed and a reload command is configured, runs it.
-If validation fails every file is put back byte for byte and ApplyError carries the tool's
-message. Where one item can be at fault (a virtual host, a zone, an FTP user), the driver then
-finds the items refused on their own, applies the others and reports the refused ones in
-``ApplyResult.left_out`` (isolation.py); only a fault that is no single item's raises.
-Tools run from argument lists (never a shell), with LC_ALL=C and a timeout.
+with the real tool *on that host* and, only when something changed and a reload command is
+configured, runs it there. If validation fails every file is put back byte for byte and
+ApplyError carries the tool's message. Where one item can be at fault (a virtual host, a zone,
+an FTP user), the driver then finds the items refused on their own, applies the others and
+reports the refused ones in ``ApplyResult.left_out`` (isolation.py); only a fault that is no
+single item's raises. Tools run from argument lists (never a shell), with LC_ALL=C and a timeout.
 
 ``tools`` maps a name to an argument list: the validators ``nginx``, ``postmap``,
 ``named-checkzone``, ``named-checkconf``, ``pure-pw`` (found on PATH and in /usr/sbin when not
@@ -15,17 +16,14 @@ given) and the optional ``reload-web``, ``reload-mail``, ``reload-ftp``, ``reloa
 """
 from __future__ import annotations
 
-import grp
-import os
-import shutil
-import subprocess
-import tempfile
+import inspect
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Sequence
 
-from workers.drivers.local import databases, dns, dovecot, ftp, isolation, nginx, postfix
-from workers.drivers.local.files import ConfigTransaction, file_name, locked
-from workers.drivers.local.spec import (
+from workers.drivers.host import databases, dns, dovecot, ftp, isolation, nginx, postfix, remediation
+from workers.drivers.host.base import DEFAULT_TOOLS, PACKAGES, HostBase, Resolver
+from workers.drivers.host.files import file_name
+from workers.drivers.host.spec import (
     ApplyError,
     ApplyResult,
     DatabaseSpec,
@@ -39,133 +37,14 @@ from workers.drivers.local.spec import (
     Zone,
 )
 
-DEFAULT_TOOLS = {name: [name] for name in ("nginx", "postmap", "named-checkzone", "named-checkconf", "pure-pw")}
-PACKAGES = {"nginx": "nginx-light", "postmap": "postfix", "named-checkzone": "bind9-utils",
-            "named-checkconf": "bind9-utils", "pure-pw": "pure-ftpd"}
-_SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/sbin", "/sbin"])
+__all__ = ["DEFAULT_TOOLS", "DRIVER_PARAMETERS", "PACKAGES", "HostDriver", "LocalDriver"]
 
 
-class LocalDriver:
-    def __init__(self, config_dir: Path | str, db_admin: dict[str, dict] | None = None,
-                 tools: dict[str, list[str]] | None = None, *, http_listen: Sequence[str] = ("80",),
-                 https_listen: Sequence[str] = ("443",), nginx_user: str | None = None,
-                 mail_root: str = "/var/mail/vhosts", postfix_map_type: str = "hash",
-                 nameservers: Sequence[str] = (), secret_group: str | None = None, timeout: float = 120):
-        self.config_dir = Path(nginx.safe_path(os.path.abspath(config_dir), "config directory"))
-        self.db_admin = dict(db_admin or {})
-        self.tools = {**DEFAULT_TOOLS, **(tools or {})}
-        self.http_listen = [nginx.listen_address(a) for a in http_listen]
-        self.https_listen = [nginx.listen_address(a) for a in https_listen]
-        self.nginx_user = nginx.system_user(nginx_user) if nginx_user is not None else None
-        self.mail_root = nginx.safe_path(mail_root, "mail root")
-        postfix.compiled_path(Path("x"), postfix_map_type)  # refuses unknown types early
-        self.map_type = postfix_map_type
-        self.nameservers = list(nameservers)
-        self.timeout = timeout
-        try:
-            self.secret_gid = grp.getgrnam(secret_group).gr_gid if secret_group else None
-        except KeyError:
-            raise ApplyError(f"refused: there is no group {secret_group!r} on this machine") from None
-
-    # --- tools --------------------------------------------------------------------------------
-
-    def tool(self, name: str) -> list[str]:
-        """The argument list of a tool, its program resolved; ApplyError when it is missing."""
-        argv = self.tools.get(name)
-        if not argv or isinstance(argv, str):
-            raise ApplyError(f"no command configured for {name!r}")
-        found = argv[0] if os.sep in argv[0] else shutil.which(argv[0], path=_SEARCH_PATH)
-        if not found or not os.access(found, os.X_OK):
-            hint = f" (Debian package {PACKAGES[name]})" if name in PACKAGES else ""
-            raise ApplyError(f"{argv[0]} is not installed on this server{hint}; nothing was changed", tool=name)
-        return [found, *argv[1:]]
-
-    def run(self, argv: list[str], name: str) -> str:
-        """Run one command (a list, no shell); its output, or ApplyError with what it said."""
-        if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
-            raise TypeError("commands are argument lists")
-        env = {**os.environ, "LC_ALL": "C"}
-        try:
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout,
-                                  stdin=subprocess.DEVNULL, env=env, check=False)
-        except subprocess.TimeoutExpired:
-            raise ApplyError(f"{name} did not finish within {self.timeout:g} s", tool=name) from None
-        except OSError as exc:
-            raise ApplyError(f"{name} could not be started: {exc}", tool=name) from exc
-        output = "\n".join(part.strip() for part in (done.stdout, done.stderr) if part.strip())
-        if done.returncode != 0:
-            raise ApplyError(f"{name} failed (exit status {done.returncode}); the previous configuration "
-                             "is still in place", tool=name, output=output)
-        return output
-
-    def _write(self, tx: ConfigTransaction, validate, service: str) -> list[Path]:
-        try:
-            return tx.commit(validate)
-        except OSError as exc:
-            raise ApplyError(f"could not write the {service} configuration: {exc}") from exc
-
-    def _finish(self, service: str, changed: list[Path], summary: str,
-                left_out: Mapping[str, LeftOut] | None = None) -> ApplyResult:
-        left_out = dict(left_out or {})
-        if left_out:
-            summary += f"; left out: {', '.join(sorted(left_out))}"
-        if not changed:
-            return ApplyResult(True, f"{summary}; unchanged", left_out)
-        reload_name = f"reload-{service}"
-        if reload_name not in self.tools:
-            return ApplyResult(True, f"{summary}; {len(changed)} file(s) changed; no reload command configured",
-                               left_out)
-        self.run(self.tool(reload_name), reload_name)
-        return ApplyResult(True, f"{summary}; {len(changed)} file(s) changed; reloaded", left_out)
-
-    def _commit(self, tx: ConfigTransaction, validate, service: str, summary: str) -> ApplyResult:
-        return self._finish(service, self._write(tx, validate, service), summary)
-
-    def _commit_isolated(self, service: str, stage: Callable[..., tuple[ConfigTransaction, Callable]],
-                         wanted: dict[str, str], live: dict[str, str],
-                         refused: dict[str, ApplyError], check: isolation.Check, summary: Callable,
-                         names: Mapping[str, str], one_by_one: bool = False) -> ApplyResult:
-        """Commit ``stage(texts)`` (a transaction and its validator) for the wanted texts by key;
-        if the validator refuses them, commit what isolation.settle keeps instead."""
-        chosen, left = isolation.start(wanted, live, refused)
-        try:
-            changed = self._write(*stage(chosen), service)
-        except ApplyError as exc:
-            if exc.tool is None:  # not the validator's verdict (e.g. a file could not be written)
-                raise
-            chosen, left = isolation.settle(chosen, live, check, exc, left, one_by_one)
-            changed = self._write(*stage(chosen), service)
-        return self._finish(service, changed, summary(chosen), {names[key]: why for key, why in left.items()})
-
-    def _scratch_check(self, files: Callable[[Path, Mapping[str, str]], None], commands: Callable):
-        """A ``check`` for isolation.settle: the candidate texts are written to a scratch folder
-        on the server (``files``) and the validator runs on them (``commands``); live files stay."""
-        def check(texts: Mapping[str, str]) -> ApplyError | None:
-            with tempfile.TemporaryDirectory(prefix=".check-", dir=self.config_dir) as scratch:
-                files(Path(scratch), texts)
-                try:
-                    for argv, name in commands(Path(scratch), texts):
-                        self.run(argv, name)
-                except ApplyError as exc:
-                    return exc
-            return None
-        return check
-
-    @staticmethod
-    def _texts(paths: Mapping[str, Path]) -> dict[str, str]:
-        """The files in place now, by key (the versions kept for items refused in a change)."""
-        return {key: path.read_text() for key, path in paths.items() if path.is_file()}
-
-    def _dir(self, *parts: str) -> Path:
-        path = self.config_dir.joinpath(*parts)
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-
+class HostDriver(HostBase):
     # --- web ----------------------------------------------------------------------------------
 
-    def _stage_nginx_master(self, tx: ConfigTransaction) -> None:
-        for sub in ("run", "logs", "tmp", "sites", "protect", "htpasswd"):
-            self._dir(sub)
+    def _stage_nginx_master(self, tx) -> None:
+        self._dirs("run", "logs", "tmp", "sites", "protect", "htpasswd")
         tx.write(self.config_dir / "nginx.conf", nginx.render_master(self.config_dir, self.nginx_user))
         tx.write(self.config_dir / "mime.types", nginx.MIME_TYPES)
 
@@ -186,13 +65,13 @@ class LocalDriver:
                 refused[name] = exc
         isolation.refuse_if_nothing_left(wanted, refused)
         argv = self.tool("nginx")
-        with locked(self.config_dir):
+        with self.host.lock(str(self.config_dir)):
             sites = self._dir("sites")
 
             def stage(chosen):
-                tx = ConfigTransaction()
+                tx = self.transaction()
                 self._stage_nginx_master(tx)
-                for stale in sites.glob("*.conf"):
+                for stale in self._listing(sites, ".conf"):
                     if stale.name not in chosen:
                         tx.remove(stale)
                 for name, text in chosen.items():
@@ -200,11 +79,11 @@ class LocalDriver:
                 return tx, self._nginx_test(argv)
 
             def files(scratch, texts):
-                (scratch / "sites").mkdir()
+                self.host.makedirs([str(scratch / "sites")])
                 for name, text in texts.items():
-                    (scratch / "sites" / name).write_text(text)
-                (scratch / "mime.types").write_text(nginx.MIME_TYPES)
-                (scratch / "nginx.conf").write_text(nginx.render_master(self.config_dir, self.nginx_user, scratch))
+                    self.put(scratch / "sites" / name, text)
+                self.put(scratch / "mime.types", nginx.MIME_TYPES)
+                self.put(scratch / "nginx.conf", nginx.render_master(self.config_dir, self.nginx_user, scratch))
 
             def commands(scratch, _texts):
                 return [([*argv, "-t", "-q", "-c", str(scratch / "nginx.conf"), "-p", f"{self.config_dir}/"],
@@ -220,11 +99,11 @@ class LocalDriver:
         files = nginx.render_protected(dirs, web_root, self.config_dir)
         argv = self.tool("nginx")
         key = nginx.protect_key(web_root)
-        with locked(self.config_dir):
-            tx = ConfigTransaction()
+        with self.host.lock(str(self.config_dir)):
+            tx = self.transaction()
             self._stage_nginx_master(tx)
-            for sub, pattern in (("protect", "*.conf"), ("htpasswd", "*.htpasswd")):
-                for stale in self._dir(sub, key).glob(pattern):
+            for sub, suffix in (("protect", ".conf"), ("htpasswd", ".htpasswd")):
+                for stale in self._listing(self._dir(sub, key), suffix):
                     if stale not in files:
                         tx.remove(stale)
             for path, (text, mode) in files.items():
@@ -241,8 +120,8 @@ class LocalDriver:
         boxes, _ = postfix.check_mail(mailboxes, aliases, lists)
         users = dovecot.render_passwd(boxes, self.mail_root)
         argv = self.tool("postmap")
-        with locked(self.config_dir):
-            tx = ConfigTransaction()
+        with self.host.lock(str(self.config_dir)):
+            tx = self.transaction()
             sources = []
             for name, text in maps.items():
                 source = self._dir("postfix") / name
@@ -263,8 +142,7 @@ class LocalDriver:
         if name not in postfix.MAP_NAMES:
             raise ApplyError(f"unknown map {name!r}")
         argv = postfix.query_command(self.tool("postmap"), self.map_type, self.config_dir / "postfix" / name, key)
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=self.timeout,
-                              stdin=subprocess.DEVNULL, env={**os.environ, "LC_ALL": "C"}, check=False)
+        done = self.execute(argv, "postmap -q")
         if done.returncode == 1:
             return None
         if done.returncode != 0:
@@ -277,17 +155,22 @@ class LocalDriver:
         """pure-ftpd virtual users (chrooted below each customer's home), ``pure-pw mkdb``. A user
         the rules refuse (e.g. its folder became a symlink out of the home) is left out, not served."""
         accepted, left = [], {}
+        realpath = Resolver(self.host)  # homes resolved on this host, in two round trips at most
+        realpath.prefetch(str(u.customer_home) for u in users if isinstance(u.customer_home, str))
+        realpath.prefetch(f"{realpath(u.customer_home)}/{u.home_dir}" for u in users
+                          if isinstance(u.customer_home, str) and isinstance(u.home_dir, str) and u.home_dir
+                          and not u.home_dir.startswith("/"))
         for user in users:
             try:
-                ftp.check_users([user])
+                ftp.check_users([user], realpath)
                 accepted.append(user)
             except ApplyError as exc:
                 left[str(user.name)] = LeftOut(exc, False)
         isolation.refuse_if_nothing_left(accepted, {key: why.error for key, why in left.items()})
-        text = ftp.render_passwd(accepted)
+        text = ftp.render_passwd(accepted, realpath)
         argv = self.tool("pure-pw")
-        with locked(self.config_dir):
-            tx = ConfigTransaction()
+        with self.host.lock(str(self.config_dir)):
+            tx = self.transaction()
             passwd, pdb = self._dir("ftp") / "pureftpd.passwd", self.config_dir / "ftp" / "pureftpd.pdb"
             tx.write(passwd, text, 0o640, self.secret_gid)
             tx.guard(pdb)
@@ -310,14 +193,14 @@ class LocalDriver:
                 refused[zone.origin] = exc
         isolation.refuse_if_nothing_left(texts, refused)
         checkzone, checkconf = self.tool("named-checkzone"), self.tool("named-checkconf")
-        with locked(self.config_dir):
+        with self.host.lock(str(self.config_dir)):
             zone_dir = self._dir("dns")
             paths = {origin: zone_dir / file_name(origin, ".zone") for origin in (*texts, *refused)}
 
             def stage(chosen):
-                tx = ConfigTransaction()
+                tx = self.transaction()
                 files = {origin: paths[origin] for origin in chosen}
-                for stale in zone_dir.glob("*.zone"):
+                for stale in self._listing(zone_dir, ".zone"):
                     if stale not in files.values():
                         tx.remove(stale)
                 for origin, text in chosen.items():
@@ -334,7 +217,7 @@ class LocalDriver:
 
             def files(scratch, chosen):
                 for origin, text in chosen.items():
-                    (scratch / paths[origin].name).write_text(text)
+                    self.put(scratch / paths[origin].name, text)
 
             def commands(scratch, chosen):
                 return [(dns.checkzone_command(checkzone, origin, scratch / paths[origin].name),
@@ -357,16 +240,39 @@ class LocalDriver:
         """Create (or bring back in line) the database, its user, password and grants."""
         if spec.engine not in databases.APPLY:
             raise ApplyError(f"refused: unknown database engine {spec.engine!r}")
-        return ApplyResult(True, databases.APPLY[spec.engine](spec, self._admin(spec)))
+        return ApplyResult(True, databases.APPLY[spec.engine](spec, self._admin(spec), self.host))
 
     def change_database_password(self, spec: DatabaseSpec) -> ApplyResult:
         """Only set the user's password (the user must exist)."""
         if spec.engine not in databases.APPLY:
             raise ApplyError(f"refused: unknown database engine {spec.engine!r}")
-        return ApplyResult(True, databases.APPLY[spec.engine](spec, self._admin(spec), only_password=True))
+        return ApplyResult(True, databases.APPLY[spec.engine](spec, self._admin(spec), self.host,
+                                                                  only_password=True))
 
     def drop_database(self, spec: DatabaseSpec) -> ApplyResult:
         """Drop the database and its user; what is already gone is fine."""
         if spec.engine not in databases.DROP:
             raise ApplyError(f"refused: unknown database engine {spec.engine!r}")
-        return ApplyResult(True, databases.DROP[spec.engine](spec, self._admin(spec)))
+        return ApplyResult(True, databases.DROP[spec.engine](spec, self._admin(spec), self.host))
+
+    def run_command(self, argv: list[str], timeout: float) -> remediation.CommandResult:
+        """A configured remediation command (a service restart) run on this server."""
+        return remediation.run_command(argv, timeout, self.host)
+
+    def database_size_bytes(self) -> int | None:
+        """Total size of the databases on this server's MariaDB and PostgreSQL (Gold: DB size)."""
+        return databases.total_size_bytes(self.db_admin, self.host)
+
+
+class LocalDriver(HostDriver):
+    """The host driver on the machine the panel runs on (the local transport)."""
+
+    def __init__(self, config_dir: Path | str, *args, **kwargs):
+        kwargs.pop("transport", None)
+        super().__init__(config_dir, *args, **kwargs)
+        _ = self.secret_gid  # an unknown group is refused at once, as a setting
+
+
+# The keyword arguments of the driver: the server's sealed settings that are not among them stay
+# in ``driver.settings`` for the jobs (homes_root, mail_log, tls_certificates, ...).
+DRIVER_PARAMETERS = frozenset(inspect.signature(HostBase.__init__).parameters) - {"self", "transport"}

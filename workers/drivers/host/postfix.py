@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 from tenants.hosting import account_names
-from workers.drivers.local.spec import ApplyError, MailAlias, Mailbox, MailingList, checked
+from workers.drivers.host.spec import ApplyError, MailAlias, Mailbox, MailingList, checked
 
 MAP_NAMES = ("virtual_domains", "virtual_mailboxes", "virtual_aliases", "sender_access")
 MAP_SUFFIX = {"hash": ".db", "btree": ".db", "lmdb": ".lmdb", "cdb": ".cdb"}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from workers.drivers.local.nginx import traffic_log
+from workers.drivers.host.nginx import traffic_log
 from workers.maillog import MailLogState, read_new_lines
 
 MAX_PASSES = 16  # per log and run: read_new_lines stops at its byte budget; the rest waits for the next run
@@ -45,15 +45,17 @@ def add_line(total: Traffic, line: str) -> bool:
     return True
 
 
-def read_traffic(config_dir: Path | str, domains: Iterable[str], states: dict[str, dict] | None) -> TrafficRun:
-    """Bytes in and out of each domain's virtual host since ``states``. Positions of domains no
-    longer listed are dropped (their site is gone); ``states`` itself is not changed."""
+def read_traffic(config_dir: Path | str, domains: Iterable[str], states: dict[str, dict] | None,
+                 host=None) -> TrafficRun:
+    """Bytes in and out of each domain's virtual host since ``states``, from the logs on the server
+    ``host`` reaches (None: this machine). Positions of domains no longer listed are dropped (their
+    site is gone); ``states`` itself is not changed."""
     run = TrafficRun()
     for domain in sorted(set(domains)):
         state = MailLogState.from_dict((states or {}).get(domain))
         total = Traffic()
         for _ in range(MAX_PASSES):
-            lines, state, result = read_new_lines(traffic_log(Path(config_dir), domain), state)
+            lines, state, result = read_new_lines(traffic_log(Path(config_dir), domain), state, host=host)
             run.skipped_lines += sum(1 for line in lines if not add_line(total, line))
             if result.lost_rotated_tail:
                 run.lost_rotated_tail.append(domain)

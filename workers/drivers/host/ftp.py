@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Sequence
 
 from tenants.hosting import account_names
-from workers.drivers.local.nginx import safe_path
-from workers.drivers.local.spec import ApplyError, FtpUser, checked
+from workers.drivers.host.nginx import safe_path
+from workers.drivers.host.spec import ApplyError, FtpUser, checked
 
 MIN_ID = 1000  # Debian's first ordinary uid/gid; pure-ftpd refuses system accounts anyway
 # crypt(3) forms pure-ftpd verifies (libsodium for argon2, libxcrypt for the rest).
@@ -23,8 +23,9 @@ _HASH = re.compile(r"^(\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}|\$[56]\$(rounds=[0-
                    r"\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+)$")
 
 
-def home_of(user: FtpUser) -> Path:
-    """The FTP user's directory: below the customer's home, symlinks followed."""
+def home_of(user: FtpUser, realpath=os.path.realpath) -> Path:
+    """The FTP user's directory: below the customer's home, symlinks followed (on the host that
+    holds it: ``realpath``)."""
     customer_home = safe_path(user.customer_home, "customer home")
     wanted = user.home_dir or ""
     if os.path.isabs(wanted):
@@ -32,11 +33,11 @@ def home_of(user: FtpUser) -> Path:
         if wanted != customer_home and not wanted.startswith(customer_home.rstrip("/") + "/"):
             raise ApplyError(f"refused: the FTP home {wanted} is not inside {customer_home}")
         wanted = os.path.relpath(wanted, customer_home)
-    home = checked(account_names.resolve_under, customer_home, wanted, "home_dir")
+    home = checked(account_names.resolve_under, customer_home, wanted, "home_dir", realpath)
     return Path(safe_path(str(home), "FTP home"))
 
 
-def check_users(users: Sequence[FtpUser]) -> list[tuple[FtpUser, str, Path]]:
+def check_users(users: Sequence[FtpUser], realpath=os.path.realpath) -> list[tuple[FtpUser, str, Path]]:
     out, names = [], set()
     for user in users:
         name = checked(account_names.service_user, user.name, "name")
@@ -49,13 +50,13 @@ def check_users(users: Sequence[FtpUser]) -> list[tuple[FtpUser, str, Path]]:
         for label, value in (("uid", user.uid), ("gid", user.gid)):
             if not isinstance(value, int) or isinstance(value, bool) or not MIN_ID <= value < 2**31:
                 raise ApplyError(f"refused: the {label} of {name} must be at least {MIN_ID}")
-        out.append((user, name, home_of(user)))
+        out.append((user, name, home_of(user, realpath)))
     return out
 
 
-def render_passwd(users: Sequence[FtpUser]) -> str:
+def render_passwd(users: Sequence[FtpUser], realpath=os.path.realpath) -> str:
     lines = []
-    for user, name, home in sorted(check_users(users), key=lambda row: row[1]):
+    for user, name, home in sorted(check_users(users, realpath), key=lambda row: row[1]):
         # login:hash:uid:gid:gecos:home/./ then 12 empty limit fields (no per-user limits), as pure-pw writes
         lines.append(f"{name}:{user.password_hash}:{user.uid}:{user.gid}::{home}/./" + ":" * 12)
     return "".join(line + "\n" for line in lines)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
-from workers.drivers.local.spec import ApplyError, LeftOut
+from workers.drivers.host.spec import ApplyError, LeftOut
 
 Check = Callable[[Mapping[str, str]], "ApplyError | None"]
 

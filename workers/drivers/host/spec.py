@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from tenants.hosting.dns_records import Record as ZoneRecord
+from workers.drivers.errors import ApplyError as ApplyError  # where the jobs and tests have always found it
 
 
 @dataclass(frozen=True)
@@ -74,17 +75,6 @@ class DatabaseSpec:
     name: str
     user: str
     password: str | None = None  # needed to create / change the password, not to drop
-
-
-class ApplyError(Exception):
-    """A change was refused or a tool failed; the previous configuration is still in place."""
-
-    def __init__(self, message: str, *, tool: str | None = None, output: str = "", problems=None):
-        self.message = message
-        self.tool = tool
-        self.output = output
-        self.problems = list(problems or [])
-        super().__init__(message if not output else f"{message}\n{output}")
 
 
 @dataclass(frozen=True)

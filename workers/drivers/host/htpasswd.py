@@ -13,7 +13,7 @@ import re
 from typing import Sequence
 
 from tenants.hosting import account_names
-from workers.drivers.local.spec import ApplyError, checked
+from workers.drivers.host.spec import ApplyError, checked
 
 HTPASSWD_HASH = re.compile(
     r"^(\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}|\$apr1\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}"

@@ -1,10 +1,11 @@
-"""Usage figures of THIS machine, read with the standard library only (OEM spec "server usage";
-managed terms: disk per partition with a 90 % alert, inode use, per-customer disk use).
+"""Usage figures of a server (OEM spec "server usage"; managed terms: disk per partition with a 90 %
+alert, inode use, per-customer disk use), read through its transport: this machine by default
+(``host=None``), another server over SSH otherwise — the same figures from the same sources.
 
-Sources: ``/proc/mounts`` + ``os.statvfs`` (partitions and inodes), ``/proc/meminfo`` (memory),
-``/proc/net/dev`` (interface byte counters), ``os.scandir`` (per-directory use, like ``du -sx``).
-psutil is not needed: every figure here is one line of /proc away, and these functions are what a
-remote (ssh) driver will do too, by reading the same files over the wire.
+Sources: ``/proc/mounts`` + ``statvfs`` (partitions and inodes), ``/proc/meminfo`` (memory),
+``/proc/net/dev`` (interface byte counters), a directory walk for per-directory use (like
+``du -sx``: ``os.scandir`` here, ``find -xdev`` on another server). psutil is not needed: every
+figure here is one line of /proc away, read the same way over the wire.
 
 Which filesystems count as partitions (:data:`PSEUDO_FSTYPES`):
 - kernel and virtual filesystems (proc, sysfs, cgroup, devpts, ...) have no disk: skipped;
@@ -135,13 +136,27 @@ def _unescape_mount_field(value: str) -> str:
     return "".join(out)
 
 
-def _mount_entries(mounts_file: str = "/proc/mounts") -> list[tuple[str, str, str]]:
+def _host(host):
+    if host is not None:
+        return host
+    from workers.drivers.transport.local import LOCAL
+
+    return LOCAL
+
+
+def _read_text(path: str, host, encoding: str = "utf-8") -> str:
+    data = _host(host).read_bytes(path)
+    if data is None:
+        raise FileNotFoundError(path)
+    return data.decode(encoding, errors="replace")
+
+
+def _mount_entries(mounts_file: str = "/proc/mounts", host=None) -> list[tuple[str, str, str]]:
     entries = []
-    with open(mounts_file, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            parts = line.split()
-            if len(parts) >= 3:
-                entries.append((_unescape_mount_field(parts[0]), _unescape_mount_field(parts[1]), parts[2]))
+    for line in _read_text(mounts_file, host).splitlines():
+        parts = line.split()
+        if len(parts) >= 3:
+            entries.append((_unescape_mount_field(parts[0]), _unescape_mount_field(parts[1]), parts[2]))
     return entries
 
 
@@ -151,27 +166,27 @@ def _is_pseudo(mount: str, fstype: str) -> bool:
     return fstype in PSEUDO_FSTYPES
 
 
-def partitions(mounts_file: str = "/proc/mounts") -> list[PartitionUse]:
+def partitions(mounts_file: str = "/proc/mounts", host=None) -> list[PartitionUse]:
     """Disk and inode use of every real filesystem, one entry per device, sorted by mount point."""
+    host = _host(host)
+    real = [(device, mount, fstype) for device, mount, fstype in _mount_entries(mounts_file, host)
+            if not _is_pseudo(mount, fstype)]
+    mounts = list(dict.fromkeys(mount for _d, mount, _f in real))
+    stats, devices = host.statvfs(mounts), host.device_ids(mounts)
     by_device: dict[object, PartitionUse] = {}
-    for device, mount, fstype in _mount_entries(mounts_file):
-        if _is_pseudo(mount, fstype):
+    for device, mount, fstype in real:
+        st, dev_id = stats.get(mount), devices.get(mount)
+        if st is None or dev_id is None:  # gone, stale NFS handle, no permission: not measurable now
             continue
-        try:
-            st = os.statvfs(mount)
-            dev_id = os.stat(mount).st_dev
-        except OSError:  # gone, stale NFS handle, no permission: not measurable now
+        if st.blocks == 0:
             continue
-        if st.f_blocks == 0:
-            continue
-        frsize = st.f_frsize or st.f_bsize
         use = PartitionUse(
             mount=mount, device=device, fstype=fstype,
-            total_bytes=st.f_blocks * frsize,
-            used_bytes=(st.f_blocks - st.f_bfree) * frsize,
-            inodes_total=st.f_files,
-            inodes_used=max(st.f_files - st.f_ffree, 0),
-            available_bytes=st.f_bavail * frsize,
+            total_bytes=st.blocks * st.frsize,
+            used_bytes=(st.blocks - st.bfree) * st.frsize,
+            inodes_total=st.files,
+            inodes_used=max(st.files - st.ffree, 0),
+            available_bytes=st.bavail * st.frsize,
         )
         known = by_device.get(dev_id)
         if known is None or len(mount) < len(known.mount):
@@ -179,37 +194,36 @@ def partitions(mounts_file: str = "/proc/mounts") -> list[PartitionUse]:
     return sorted(by_device.values(), key=lambda p: p.mount)
 
 
-def partition_of(path: str | os.PathLike, parts: list[PartitionUse] | None = None) -> PartitionUse | None:
+def partition_of(path: str | os.PathLike, parts: list[PartitionUse] | None = None,
+                 host=None) -> PartitionUse | None:
     """The partition holding ``path`` (matched by device id, so bind mounts and symlinks agree)."""
-    try:
-        wanted = os.stat(path).st_dev
-    except OSError:
+    host = _host(host)
+    parts = parts if parts is not None else partitions(host=host)
+    devices = host.device_ids([os.fspath(path)] + [p.mount for p in parts])
+    wanted = devices.get(os.fspath(path))
+    if wanted is None:
         return None
-    for part in parts if parts is not None else partitions():
-        try:
-            if os.stat(part.mount).st_dev == wanted:
-                return part
-        except OSError:
-            continue
+    for part in parts:
+        if devices.get(part.mount) == wanted:
+            return part
     return None
 
 
 # --- memory and network ------------------------------------------------------------------------
 
-def _meminfo(meminfo_file: str = "/proc/meminfo") -> dict[str, int]:
+def _meminfo(meminfo_file: str = "/proc/meminfo", host=None) -> dict[str, int]:
     values: dict[str, int] = {}
-    with open(meminfo_file, encoding="ascii", errors="replace") as fh:
-        for line in fh:
-            key, _, rest = line.partition(":")
-            fields = rest.split()
-            if fields and fields[0].isdigit():
-                scale = 1024 if len(fields) > 1 and fields[1] == "kB" else 1
-                values[key.strip()] = int(fields[0]) * scale
+    for line in _read_text(meminfo_file, host, "ascii").splitlines():
+        key, _, rest = line.partition(":")
+        fields = rest.split()
+        if fields and fields[0].isdigit():
+            scale = 1024 if len(fields) > 1 and fields[1] == "kB" else 1
+            values[key.strip()] = int(fields[0]) * scale
     return values
 
 
-def memory(meminfo_file: str = "/proc/meminfo") -> MemoryUse:
-    info = _meminfo(meminfo_file)
+def memory(meminfo_file: str = "/proc/meminfo", host=None) -> MemoryUse:
+    info = _meminfo(meminfo_file, host)
     total = info.get("MemTotal", 0)
     if "MemAvailable" in info:
         available = info["MemAvailable"]
@@ -219,16 +233,15 @@ def memory(meminfo_file: str = "/proc/meminfo") -> MemoryUse:
     return MemoryUse(total=total, available=available, used=total - available)
 
 
-def network(netdev_file: str = "/proc/net/dev") -> list[NetCounters]:
+def network(netdev_file: str = "/proc/net/dev", host=None) -> list[NetCounters]:
     """Byte counters since boot of every interface (``lo`` included; callers filter)."""
     out = []
-    with open(netdev_file, encoding="ascii", errors="replace") as fh:
-        for line in fh:
-            name, sep, rest = line.partition(":")
-            fields = rest.split()
-            if not sep or len(fields) < 9 or not fields[0].isdigit():
-                continue  # the two header lines
-            out.append(NetCounters(interface=name.strip(), rx_bytes=int(fields[0]), tx_bytes=int(fields[8])))
+    for line in _read_text(netdev_file, host, "ascii").splitlines():
+        name, sep, rest = line.partition(":")
+        fields = rest.split()
+        if not sep or len(fields) < 9 or not fields[0].isdigit():
+            continue  # the two header lines
+        out.append(NetCounters(interface=name.strip(), rx_bytes=int(fields[0]), tx_bytes=int(fields[8])))
     return out
 
 
@@ -262,19 +275,24 @@ def rates(previous: list[NetCounters], current: list[NetCounters], seconds: floa
 # --- directories -------------------------------------------------------------------------------
 
 def directory_usage(path: str | os.PathLike, *, max_entries: int = DEFAULT_MAX_ENTRIES,
-                    one_file_system: bool = True) -> DirUsage:
+                    one_file_system: bool = True, host=None) -> DirUsage:
     """Disk use under ``path`` like ``du -sx --block-size=1``: allocated blocks, each hard-linked
     inode once, symlinks counted as themselves and never followed, other filesystems mounted
     inside not entered (``one_file_system``). Entries that vanish mid-walk or cannot be read are
     counted in ``vanished``/``denied`` and skipped. Raises FileNotFoundError / NotADirectoryError
     only for ``path`` itself.
     """
+    if host is not None and not host.on_this_machine:
+        return DirUsage(**host.walk(os.fspath(path), with_stat=True, max_entries=max_entries,
+                                    one_file_system=one_file_system))
     return _walk(os.fspath(path), with_stat=True, max_entries=max_entries, one_file_system=one_file_system)
 
 
-def file_count(path: str | os.PathLike, *, max_entries: int = DEFAULT_MAX_ENTRIES) -> int:
+def file_count(path: str | os.PathLike, *, max_entries: int = DEFAULT_MAX_ENTRIES, host=None) -> int:
     """Number of non-directory entries under ``path`` (Gold option: file-count monitoring).
     Cheaper than :func:`directory_usage`: only the directory listings are read, no stat per file."""
+    if host is not None and not host.on_this_machine:
+        return host.walk(os.fspath(path), with_stat=False, max_entries=max_entries, one_file_system=True)["files"]
     return _walk(os.fspath(path), with_stat=False, max_entries=max_entries, one_file_system=True).files
 
 
@@ -294,16 +312,10 @@ def _walk(root: str, *, with_stat: bool, max_entries: int, one_file_system: bool
         try:
             with os.scandir(current) as listing:
                 batch = list(listing)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # gone, or replaced by a file, since the listing
             vanished += 1
             continue
-        except NotADirectoryError:  # replaced by a file between listing and descent
-            vanished += 1
-            continue
-        except PermissionError:
-            denied += 1
-            continue
-        except OSError:
+        except OSError:  # permission denied and the like
             denied += 1
             continue
         for entry in batch:
@@ -349,24 +361,29 @@ def _walk(root: str, *, with_stat: bool, max_entries: int, one_file_system: bool
 # --- everything at once ------------------------------------------------------------------------
 
 def collect(home_root: Path, customer_dirs: dict[int, Path], *,
-            max_entries: int = DEFAULT_MAX_ENTRIES) -> Snapshot:
-    """One reading of the machine: partitions, memory, network counters, and the disk use of each
+            max_entries: int = DEFAULT_MAX_ENTRIES, host=None) -> Snapshot:
+    """One reading of the server: partitions, memory, network counters, and the disk use of each
     customer's directory. A customer directory may be relative (to ``home_root``); one that
     resolves outside ``home_root`` is refused (a misconfigured ``/`` must not walk the whole disk)
     and, like a missing one, lands in ``errors`` instead of failing the whole snapshot.
     """
+    host = _host(host)
     taken_at = datetime.now(timezone.utc)
-    parts = partitions()
-    home = Path(home_root).resolve()
+    parts = partitions(host=host)
+    absolute = [str(raw) for raw in customer_dirs.values() if Path(raw).is_absolute()]
+    real = host.realpaths([str(home_root)] + absolute)  # resolved on the server, in two round trips
+    home = Path(real[str(home_root)])
+    relative = {str(raw): str(home / raw) for raw in customer_dirs.values() if not Path(raw).is_absolute()}
+    real_relative = host.realpaths(relative.values()) if relative else {}
     customers: dict[int, DirUsage] = {}
     errors: dict[int, str] = {}
     for customer_id, raw in sorted(customer_dirs.items()):
-        target = (home / raw).resolve() if not Path(raw).is_absolute() else Path(raw).resolve()
+        target = Path(real[str(raw)] if Path(raw).is_absolute() else real_relative[relative[str(raw)]])
         if target != home and home not in target.parents:
             errors[customer_id] = f"outside the home root {home}: {target}"
             continue
         try:
-            customers[customer_id] = directory_usage(target, max_entries=max_entries)
+            customers[customer_id] = directory_usage(target, max_entries=max_entries, host=host)
         except FileNotFoundError:
             errors[customer_id] = f"no such directory: {target}"
         except NotADirectoryError:
@@ -374,6 +391,6 @@ def collect(home_root: Path, customer_dirs: dict[int, Path], *,
         except OSError as exc:
             errors[customer_id] = f"cannot read {target}: {exc.strerror or exc}"
     return Snapshot(
-        taken_at=taken_at, partitions=parts, memory=memory(), network=network(),
-        home_partition=partition_of(home, parts), customers=customers, errors=errors,
+        taken_at=taken_at, partitions=parts, memory=memory(host=host), network=network(host=host),
+        home_partition=partition_of(home, parts, host), customers=customers, errors=errors,
     )

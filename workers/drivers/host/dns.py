@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Sequence
 
 from tenants.hosting import account_names, dns_records, hostnames
-from workers.drivers.local.nginx import safe_path
-from workers.drivers.local.spec import ApplyError, Zone, checked
+from workers.drivers.host.nginx import safe_path
+from workers.drivers.host.spec import ApplyError, Zone, checked
 
 SOA_TIMERS = (3600, 900, 1209600, 300)  # refresh, retry, expire, negative-cache TTL
 HEADER = "; Written by the hosting panel's local driver; edits here are overwritten.\n"

@@ -9,7 +9,7 @@ Layout under the config directory (everything nginx needs is inside it, so
   htpasswd/<key>/<n>.htpasswd     their user files (key: a digest of the web root path)
   run/ logs/ tmp/                 pid file, logs, temp paths
   logs/access-<domain>.log        each virtual host's own access log in TRAFFIC_FORMAT (read by
-                                  workers/drivers/local/traffic.py for per-customer traffic)
+                                  workers/drivers/host/traffic.py for per-customer traffic)
 """
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Sequence
 
 from tenants.hosting import account_names, hostnames
-from workers.drivers.local import htpasswd
-from workers.drivers.local.files import file_name
-from workers.drivers.local.spec import ApplyError, ProtectedDir, VirtualHost, checked
+from workers.drivers.host import htpasswd
+from workers.drivers.host.files import file_name
+from workers.drivers.host.spec import ApplyError, ProtectedDir, VirtualHost, checked
 
 _SAFE_PATH = re.compile(r"^/[A-Za-z0-9._~@+/-]*$")
 _LISTEN = re.compile(r"^(?:\[[0-9a-fA-F:]+\]:|[0-9.]+:)?[0-9]{1,5}$")

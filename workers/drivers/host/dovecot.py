@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from workers.drivers.local.nginx import safe_path
-from workers.drivers.local.spec import ApplyError, Mailbox
+from workers.drivers.host.nginx import safe_path
+from workers.drivers.host.spec import ApplyError, Mailbox
 
 # Schemes `doveadm pw -l` lists on Debian 12 that are slow, salted hashes.
 SCHEMES = ("ARGON2ID", "ARGON2I", "BLF-CRYPT", "SHA512-CRYPT", "SHA256-CRYPT", "PBKDF2")
