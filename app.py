@@ -89,7 +89,7 @@ def serving_app(config: dict | None = None) -> Flask:
 
 _SETTING_KEYS = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ENCRYPTION_KEYS", "INSTANCE_PATH",
                  "SMTP_HOST", "SMTP_PORT", "MAIL_FROM", "PROVIDER_NAME", "MONITOR_INTERVAL_MINUTES",
-                 "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "TRUSTED_PROXIES"}
+                 "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "TRUSTED_PROXIES", "SSH_FROM_ADDRESS"}
 
 
 def _select_locale():

@@ -20,6 +20,8 @@ VICTIM_IDS = {
     "provider.reserved_name_delete": lambda w: {"name_id": w.reserved_name},
     "provider.server_failures": lambda w: {"server_id": w.server},
     "provider.server_power": lambda w: {"server_id": w.server},
+    **{f"provider.{e}": (lambda w: {"server_id": w.server}) for e in (
+        "server_connection", "server_key", "server_test", "server_pin", "server_retire")},
     "reseller.course_edit": lambda w: {"course_id": w.acme_course},
     "reseller.course_delete": lambda w: {"course_id": w.acme_course},
     "reseller.customer": lambda w: {"customer_id": w.acme_customer},

@@ -37,13 +37,13 @@ def send_fault_report(report_id: int) -> None:
     queues.enqueue(cycle.send_report, report_id, queue_name="notifications")
 
 
-def test_connection(server) -> dict:
+def test_connection(server, box=None) -> dict:
     """"Test connection" for the provider's server screen, run now (bounded by the SSH timeouts):
     the host key the server presents and whether it is the pinned one, the OS, the tools present
     and missing (workers/drivers/survey.py)."""
     from workers.drivers.survey import test_connection as survey
 
-    return survey(server)
+    return survey(server, box)
 
 
 def read_host_key(address: str, port: int = 22) -> str:

@@ -13,6 +13,7 @@ from wtforms import (
     FloatField,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectChoice,
@@ -80,6 +81,38 @@ class ServerForm(FlaskForm):
                                                 SelectChoice("retired", _l("retired"))])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
     resellers = MultiCheckboxField(_l("Resellers that may place customers on it"), coerce=int)
+
+
+class ConnectionForm(FlaskForm):
+    """How the panel reaches a server; the domain checks every field (tenants.servers.connection).
+    The passwords are write-only: never shown, an empty field keeps the stored one."""
+    ssh_port = StringField(_l("SSH port"), default="22", validators=[Length(max=10)])
+    ssh_user = StringField(_l("SSH user"), default="root", validators=[Length(max=32)])
+    config_dir = StringField(_l("Configuration folder (nginx, postfix, dovecot, pure-ftpd, BIND files)"),
+                             validators=[Optional(), Length(max=500)])
+    homes_root = StringField(_l("Customers' homes"), validators=[Optional(), Length(max=500)])
+    mail_root = StringField(_l("Mailboxes"), validators=[Optional(), Length(max=500)])
+    mail_log = StringField(_l("Mail log"), validators=[Optional(), Length(max=500)])
+    reload_web = StringField(_l("Reload the web server"), validators=[Optional(), Length(max=500)])
+    reload_mail = StringField(_l("Reload mail"), validators=[Optional(), Length(max=500)])
+    reload_ftp = StringField(_l("Reload FTP"), validators=[Optional(), Length(max=500)])
+    reload_dns = StringField(_l("Reload DNS"), validators=[Optional(), Length(max=500)])
+    mariadb_user = StringField(_l("MariaDB administrator"), validators=[Optional(), Length(max=80)])
+    mariadb_password = PasswordField(_l("MariaDB administrator's password (leave empty to keep the stored one)"),
+                                     validators=[Optional(), Length(max=200)])
+    postgresql_user = StringField(_l("PostgreSQL administrator"), validators=[Optional(), Length(max=80)])
+    postgresql_password = PasswordField(_l("PostgreSQL administrator's password (leave empty to keep the stored "
+                                           "one)"), validators=[Optional(), Length(max=200)])
+
+
+class SshKeyForm(FlaskForm):
+    """Generate the server's key pair, or upload a private key (write-only, never shown again)."""
+    ssh_private_key = TextAreaField(_l("Upload a private key instead (OpenSSH or PEM, unencrypted)"),
+                                    validators=[Optional(), Length(max=20000)])
+
+
+class PinForm(FlaskForm):
+    host_key = HiddenField(validators=[DataRequired(), Length(max=20000)])
 
 
 class ReservedNameForm(FlaskForm):

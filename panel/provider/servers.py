@@ -62,8 +62,9 @@ def server_new():
 
         server = commit_or_show(form, register)
         if server is not FAILED:
-            flash(_("Server %(host)s registered.", host=server.hostname), "success")
-            return redirect(url_for("provider.servers"))
+            flash(_("Server %(host)s registered. Now set how the panel reaches it.", host=server.hostname),
+                  "success")
+            return redirect(url_for("provider.server_connection", server_id=server.id))
     return render_template("provider/server_form.html", form=form, server=None), form_status(form)
 
 

@@ -1,6 +1,6 @@
 """The provider admin's URL table: every page of /admin, in one place (each endpoint is its view's
 name)."""
-from panel.provider import accounts, hosting, incidents, mail_abuse, monitoring, resellers, servers, staff
+from panel.provider import accounts, fleet, hosting, incidents, mail_abuse, monitoring, resellers, servers, staff
 from panel.provider.contracts import billing, lifecycle, login, work
 
 CONTEXT = [incidents.incident_helpers]
@@ -23,6 +23,11 @@ RULES = accounts.ACCOUNT.rules() + [
     ("/servers/new", servers.server_new, ["GET", "POST"]),
     ("/servers/<int:server_id>/edit", servers.server_edit, ["GET", "POST"]),
     ("/servers/<int:server_id>/power", servers.server_power, ["GET", "POST"]),
+    ("/servers/<int:server_id>/connection", fleet.server_connection, ["GET", "POST"]),
+    ("/servers/<int:server_id>/key", fleet.server_key, ["POST"]),
+    ("/servers/<int:server_id>/test", fleet.server_test, ["GET", "POST"]),
+    ("/servers/<int:server_id>/pin", fleet.server_pin, ["POST"]),
+    ("/servers/<int:server_id>/retire", fleet.server_retire, ["POST"]),
     ("/reserved-names", hosting.reserved_names, ["GET", "POST"]),
     ("/reserved-names/<int:name_id>/delete", hosting.reserved_name_delete, ["POST"]),
     ("/monitoring", monitoring.monitoring),

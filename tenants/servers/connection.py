@@ -80,6 +80,27 @@ def connection_problems(data: dict) -> list[Problem]:
     return problems
 
 
+def connection_values(box: SecretBox, server: Server) -> dict:
+    """The settings as the provider's form shows them: every value except the secrets (the DB
+    administrators' passwords and the private key are never shown again)."""
+    config = open_driver_config(box, server)
+    tools = config.get("tools") or {}
+    admins = config.get("db_admin") or {}
+    values = {"ssh_port": str(server.ssh_port or 22), "ssh_user": server.ssh_user or "root"}
+    values |= {name: str(config.get(name) or "") for name in PATH_FIELDS}
+    values |= {name: shlex.join(tools[tool]) if tools.get(tool) else "" for name, tool in RELOAD_FIELDS.items()}
+    values |= {f"{engine}_user": str((admins.get(engine) or {}).get("user") or "") for engine in DB_ENGINES}
+    return values
+
+
+def stored_secrets(box: SecretBox, server: Server) -> set[str]:
+    """Which write-only fields hold a stored secret (shown as "stored", never as the value)."""
+    config = open_driver_config(box, server)
+    admins = config.get("db_admin") or {}
+    found = {f"{engine}_password" for engine in DB_ENGINES if (admins.get(engine) or {}).get("password")}
+    return found | ({"ssh_private_key"} if config.get("ssh_private_key") else set())
+
+
 def apply_connection(session, actor, server: Server, box: SecretBox, data: dict) -> Server:
     """Check and store the connection settings; nothing is saved while a field is wrong."""
     problems = connection_problems(data)

@@ -11,7 +11,7 @@ from tenants import audit
 from tenants.crypto import SecretBox
 from tenants.db import taken_by_other
 from tenants.errors import N_, Problem, RuleViolation
-from tenants.models import Reseller, Server, ServerAssignment
+from tenants.models import Customer, Reseller, Server, ServerAssignment
 from tenants.servers.models import DRIVERS, SERVER_ROLES, ServerKind, ServerStatus
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
@@ -78,9 +78,38 @@ def register_server(session, actor, data: dict, box: SecretBox | None = None,
     return server
 
 
+def customers_on(session, server_id: int) -> list[str]:
+    """The names of the customers whose hosting is on this server (one being removed included)."""
+    return list(session.execute(select(Customer.contractor_name).where(Customer.server_id == server_id)
+                                .order_by(Customer.contractor_name)).scalars())
+
+
+def _retire_problems(session, server: Server) -> list[Problem]:
+    # Issue 15: a server is retired only once no customer is on it (move them first)
+    names = customers_on(session, server.id)
+    if not names:
+        return []
+    return [Problem(N_("Customers are still on this server: %(names)s. Move them to another server first."),
+                    "status", {"names": ", ".join(names)})]
+
+
+def retire_server(session, actor, server: Server) -> Server:
+    """Take a server out of service: refused while customers are on it, naming them."""
+    problems = _retire_problems(session, server)
+    if problems:
+        raise RuleViolation(problems)
+    server.status = ServerStatus.RETIRED
+    for assignment in list(server.assignments):  # no reseller may place a new customer on it
+        server.assignments.remove(assignment)
+    audit.record(session, actor, "server.retire", server, f"retired server {server.hostname}")
+    return server
+
+
 def update_server(session, actor, server: Server, data: dict) -> Server:
     merged = {name: getattr(server, name) for name in SERVER_FIELDS} | data
     problems = _server_problems(session, merged, server)
+    if merged.get("status") == ServerStatus.RETIRED and server.status != ServerStatus.RETIRED:
+        problems += _retire_problems(session, server)
     if problems:
         raise RuleViolation(problems)
     _apply(server, data)

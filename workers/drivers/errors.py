@@ -25,6 +25,10 @@ class TransportError(ApplyError):
     """The server could not be reached (or the link broke): nothing ran there in this step."""
 
 
+class KeyRefused(TransportError):
+    """The server answered but did not accept the panel's key for this server (or there is none yet)."""
+
+
 class HostKeyMismatch(TransportError):
     """The server's host key is not the pinned one: refused, never accepted silently."""
 

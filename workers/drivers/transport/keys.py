@@ -5,7 +5,7 @@ import base64
 import io
 import socket
 
-from workers.drivers.errors import TransportError
+from workers.drivers.errors import KeyRefused, TransportError
 
 
 def load_private_key(pem: str):
@@ -13,13 +13,13 @@ def load_private_key(pem: str):
     import paramiko
 
     if not pem:
-        raise TransportError("this server has no SSH key yet; generate or upload one")
+        raise KeyRefused("this server has no SSH key yet; generate or upload one")
     for kind in (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey):
         try:
             return kind.from_private_key(io.StringIO(pem))
         except (paramiko.SSHException, ValueError):
             continue
-    raise TransportError("the server's SSH private key cannot be read")
+    raise KeyRefused("the server's SSH private key cannot be read")
 
 
 def host_key_object(line: str):

@@ -21,7 +21,7 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Iterable, Sequence
 
-from workers.drivers.errors import CommandNotStarted, CommandTimeout, HostKeyMismatch, TransportError
+from workers.drivers.errors import CommandNotStarted, CommandTimeout, HostKeyMismatch, KeyRefused, TransportError
 from workers.drivers.transport.base import Completed, FileState
 from workers.drivers.transport.keys import host_key_object, load_private_key
 from workers.drivers.transport.local import check_argv
@@ -83,7 +83,7 @@ class SshTransport(SshFigures):
                 "checks the new key and pins it again") from None
         except paramiko.AuthenticationException as exc:
             client.close()
-            raise TransportError(f"{self.where} refused the panel's key ({_reason(exc)}); is the public key in "
+            raise KeyRefused(f"{self.where} refused the panel's key ({_reason(exc)}); is the public key in "
                                  "its authorized_keys?") from None
         except (paramiko.SSHException, OSError, EOFError) as exc:
             client.close()
