@@ -1,4 +1,5 @@
-"""Operations commands: `flask --app app migrate | create-admin | seed-demo | worker | scheduler | run-all`."""
+"""Operations commands: `flask --app app migrate | create-admin | seed-demo | worker | scheduler | run-all`
+(and `server add | test | retire`, workers/server_cli.py)."""
 from __future__ import annotations
 
 import click
@@ -147,6 +148,10 @@ def _queue_names(_ctx, _param, value: str) -> list[str]:
 
 
 def register_commands(app) -> None:
+    from workers.server_cli import server_group
+
+    app.cli.add_command(server_group)
+
     @app.cli.command("migrate")
     def migrate():
         """Bring the database schema up to date (alembic upgrade head)."""

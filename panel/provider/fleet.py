@@ -12,8 +12,7 @@ from panel.provider.accounts import staff_only
 from panel.provider.forms import ConnectionForm, PinForm, SshKeyForm
 from tenants.errors import N_
 from tenants.models import Server
-from tenants.servers import connection
-from tenants.servers import rules
+from tenants.servers import connection, rules
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, commit_or_flash, commit_or_show, form_status
