@@ -39,6 +39,7 @@ class Settings:
     session_idle_minutes: int = 120    # a login session unused this long ends
     session_max_hours: int = 12        # and none lasts longer than this
     trusted_proxies: int = 0           # reverse proxies in front whose X-Forwarded-For names the client
+    public_url: str | None = None      # the panel's address as users reach it (password reset links)
     extra: dict = field(default_factory=dict)
 
 
@@ -109,6 +110,7 @@ def load_settings(overrides: dict | None = None, environ=None) -> Settings:
         session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES", 120)),
         session_max_hours=int(env.get("SESSION_MAX_HOURS", 12)),
         trusted_proxies=int(env.get("TRUSTED_PROXIES", 0)),
+        public_url=env.get("PUBLIC_URL") or None,
     )
     for key, value in o.items():
         if hasattr(s, key):

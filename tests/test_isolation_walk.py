@@ -105,9 +105,19 @@ VICTIM_IDS = {
         "my_contract", "my_work_new", "my_complaint_new", "my_report")},
     "managed.my_work": lambda w: {"request_id": w.direct["work"]},
     "managed.my_invoice": lambda w: {"invoice_id": w.direct["invoice"]},
+    # issue 21: roles, a reseller's own operators, two-factor resets, one's own sessions
+    "provider.reseller_totp": lambda w: {"reseller_id": w.acme},
+    "provider.operator_active": lambda w: {"reseller_id": w.acme, "principal_id": w.principals["acme-op"]},
+    "provider.staff_access": lambda w: {"principal_id": w.principals["admin"]},
+    "provider.staff_totp_reset": lambda w: {"principal_id": w.principals["admin"]},
+    **{f"reseller.{e}": (lambda w: {"principal_id": w.principals["acme-op"]}) for e in (
+        "operator_active", "operator_password", "operator_access", "operator_totp_reset")},
+    # a session of hanako's (another reseller's end user) and of the victims' operator and staff
+    **{f"{panel}.session_end": (lambda w: {"session_id": w.victim_session}) for panel in (
+        "provider", "reseller", "managed", "enduser")},
 }
 # Feature modules register their id routes here (endpoint -> callable(world) -> url args).
-NON_ID_ARGS = {"code", "filename", "lang"}
+NON_ID_ARGS = {"code", "filename", "lang", "token"}
 
 
 def id_rules(app):
@@ -180,6 +190,15 @@ def walk_world(app, world):
     from tests.incidents.helpers import victim_objects  # issue 6: an incident, its report, acme's lock
 
     victim_objects(app, world)
+    from tenants.accounts.sessions import open_session
+    from tenants.models import Principal
+
+    with scoped_session(app, Scope.system()) as s:  # hanako is logged in somewhere
+        open_session(s, s.get(Principal, world.principals["hanako"]), "198.51.100.9")
+        s.commit()
+        from tenants.models import LoginSession
+        world.victim_session = s.scalar(select(LoginSession.id).where(
+            LoginSession.principal_id == world.principals["hanako"]))
     return world
 
 

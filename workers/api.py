@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from tenants.hosting.wanted import Work
 from workers import queues
-from workers.jobs import customers, outbox
+from workers.jobs import accounts, customers, outbox
 from workers.jobs.hosting import provisioning
 from workers.jobs.incidents import cycle
 
@@ -35,3 +35,10 @@ def send_outbox() -> None:
 def send_fault_report(report_id: int) -> None:
     """Email a fault report to the fault contacts of its server (queued in the outbox and sent)."""
     queues.enqueue(cycle.send_report, report_id, queue_name="notifications")
+
+
+def mail_password_reset(realm: str, email: str, link_template: str, site: str) -> None:
+    """Look the address up in a realm and mail each of its logins a password reset link (the
+    request's answer never says whether there was one)."""
+    queues.enqueue(accounts.mail_password_reset, realm, email, link_template, site, queue_name="notifications",
+                   retries=1)
