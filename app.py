@@ -233,6 +233,10 @@ def _register_errors(app: Flask) -> None:
         return render_error(400, _("Form expired"), _("The form was too old or not sent from this site. "
                                                        "Go back, reload the page and try again."))
 
+    @app.errorhandler(headers.ForeignOrigin)
+    def foreign_origin(e):
+        return render_error(400, _("Form expired"), str(e.description))
+
     @app.errorhandler(request_guard.UnacceptableCharacter)
     def unacceptable_character(e):
         if request.path.startswith("/api/"):

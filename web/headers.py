@@ -31,14 +31,18 @@ class SessionCookies(SecureCookieSessionInterface):
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
 
+class ForeignOrigin(CSRFError):
+    """A form post that another site's page sent."""
+
+
 def check_origin() -> None:
     if request.method in SAFE_METHODS or request.path.startswith("/api/"):
         return
     origin = request.headers.get("Origin")
     if origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
-        raise CSRFError(_l("The form was sent from another site."))
+        raise ForeignOrigin(_l("The form was sent from another site."))
     if request.headers.get("Sec-Fetch-Site") == "cross-site":
-        raise CSRFError(_l("The form was sent from another site."))
+        raise ForeignOrigin(_l("The form was sent from another site."))
 
 
 def add_headers(response):
