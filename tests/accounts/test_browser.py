@@ -44,7 +44,7 @@ def _log_out(page, base):
     page.wait_for_url(f"{base}/panel/login")
 
 
-def test_an_operator_enrols_logs_in_with_a_code_and_uses_a_recovery_code_once(live_server, browser_page):
+def test_an_operator_enrols_logs_in_with_a_code_and_uses_a_recovery_code_once(live_server, browser_page):  # noqa: F811
     from playwright.sync_api import expect
 
     page, base = browser_page, live_server
