@@ -105,9 +105,8 @@ def views(panel: str, guard, layout: str, issuer=None, id_guard=None) -> dict:
                 s, me, off_form.password.data, address=client_address())) is not FAILED:
             flash(_("Two-factor login is off."), "success")
             return redirect(url_for(f"{panel}.account"))
-        if not off_form.errors:
-            off_form.password.errors = [_("This field is required.")]
-        flash(" ".join(off_form.password.errors), "error")
+        for error in off_form.password.errors:  # a refusal without a field was flashed already
+            flash(error, "error")
         return redirect(url_for(f"{panel}.two_factor"))
 
     @guard

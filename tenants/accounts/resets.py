@@ -63,8 +63,8 @@ def principal_for_token(session, secret_key: str, token: str, realm: str,
     """The login of this realm a reset link is for, while the link is good: not expired, the
     password unchanged since it was made, and the login allowed to log in."""
     try:
-        principal_id, made, mac = (token or "").split(".")
-        principal_id, made = int(principal_id), int(made)
+        id_text, made_text, mac = (token or "").split(".")
+        principal_id, made = int(id_text), int(made_text)
     except ValueError:
         return None
     now = now or utcnow()
@@ -119,8 +119,9 @@ def queue_reset_mails(session, secret_key: str, realm: str, email: str, link_for
         if reseller is not None:  # OEM spec: the end user hears from its reseller only
             mail = outbox.queue_to_end_user(session, reseller, "password_reset", [email], subject, body,
                                             customer_id=principal.customer_id)
-        else:
-            mail = outbox.queue(session, "password_reset", email, subject, body, reseller_id=principal.reseller_id)
+        else:  # no dedup key: always queued
+            mail = outbox.queue(session, "password_reset", email, subject, body,
+                                reseller_id=principal.reseller_id)  # type: ignore[assignment]
         session.flush()
         ids.append(mail.id)
         audit.record(session, None, "auth.password_reset_mail", None, f"password reset link mailed to {email}",

@@ -128,7 +128,7 @@ def end_own_session(session, principal_id: int, session_id) -> LoginSession:
 
 
 def is_current(login: LoginSession, token: str | None) -> bool:
-    return bool(token) and login.token_digest == token_digest(token)
+    return token is not None and login.token_digest == token_digest(token)
 
 
 def prune_sessions(session, lifetime: Lifetime = Lifetime(), now: datetime | None = None) -> int:

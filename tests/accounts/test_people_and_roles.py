@@ -137,3 +137,24 @@ def test_the_owner_sees_a_failed_login_and_a_token_used_from_a_new_address(app, 
     assert "auth.login_failed" in events and "198.51.100.77" in events and "api_token.new_address" in events
     other = as_acme_operator.get("/panel/security-events").get_data(as_text=True)
     assert "198.51.100.77" not in other and "demo-op" not in other
+
+
+def test_the_last_active_owner_and_admin_stay(app, world):
+    import pytest
+
+    from tenants.accounts import operators, staff
+    from tenants.errors import RuleViolation
+
+    with scoped_session(app, Scope.system()) as s:
+        owner = s.get(Principal, world.principals["demo-op"])
+        helper, _pw = operators.add_operator(s, owner, world.demo, "helper", PASSWORD, access="owner")
+        s.flush()
+        assert operators.set_operator_active(s, helper, owner, False)  # another owner is active
+        with pytest.raises(RuleViolation, match="last active owner"):
+            operators.set_operator_access(s, owner, helper, "readonly")
+        admin = s.get(Principal, world.principals["admin"])
+        second, _pw = staff.create_staff(s, None, "second", None, access="auditor")
+        with pytest.raises(RuleViolation, match="last active admin"):
+            staff.set_staff_access(s, second, admin, "operator")
+        with pytest.raises(RuleViolation, match="last active admin"):
+            staff.set_staff_active(s, None, admin, False)

@@ -130,3 +130,13 @@ def test_setting_up_again_keeps_the_old_app_until_the_new_one_is_proven(app, as_
     password_step(c, "reseller", "demo-op", DEMO_PASSWORDS["demo-op"])
     assert c.post("/panel/login/code", data={"code": code_of(old, 1)}).status_code == 302
     assert prefix("reseller") == "/panel"
+
+
+def test_a_managed_customer_may_turn_it_on_too(app):
+    c = app.test_client()
+    login(c, "managed", "kanri", DEMO_PASSWORDS["kanri"])
+    secret, _codes = enrol(c, "/managed")
+    c.post("/managed/logout")
+    r = password_step(app.test_client(), "managed", "kanri", DEMO_PASSWORDS["kanri"])
+    assert r.headers["Location"] == "/managed/login/code"
+    assert secret and _principal(app, "kanri").totp_enabled_at
