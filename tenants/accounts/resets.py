@@ -93,13 +93,17 @@ def note_request(session, realm: str, email: str, address: str, now: datetime | 
 
 def logins_with_email(session, realm: str, email: str) -> list[Principal]:
     """The logins of a realm that this address belongs to (an end user's also by its customer's
-    contact address)."""
+    contact address, a managed customer's by its contract party's)."""
+    from tenants.contracts.models import ManagedCustomer
+
     email = (email or "").strip().lower()
     if not email:
         return []
     stmt = (select(Principal).outerjoin(Customer, Customer.id == Principal.customer_id)
+            .outerjoin(ManagedCustomer, ManagedCustomer.id == Principal.managed_customer_id)
             .where(Principal.realm == realm,
-                   or_(func.lower(Principal.email) == email, func.lower(Customer.contact_email) == email))
+                   or_(func.lower(Principal.email) == email, func.lower(Customer.contact_email) == email,
+                       func.lower(ManagedCustomer.contact_email) == email))
             .order_by(Principal.id).execution_options(**{BYPASS: True}))
     return [p for p in session.execute(stmt).scalars() if may_log_in(p)]
 

@@ -110,3 +110,13 @@ def test_an_operator_reset_ends_every_session_and_still_needs_the_second_factor(
 
         actions = set(s.scalars(select(AuditLog.action).where(AuditLog.reseller_id == world.demo)))
     assert {"auth.password_reset_mail", "auth.password_reset"} <= actions
+
+
+def test_a_managed_customer_resets_by_its_contract_partys_address(app, client):
+    _ask(client, "/managed", "it@sample-mfg.example.jp")
+    run_mail_jobs(app)
+    (mail,) = reset_mails(app, "it@sample-mfg.example.jp")
+    link = link_in(mail)
+    assert link.startswith("/managed/password/reset/")
+    assert client.post(link, data={"new_password": NEW, "confirm_password": NEW}).status_code == 302
+    login(app.test_client(), "managed", "kanri", NEW)
