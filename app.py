@@ -11,14 +11,14 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from tenants import CATALOGS
-from tenants.accounts import auth
+from tenants.accounts import auth, totp
 from tenants.accounts import sessions as login_sessions
 from tenants.calendar import JST
 from tenants.crypto import SecretBox
 from tenants.db import make_engine, make_session_factory
 from tenants.errors import NotFound
 from tenants.settings import load_settings
-from web import panels, request_guard
+from web import headers, panels, request_guard, rights
 from web.panels import Panel, panel_for
 
 LOCALES = ("ja", "en")
@@ -56,9 +56,11 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
 
     request_guard.install(app)
+    headers.install(app)
     csrf = CSRFProtect(app)
     Babel(app, locale_selector=_select_locale)
     _init_login(app, sessions)
+    rights.install(app)
     _register_blueprints(app)
     from panel.api import bp as api_bp
     app.register_blueprint(api_bp)
@@ -89,7 +91,7 @@ def serving_app(config: dict | None = None) -> Flask:
 
 _SETTING_KEYS = {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ENCRYPTION_KEYS", "INSTANCE_PATH",
                  "SMTP_HOST", "SMTP_PORT", "MAIL_FROM", "PROVIDER_NAME", "MONITOR_INTERVAL_MINUTES",
-                 "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "TRUSTED_PROXIES", "SSH_FROM_ADDRESS"}
+                 "SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "TRUSTED_PROXIES", "SSH_FROM_ADDRESS", "PUBLIC_URL"}
 
 
 def _select_locale():
@@ -116,6 +118,7 @@ def _init_login(app: Flask, sessions) -> None:
             principal = login_sessions.principal_for_session(s, token, lifetime)
             if principal is None:
                 return None
+            principal.must_enrol_totp = totp.must_enrol(s, principal)
             # Loaded with what the layouts show; detach: the request's own scoped session does the rest.
             s.expunge_all()
             return principal
@@ -168,13 +171,6 @@ def _register_blueprints(app: Flask) -> None:
     @app.get("/healthz")
     def healthz():
         return {"status": "ok"}
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
 
 def _enduser_reseller():
@@ -236,6 +232,10 @@ def _register_errors(app: Flask) -> None:
     def csrf_error(_e):
         return render_error(400, _("Form expired"), _("The form was too old or not sent from this site. "
                                                        "Go back, reload the page and try again."))
+
+    @app.errorhandler(headers.ForeignOrigin)
+    def foreign_origin(e):
+        return render_error(400, _("Form expired"), str(e.description))
 
     @app.errorhandler(request_guard.UnacceptableCharacter)
     def unacceptable_character(e):

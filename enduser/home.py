@@ -13,7 +13,7 @@ from tenants.models import Course, Customer, Role, Server
 from tenants.monitoring.reports import status_board
 from tenants.tenancy import get_owned_or_404
 from web.db import db, system_session
-from web.flows import login_flow, logout_flow, password_flow
+from web.flows import account_views, login_code_flow, login_flow, logout_flow, password_flow
 
 
 def enduser_only(view):
@@ -42,8 +42,13 @@ def login():
     return login_flow(Role.ENDUSER, "login.html", url_for("enduser.dashboard"), reseller=g.reseller,
                       layout="enduser/layout.html", heading=g.reseller.brand_name,
                       subheading=_("Control panel login"),
-                      help_text=_("Forgot your password? Contact %(who)s.",
+                      help_text=_("Cannot log in? Contact %(who)s.",
                                   who=g.reseller.support_email or g.reseller.brand_name))
+
+
+def login_code():
+    return login_code_flow(Role.ENDUSER, "login_code.html", reseller=g.reseller, layout="enduser/layout.html",
+                           heading=g.reseller.brand_name)
 
 
 def logout():
@@ -52,7 +57,27 @@ def logout():
 
 @enduser_only
 def password():
-    return password_flow("password.html", url_for("enduser.dashboard"), layout="enduser/layout.html")
+    return password_flow("password.html", url_for("enduser.account"), layout="enduser/layout.html")
+
+
+# the account pages of every panel, with this panel's own login (its brand, its reseller)
+def enduser_object(view):
+    """For routes naming an object by id: anyone signed in who is not an end user of this reseller
+    gets 404 (as for someone else's object); the owner's check is get_owned_or_404 in the view."""
+    guarded = enduser_only(view)
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user.is_authenticated and (current_user.role != Role.ENDUSER.value
+                                              or current_user.reseller_id != g.reseller.id):
+            abort(404)
+        return guarded(*args, **kwargs)
+    return wrapped
+
+
+ACCOUNT = account_views("enduser", Role.ENDUSER, enduser_only, "enduser/layout.html", None, None,
+                        issuer=lambda: g.reseller.brand_name, id_guard=enduser_object).replace(
+    login=login, login_code=login_code, logout=logout, password=password)
 
 
 @enduser_only

@@ -2,9 +2,7 @@
 and the delete/retry buttons of each kind of object."""
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import abort, flash, g, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from redis.exceptions import RedisError
@@ -12,30 +10,15 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from enduser.forms import ActionForm
+from enduser.home import enduser_object
 from tenants.hosting import wanted as hosting
 from tenants.hosting.failures import end_user_reason
 from tenants.hosting.hostnames import to_unicode
-from tenants.models import Customer, Domain, Role
+from tenants.models import Customer, Domain
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, commit_or_show
 from workers import api
-
-
-def enduser_object(view):
-    """For routes naming an object by id: anyone signed in who is not an end user of this reseller
-    gets 404 (as for someone else's object); the owner's check is get_owned_or_404 in the view."""
-    from enduser.home import enduser_only
-
-    guarded = enduser_only(view)
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if current_user.is_authenticated and (current_user.role != Role.ENDUSER.value
-                                              or current_user.reseller_id != g.reseller.id):
-            abort(404)
-        return guarded(*args, **kwargs)
-    return wrapped
 
 
 def me() -> Customer:

@@ -11,6 +11,8 @@ from web.auth import client_address
 from web.db import db, system_session
 
 SESSION_KEY = "support_customer_id"
+OWN_ACCOUNT = {"enduser.password", "enduser.account", "enduser.session_end", "enduser.sessions_end_all",
+               "enduser.two_factor", "enduser.two_factor_off", "enduser.recovery_codes"}
 
 
 def support_view():
@@ -35,8 +37,8 @@ def support_view():
     g.support_view = True
     if request.endpoint == "enduser.logout":
         return support_end()  # "log out" in the support view ends it; the operator stays logged in
-    if request.endpoint == "enduser.password":
-        abort(403)  # the customer's own password is theirs alone
+    if request.endpoint in OWN_ACCOUNT:
+        abort(403)  # the customer's own password, second factor and sessions are theirs alone
     return None
 
 

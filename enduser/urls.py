@@ -7,11 +7,8 @@ CONTEXT = [incidents.enduser_incident_notice, support.support_context]
 BEFORE = [support.support_view]
 FILTERS = [hosting.unicode_domain, hosting.failure_reason]
 
-RULES = [
+RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/support/end", support.support_end, ["POST"]),
-    ("/", home.login, ["GET", "POST"]),
-    ("/logout", home.logout, ["POST"]),
-    ("/password", home.password, ["GET", "POST"]),
     ("/home", home.dashboard),
     ("/logo", home.logo),
     ("/ftp", ftp_and_databases.ftp, ["GET", "POST"]),

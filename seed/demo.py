@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tenants.accounts.models import realm_for
 from tenants.accounts.passwords import hash_password
+from tenants.accounts.principals import DEFAULT_ACCESS
 from tenants.models import (
     Course,
     Customer,
@@ -51,7 +52,7 @@ def _principal(session, role: Role, login_id: str, password: str, reseller_id=No
         return found
     p = Principal(role=role.value, realm=realm, login_id=login_id, password_hash=hash_password(password),
                   reseller_id=reseller_id, customer_id=customer_id, display_name=name or login_id,
-                  managed_customer_id=managed_customer_id)
+                  managed_customer_id=managed_customer_id, access=DEFAULT_ACCESS.get(role))
     session.add(p)
     session.flush()
     return p

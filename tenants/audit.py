@@ -58,7 +58,10 @@ def actor_label(principal: Principal | None) -> str:
 
 def record(session, actor: Principal | None, action: str, obj=None, summary: str = "", *,
            reseller_id: int | None = None, customer_id: int | None = None,
-           on_behalf_of: str | None = None, address: str | None = None, details: dict | None = None) -> AuditLog:
+           on_behalf_of: str | None = None, address: str | None = None, details: dict | None = None,
+           actor_name: str | None = None) -> AuditLog:
+    """One audit entry. ``actor_name`` names an actor that is no login (an attempt with an unknown
+    login ID, "operator:nobody")."""
     operator = getattr(actor, "support_operator", None)
     if operator is not None and actor is not None:  # support view: the operator acted, on behalf of this end user
         on_behalf_of = on_behalf_of or actor_label(actor)
@@ -67,7 +70,7 @@ def record(session, actor: Principal | None, action: str, obj=None, summary: str
         actor = operator
     entry = AuditLog(
         actor_id=actor.id if actor is not None else None,
-        actor=actor_label(actor),
+        actor=(actor_name or actor_label(actor))[:120],
         on_behalf_of=on_behalf_of,
         action=action,
         object_type=type(obj).__name__ if obj is not None else None,

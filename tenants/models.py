@@ -1,7 +1,7 @@
 """The data model's registry: each feature defines its tables in its own ``models`` module; importing
 this module registers every table on ``Base.metadata`` (Alembic, relationships by name) and is the
 one place the rest of the code imports models from."""
-from tenants.accounts.models import LoginAttempt, LoginSession, Principal, Role
+from tenants.accounts.models import LoginAttempt, LoginSession, Principal, RecoveryCode, Role, SecurityPolicy
 from tenants.audit import AuditLog
 from tenants.contracts.billing_models import Invoice, InvoiceLine, Payment
 from tenants.contracts.models import (
@@ -58,7 +58,7 @@ __all__ = [
     "RemediationAction", "RemediationCommand", "MailLogCursor", "MassMailLock", "Contract", "ContractOption",
     "ContractStatus", "ManagedCustomer", "PartyChange", "Succession", "Suspension", "Invoice",
     "InvoiceLine", "Payment", "Complaint", "WorkRequest", "WorkRequestEvent", "OutboxMail",
-    "ServerPower",
+    "ServerPower", "RecoveryCode", "SecurityPolicy",
 ]
 
 # Whoever writes these models also ends the sessions of a login, customer or reseller it stops.

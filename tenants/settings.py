@@ -40,6 +40,7 @@ class Settings:
     session_max_hours: int = 12        # and none lasts longer than this
     trusted_proxies: int = 0           # reverse proxies in front whose X-Forwarded-For names the client
     ssh_from_address: str = ""         # the panel's address as servers see it (from= of authorized_keys)
+    public_url: str | None = None      # the panel's address as users reach it (password reset links)
     extra: dict = field(default_factory=dict)
 
 
@@ -111,6 +112,7 @@ def load_settings(overrides: dict | None = None, environ=None) -> Settings:
         session_max_hours=int(env.get("SESSION_MAX_HOURS", 12)),
         trusted_proxies=int(env.get("TRUSTED_PROXIES", 0)),
         ssh_from_address=env.get("PANEL_SSH_FROM", ""),
+        public_url=env.get("PUBLIC_URL") or None,
     )
     for key, value in o.items():
         if hasattr(s, key):

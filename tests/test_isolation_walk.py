@@ -107,9 +107,19 @@ VICTIM_IDS = {
         "my_contract", "my_work_new", "my_complaint_new", "my_report")},
     "managed.my_work": lambda w: {"request_id": w.direct["work"]},
     "managed.my_invoice": lambda w: {"invoice_id": w.direct["invoice"]},
+    # issue 21: roles, a reseller's own operators, two-factor resets, one's own sessions
+    "provider.reseller_totp": lambda w: {"reseller_id": w.acme},
+    "provider.operator_active": lambda w: {"reseller_id": w.acme, "principal_id": w.principals["acme-op"]},
+    "provider.staff_access": lambda w: {"principal_id": w.principals["admin"]},
+    "provider.staff_totp_reset": lambda w: {"principal_id": w.principals["admin"]},
+    **{f"reseller.{e}": (lambda w: {"principal_id": w.principals["acme-op"]}) for e in (
+        "operator_active", "operator_password", "operator_access", "operator_totp_reset")},
+    # a session of hanako's (another reseller's end user) and of the victims' operator and staff
+    **{f"{panel}.session_end": (lambda w: {"session_id": w.victim_session}) for panel in (
+        "provider", "reseller", "managed", "enduser")},
 }
 # Feature modules register their id routes here (endpoint -> callable(world) -> url args).
-NON_ID_ARGS = {"code", "filename", "lang"}
+NON_ID_ARGS = {"code", "filename", "lang", "token"}
 
 
 def id_rules(app):
@@ -182,6 +192,15 @@ def walk_world(app, world):
     from tests.incidents.helpers import victim_objects  # issue 6: an incident, its report, acme's lock
 
     victim_objects(app, world)
+    from tenants.accounts.sessions import open_session
+    from tenants.models import Principal
+
+    with scoped_session(app, Scope.system()) as s:  # hanako is logged in somewhere
+        open_session(s, s.get(Principal, world.principals["hanako"]), "198.51.100.9")
+        s.commit()
+        from tenants.models import LoginSession
+        world.victim_session = s.scalar(select(LoginSession.id).where(
+            LoginSession.principal_id == world.principals["hanako"]))
     return world
 
 
@@ -228,3 +247,95 @@ def test_the_walk_can_fail(app, walk_world):
         if rule.rule.startswith("/admin") and "GET" in rule.methods:
             url = _url(app, rule, VICTIM_IDS[rule.endpoint](walk_world))
             assert staff.get(url).status_code == 200, url
+
+
+# The role walk (issue 21): every route of the provider admin and the business panel, as every
+# role, answers as this one table says: a role refused an area gets 403 and nothing runs. "r": it
+# may look at the area's pages; "w": it may also change things there. An area not listed: refused.
+STAFF_AREAS = ("account", "dashboard", "audit", "staff", "resellers", "servers", "monitoring", "incidents",
+               "contracts")
+RESELLER_AREAS = ("account", "dashboard", "audit", "operators", "branding", "api_tokens", "customers", "courses",
+                  "status", "contracts")
+ROLE_TABLE = {
+    ("provider", "admin"): dict.fromkeys(STAFF_AREAS, "w"),
+    ("provider", "operator"): {"account": "w", "dashboard": "r", "audit": "r", "resellers": "r", "servers": "w",
+                               "monitoring": "w", "incidents": "w", "contracts": "w"},
+    ("provider", "auditor"): dict.fromkeys(STAFF_AREAS, "r") | {"account": "w"},
+    ("operator", "owner"): dict.fromkeys(RESELLER_AREAS, "w"),
+    ("operator", "operator"): {"account": "w", "dashboard": "r", "audit": "r", "customers": "w", "courses": "w",
+                               "status": "r", "contracts": "r"},
+    ("operator", "readonly"): {"account": "w", "dashboard": "r", "audit": "r", "customers": "r", "courses": "r",
+                               "status": "r", "contracts": "r"},
+}
+ROLE_LOGINS = {("provider", "admin"): "admin", ("provider", "operator"): "walk-ops", ("provider", "auditor"): "walk-aud",
+               ("operator", "owner"): "demo-op", ("operator", "operator"): "walk-op",
+               ("operator", "readonly"): "walk-ro"}
+ROLE_PASSWORD = "Kinmokusei-Hashi-73"
+ENDS_THE_SESSION = {"logout", "sessions_end_all"}
+NO_SUCH_ID = 999_999
+
+
+def _role_clients(app, world):
+    from tenants.accounts.principals import create_principal
+    from tenants.models import Role
+    from tenants.tenancy import Scope
+    from tests.support import scoped_session
+
+    with scoped_session(app, Scope.system()) as s:
+        for (kind, access), login_id in ROLE_LOGINS.items():
+            if login_id not in DEMO_PASSWORDS:
+                create_principal(s, Role(kind), login_id, ROLE_PASSWORD, access=access,
+                                 reseller_id=world.demo if kind == "operator" else None)
+        s.commit()
+    clients = {}
+    for (kind, access), login_id in ROLE_LOGINS.items():
+        client = app.test_client()
+        login(client, "provider" if kind == "provider" else "reseller", login_id,
+              DEMO_PASSWORDS.get(login_id, ROLE_PASSWORD))
+        clients[(kind, access)] = client
+    return clients
+
+
+def test_every_route_answers_each_role_as_the_role_table_says(app, world):
+    from web.rights import NEEDS, PUBLIC
+
+    clients = _role_clients(app, world)
+    failures, walked, refused = [], 0, 0
+    for rule in app.url_map.iter_rules():
+        kind = {"provider": "provider", "reseller": "operator"}.get(rule.endpoint.split(".")[0])
+        if kind is None or rule.endpoint.split(".")[1] in ENDS_THE_SESSION:
+            continue
+        need = NEEDS.get(rule.endpoint)
+        if need is None:
+            failures.append(f"{rule.endpoint}: names no area in its URL table")
+            continue
+        if need is PUBLIC:
+            continue
+        url = _url(app, rule, {arg: NO_SUCH_ID for arg in rule.arguments})
+        for (role_kind, access), client in clients.items():
+            if role_kind != kind:
+                continue
+            granted = ROLE_TABLE[(kind, access)].get(need.area.value)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                writing = method != "GET" or need.forms_only
+                allowed = granted == "w" or (granted == "r" and not writing)
+                status = client.open(url, method=method, data={}).status_code
+                walked += 1
+                refused += not allowed
+                if status >= 500 or (status == 403) == allowed:
+                    failures.append(f"{kind} {access}: {method} {url} -> {status} (table: "
+                                    f"{'allowed' if allowed else 'refused'})")
+    assert not failures, "\n".join(failures)
+    assert walked > 300 and refused > 100, (walked, refused)  # the table refuses, and the walk saw it
+
+
+def test_a_page_that_names_no_area_is_refused_to_everyone(app):
+    @app.get("/admin/forgotten-for-test", endpoint="provider.forgotten_for_test")
+    def forgotten():
+        return "everything"
+
+    as_provider = app.test_client()
+    login(as_provider, "provider", "admin", DEMO_PASSWORDS["admin"])
+    assert as_provider.get("/admin/forgotten-for-test").status_code == 403  # even the admin
+    anonymous = app.test_client().get("/admin/forgotten-for-test")
+    assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/admin/login")

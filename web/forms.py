@@ -5,8 +5,8 @@ from flask import flash
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
 from tenants.errors import RuleViolation
 
@@ -25,10 +25,61 @@ def show_problems(form: FlaskForm, exc: RuleViolation) -> None:
             flash(text, "error")
 
 
+# the roles of provider staff and of a reseller's operators (tenants/accounts/rights.py), as offered in forms
+STAFF_ROLES = [("admin", _l("Admin: everything, staff included")),
+               ("operator", _l("Operator: servers, monitoring, incidents, contracts")),
+               ("auditor", _l("Auditor: reads everything, changes nothing"))]
+RESELLER_ROLES = [("owner", _l("Owner: operators, branding, API tokens and everything else")),
+                  ("operator", _l("Operator: customers and courses")),
+                  ("readonly", _l("Read-only: reads, changes nothing"))]
+ROLE_NAMES = {"admin": _l("Admin"), "operator": _l("Operator"), "auditor": _l("Auditor"), "owner": _l("Owner"),
+              "readonly": _l("Read-only")}
+
+
+class PersonForm(FlaskForm):
+    """A new staff or operator login: its role is offered from ``roles`` (another value is refused)."""
+    login_id = StringField(_l("Login ID"), validators=[DataRequired(), Length(max=64)])
+    display_name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)])
+    access = SelectField(_l("Role"))
+    password = PasswordField(_l("Initial password (leave empty to generate one)"), validators=[Optional()])
+
+    def __init__(self, roles, default, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.access.choices = roles
+        if not self.access.data:
+            self.access.data = default
+
+
+class AccessForm(FlaskForm):
+    access = SelectField(_l("Role"))
+
+    def __init__(self, roles, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.access.choices = roles
+
+
 class LoginForm(FlaskForm):
     login_id = StringField(_l("Login ID"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
     next = HiddenField()
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+
+
+class ForgotForm(FlaskForm):
+    email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+    confirm_password = PasswordField(_l("New password (again)"), validators=[DataRequired(), Length(max=256)])
+
+
+class PasswordCheckForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=256)])
 
 
 class PasswordChangeForm(FlaskForm):
@@ -45,12 +96,12 @@ def form_status(form: FlaskForm) -> int:
 FAILED = object()
 
 
-def _commit_or(action, show):
-    """Run a rule-checked change in the request's session: commit it and return its result, or roll
-    everything back, hand the problems to `show` and return FAILED (nothing is saved)."""
+def _commit_or(action, show, session=None):
+    """Run a rule-checked change in the request's session (or ``session``): commit it and return its
+    result, or roll everything back, hand the problems to `show` and return FAILED (nothing is saved)."""
     from web.db import db
 
-    session = db()
+    session = session or db()
     try:
         result = action()
     except RuleViolation as exc:
@@ -61,9 +112,9 @@ def _commit_or(action, show):
     return result
 
 
-def commit_or_show(form: FlaskForm, action):
+def commit_or_show(form: FlaskForm, action, session=None):
     """_commit_or with each problem beside its field of `form`."""
-    return _commit_or(action, lambda exc: show_problems(form, exc))
+    return _commit_or(action, lambda exc: show_problems(form, exc), session)
 
 
 def _flash_problems(exc: RuleViolation) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from tenants.hosting.wanted import Work
 from workers import queues
-from workers.jobs import customers, outbox
+from workers.jobs import accounts, customers, outbox
 from workers.jobs.hosting import provisioning
 from workers.jobs.incidents import cycle
 
@@ -55,3 +55,10 @@ def read_host_key(address: str, port: int = 22) -> str:
 
 
 test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest test when a test module imports it
+
+
+def mail_password_reset(realm: str, email: str, link_template: str, site: str) -> None:
+    """Look the address up in a realm and mail each of its logins a password reset link (the
+    request's answer never says whether there was one)."""
+    queues.enqueue(accounts.mail_password_reset, realm, email, link_template, site, queue_name="notifications",
+                   retries=1)

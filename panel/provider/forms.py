@@ -50,13 +50,6 @@ class ContactsForm(FlaskForm):
     contacts = FieldList(FormField(ContactForm), min_entries=4, max_entries=10)
 
 
-class OperatorForm(FlaskForm):
-    login_id = StringField(_l("Login ID"), validators=[DataRequired(), Length(max=64)])
-    display_name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)])
-    password = PasswordField(_l("Initial password (leave empty to generate one)"), validators=[Optional()])
-
-
 class StaffPasswordForm(FlaskForm):
     password = PasswordField(_l("New password (leave empty to generate one)"), validators=[Optional(), Length(max=256)])
 

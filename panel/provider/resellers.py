@@ -5,14 +5,15 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from panel.provider.accounts import staff_only
-from panel.provider.forms import ContactsForm, OperatorForm, ResellerForm
-from tenants.accounts.password_policy import generate_password
-from tenants.models import Principal, Reseller, Role, Server, ServerAssignment
+from panel.provider.forms import ContactsForm, ResellerForm
+from tenants.accounts import operators as operator_rules
+from tenants.models import Reseller, Server, ServerAssignment
 from tenants.resellers import rules
 from tenants.tenancy import get_owned_or_404
 from web.audit_view import audit_page
+from web.auth import client_address
 from web.db import db
-from web.forms import FAILED, commit_or_flash, commit_or_show, form_status
+from web.forms import FAILED, RESELLER_ROLES, ROLE_NAMES, PersonForm, commit_or_flash, commit_or_show, form_status
 from web.paging import paginate
 
 
@@ -47,13 +48,11 @@ def reseller_new():
 def reseller(reseller_id):
     s = db()
     r = get_owned_or_404(s, Reseller, reseller_id)
-    operators = s.execute(select(Principal).where(Principal.reseller_id == r.id,
-                                                  Principal.role == Role.OPERATOR.value)
-                          .order_by(Principal.login_id)).scalars().all()
+    operators = operator_rules.operators_of(s, r.id)
     servers = s.execute(select(Server).join(ServerAssignment).where(ServerAssignment.reseller_id == r.id)
                         .order_by(Server.hostname)).scalars().all()
     return render_template("provider/reseller.html", r=r, operators=operators, servers=servers,
-                           counts=rules.reseller_counts(s).get(r.id, {}))
+                           counts=rules.reseller_counts(s).get(r.id, {}), role_names=ROLE_NAMES)
 
 
 @staff_only
@@ -98,15 +97,42 @@ def reseller_contacts(reseller_id):
 def operator_new(reseller_id):
     s = db()
     r = get_owned_or_404(s, Reseller, reseller_id)
-    form = OperatorForm()
+    form = PersonForm(RESELLER_ROLES, "owner")
     if form.validate_on_submit():
-        password = form.password.data or generate_password()
-        op = commit_or_show(form, lambda: rules.create_operator(
-            s, current_user, r, form.login_id.data, password, form.display_name.data or "", form.email.data or None))
-        if op is not FAILED:
-            shown = None if form.password.data else password
-            return render_template("provider/operator_created.html", r=r, op=op, password=shown)
+        made = commit_or_show(form, lambda: operator_rules.add_operator(
+            s, current_user, r.id, form.login_id.data, form.password.data or None, access=form.access.data,
+            display_name=form.display_name.data or "", email=form.email.data or None, address=client_address()))
+        if made is not FAILED:
+            op, shown = made
+            return render_template("provider/operator_created.html", r=r, op=op, password=shown), 200, \
+                {"Cache-Control": "no-store"}
     return render_template("provider/operator_form.html", form=form, r=r), form_status(form)
+
+
+@staff_only
+def operator_active(reseller_id, principal_id):
+    """The provider stops (or lets in again) one operator of a reseller, e.g. a stolen password."""
+    s = db()
+    r = get_owned_or_404(s, Reseller, reseller_id)
+    principal = operator_rules.operator_login(s, r.id, principal_id)
+    active = request.form.get("active") == "1"
+    if commit_or_flash(lambda: operator_rules.set_operator_active(s, current_user, principal, active,
+                                                                  client_address())) is not FAILED:
+        flash(_("%(login)s can log in again.", login=principal.login_id) if active else
+              _("%(login)s is disabled and has been logged out everywhere.", login=principal.login_id), "success")
+    return redirect(url_for("provider.reseller", reseller_id=r.id))
+
+
+@staff_only
+def reseller_totp(reseller_id):
+    s = db()
+    r = get_owned_or_404(s, Reseller, reseller_id)
+    required = request.form.get("require_totp") == "1"
+    operator_rules.set_reseller_totp_required(s, current_user, r, required, client_address())
+    s.commit()
+    flash(_("Two-factor login is now required for the operators of %(code)s.", code=r.code) if required else
+          _("Two-factor login is now optional for the operators of %(code)s.", code=r.code), "success")
+    return redirect(url_for("provider.reseller", reseller_id=r.id))
 
 
 @staff_only

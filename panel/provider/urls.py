@@ -1,23 +1,35 @@
 """The provider admin's URL table: every page of /admin, in one place (each endpoint is its view's
-name)."""
+name), grouped by the area whose rights it needs (tenants/accounts/rights.py)."""
 from panel.provider import accounts, fleet, hosting, incidents, mail_abuse, monitoring, resellers, servers, staff
 from panel.provider.contracts import billing, lifecycle, login, work
+from tenants.accounts.rights import Area
+from web.rights import area
 
 CONTEXT = [incidents.incident_helpers]
-RULES = accounts.ACCOUNT.rules() + [
+RULES = accounts.ACCOUNT.rules() + area(Area.DASHBOARD, [
     ("/", accounts.dashboard),
+]) + area(Area.AUDIT, [
+    ("/audit", resellers.audit_log),
+]) + area(Area.RESELLERS, [
     ("/resellers", resellers.resellers),
     ("/resellers/new", resellers.reseller_new, ["GET", "POST"]),
     ("/resellers/<int:reseller_id>", resellers.reseller),
     ("/resellers/<int:reseller_id>/edit", resellers.reseller_edit, ["GET", "POST"]),
     ("/resellers/<int:reseller_id>/status", resellers.reseller_status, ["POST"]),
+    ("/resellers/<int:reseller_id>/two-factor", resellers.reseller_totp, ["POST"]),
     ("/resellers/<int:reseller_id>/contacts", resellers.reseller_contacts, ["GET", "POST"]),
     ("/resellers/<int:reseller_id>/operators/new", resellers.operator_new, ["GET", "POST"]),
-    ("/audit", resellers.audit_log),
+    ("/resellers/<int:reseller_id>/operators/<int:principal_id>/active", resellers.operator_active, ["POST"]),
+], forms=(resellers.reseller_new, resellers.reseller_edit, resellers.reseller_contacts, resellers.operator_new)) + area(
+    Area.STAFF, [
     ("/staff", staff.staff),
     ("/staff/new", staff.staff_new, ["GET", "POST"]),
     ("/staff/<int:principal_id>/active", staff.staff_active, ["POST"]),
     ("/staff/<int:principal_id>/password", staff.staff_password, ["GET", "POST"]),
+    ("/staff/<int:principal_id>/access", staff.staff_access, ["POST"]),
+    ("/staff/<int:principal_id>/two-factor", staff.staff_totp_reset, ["POST"]),
+    ("/staff/policy", staff.staff_policy, ["POST"]),
+], forms=(staff.staff_new, staff.staff_password)) + area(Area.SERVERS, [
     ("/servers", servers.servers),
     ("/servers/<int:server_id>/failures", servers.server_failures),
     ("/servers/new", servers.server_new, ["GET", "POST"]),
@@ -30,6 +42,7 @@ RULES = accounts.ACCOUNT.rules() + [
     ("/servers/<int:server_id>/retire", fleet.server_retire, ["POST"]),
     ("/reserved-names", hosting.reserved_names, ["GET", "POST"]),
     ("/reserved-names/<int:name_id>/delete", hosting.reserved_name_delete, ["POST"]),
+], forms=(servers.server_new, servers.server_edit)) + area(Area.MONITORING, [
     ("/monitoring", monitoring.monitoring),
     ("/monitoring/servers/<int:server_id>", monitoring.monitoring_server),
     ("/monitoring/servers/<int:server_id>/endpoints", monitoring.monitoring_endpoint_add, ["POST"]),
@@ -41,12 +54,14 @@ RULES = accounts.ACCOUNT.rules() + [
     ("/monitoring/servers/<int:server_id>/maintenance/<int:window_id>/delete", monitoring.monitoring_maintenance_delete,
      ["POST"]),
     ("/monitoring/servers/<int:server_id>/thresholds", monitoring.monitoring_thresholds, ["POST"]),
+]) + area(Area.INCIDENTS, [
     ("/incidents", incidents.incidents),
     ("/incidents/<int:incident_id>", incidents.incident),
     ("/reports/<int:report_id>", incidents.fault_report, ["GET", "POST"]),
     ("/mail-locks", mail_abuse.mail_locks),
     ("/mail-locks/<int:lock_id>/unlock", mail_abuse.mail_lock_unlock, ["POST"]),
     ("/servers/<int:server_id>/remediation", incidents.server_remediation, ["GET", "POST"]),
+]) + area(Area.CONTRACTS, [
     ("/contracts", lifecycle.contracts),
     ("/contracts/new", lifecycle.contract_new, ["GET", "POST"]),
     ("/contracts/<int:contract_id>", lifecycle.contract),
@@ -71,4 +86,4 @@ RULES = accounts.ACCOUNT.rules() + [
     ("/contracts/complaints/<int:complaint_id>", work.contract_complaint, ["GET", "POST"]),
     ("/contracts/<int:contract_id>/report", work.contract_report),
     ("/contracts/<int:contract_id>/party/login", login.contract_party_login, ["GET", "POST"]),
-]
+], forms=(lifecycle.contract_new,))

@@ -13,7 +13,10 @@ register(bp, RULES, context=CONTEXT)
 def _reseller_context():
     from flask_login import current_user
 
-    reseller = None
+    from web.rights import may
+
+    reseller, nav = None, []
     if current_user.is_authenticated and current_user.role == "operator":
         reseller = current_user.reseller
-    return {"current_reseller": reseller, "reseller_nav": NAV}
+        nav = [(endpoint, label) for endpoint, label, area in NAV if may(area)]
+    return {"current_reseller": reseller, "reseller_nav": nav}

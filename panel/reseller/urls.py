@@ -1,21 +1,37 @@
-"""The business panel's URL table and navigation: every page of /panel, in one place."""
+"""The business panel's URL table and navigation: every page of /panel, in one place, grouped by the
+area whose rights it needs (tenants/accounts/rights.py)."""
 from flask_babel import lazy_gettext as _l
 
 from panel.contract_party import views as contract_party
-from panel.reseller import accounts, api_tokens, branding, courses, customers, incidents, monitoring, usage
+from panel.reseller import accounts, api_tokens, branding, courses, customers, incidents, monitoring, operators, usage
 from panel.reseller.accounts import operator_only
+from tenants.accounts.rights import Area
+from web.rights import area
 
 CONTEXT = [incidents.reseller_incident_helpers]
-RULES = accounts.ACCOUNT.rules() + [
+RULES = accounts.ACCOUNT.rules() + area(Area.DASHBOARD, [
     ("/", accounts.dashboard),
+]) + area(Area.AUDIT, [
     ("/audit", accounts.audit_log),
+]) + area(Area.OPERATORS, [
+    ("/operators", operators.operators),
+    ("/operators/new", operators.operator_new, ["GET", "POST"]),
+    ("/operators/<int:principal_id>/active", operators.operator_active, ["POST"]),
+    ("/operators/<int:principal_id>/password", operators.operator_password, ["GET", "POST"]),
+    ("/operators/<int:principal_id>/access", operators.operator_access, ["POST"]),
+    ("/operators/<int:principal_id>/two-factor", operators.operator_totp_reset, ["POST"]),
+    ("/security-events", operators.security_events),
+], forms=(operators.operator_new, operators.operator_password)) + area(Area.API_TOKENS, [
     ("/api-tokens", api_tokens.api_tokens, ["GET", "POST"]),
     ("/api-tokens/<int:token_id>/revoke", api_tokens.api_token_revoke, ["POST"]),
+]) + area(Area.BRANDING, [
     ("/brand", branding.brand, ["GET", "POST"]),
+]) + area(Area.COURSES, [
     ("/courses", courses.courses),
     ("/courses/new", courses.course_new, ["GET", "POST"]),
     ("/courses/<int:course_id>/edit", courses.course_edit, ["GET", "POST"]),
     ("/courses/<int:course_id>/delete", courses.course_delete, ["POST"]),
+], forms=(courses.course_new, courses.course_edit)) + area(Area.CUSTOMERS, [
     ("/customers", customers.customers),
     ("/customers/new", customers.customer_new, ["GET", "POST"]),
     ("/customers/<int:customer_id>", customers.customer, ["GET", "POST"]),
@@ -27,25 +43,27 @@ RULES = accounts.ACCOUNT.rules() + [
     ("/customers/<int:customer_id>/support", customers.customer_support, ["POST"]),
     ("/customers/export.csv", customers.customers_export),
     ("/customers/import", customers.customers_import, ["GET", "POST"]),
-    ("/incidents", incidents.incidents),
     ("/mail-locks", incidents.mail_locks),
     ("/mail-locks/<int:lock_id>/unlock", incidents.mail_lock_unlock, ["POST"]),
+], forms=(customers.customer_new, customers.customers_import)) + area(Area.STATUS, [
+    ("/incidents", incidents.incidents),
     ("/monitoring", monitoring.monitoring),
     ("/monitoring.json", monitoring.monitoring_json),
     ("/usage", usage.usage_overview),
     ("/usage/servers/<int:server_id>", usage.usage_server),
     ("/usage/customers/<int:customer_id>", usage.usage_customer),
-] + contract_party.rules(operator_only)
+]) + area(Area.CONTRACTS, contract_party.rules(operator_only))
 
-# (endpoint, label) of the panel's navigation, in its order
+# (endpoint, label, area) of the panel's navigation, in its order; a link shows only to whoever may read its area
 NAV = [
-    ("reseller.monitoring", _l("Server status")),
-    ("reseller.incidents", _l("Incidents")),
-    ("reseller.mail_locks", _l("Locked mail accounts")),
-    ("reseller.my_contracts", _l("Managed contracts")),
-    ("reseller.courses", _l("Courses")),
-    ("reseller.customers", _l("Customers")),
-    ("reseller.brand", _l("Branding")),
-    ("reseller.usage_overview", _l("Server usage")),
-    ("reseller.api_tokens", _l("API")),
+    ("reseller.monitoring", _l("Server status"), Area.STATUS),
+    ("reseller.incidents", _l("Incidents"), Area.STATUS),
+    ("reseller.mail_locks", _l("Locked mail accounts"), Area.CUSTOMERS),
+    ("reseller.my_contracts", _l("Managed contracts"), Area.CONTRACTS),
+    ("reseller.courses", _l("Courses"), Area.COURSES),
+    ("reseller.customers", _l("Customers"), Area.CUSTOMERS),
+    ("reseller.brand", _l("Branding"), Area.BRANDING),
+    ("reseller.usage_overview", _l("Server usage"), Area.STATUS),
+    ("reseller.api_tokens", _l("API"), Area.API_TOKENS),
+    ("reseller.operators", _l("Operators"), Area.OPERATORS),
 ]

@@ -83,23 +83,53 @@ def authenticate(session, role: Role, login_id: str, password: str, address: str
     login_id = (login_id or "").strip()
     realm = realm_for(role, reseller.id if reseller else None)
     device = (device or "")[:64] or None
-    if is_throttled(session, realm, login_id, address, device, now):
-        return LoginOutcome(throttled=True)
     stmt = select(Principal).where(Principal.realm == realm, Principal.login_id == login_id,
                                    Principal.role == role.value)
     principal = session.execute(stmt.execution_options(**{BYPASS: True})).scalar_one_or_none()
+    if is_throttled(session, realm, login_id, address, device, now):
+        security_event(session, "auth.login_throttled", role, login_id, principal, address,
+                       "login refused: too many failed logins", reseller=reseller)
+        session.commit()
+        return LoginOutcome(throttled=True)
     ok = verify_password(principal.password_hash if principal else DUMMY_HASH, password)
     ok = ok and principal is not None and may_log_in(principal)
-    session.add(LoginAttempt(realm=realm, login_id=login_id[:64], address=address[:64], device=device,
-                             succeeded=bool(ok), at=now))
+    record_attempt(session, realm, login_id, address, device, bool(ok), now)
     if not ok:
+        security_event(session, "auth.login_failed", role, login_id, principal, address,
+                       "failed login: wrong login ID or password, or a stopped login", reseller=reseller)
         session.commit()
         return LoginOutcome()
     if needs_rehash(principal.password_hash):
         principal.password_hash = hash_password(password)
-    principal.last_login_at = now
     session.commit()
     return LoginOutcome(principal=principal)
+
+
+def record_attempt(session, realm: str, login_id: str, address: str, device: str | None, succeeded: bool,
+                   now=None) -> None:
+    session.add(LoginAttempt(realm=realm, login_id=login_id[:64], address=address[:64], device=device,
+                             succeeded=succeeded, at=now or utcnow()))
+
+
+def security_event(session, action: str, role: Role | str, login_id: str, principal: Principal | None,
+                   address: str | None, summary: str, *, reseller: Reseller | None = None,
+                   details: dict | None = None) -> None:
+    """A login, a failed one, a lockout, a second factor: in the audit log under the login it was
+    for (its reseller's owner sees those of its people), whether or not the login ID exists."""
+    label = f"{Role(role).value}:{(login_id or '')[:64]}"
+    reseller_id = principal.reseller_id if principal is not None else (reseller.id if reseller else None)
+    audit.record(session, principal, action, None, summary, reseller_id=reseller_id,
+                 customer_id=principal.customer_id if principal is not None else None, address=address,
+                 details=details, actor_name=None if principal is not None else label)
+
+
+def logged_in(session, principal: Principal, address: str | None, user_agent: str | None,
+              second_factor: str | None = None, now=None) -> None:
+    """The login went through (password, and the second factor where it has one): on record."""
+    principal.last_login_at = now or utcnow()
+    how = {"totp": " with an authenticator code", "recovery": " with a recovery code"}.get(second_factor or "", "")
+    security_event(session, "auth.login", principal.role, principal.login_id, principal, address,
+                   f"logged in{how}", details={"user_agent": (user_agent or "")[:200]} if user_agent else None)
 
 
 def change_own_password(session, principal: Principal, current: str, new: str, confirm: str,

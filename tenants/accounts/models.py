@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, UTCDateTime, utcnow
@@ -60,6 +60,14 @@ class Principal(TenantScoped, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # what a provider staff member or reseller operator may do (tenants/accounts/rights.py):
+    # staff admin | operator | auditor; reseller owner | operator | readonly; None for the others
+    access: Mapped[str | None] = mapped_column(String(16))
+    # two-factor login (tenants/accounts/totp.py): the secrets sealed with ENCRYPTION_KEYS, bound to the row
+    totp_secret: Mapped[str | None] = mapped_column(Text)      # the active one
+    totp_pending: Mapped[str | None] = mapped_column(Text)     # one being enrolled, until its first code
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # the last code's time step: never again
 
     reseller = relationship("Reseller")
     customer = relationship("Customer", foreign_keys=[customer_id], back_populates="principal")
@@ -104,6 +112,7 @@ class Principal(TenantScoped, Base):
     if TYPE_CHECKING:  # annotated for the checker only: the mapper would take an annotation for a column
         session_token: str | None
     session_token = None  # not a column
+    must_enrol_totp = False  # set per request: two-factor login is required and not set up yet
 
     def get_id(self) -> str | None:
         return self.session_token
@@ -141,3 +150,24 @@ class LoginAttempt(Base):
     device: Mapped[str | None] = mapped_column(String(64), index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecoveryCode(Base):
+    """One of a login's one-time recovery codes for a lost authenticator, stored as its SHA-256 (the
+    code is 80 random bits, so a slow hash adds nothing); used once, then marked."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    principal_id: Mapped[int] = mapped_column(ForeignKey("principals.id", ondelete="CASCADE"), index=True)
+    code_digest: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SecurityPolicy(Base):
+    """The provider's security settings: one row (id 1)."""
+
+    __tablename__ = "security_policy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_totp_required: Mapped[bool] = mapped_column(Boolean, default=False)

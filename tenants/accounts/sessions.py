@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from tenants.accounts.models import LoginSession, Principal, Role, new_session_token, token_digest
 from tenants.customers.models import Customer, CustomerStatus
 from tenants.db import utcnow
+from tenants.errors import NotFound
 from tenants.resellers.models import Reseller
 from tenants.tenancy import BYPASS, ScopedSession
 
@@ -101,6 +102,33 @@ def end_sessions_of(session, principal_id: int, keep_token: str | None = None) -
     if keep_token:
         stmt = stmt.where(LoginSession.token_digest != token_digest(keep_token))
     session.execute(stmt.execution_options(**{BYPASS: True}))
+
+
+def sessions_of(session, principal_id: int) -> list[LoginSession]:
+    """One login's open sessions, the most recently used first."""
+    stmt = (select(LoginSession).where(LoginSession.principal_id == principal_id)
+            .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc()))
+    return list(session.execute(stmt.execution_options(**{BYPASS: True})).scalars())
+
+
+def end_own_session(session, principal_id: int, session_id) -> LoginSession:
+    """One of one's own sessions ends (say, a browser left logged in elsewhere); another login's
+    session is not found."""
+    try:
+        session_id = int(session_id)
+    except (TypeError, ValueError):
+        raise NotFound("LoginSession") from None
+    found = session.execute(select(LoginSession).where(LoginSession.id == session_id,
+                                                       LoginSession.principal_id == principal_id)
+                            .execution_options(**{BYPASS: True})).scalar_one_or_none()
+    if found is None:
+        raise NotFound("LoginSession")
+    session.execute(delete(LoginSession).where(LoginSession.id == found.id).execution_options(**{BYPASS: True}))
+    return found
+
+
+def is_current(login: LoginSession, token: str | None) -> bool:
+    return token is not None and login.token_digest == token_digest(token)
 
 
 def prune_sessions(session, lifetime: Lifetime = Lifetime(), now: datetime | None = None) -> int:

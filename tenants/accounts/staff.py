@@ -7,9 +7,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tenants import audit
+from tenants.accounts import team, totp
 from tenants.accounts.auth import login_id_taken, reset_password_of
 from tenants.accounts.password_policy import generate_password
 from tenants.accounts.principals import create_principal, login_id_problems
+from tenants.accounts.rights import StaffAccess, valid_access
 from tenants.errors import N_, NotFound, Problem, RuleViolation
 from tenants.models import Principal, Role
 
@@ -43,17 +45,21 @@ def new_login_id_problems(session, login_id: str) -> list[Problem]:
 
 def create_staff(session, actor, login_id: str, password: str | None, *, confirm: str | None = None,
                  display_name: str = "", email: str | None = None, address: str | None = None,
-                 how: str = "added in the provider admin") -> tuple[Principal, str | None]:
-    """A new provider login with the typed password (checked against the password policy; typed
-    twice when ``confirm`` is given) or, when none is typed, a generated one. Returns the login and
-    the generated password, which is shown once and never again (None when it was typed)."""
+                 how: str = "added in the provider admin",
+                 access: str = StaffAccess.ADMIN.value) -> tuple[Principal, str | None]:
+    """A new provider login with its role (admin, operator or auditor) and the typed password
+    (checked against the password policy; typed twice when ``confirm`` is given) or, when none is
+    typed, a generated one. Returns the login and the generated password, which is shown once and
+    never again (None when it was typed)."""
     if password and confirm is not None and password != confirm:
         raise RuleViolation.one(N_("The two passwords differ."), "confirm_password")
+    if not valid_access(Role.PROVIDER.value, access):
+        raise RuleViolation.one(N_("Choose one of the roles offered."), "access")
     chosen = password or generate_password()
-    principal = create_principal(session, Role.PROVIDER, login_id, chosen,
+    principal = create_principal(session, Role.PROVIDER, login_id, chosen, access=access,
                                  display_name=(display_name or "").strip(), email=(email or "").strip() or None)
     session.flush()
-    audit.record(session, actor, "staff.create", principal, f"provider login {principal.login_id} {how}",
+    audit.record(session, actor, "staff.create", principal, f"provider login {principal.login_id} {how} ({access})",
                  address=address)
     return principal, None if password else chosen
 
@@ -76,6 +82,8 @@ def set_staff_active(session, actor, principal: Principal, active: bool, address
         elif _active_staff_ids(session) == [principal.id]:
             problems.append(Problem(N_("This is the last active provider login; enable or add another "
                                        "one first.")))
+        elif team.is_last_top(session, principal):
+            problems.append(team.top_role_problem(principal))
         if problems:
             raise RuleViolation(problems)
     principal.active = active  # disabling ends its sessions on this flush (tenants/accounts/sessions.py)
@@ -96,3 +104,25 @@ def reset_staff_password(session, actor, principal: Principal, password: str | N
     audit.record(session, actor, "staff.password_reset", principal,
                  f"reset the password of provider login {principal.login_id}", address=address)
     return password
+
+
+def set_staff_access(session, actor, principal: Principal, access: str, address: str | None = None) -> bool:
+    """Make a staff member an admin, an operator or an auditor (never oneself; the last active
+    admin stays one); every session of theirs ends."""
+    return team.set_access(session, actor, principal, access, address)
+
+
+def reset_staff_totp(session, actor, principal: Principal, address: str | None = None) -> None:
+    """A staff member lost phone and recovery codes: their two-factor login is cleared."""
+    team.not_oneself(actor, principal, N_("Use your own account page for your own two-factor login."))
+    totp.reset_for(session, actor, principal, address=address)
+
+
+def set_staff_totp_required(session, actor, required: bool, address: str | None = None) -> None:
+    """Two-factor login required for all staff (or not); who has not set it up must do so at their
+    next request."""
+    policy = totp.policy(session)
+    if policy.staff_totp_required != required:
+        policy.staff_totp_required = required
+        audit.record(session, actor, "security.staff_totp", None,
+                     f"two-factor login {'required' if required else 'optional'} for provider staff", address=address)

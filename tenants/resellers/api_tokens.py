@@ -89,7 +89,23 @@ def authenticate(session, token: str, address: str, today: date) -> ApiToken | N
         if not any(ip in n for n in networks):
             return None
     row.last_used_at = utcnow()
+    note_address(session, row, address)
     return row
+
+
+KEEP_ADDRESSES = 50
+
+
+def note_address(session, row: ApiToken, address: str) -> None:
+    """A token used from an address it was never used from is a security event (the reseller's
+    owner sees it); the last KEEP_ADDRESSES addresses are remembered."""
+    seen = (row.seen_addresses or "").split()
+    if address in seen:
+        return
+    row.seen_addresses = "\n".join(([address[:64]] + seen)[:KEEP_ADDRESSES])
+    audit.record(session, None, "api_token.new_address", row,
+                 f"API token {row.name} ({row.prefix}) used from a new address", reseller_id=row.reseller_id,
+                 address=address[:64], actor_name=f"api:{row.name} ({row.prefix})"[:120])
 
 
 class ApiActor:

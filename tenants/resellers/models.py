@@ -31,6 +31,7 @@ class Reseller(TenantScoped, Base):
     support_hours: Mapped[str | None] = mapped_column(String(200))
     panel_host: Mapped[str | None] = mapped_column(String(253), unique=True)  # own host name
     status: Mapped[str] = mapped_column(String(16), default=ResellerStatus.ACTIVE)
+    require_totp: Mapped[bool] = mapped_column(Boolean, default=False)  # its operators must use two-factor login
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contacts: Mapped[list["ResellerContact"]] = relationship(
@@ -80,6 +81,7 @@ class ApiToken(TenantScoped, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seen_addresses: Mapped[str | None] = mapped_column(Text)  # addresses it was used from, one per line
 
     @classmethod
     def tenant_criteria(cls, scope: Scope):

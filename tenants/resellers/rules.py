@@ -6,7 +6,7 @@ import re
 from sqlalchemy import func, select
 
 from tenants import audit
-from tenants.accounts.principals import create_principal, email_problems
+from tenants.accounts.principals import email_problems
 from tenants.db import taken_by_other
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.models import Customer, Principal, Reseller, ResellerContact, Role
@@ -98,16 +98,6 @@ def replace_contacts(session, actor, reseller: Reseller, contacts: list[dict]) -
             is_emergency=bool(c.get("is_emergency")), sort_order=i))
     audit.record(session, actor, "reseller.contacts", reseller, f"{len(contacts)} fault contact(s)",
                  reseller_id=reseller.id)
-
-
-def create_operator(session, actor, reseller: Reseller, login_id: str, password: str,
-                    display_name: str = "", email: str | None = None) -> Principal:
-    principal = create_principal(session, Role.OPERATOR, login_id, password, reseller_id=reseller.id,
-                                 display_name=display_name, email=email)
-    session.flush()
-    audit.record(session, actor, "operator.create", principal, f"operator login {principal.login_id}",
-                 reseller_id=reseller.id)
-    return principal
 
 
 def reseller_counts(session) -> dict[int, dict[str, int]]:
