@@ -125,7 +125,7 @@ def queue_reset_mails(session, secret_key: str, realm: str, email: str, link_for
                                             customer_id=principal.customer_id)
         else:  # no dedup key: always queued
             mail = outbox.queue(session, "password_reset", email, subject, body,
-                                reseller_id=principal.reseller_id)  # type: ignore[assignment]
+                                reseller_id=principal.reseller_id)
         session.flush()
         assert mail is not None  # queued without a dedup key: never skipped
         ids.append(mail.id)
