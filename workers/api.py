@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from tenants.hosting.wanted import Work
 from workers import queues
-from workers.jobs import customers, outbox
+from workers.jobs import customers, invoices, outbox
 from workers.jobs.hosting import provisioning
 from workers.jobs.incidents import cycle
 
@@ -35,3 +35,8 @@ def send_outbox() -> None:
 def send_fault_report(report_id: int) -> None:
     """Email a fault report to the fault contacts of its server (queued in the outbox and sent)."""
     queues.enqueue(cycle.send_report, report_id, queue_name="notifications")
+
+
+def render_invoice_pdf(invoice_id: int) -> None:
+    """Make an invoice's PDF (kept under the instance folder) for download."""
+    queues.enqueue(invoices.render_invoice_pdf, invoice_id, queue_name="billing")

@@ -43,6 +43,7 @@ NAV = [
     ("reseller.incidents", _l("Incidents")),
     ("reseller.mail_locks", _l("Locked mail accounts")),
     ("reseller.my_contracts", _l("Managed contracts")),
+    ("reseller.my_invoices", _l("Invoices")),
     ("reseller.courses", _l("Courses")),
     ("reseller.customers", _l("Customers")),
     ("reseller.brand", _l("Branding")),

@@ -94,7 +94,10 @@ def add_option(session, actor, contract: Contract, kind: str, starts_on: date, m
 
 # managed terms §6.3, §6.4, §11
 def cancel_option(session, actor, option: ContractOption, notified_on: date, cancelled_on: date) -> int:
-    """Cancel one option (the same notice rule as the contract); returns its early charge."""
+    """Cancel one option (the same notice rule as the contract); returns its early charge, which
+    is billed at once on an invoice of its own, due by the end of the cancellation month (§6.4)."""
+    from tenants.contracts.charges import bill_option_early_charge  # charges builds on this module
+
     if option.cancelled_on is not None:
         raise RuleViolation.one(N_("This option is already cancelled."), None)
     check_cancellation_date(notified_on, cancelled_on)
@@ -104,6 +107,8 @@ def cancel_option(session, actor, option: ContractOption, notified_on: date, can
     option.cancelled_on = cancelled_on
     option.early_cancellation_charge = early_cancellation_charge(
         option.monthly_fee, option.minimum_term_ends_on, cancelled_on)
+    session.flush()
+    bill_option_early_charge(session, option, notified_on)
     audit.record(session, actor, "managed.option.cancel", option.contract,
                  f"option {option.kind} cancelled on {cancelled_on.isoformat()}")
     return option.early_cancellation_charge

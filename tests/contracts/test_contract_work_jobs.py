@@ -84,8 +84,12 @@ def test_completion_mail_and_deemed_acceptance_on_2027_01_01(app, smtp_sink):
     assert daily_contracts(today="2027-01-01")["deemed_accepted"] == 0  # objections still possible that day
     assert daily_contracts(today="2027-01-02")["deemed_accepted"] == 1
     assert daily_contracts(today="2027-01-03")["deemed_accepted"] == 0  # safe to run twice
-    assert send_outbox() == 2  # the start-of-service notice and the completion notice
+    # the start-of-service notice, the completion notice, and a reminder to the demo's managed
+    # customer, whose November invoice (due 2026-10-31) is still open
+    assert send_outbox() == 3
     assert send_outbox() == 0
+    assert sorted(rcpt[0] for rcpt, m in smtp_sink.messages) == [
+        "keiri@sample-mfg.example.jp", "ops@customer.example", "ops@customer.example"]
     with system(app) as s:
         wr = s.get(WorkRequest, wid)
         assert (wr.status, wr.inspected_on, wr.met_target) == ("done", date(2027, 1, 1), True)

@@ -7,8 +7,9 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from panel.provider.accounts import staff_only
+from panel.provider.contracts import billing_forms as B
 from panel.provider.contracts import forms as F
-from tenants.calendar import today_jst
+from tenants.calendar import month_end, today_jst
 from tenants.contracts import lifecycle as rules
 from tenants.contracts.logins import login_of
 from tenants.contracts.models import PARTY_FIELDS, ContractStatus
@@ -44,6 +45,7 @@ def _forms(contract: Contract, **given) -> dict:
         "terminate": F.TerminationForm(prefix="terminate"),
         "work": F.WorkRequestForm(prefix="work", on=today),
         "complaint": F.ComplaintForm(prefix="complaint", on=today),
+        "extra": B.ExtraChargeForm(prefix="extra", done_on=today, issued_on=today, due_on=month_end(today)),
     }
     forms.update(given)
     return forms
