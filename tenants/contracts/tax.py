@@ -110,7 +110,7 @@ def summarize(lines: list[tuple[int, int | None]], rounding: str = Rounding.FLOO
     return TaxSummary(by_rate, untaxed)
 
 
-_T_NUMBER = re.compile(r"T(\d{13})")
+_T_NUMBER = re.compile(r"T([0-9]{13})")
 
 
 # 法人番号の指定等に関する省令第2条 (check digit), 消費税法第57条の2第4項 (T + 13 digits)
