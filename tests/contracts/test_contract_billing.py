@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from tenants.contracts import lifecycle as contracts
 from tenants.contracts.invoicing import accrued_late_damages
-from tenants.contracts.payments import credit_of, record_payment
 from tenants.contracts.options import add_option
+from tenants.contracts.payments import credit_of, record_payment
 from tenants.contracts.suspension import resume, suspend, terminate
 from tenants.errors import RuleViolation
 from tenants.models import Contract, Invoice, OutboxMail
