@@ -158,11 +158,11 @@ def propose(session, row: StatementRow, names: dict[str, str]) -> tuple[str | No
     if len(by_name) == 1:
         invoices = open_invoices(session, by_name[0])
         fitting = _fits(row.amount, invoices)
-        return (by_name[0], fitting, "name_amount") if fitting else (by_name[0], [i.id for i in invoices], "name")
+        return (by_name[0], fitting, "name_amount") if fitting else (by_name[0], [i.id for i in invoices], "name_only")
     candidates = [i for i in session.execute(select(Invoice).order_by(Invoice.due_on)).scalars()
                   if i.balance == row.amount]
     if len({i.payer_key for i in candidates}) == 1:
-        return candidates[0].payer_key, [candidates[0].id], "amount"
+        return candidates[0].payer_key, [candidates[0].id], "amount_only"
     return None, [], "none"
 
 

@@ -113,7 +113,7 @@ class BankLine(ProviderBillingOnly, Base):
     status: Mapped[str] = mapped_column(String(16), default=BankLineStatus.REVIEW, index=True)
     proposed_payer: Mapped[str | None] = mapped_column(String(16))  # "p<party id>" | "r<reseller id>"
     proposed_invoice_ids: Mapped[list] = mapped_column(JSON, default=list)
-    match: Mapped[str] = mapped_column(String(16), default="none")  # name_amount | name | amount | none
+    match: Mapped[str] = mapped_column(String(16), default="none")  # name_amount | name_only | amount_only | none
     receipt_id: Mapped[int | None] = mapped_column(ForeignKey("managed_receipts.id", ondelete="SET NULL"))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by: Mapped[str] = mapped_column(String(100), default="")

@@ -220,5 +220,5 @@ LABELS = (
     N_("contact_email"), N_("billing_address"), N_("billing_email"), N_("payer_name"),
     N_("monthly"), N_("closing"), N_("option_early"), N_("extra"), N_("late_damages"), N_("oem"), N_("credit"),
     N_("void"), N_("issued"), N_("review"), N_("applied"), N_("ignored"), N_("manual"), N_("bank"),
-    N_("name_amount"), N_("amount"), N_("none"),
+    N_("name_amount"), N_("name_only"), N_("amount_only"), N_("none"),
 )
