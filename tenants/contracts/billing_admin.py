@@ -94,6 +94,7 @@ def save_oem_fee(session, actor, reseller: Reseller, data: dict) -> OemFee:
     starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
     if not isinstance(starts_on, date):
         problems.append(Problem(N_("Enter a date."), "starts_on"))
+        starts_on = date.min
     elif ends_on is not None and ends_on < starts_on:
         problems.append(Problem(N_("The end cannot come before the start."), "ends_on"))
     email = _text(data, "billing_email", 254)

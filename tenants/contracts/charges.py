@@ -118,7 +118,7 @@ def issue_credit_note(session, actor, invoice: Invoice, *, line_id: int, amount:
                                     {"total": total, "balance": invoice.balance}))
     if not reason:
         problems.append(Problem(N_("Enter the reason."), "reason"))
-    if problems:
+    if problems or line is None:
         raise RuleViolation(problems)
     credit_line = InvoiceLine(item=line.item, option_kind=line.option_kind, description=f"{line.description}（返還）",
                               amount=amount, tax_rate=line.tax_rate, period_from=line.period_from,

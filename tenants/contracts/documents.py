@@ -55,6 +55,8 @@ def recipient_of(session, invoice: Invoice) -> Recipient:
     """Who an invoice (and what follows from it) goes to, as of now."""
     if invoice.contract is not None:
         return recipient_of_contract(invoice.contract)
+    if invoice.reseller_id is None:
+        raise ValueError(f"invoice {invoice.number} has neither a contract nor a reseller")
     return recipient_of_reseller(session, invoice.reseller_id)
 
 

@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from tenants.contracts.billing_models import InvoiceKind
 from tenants.contracts.invoice_mail import document_title
-from tenants.contracts.tax import REDUCED_RATE, ROUNDING_LABELS_JA
+from tenants.contracts.tax import REDUCED_RATE, ROUNDING_LABELS_JA, Rounding
 from tenants.models import Invoice
 
 # Debian's fonts-ipaexfont-gothic (.ci/apt-packages): embedded into every PDF, never downloaded
@@ -45,7 +45,7 @@ def invoice_html(invoice: Invoice, *, pdf_url: str | None = None) -> str:
     """The document. ``pdf_url``: a link to its PDF on the screen (not printed)."""
     return _env.get_template("invoice_document.html").render(
         inv=invoice, title=document_title(invoice), credit=invoice.kind == InvoiceKind.CREDIT,
-        reduced=REDUCED_RATE, rounding=ROUNDING_LABELS_JA.get(invoice.tax_rounding, invoice.tax_rounding),
+        reduced=REDUCED_RATE, rounding=ROUNDING_LABELS_JA.get(Rounding(invoice.tax_rounding), ""),
         font_url=FONT_FILE.as_uri() if FONT_FILE.exists() else None, pdf_url=pdf_url)
 
 

@@ -9,7 +9,7 @@ from tenants.contracts.billing_models import InvoiceKind
 from tenants.models import Invoice, OutboxMail
 from tenants.outbox import rules as outbox
 
-TITLES = {
+TITLES: dict[str, str] = {
     InvoiceKind.CREDIT: "適格返還請求書",
     InvoiceKind.LATE_DAMAGES: "遅延損害金のご請求",
 }

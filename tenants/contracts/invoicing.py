@@ -51,14 +51,15 @@ def _period(month: date, starts_on: date) -> tuple[date, date]:
 def lines_for_month(contract: Contract, month: date) -> list[InvoiceLine]:
     month = month_start(month)
     ends_on = _ends_on(contract)
+    starts_on = contract.billing_starts_on
+    if starts_on is None:  # not confirmed: nothing is billed (§5.4)
+        return []
     lines = []
-    if month == month_start(contract.billing_starts_on) and contract.initial_fee:
-        lines.append(make_line("initial_fee", "初期費用", contract.initial_fee,
-                               period=(contract.billing_starts_on, contract.billing_starts_on)))
-    base = monthly_charge(contract.monthly_fee, month, contract.billing_starts_on, ends_on)
+    if month == month_start(starts_on) and contract.initial_fee:
+        lines.append(make_line("initial_fee", "初期費用", contract.initial_fee, period=(starts_on, starts_on)))
+    base = monthly_charge(contract.monthly_fee, month, starts_on, ends_on)
     if base:
-        lines.append(make_line("base", f"月額利用料 {month:%Y年%m月}分", base,
-                               period=_period(month, contract.billing_starts_on)))
+        lines.append(make_line("base", f"月額利用料 {month:%Y年%m月}分", base, period=_period(month, starts_on)))
     for option in contract.options:
         option_end = min(d for d in (option.cancelled_on, ends_on, date.max) if d is not None)
         amount = monthly_charge(option.monthly_fee, month, option.starts_on,
@@ -137,7 +138,7 @@ def issue_closing_invoice(session, contract: Contract, issued_on: date) -> Invoi
     if month in _invoiced_months(session, contract, InvoiceKind.CLOSING):
         return None
     lines = []
-    period = (contract.cancelled_on + timedelta(days=1), contract.minimum_term_ends_on)
+    period = (contract.cancelled_on + timedelta(days=1), contract.minimum_term_ends_on or contract.cancelled_on)
     if contract.early_cancellation_charge:
         lines.append(make_line("early_cancellation", "最低利用期間の残余期間分（基本サービス）",
                                contract.early_cancellation_charge, period=period))

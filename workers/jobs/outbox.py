@@ -14,6 +14,7 @@ recorded by the outbox's one retry rule.
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
@@ -42,7 +43,7 @@ def _at(value: str | datetime | None) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-def message_of(mail: OutboxMail, mail_from: str, attachments: list[tuple[str, bytes]] = ()) -> EmailMessage:
+def message_of(mail: OutboxMail, mail_from: str, attachments: Sequence[tuple[str, bytes]] = ()) -> EmailMessage:
     """The message as it goes out, with ``attachments`` (file name, PDF bytes); raises Unsendable
     when it cannot be built."""
     headers = (("subject", mail.subject), ("recipient address", mail.recipient),
