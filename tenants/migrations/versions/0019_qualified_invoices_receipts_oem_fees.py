@@ -29,6 +29,21 @@ parties = sa.table('managed_customers', sa.column('id', sa.Integer), sa.column('
                    sa.column('contact_email', sa.String))
 
 
+def _rows_of(bind, name: str) -> tuple[sa.Table, list[dict]]:
+    table = sa.Table(name, sa.MetaData(), autoload_with=bind)
+    return table, [dict(r) for r in bind.execute(sa.select(table)).mappings()]
+
+
+def _recreating_invoices(bind, alter) -> None:
+    """Run ``alter`` on managed_invoices keeping its lines and payments: on SQLite the table is
+    copied and dropped, and the drop deletes (ON DELETE CASCADE) every row that refers to it."""
+    kept = [_rows_of(bind, name) for name in ('managed_invoice_lines', 'managed_payments')]
+    alter()
+    for table, rows in kept:
+        if rows and not bind.execute(sa.select(sa.func.count()).select_from(table)).scalar():
+            bind.execute(table.insert(), rows)
+
+
 def upgrade() -> None:
     op.create_table('billing_settings',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -104,33 +119,35 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('billing_email', sa.String(length=254), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('payer_name', sa.String(length=200), nullable=False, server_default=''))
 
-    with op.batch_alter_table('managed_invoices', schema=None) as batch_op:
-        batch_op.drop_constraint('uq_managed_invoices_contract_id_kind_service_month', type_='unique')
-        batch_op.alter_column('contract_id', existing_type=sa.Integer(), nullable=True)
-        batch_op.add_column(sa.Column('party_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('status', sa.String(length=16), nullable=False, server_default='issued'))
-        batch_op.add_column(sa.Column('subtotal', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.add_column(sa.Column('tax', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.add_column(sa.Column('qualified', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column('tax_breakdown', sa.JSON(), nullable=False, server_default='[]'))
-        batch_op.add_column(sa.Column('untaxed', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.add_column(sa.Column('tax_rounding', sa.String(length=16), nullable=False, server_default='floor'))
-        for name, length in (('issuer_name', 200), ('issuer_address', 400), ('issuer_phone', 40),
-                             ('recipient_name', 200), ('recipient_address', 400), ('recipient_email', 254)):
-            batch_op.add_column(sa.Column(name, sa.String(length=length), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('registration_number', sa.String(length=14), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('bank_details', sa.Text(), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('note', sa.Text(), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('corrects_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('voided_on', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('void_reason', sa.Text(), nullable=False, server_default=''))
-        batch_op.create_index(batch_op.f('ix_managed_invoices_party_id'), ['party_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_managed_invoices_status'), ['status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_managed_invoices_corrects_id'), ['corrects_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_managed_invoices_party_id_managed_customers'), 'managed_customers',
-                                    ['party_id'], ['id'], ondelete='SET NULL')
-        batch_op.create_foreign_key(batch_op.f('fk_managed_invoices_corrects_id_managed_invoices'), 'managed_invoices',
-                                    ['corrects_id'], ['id'], ondelete='SET NULL')
+    def alter_invoices():
+        with op.batch_alter_table('managed_invoices', schema=None) as batch_op:
+            batch_op.drop_constraint('uq_managed_invoices_contract_id_kind_service_month', type_='unique')
+            batch_op.alter_column('contract_id', existing_type=sa.Integer(), nullable=True)
+            batch_op.add_column(sa.Column('party_id', sa.Integer(), nullable=True))
+            batch_op.add_column(sa.Column('status', sa.String(length=16), nullable=False, server_default='issued'))
+            batch_op.add_column(sa.Column('subtotal', sa.Integer(), nullable=False, server_default='0'))
+            batch_op.add_column(sa.Column('tax', sa.Integer(), nullable=False, server_default='0'))
+            batch_op.add_column(sa.Column('qualified', sa.Boolean(), nullable=False, server_default=sa.false()))
+            batch_op.add_column(sa.Column('tax_breakdown', sa.JSON(), nullable=False, server_default='[]'))
+            batch_op.add_column(sa.Column('untaxed', sa.Integer(), nullable=False, server_default='0'))
+            batch_op.add_column(sa.Column('tax_rounding', sa.String(length=16), nullable=False, server_default='floor'))
+            for name, length in (('issuer_name', 200), ('issuer_address', 400), ('issuer_phone', 40),
+                                 ('recipient_name', 200), ('recipient_address', 400), ('recipient_email', 254)):
+                batch_op.add_column(sa.Column(name, sa.String(length=length), nullable=False, server_default=''))
+            batch_op.add_column(sa.Column('registration_number', sa.String(length=14), nullable=False, server_default=''))
+            batch_op.add_column(sa.Column('bank_details', sa.Text(), nullable=False, server_default=''))
+            batch_op.add_column(sa.Column('note', sa.Text(), nullable=False, server_default=''))
+            batch_op.add_column(sa.Column('corrects_id', sa.Integer(), nullable=True))
+            batch_op.add_column(sa.Column('voided_on', sa.Date(), nullable=True))
+            batch_op.add_column(sa.Column('void_reason', sa.Text(), nullable=False, server_default=''))
+            batch_op.create_index(batch_op.f('ix_managed_invoices_party_id'), ['party_id'], unique=False)
+            batch_op.create_index(batch_op.f('ix_managed_invoices_status'), ['status'], unique=False)
+            batch_op.create_index(batch_op.f('ix_managed_invoices_corrects_id'), ['corrects_id'], unique=False)
+            batch_op.create_foreign_key(batch_op.f('fk_managed_invoices_party_id_managed_customers'), 'managed_customers',
+                                        ['party_id'], ['id'], ondelete='SET NULL')
+            batch_op.create_foreign_key(batch_op.f('fk_managed_invoices_corrects_id_managed_invoices'), 'managed_invoices',
+                                        ['corrects_id'], ['id'], ondelete='SET NULL')
+    _recreating_invoices(op.get_bind(), alter_invoices)
 
     with op.batch_alter_table('managed_invoice_lines', schema=None) as batch_op:
         batch_op.add_column(sa.Column('option_id', sa.Integer(), nullable=True))
@@ -180,23 +197,25 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_managed_invoice_lines_option_id'))
         for name in ('period_to', 'period_from', 'tax_rate', 'option_id'):
             batch_op.drop_column(name)
-    with op.batch_alter_table('managed_invoices', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_managed_invoices_corrects_id_managed_invoices'), type_='foreignkey')
-        batch_op.drop_constraint(batch_op.f('fk_managed_invoices_party_id_managed_customers'), type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_managed_invoices_corrects_id'))
-        batch_op.drop_index(batch_op.f('ix_managed_invoices_status'))
-        batch_op.drop_index(batch_op.f('ix_managed_invoices_party_id'))
-        for name in ('void_reason', 'voided_on', 'corrects_id', 'note', 'bank_details', 'registration_number',
-                     'recipient_email', 'recipient_address', 'recipient_name', 'issuer_phone', 'issuer_address',
-                     'issuer_name', 'tax_rounding', 'untaxed', 'tax_breakdown', 'qualified', 'tax', 'subtotal',
-                     'status', 'party_id'):
-            batch_op.drop_column(name)
-        batch_op.alter_column('contract_id', existing_type=sa.Integer(), nullable=False)
-        batch_op.create_unique_constraint('uq_managed_invoices_contract_id_kind_service_month',
-                                          ['contract_id', 'kind', 'service_month'])
-    with op.batch_alter_table('managed_customers', schema=None) as batch_op:
-        batch_op.drop_column('payer_name')
-        batch_op.drop_column('billing_email')
+    def alter_invoices():
+        with op.batch_alter_table('managed_invoices', schema=None) as batch_op:
+            batch_op.drop_constraint(batch_op.f('fk_managed_invoices_corrects_id_managed_invoices'), type_='foreignkey')
+            batch_op.drop_constraint(batch_op.f('fk_managed_invoices_party_id_managed_customers'), type_='foreignkey')
+            batch_op.drop_index(batch_op.f('ix_managed_invoices_corrects_id'))
+            batch_op.drop_index(batch_op.f('ix_managed_invoices_status'))
+            batch_op.drop_index(batch_op.f('ix_managed_invoices_party_id'))
+            for name in ('void_reason', 'voided_on', 'corrects_id', 'note', 'bank_details', 'registration_number',
+                         'recipient_email', 'recipient_address', 'recipient_name', 'issuer_phone', 'issuer_address',
+                         'issuer_name', 'tax_rounding', 'untaxed', 'tax_breakdown', 'qualified', 'tax', 'subtotal',
+                         'status', 'party_id'):
+                batch_op.drop_column(name)
+            batch_op.alter_column('contract_id', existing_type=sa.Integer(), nullable=False)
+            batch_op.create_unique_constraint('uq_managed_invoices_contract_id_kind_service_month',
+                                              ['contract_id', 'kind', 'service_month'])
+    _recreating_invoices(bind, alter_invoices)
+    # a plain DROP COLUMN (SQLite 3.35+): copying managed_customers would break the contracts' references
+    op.execute('ALTER TABLE managed_customers DROP COLUMN payer_name')
+    op.execute('ALTER TABLE managed_customers DROP COLUMN billing_email')
     with op.batch_alter_table('bank_statement_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bank_statement_lines_status'))
     op.drop_table('bank_statement_lines')
