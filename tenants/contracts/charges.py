@@ -38,8 +38,10 @@ def bill_option_early_charge(session, option: ContractOption, issued_on: date) -
 
 # managed terms §20.1③ (見積書によって提示), §20.2 (当社が別に定める期日までに)
 def bill_extra_charge(session, actor, contract: Contract, *, description: str, amount: int, rate: int,
-                      issued_on: date, due_on: date, quote: str = "", done_on: date | None = None) -> Invoice:
-    """Bill a charge quoted to the customer, due on the date the provider sets."""
+                      issued_on: date, due_on: date, quote: str = "", done_on: date | None = None,
+                      corrects: Invoice | None = None) -> Invoice:
+    """Bill a charge quoted to the customer, due on the date the provider sets; with ``corrects``,
+    an additional charge to an earlier invoice of the contract (修正), which stays as issued."""
     description = (description or "").strip()
     problems: list[Problem] = []
     if not description:
@@ -50,6 +52,8 @@ def bill_extra_charge(session, actor, contract: Contract, *, description: str, a
         problems.append(Problem(N_("Choose one of the listed values."), "tax_rate"))
     if due_on < issued_on:
         problems.append(Problem(N_("The due date cannot be before the issue date."), "due_on"))
+    if corrects is not None and corrects.contract_id != contract.id:
+        problems.append(Problem(N_("Choose one of the listed values."), "corrects"))
     if contract.billing_starts_on is None:
         problems.append(Problem(N_("This step is not possible while the contract is %(status)s."), None,
                                 {"status": contract.status}))
@@ -58,10 +62,14 @@ def bill_extra_charge(session, actor, contract: Contract, *, description: str, a
     done_on = done_on or issued_on
     line = make_line("extra", description[:200], amount, rate=rate, period=(done_on, done_on))
     quote = (quote or "").strip()
+    if corrects is not None:
+        quote_note = f"{corrects.number} の修正（追加のご請求）"
+        quote_note += f"、お見積り {quote}" if quote else ""
     invoice = issue(session, kind=InvoiceKind.EXTRA, number=next_number(session, f"MC{contract.id:05d}-E"),
                     recipient=recipient_of_contract(contract), service_month=month_start(done_on),
-                    issued_on=issued_on, due_on=due_on, lines=[line], contract=contract,
-                    note=f"お見積り {quote} に基づくご請求（利用約款第20条第1項第3号）" if quote else
+                    issued_on=issued_on, due_on=due_on, lines=[line], contract=contract, corrects=corrects,
+                    note=quote_note if corrects is not None else
+                    f"お見積り {quote} に基づくご請求（利用約款第20条第1項第3号）" if quote else
                     "利用約款第20条第1項第3号に基づくご請求")
     audit.record(session, actor, "managed.invoice.extra", contract, f"{invoice.number}: {description} {amount} yen")
     return invoice

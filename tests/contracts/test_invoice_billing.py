@@ -102,6 +102,22 @@ def test_quoted_extra_charge_is_billed_with_the_due_date_set_and_its_rate(app):
             == [extra, reduced]
 
 
+def test_a_further_charge_corrects_an_invoice_as_a_new_document_referring_to_it(app):
+    """修正: the invoice stays as issued; the correction is a new invoice that refers to it."""
+    with system(app) as s:
+        c, other = formed_contract(s), formed_contract(s, name="別会社")
+        feb = invoice_contract(s, c, date(2026, 1, 20))[-1]
+        fix = bill_extra_charge(s, None, c, description="2月分 オプション料金の請求漏れ", amount=5_000, rate=10,
+                                issued_on=date(2026, 2, 5), due_on=date(2026, 2, 28), corrects=feb)
+        assert (fix.corrects_id, fix.total, feb.total) == (feb.id, 5_500, 33_000)
+        assert fix.note.startswith(f"{feb.number} の修正")
+        with pytest.raises(RuleViolation) as exc:
+            bill_extra_charge(s, None, other, description="誤り", amount=1, rate=10, issued_on=date(2026, 2, 5),
+                              due_on=date(2026, 2, 28), corrects=feb)
+        assert exc.value.problems[0].field == "corrects"
+        s.commit()
+
+
 def test_termination_voids_open_invoices_of_later_months_and_leaves_paid_ones(app):
     """§12: after the end nothing more is owed; §20.5: nothing paid is refunded."""
     now = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

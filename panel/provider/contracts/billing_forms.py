@@ -42,6 +42,7 @@ class ExtraChargeForm(FlaskForm):
     done_on = DateField(_l("Work done on"), validators=[InputRequired()])
     issued_on = DateField(_l("Issued on"), validators=[InputRequired()])
     due_on = DateField(_l("Due on"), validators=[InputRequired()])
+    corrects = SelectField(_l("Corrects invoice (an additional charge to it)"), coerce=int, default=0)
 
 
 class ReceiptForm(FlaskForm):

@@ -11,7 +11,7 @@ from panel.contract_party.invoices import document_response, pdf_response
 from panel.provider.accounts import staff_only
 from panel.provider.contracts import billing_forms as B
 from panel.provider.contracts import forms as F
-from panel.provider.contracts.lifecycle import contract_step, send_mail_soon
+from panel.provider.contracts.lifecycle import contract_step, correctable, send_mail_soon
 from tenants.calendar import today_jst
 from tenants.contracts.charges import bill_extra_charge, issue_credit_note
 from tenants.contracts.documents import billing_settings
@@ -21,7 +21,7 @@ from tenants.contracts.oem import invoice_oem_month
 from tenants.contracts.payments import apply_credit, credit_of, record_payment
 from tenants.contracts.tax import registration_number_problem
 from tenants.errors import RuleViolation
-from tenants.models import Invoice, OutboxMail
+from tenants.models import Contract, Invoice, OutboxMail
 from tenants.outbox.rules import anything_due
 from tenants.tenancy import get_owned_or_404
 from web.db import db
@@ -168,8 +168,11 @@ def contract_invoice_credit_note(invoice_id):
 @staff_only
 def contract_extra_charge(contract_id):
     def act(s, c, f):
+        corrects = get_owned_or_404(s, Invoice, f.corrects.data) if f.corrects.data else None
         invoice = bill_extra_charge(s, current_user, c, description=f.description.data, amount=f.amount.data,
                                     rate=f.tax_rate.data, issued_on=f.issued_on.data, due_on=f.due_on.data,
-                                    quote=f.quote.data or "", done_on=f.done_on.data)
+                                    quote=f.quote.data or "", done_on=f.done_on.data, corrects=corrects)
         return _("Invoice %(number)s issued.", number=invoice.number)
-    return contract_step(contract_id, B.ExtraChargeForm(prefix="extra"), "extra", act)
+    form = B.ExtraChargeForm(prefix="extra")
+    form.corrects.choices = correctable(get_owned_or_404(db(), Contract, contract_id))
+    return contract_step(contract_id, form, "extra", act)

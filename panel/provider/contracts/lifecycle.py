@@ -48,7 +48,15 @@ def _forms(contract: Contract, **given) -> dict:
         "extra": B.ExtraChargeForm(prefix="extra", done_on=today, issued_on=today, due_on=month_end(today)),
     }
     forms.update(given)
+    forms["extra"].corrects.choices = correctable(contract)
     return forms
+
+
+def correctable(contract: Contract) -> list[SelectChoice]:
+    """The contract's invoices an extra charge may correct (修正: a further charge referring to one)."""
+    rows = db().execute(select(Invoice.id, Invoice.number).where(Invoice.contract_id == contract.id)
+                        .order_by(Invoice.id)).all()
+    return [SelectChoice(0, "—")] + [SelectChoice(i, number) for i, number in rows]
 
 
 def render_contract(s, contract: Contract, status: int = 200, **given):
