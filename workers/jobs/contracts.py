@@ -21,8 +21,7 @@ from tenants.contracts.work import daily_work_requests
 from tenants.db import utcnow
 from tenants.models import Suspension
 from tenants.monitoring.endpoints import set_contract_monitoring
-from workers import runtime
-from workers.jobs.outbox import send_outbox
+from workers import api, runtime
 
 
 def _day(value) -> date:
@@ -36,7 +35,7 @@ def monthly_invoices(run_on: str | date | None = None) -> list[str]:
         s.commit()
         numbers = [inv.number for inv in issued]
     if numbers:
-        send_outbox()  # each invoice to its billing contact, with its PDF
+        api.send_outbox()  # each invoice to its billing contact, with its PDF
     return numbers
 
 
@@ -47,7 +46,7 @@ def oem_invoices(run_on: str | date | None = None) -> list[str]:
         s.commit()
         numbers = [inv.number for inv in issued]
     if numbers:
-        send_outbox()
+        api.send_outbox()
     return numbers
 
 

@@ -133,6 +133,8 @@ def _deliver(session, mail: OutboxMail, link: SmtpLink, now: datetime) -> bool:
     True when delivered."""
     before, waiting = mail.last_error, False
     try:
+        if link.unreachable is not None:  # no PDF is made for a mail that cannot go now
+            raise Unreachable(link.unreachable)
         try:
             attachments = attachments_of(session, mail.invoice_id)
         except Exception as exc:  # noqa: BLE001 — a PDF that cannot be made: every attempt would fail alike
