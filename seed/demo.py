@@ -104,8 +104,9 @@ def _managed_customer(session, login_id: str, password: str) -> None:
     """A direct managed-service customer (not one of our resellers) with a formed contract, an
     option, its first two invoices (one paid), an open work request, and its own login."""
     from tenants.contracts import lifecycle as contracts
-    from tenants.contracts.invoicing import invoice_contract, record_payment
+    from tenants.contracts.invoicing import invoice_contract
     from tenants.contracts.options import add_option
+    from tenants.contracts.payments import record_payment
     from tenants.contracts.work import file_work_request
     from tenants.models import ContractStatus
 
@@ -115,7 +116,8 @@ def _managed_customer(session, login_id: str, password: str) -> None:
     party = contracts.register_party(session, None, {
         "name": "株式会社サンプル製作所", "address": "大阪府大阪市北区1-2-3", "representative": "代表取締役 木村 一郎",
         "phone": "06-0000-0000", "contact_person": "情報システム課 木村", "contact_email": "it@sample-mfg.example.jp",
-        "billing_address": "大阪府大阪市北区1-2-3 経理部", "emergency_contact": "木村 090-0000-0000"})
+        "billing_address": "大阪府大阪市北区1-2-3 経理部", "billing_email": "keiri@sample-mfg.example.jp",
+        "payer_name": "カ)サンプルセイサクシヨ", "emergency_contact": "木村 090-0000-0000"})
     c = contracts.apply(session, None, party, server_id=None, monthly_fee=30_000, initial_fee=50_000,
                         applied_on=date(2026, 8, 20), settings={
                             "applications": "nginx, PostgreSQL", "contacts": "木村 06-0000-0000",
@@ -125,12 +127,32 @@ def _managed_customer(session, login_id: str, password: str) -> None:
     contracts.confirm(session, None, c, date(2026, 10, 1), today=date(2026, 10, 1))
     add_option(session, None, c, "daily_backup", date(2026, 10, 1), 8_000)
     session.flush()
-    october = invoice_contract(session, c, date(2026, 10, 1))[0]
+    october = invoice_contract(session, c, date(2026, 10, 1), notify=False)[0]  # demo: no invoice mail
     session.flush()
     record_payment(session, None, october, date(2026, 10, 20), october.total)
     file_work_request(session, None, c, "SSL証明書の更新", "www.sample-mfg.example.jp の証明書を更新してください。",
                       date(2026, 11, 2))
     _principal(session, Role.MANAGED, login_id, password, name=party.name, managed_customer_id=party.id)
+
+
+DEMO_ISSUER = {
+    "issuer_name": "OEMホスティング株式会社", "registration_number": "T7123456789012",
+    "issuer_address": "東京都千代田区丸の内1-1-1", "issuer_phone": "03-0000-0001",
+    "bank_details": "みずほ銀行 丸の内支店 普通 1234567 オーイーエムホスティング（カ",
+}
+
+
+def _billing(session, demo: Reseller) -> None:
+    """The demo issuer (a made-up registration number with a valid check digit) and the demo
+    reseller's OEM fees from October 2026."""
+    from tenants.contracts.billing_admin import save_billing_settings, save_oem_fee
+
+    save_billing_settings(session, None, {**DEMO_ISSUER, "tax_rounding": "floor", "reminder_days": "3, 10",
+                                          "late_damages_due_days": 14})
+    save_oem_fee(session, None, demo, {"plan_name": "OEMスタンダード", "plan_fee": 50_000, "server_fee": 20_000,
+                                       "starts_on": date(2026, 10, 1), "billing_email": "keiri@demo.example.jp",
+                                       "billing_address": "東京都港区1-1-1 デモ商事株式会社 経理部",
+                                       "payer_name": "デモシヨウジ(カ"})
 
 
 def local_driver_config(instance_path: Path | str, db_admin: dict | None = None) -> dict:
@@ -227,4 +249,5 @@ def seed_demo(session, box=None, instance_path=None, db_admin: dict | None = Non
     basic = _course(session, acme, "Basic", disk_quota_mb=5120, max_domains=2)
     _customer(session, demo, standard, server, "taro", DEMO_LOGINS[2][3], "山田 太郎", "C-0001")
     _customer(session, acme, basic, server, "hanako", DEMO_LOGINS[4][3], "佐藤 花子", "A-0001")
+    _billing(session, demo)
     _managed_customer(session, DEMO_LOGINS[5][2], DEMO_LOGINS[5][3])

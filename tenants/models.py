@@ -4,6 +4,7 @@ one place the rest of the code imports models from."""
 from tenants.accounts.models import LoginAttempt, LoginSession, Principal, RecoveryCode, Role, SecurityPolicy
 from tenants.audit import AuditLog
 from tenants.contracts.billing_models import Invoice, InvoiceLine, Payment
+from tenants.contracts.ledger_models import BankLine, BillingSettings, OemFee, Receipt
 from tenants.contracts.models import (
                                     Contract,
                                     ContractOption,
@@ -58,7 +59,7 @@ __all__ = [
     "RemediationAction", "RemediationCommand", "MailLogCursor", "MassMailLock", "Contract", "ContractOption",
     "ContractStatus", "ManagedCustomer", "PartyChange", "Succession", "Suspension", "Invoice",
     "InvoiceLine", "Payment", "Complaint", "WorkRequest", "WorkRequestEvent", "OutboxMail",
-    "ServerPower", "RecoveryCode", "SecurityPolicy",
+    "ServerPower", "RecoveryCode", "SecurityPolicy", "BankLine", "BillingSettings", "OemFee", "Receipt",
 ]
 
 # Whoever writes these models also ends the sessions of a login, customer or reseller it stops.

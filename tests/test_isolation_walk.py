@@ -90,6 +90,11 @@ VICTIM_IDS = {
     "provider.contract_option_cancel": lambda w: {"option_id": w.contracts["option"]},
     "provider.contract_invoice": lambda w: {"invoice_id": w.contracts["invoice"]},
     "provider.contract_invoice_print": lambda w: {"invoice_id": w.contracts["invoice"]},
+    **{f"provider.{e}": (lambda w: {"invoice_id": w.contracts["invoice"]}) for e in (
+        "contract_invoice_pdf", "contract_invoice_send", "contract_invoice_credit", "contract_invoice_credit_note")},
+    "provider.contract_extra_charge": lambda w: {"contract_id": w.contracts["contract"]},
+    "provider.billing_bank_line": lambda w: {"line_id": 1},  # the provider's alone: every other login is sent away
+    "provider.reseller_oem_fee": lambda w: {"reseller_id": w.acme},
     "provider.contract_resume": lambda w: {"suspension_id": w.contracts["suspension"]},
     "provider.contract_terminate": lambda w: {"suspension_id": w.contracts["suspension"]},
     "provider.contract_work": lambda w: {"request_id": w.contracts["work"]},
@@ -98,6 +103,7 @@ VICTIM_IDS = {
         "my_contract", "my_work_new", "my_complaint_new", "my_report")},
     "reseller.my_work": lambda w: {"request_id": w.contracts["work"]},
     "reseller.my_invoice": lambda w: {"invoice_id": w.contracts["invoice"]},
+    "reseller.my_invoice_pdf": lambda w: {"invoice_id": w.contracts["invoice"]},
     "provider.contract_party_login": lambda w: {"contract_id": w.contracts["contract"]},
     # provider staff logins (the demo admin's)
     "provider.staff_active": lambda w: {"principal_id": w.principals["admin"]},
@@ -117,7 +123,10 @@ VICTIM_IDS = {
     # a session of hanako's (another reseller's end user) and of the victims' operator and staff
     **{f"{panel}.session_end": (lambda w: {"session_id": w.victim_session}) for panel in (
         "provider", "reseller", "managed", "enduser")},
+    "managed.my_invoice_pdf": lambda w: {"invoice_id": w.direct["invoice"]},
 }
+# pages a worker makes first: 202 (being prepared) until it has, then 200
+MADE_BY_A_WORKER = {"provider.contract_invoice_pdf"}
 # Feature modules register their id routes here (endpoint -> callable(world) -> url args).
 NON_ID_ARGS = {"code", "filename", "lang", "token"}
 
@@ -246,7 +255,7 @@ def test_the_walk_can_fail(app, walk_world):
     for rule in id_rules(app):
         if rule.rule.startswith("/admin") and "GET" in rule.methods:
             url = _url(app, rule, VICTIM_IDS[rule.endpoint](walk_world))
-            assert staff.get(url).status_code == 200, url
+            assert staff.get(url).status_code in ({200, 202} if rule.endpoint in MADE_BY_A_WORKER else {200}), url
 
 
 # The role walk (issue 21): every route of the provider admin and the business panel, as every

@@ -146,8 +146,7 @@ def test_notices_and_contract_mail_move_into_the_outbox_and_back(empty_db):
     engine = make_engine(empty_db)
     with make_session_factory(engine)() as s:
         s.bind_scope(Scope.system())
-        due = {m.subject for m in s.execute(sa.select(OutboxMail).where(OutboxMail.id.in_(outbox_rules.due(s))))
-               .scalars()}
+        due = set(s.execute(sa.select(OutboxMail.subject).where(OutboxMail.id.in_(outbox_rules.due(s)))).scalars())
     engine.dispose()
     assert due == {"[lock]", "waiting", "new"}
 
@@ -156,3 +155,41 @@ def test_notices_and_contract_mail_move_into_the_outbox_and_back(empty_db):
     assert _rows(empty_db, "notifications", NOTICES) == notices
     assert _rows(empty_db, "managed_mails", CONTRACT_MAIL) == contract_mail
     assert len(notices) == 3 and len(contract_mail) == 4
+
+
+def test_invoices_issued_before_qualified_invoices_keep_their_numbers_and_amounts(empty_db):
+    """0015: an invoice issued before keeps its number, lines and total, is marked as not a
+    qualified invoice (no tax) and gets its party and recipient; the downgrade gives it back as it
+    was and drops the kinds 0015 brought."""
+    cfg = alembic_config(empty_db)
+    command.upgrade(cfg, "0014")
+    engine = make_engine(empty_db)
+    with engine.begin() as conn:
+        party = _insert(conn, "managed_customers", name="株式会社旧請求", address="大阪市", billing_address="大阪市 経理部",
+                        contact_email="old@customer.example")
+        contract = _insert(conn, "managed_contracts", party_id=party, status="formed")
+        invoice = _insert(conn, "managed_invoices", contract_id=contract, number="MC00001-202610", kind="monthly",
+                          service_month=date(2026, 10, 1), issued_on=date(2026, 9, 30), due_on=date(2026, 9, 30),
+                          total=38_000)
+        _insert(conn, "managed_invoice_lines", invoice_id=invoice, item="base", description="月額利用料", amount=38_000)
+        _insert(conn, "managed_payments", invoice_id=invoice, paid_on=date(2026, 9, 30), amount=8_000)
+    engine.dispose()
+    command.upgrade(cfg, "head")
+    assert _rows(empty_db, "managed_invoices", "number total subtotal tax qualified party_id status recipient_name "
+                 "recipient_address recipient_email") == [
+        ("MC00001-202610", 38_000, 38_000, 0, False, party, "issued", "株式会社旧請求", "大阪市 経理部",
+         "old@customer.example")]
+    engine = make_engine(empty_db)
+    with make_session_factory(engine)() as s:
+        from tenants.models import Invoice
+        s.bind_scope(Scope.system())
+        old = s.get(Invoice, invoice)
+        assert (old.balance, [line.tax_rate for line in old.lines], old.tax_breakdown) == (30_000, [None], [])
+        s.add(Invoice(contract_id=contract, party_id=party, number="MC00001-E01", kind="extra",
+                      service_month=date(2026, 11, 1), issued_on=date(2026, 11, 1), due_on=date(2026, 11, 30),
+                      total=1_100))
+        s.commit()
+    engine.dispose()
+    command.downgrade(cfg, "0014")
+    assert _rows(empty_db, "managed_invoices", "number kind total") == [("MC00001-202610", "monthly", 38_000)]
+    assert _rows(empty_db, "managed_payments", "amount") == [(8_000,)]

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from tenants.hosting.wanted import Work
 from workers import queues
-from workers.jobs import accounts, customers, outbox
+from workers.jobs import accounts, customers, invoices, outbox
 from workers.jobs.hosting import provisioning
 from workers.jobs.incidents import cycle
 
@@ -62,3 +62,8 @@ def mail_password_reset(realm: str, email: str, link_template: str, site: str) -
     request's answer never says whether there was one)."""
     queues.enqueue(accounts.mail_password_reset, realm, email, link_template, site, queue_name="notifications",
                    retries=1)
+
+
+def render_invoice_pdf(invoice_id: int) -> None:
+    """Make an invoice's PDF (kept under the instance folder) for download."""
+    queues.enqueue(invoices.render_invoice_pdf, invoice_id, queue_name="billing")

@@ -29,6 +29,7 @@ PERIODIC: list[tuple[Callable, str, int | None, str | None]] = [
     (mail_abuse.scan_all, "monitoring", 300, None),
     # managed-service contracts (cron strings in local time: run the scheduler with TZ=Asia/Tokyo)
     (contracts.monthly_invoices, "billing", None, "30 6 1 * *"),
+    (contracts.oem_invoices, "billing", None, "45 6 1 * *"),
     (contracts.daily_contracts, "billing", None, "15 0 * * *"),
     # every mail still due (contract mail; notices and overuse mail are also sent as they are queued)
     (outbox.send_outbox, "notifications", 300, None),

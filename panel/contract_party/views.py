@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from panel.contract_party import forms as F
+from panel.contract_party.invoices import document_response, pdf_response
 from panel.contract_party.report import report_response
 from tenants.calendar import today_jst
 from tenants.contracts import work
@@ -94,9 +95,20 @@ def my_work(request_id):
     return _page("customer_contract_work.html", 400 if form.is_submitted() else 200, wr=wr, form=form)
 
 
+def my_invoices():
+    """Every invoice of the party (a reseller: its OEM fees too), newest first, with what is open."""
+    rows = db().execute(select(Invoice).order_by(Invoice.issued_on.desc(), Invoice.id.desc())).scalars().all()
+    return _page("customer_invoices.html", invoices=rows, today=today_jst())
+
+
 def my_invoice(invoice_id):
-    """managed terms §20.3 (the printable invoice)"""
-    return render_template("contract_invoice_print.html", invoice=get_owned_or_404(db(), Invoice, invoice_id))
+    """managed terms §20.3 (the invoice: the qualified-invoice document, printable)"""
+    return document_response(get_owned_or_404(db(), Invoice, invoice_id), f"{request.blueprint}.my_invoice_pdf")
+
+
+def my_invoice_pdf(invoice_id):
+    invoice = get_owned_or_404(db(), Invoice, invoice_id)
+    return pdf_response(invoice, url_for(f"{request.blueprint}.my_invoice_pdf", invoice_id=invoice.id))
 
 
 def my_report(contract_id):
@@ -113,6 +125,8 @@ def rules(guard) -> list[tuple]:
         ("/contracts/<int:contract_id>/work", guard(my_work_new), ["POST"]),
         ("/contracts/<int:contract_id>/complaints", guard(my_complaint_new), ["POST"]),
         ("/contracts/work/<int:request_id>", guard(my_work), ["GET", "POST"]),
+        ("/invoices", guard(my_invoices)),
         ("/contracts/invoices/<int:invoice_id>", guard(my_invoice)),
+        ("/contracts/invoices/<int:invoice_id>/pdf", guard(my_invoice_pdf)),
         ("/contracts/<int:contract_id>/report", guard(my_report)),
     ]

@@ -1,7 +1,8 @@
 """The provider admin's URL table: every page of /admin, in one place (each endpoint is its view's
 name), grouped by the area whose rights it needs (tenants/accounts/rights.py)."""
 from panel.provider import accounts, fleet, hosting, incidents, mail_abuse, monitoring, resellers, servers, staff
-from panel.provider.contracts import billing, lifecycle, login, work
+from panel.provider import billing as payments
+from panel.provider.contracts import billing, invoices, lifecycle, login, work
 from tenants.accounts.rights import Area
 from web.rights import area
 
@@ -73,9 +74,19 @@ RULES = accounts.ACCOUNT.rules() + area(Area.DASHBOARD, [
     ("/contracts/<int:contract_id>/options", lifecycle.contract_option_add, ["POST"]),
     ("/contracts/options/<int:option_id>/cancel", lifecycle.contract_option_cancel, ["POST"]),
     ("/contracts/<int:contract_id>/party", lifecycle.contract_party, ["GET", "POST"]),
-    ("/contracts/invoices", billing.contract_invoices, ["GET", "POST"]),
-    ("/contracts/invoices/<int:invoice_id>", billing.contract_invoice, ["GET", "POST"]),
-    ("/contracts/invoices/<int:invoice_id>/print", billing.contract_invoice_print),
+    ("/contracts/invoices", invoices.contract_invoices, ["GET", "POST"]),
+    ("/contracts/invoices/<int:invoice_id>", invoices.contract_invoice, ["GET", "POST"]),
+    ("/contracts/invoices/<int:invoice_id>/print", invoices.contract_invoice_print),
+    ("/contracts/invoices/<int:invoice_id>/pdf", invoices.contract_invoice_pdf),
+    ("/contracts/invoices/<int:invoice_id>/send", invoices.contract_invoice_send, ["POST"]),
+    ("/contracts/invoices/<int:invoice_id>/apply-credit", invoices.contract_invoice_credit, ["POST"]),
+    ("/contracts/invoices/<int:invoice_id>/credit-note", invoices.contract_invoice_credit_note, ["POST"]),
+    ("/contracts/<int:contract_id>/extra-charge", invoices.contract_extra_charge, ["POST"]),
+    ("/billing/settings", payments.billing_settings_page, ["GET", "POST"]),
+    ("/billing/payments", payments.billing_payments, ["GET", "POST"]),
+    ("/billing/bank-import", payments.billing_bank_import, ["POST"]),
+    ("/billing/bank-lines/<int:line_id>", payments.billing_bank_line, ["POST"]),
+    ("/resellers/<int:reseller_id>/oem-fee", payments.reseller_oem_fee, ["GET", "POST"]),
     ("/contracts/<int:contract_id>/suspend", billing.contract_suspend, ["POST"]),
     ("/contracts/suspensions/<int:suspension_id>/resume", billing.contract_resume, ["POST"]),
     ("/contracts/suspensions/<int:suspension_id>/terminate", billing.contract_terminate, ["POST"]),

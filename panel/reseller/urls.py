@@ -60,6 +60,7 @@ NAV = [
     ("reseller.incidents", _l("Incidents"), Area.STATUS),
     ("reseller.mail_locks", _l("Locked mail accounts"), Area.CUSTOMERS),
     ("reseller.my_contracts", _l("Managed contracts"), Area.CONTRACTS),
+    ("reseller.my_invoices", _l("Invoices"), Area.CONTRACTS),
     ("reseller.courses", _l("Courses"), Area.COURSES),
     ("reseller.customers", _l("Customers"), Area.CUSTOMERS),
     ("reseller.brand", _l("Branding"), Area.BRANDING),

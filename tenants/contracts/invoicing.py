@@ -1,30 +1,26 @@
-"""Invoices and payments of managed-service contracts (managed terms §20–§22, §6.4).
+"""Invoices of managed-service contracts (managed terms §20–§22, §6.4).
 
 The monthly run invoices next month, due by the end of the current month (§20.3); a month not yet
 invoiced (e.g. a billing start confirmed mid-month) is caught up by the next run, due by the end of
 the run's month at the earliest. Fees continue during suspension (§20.4) and nothing paid is
-refunded (§20.5): an issued invoice is never changed."""
+refunded (§20.5): an issued invoice is never changed. Every invoice is issued as a qualified
+invoice (tenants/contracts/documents.py) and mailed with its PDF."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from tenants import audit
 from tenants.calendar import add_months, month_end, month_start
-from tenants.contracts.billing_models import InvoiceKind
-from tenants.contracts.money import (
-    days_overdue,
-    invoice_due_date,
-    late_damages_between,
-    monthly_charge,
-    service_month_billed_in,
-)
-from tenants.contracts.options import option_label
+from tenants.contracts.billing_models import DAMAGES_ACCRUE, InvoiceKind, InvoiceStatus
+from tenants.contracts.documents import issue, make_line, recipient_of_contract
+from tenants.contracts.money import invoice_due_date, late_damages_between, monthly_charge, service_month_billed_in
+from tenants.contracts.option_kinds import option_label
 from tenants.contracts.terms import early_cancellation_charge_due_on
-from tenants.errors import N_, Problem, RuleViolation
-from tenants.models import Contract, Invoice, InvoiceLine, Payment
+from tenants.models import Contract, Invoice, InvoiceLine
 from tenants.models import ContractStatus as S
+from tenants.outbox.text import render
 
 BILLED_STATUSES = (S.CONFIRMED.value, S.FORMED.value, S.SUSPENDED.value, S.CANCELLED.value,
                    S.TERMINATED.value)
@@ -39,42 +35,51 @@ def _ends_on(contract: Contract) -> date | None:
     return None
 
 
+def option_name_ja(kind: str) -> str:
+    """An option's name as the (Japanese) invoice prints it."""
+    return render((option_label(kind), {}), "ja")
+
+
+def _period(month: date, starts_on: date) -> tuple[date, date]:
+    """The days of ``month`` a monthly fee covers: from the day after the start in the first month
+    (§21.1), else the whole month (the cancellation month too, §21.2)."""
+    first = starts_on + timedelta(days=1) if month == month_start(starts_on) else month
+    return first, month_end(month)
+
+
 # managed terms §20.1, §21.1, §21.2 (initial fee, monthly fees, pro rata first month, full last)
 def lines_for_month(contract: Contract, month: date) -> list[InvoiceLine]:
-    billing_starts_on = contract.billing_starts_on
-    assert billing_starts_on is not None  # a billed contract was confirmed, which set it (invoice_contract checks)
     month = month_start(month)
     ends_on = _ends_on(contract)
+    starts_on = contract.billing_starts_on
+    if starts_on is None:  # not confirmed: nothing is billed (§5.4)
+        return []
     lines = []
-    if month == month_start(billing_starts_on) and contract.initial_fee:
-        lines.append(InvoiceLine(item="initial_fee", description="初期費用", amount=contract.initial_fee))
-    base = monthly_charge(contract.monthly_fee, month, billing_starts_on, ends_on)
+    if month == month_start(starts_on) and contract.initial_fee:
+        lines.append(make_line("initial_fee", "初期費用", contract.initial_fee, period=(starts_on, starts_on)))
+    base = monthly_charge(contract.monthly_fee, month, starts_on, ends_on)
     if base:
-        lines.append(InvoiceLine(item="base", description=f"月額利用料 {month:%Y-%m}", amount=base))
+        lines.append(make_line("base", f"月額利用料 {month:%Y年%m月}分", base, period=_period(month, starts_on)))
     for option in contract.options:
         option_end = min(d for d in (option.cancelled_on, ends_on, date.max) if d is not None)
         amount = monthly_charge(option.monthly_fee, month, option.starts_on,
                                 None if option_end == date.max else option_end)
         if amount:
-            lines.append(InvoiceLine(item="option", option_kind=option.kind,
-                                     description=f"{option_label(option.kind)} {month:%Y-%m}", amount=amount))
+            lines.append(make_line("option", f"{option_name_ja(option.kind)} {month:%Y年%m月}分", amount,
+                                   period=_period(month, option.starts_on), option_kind=option.kind))
     return lines
 
 
-def _number(contract: Contract, kind: str, month: date) -> str:
-    return f"MC{contract.id:05d}-{month:%Y%m}" + ("-X" if kind == InvoiceKind.CLOSING else "")
+def contract_number(contract: Contract, month: date, suffix: str = "") -> str:
+    return f"MC{contract.id:05d}-{month:%Y%m}{suffix}"
 
 
 def _issue(session, contract: Contract, kind: str, month: date, issued_on: date, due_on: date,
-           lines: list[InvoiceLine]) -> Invoice:
-    invoice = Invoice(contract_id=contract.id, reseller_id=contract.reseller_id, kind=kind,
-                      number=_number(contract, kind, month), service_month=month, issued_on=issued_on,
-                      due_on=due_on, total=sum(line.amount for line in lines))
-    for line in lines:
-        line.reseller_id = contract.reseller_id
-        invoice.lines.append(line)
-    session.add(invoice)
-    return invoice
+           lines: list[InvoiceLine], notify: bool = True) -> Invoice:
+    suffix = "-X" if kind == InvoiceKind.CLOSING else ""
+    return issue(session, kind=kind, number=contract_number(contract, month, suffix),
+                 recipient=recipient_of_contract(contract), service_month=month, issued_on=issued_on,
+                 due_on=due_on, lines=lines, contract=contract, notify=notify)
 
 
 def _invoiced_months(session, contract: Contract, kind: str) -> set[date]:
@@ -82,9 +87,17 @@ def _invoiced_months(session, contract: Contract, kind: str) -> set[date]:
         Invoice.contract_id == contract.id, Invoice.kind == kind)).scalars())
 
 
+def billed_option_ids(session, contract: Contract) -> set[int]:
+    """Options whose early charge an invoice of their own already carries (§6.4)."""
+    return set(session.execute(select(InvoiceLine.option_id).join(Invoice).where(
+        Invoice.contract_id == contract.id, Invoice.kind == InvoiceKind.OPTION_EARLY,
+        Invoice.status == InvoiceStatus.ISSUED, InvoiceLine.option_id.is_not(None))).scalars())
+
+
 # managed terms §20.3 (next month invoiced, due by the end of the current month)
-def invoice_contract(session, contract: Contract, run_on: date) -> list[Invoice]:
-    """Issue every monthly invoice of ``contract`` still missing up to next month; safe to repeat."""
+def invoice_contract(session, contract: Contract, run_on: date, notify: bool = True) -> list[Invoice]:
+    """Issue every monthly invoice of ``contract`` still missing up to next month; safe to repeat.
+    Each is mailed to the billing contact (``notify``)."""
     if contract.status not in BILLED_STATUSES or contract.billing_starts_on is None:
         return []
     last = service_month_billed_in(run_on)
@@ -99,7 +112,7 @@ def invoice_contract(session, contract: Contract, run_on: date) -> list[Invoice]
             lines = lines_for_month(contract, month)
             if lines:
                 due = max(invoice_due_date(month), month_end(run_on))
-                issued.append(_issue(session, contract, InvoiceKind.MONTHLY, month, run_on, due, lines))
+                issued.append(_issue(session, contract, InvoiceKind.MONTHLY, month, run_on, due, lines, notify))
         month = add_months(month, 1)
     return issued
 
@@ -125,43 +138,24 @@ def issue_closing_invoice(session, contract: Contract, issued_on: date) -> Invoi
     if month in _invoiced_months(session, contract, InvoiceKind.CLOSING):
         return None
     lines = []
+    period = (contract.cancelled_on + timedelta(days=1), contract.minimum_term_ends_on or contract.cancelled_on)
     if contract.early_cancellation_charge:
-        lines.append(InvoiceLine(item="early_cancellation", description="最低利用期間の残余期間分 (基本)",
-                                 amount=contract.early_cancellation_charge))
+        lines.append(make_line("early_cancellation", "最低利用期間の残余期間分（基本サービス）",
+                               contract.early_cancellation_charge, period=period))
+    billed = billed_option_ids(session, contract)
     for option in contract.options:
-        if option.early_cancellation_charge:
-            lines.append(InvoiceLine(item="early_cancellation", option_kind=option.kind,
-                                     description=f"最低利用期間の残余期間分 ({option_label(option.kind)})",
-                                     amount=option.early_cancellation_charge))
+        if option.early_cancellation_charge and option.id not in billed:
+            lines.append(make_line("early_cancellation", f"最低利用期間の残余期間分（{option_name_ja(option.kind)}）",
+                                   option.early_cancellation_charge, option_kind=option.kind, option_id=option.id,
+                                   period=(contract.cancelled_on + timedelta(days=1), option.minimum_term_ends_on)))
     if not lines:
         return None
     return _issue(session, contract, InvoiceKind.CLOSING, month, issued_on,
                   early_cancellation_charge_due_on(contract.cancelled_on), lines)
 
 
-# managed terms §22.1 (late damages of 14.5 % a year for the days overdue)
-def record_payment(session, actor, invoice: Invoice, paid_on: date, amount: int, note: str = "") -> Payment:
-    problems: list[Problem] = []
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        problems.append(Problem(N_("Enter an amount of yen above 0."), "amount"))
-    elif amount > invoice.balance:
-        problems.append(Problem(N_("The payment exceeds the open balance of %(balance)s yen."),
-                                "amount", {"balance": invoice.balance}))
-    if paid_on < invoice.issued_on:
-        problems.append(Problem(N_("A payment cannot come before the invoice was issued."), "paid_on"))
-    if problems:
-        raise RuleViolation(problems)
-    payment = Payment(invoice_id=invoice.id, reseller_id=invoice.reseller_id, paid_on=paid_on,
-                      amount=amount, days_late=days_overdue(invoice.due_on, paid_on),
-                      late_damages=late_damages_between(amount, invoice.due_on, paid_on),
-                      note=(note or "").strip())
-    invoice.payments.append(payment)
-    session.flush()
-    audit.record(session, actor, "managed.payment", invoice,
-                 f"{amount} yen on {invoice.number}, late damages {payment.late_damages}")
-    return payment
-
-
 # managed terms §22.1 (what is owed today on an unpaid balance)
 def accrued_late_damages(invoice: Invoice, today: date) -> int:
-    return late_damages_between(invoice.balance, invoice.due_on, today) if invoice.balance > 0 else 0
+    if invoice.balance <= 0 or invoice.kind not in DAMAGES_ACCRUE:
+        return 0
+    return late_damages_between(invoice.balance, invoice.due_on, today)

@@ -222,5 +222,8 @@ LABELS = (
     N_("investigating"), N_("answered"), N_("closed"), N_("overdue"),
     N_("applications"), N_("contacts"), N_("emergency_contact"), N_("notes"), N_("name"),
     N_("address"), N_("representative"), N_("phone"), N_("fax"), N_("contact_person"),
-    N_("contact_email"), N_("billing_address"),
+    N_("contact_email"), N_("billing_address"), N_("billing_email"), N_("payer_name"),
+    N_("monthly"), N_("closing"), N_("option_early"), N_("extra"), N_("late_damages"), N_("oem"), N_("credit"),
+    N_("void"), N_("issued"), N_("review"), N_("applied"), N_("ignored"), N_("manual"), N_("bank"),
+    N_("name_amount"), N_("name_only"), N_("amount_only"), N_("none"),
 )

@@ -69,7 +69,7 @@ def reseller_fk():
 
 # managed terms §10.1: the contract data a customer must keep current
 PARTY_FIELDS = ("name", "address", "representative", "phone", "fax", "contact_person",
-                "contact_email", "billing_address", "emergency_contact")
+                "contact_email", "billing_address", "billing_email", "payer_name", "emergency_contact")
 
 
 class ManagedCustomer(ManagedScoped, Base):
@@ -87,6 +87,8 @@ class ManagedCustomer(ManagedScoped, Base):
     contact_person: Mapped[str] = mapped_column(String(200), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     billing_address: Mapped[str] = mapped_column(String(400), default="")
+    billing_email: Mapped[str] = mapped_column(String(254), default="")  # §10.1⑥: where invoices go
+    payer_name: Mapped[str] = mapped_column(String(200), default="")  # 振込名義 on bank statements
     emergency_contact: Mapped[str] = mapped_column(String(400), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -95,6 +97,11 @@ class ManagedCustomer(ManagedScoped, Base):
     @classmethod
     def party_criteria(cls, party_id: int):
         return cls.id == party_id
+
+    @property
+    def invoice_email(self) -> str:
+        """Where invoices are sent: the billing contact, else the contact address."""
+        return (self.billing_email or self.contact_email or "").strip()
 
     changes: Mapped[list["PartyChange"]] = relationship(
         back_populates="party", cascade="all, delete-orphan", order_by="PartyChange.id")

@@ -5,27 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 from tenants import audit
+from tenants.contracts.charges import bill_option_early_charge
 from tenants.contracts.models import ContractStatus as S
 from tenants.contracts.money import early_cancellation_charge
+from tenants.contracts.option_kinds import OPTION_KINDS, option_label
 from tenants.contracts.terms import check_cancellation_date, option_minimum_term_end
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.models import Contract, ContractOption
 
-# optional-service spec: code -> English msgid (the panel translates it)
-OPTION_KINDS: dict[str, str] = {
-    "silver_support": N_("Operation support Silver"),
-    "gold_support": N_("Operation support Gold"),
-    "platinum_support": N_("Operation support Platinum"),
-    "second_disk_backup": N_("In-server 2nd-disk backup"),
-    "daily_backup": N_("Daily full backup (7 generations)"),
-    "snapshot_backup": N_("Snapshot backup"),
-    "backup_server": N_("Dedicated backup server"),
-    "port_monitoring": N_("Port monitoring (http, ftp, smtp, pop)"),
-    "database_monitoring": N_("Database monitoring (PostgreSQL, MySQL)"),
-    "dedicated_firewall": N_("Dedicated firewall"),
-    "dedicated_load_balancer": N_("Dedicated load balancer"),
-    "operation_proxy": N_("Operation proxy"),
-}
+__all__ = ["OPTION_KINDS", "option_label"]  # also read from here by the screens
 
 # basic service spec: ping every 10 minutes, disk use per partition alerting at 90 %
 BASE_FEATURES = frozenset({"ping", "disk_partition_90"})
@@ -42,10 +30,6 @@ OPTION_FEATURES: dict[str, frozenset[str]] = {
     "port_monitoring": frozenset({"port_http", "port_ftp", "port_smtp", "port_pop"}),
     "database_monitoring": frozenset({"db_postgresql", "db_mysql"}),
 }
-
-
-def option_label(kind: str) -> str:
-    return OPTION_KINDS.get(kind, kind)
 
 
 def is_option_active(option: ContractOption, on: date) -> bool:
@@ -94,7 +78,8 @@ def add_option(session, actor, contract: Contract, kind: str, starts_on: date, m
 
 # managed terms §6.3, §6.4, §11
 def cancel_option(session, actor, option: ContractOption, notified_on: date, cancelled_on: date) -> int:
-    """Cancel one option (the same notice rule as the contract); returns its early charge."""
+    """Cancel one option (the same notice rule as the contract); returns its early charge, which
+    is billed at once on an invoice of its own, due by the end of the cancellation month (§6.4)."""
     if option.cancelled_on is not None:
         raise RuleViolation.one(N_("This option is already cancelled."), None)
     check_cancellation_date(notified_on, cancelled_on)
@@ -104,6 +89,8 @@ def cancel_option(session, actor, option: ContractOption, notified_on: date, can
     option.cancelled_on = cancelled_on
     option.early_cancellation_charge = early_cancellation_charge(
         option.monthly_fee, option.minimum_term_ends_on, cancelled_on)
+    session.flush()
+    bill_option_early_charge(session, option, notified_on)
     audit.record(session, actor, "managed.option.cancel", option.contract,
                  f"option {option.kind} cancelled on {cancelled_on.isoformat()}")
     return option.early_cancellation_charge

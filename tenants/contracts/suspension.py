@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from tenants import audit
 from tenants.calendar import to_jst
+from tenants.contracts.charges import void_after_termination
 from tenants.contracts.grounds import check_suspension, may_terminate_after_suspension, suspension_ground
 from tenants.contracts.mail import queue_mail
 from tenants.contracts.models import SuspensionStatus
@@ -72,8 +73,9 @@ def resume(session, actor, suspension: Suspension, now: datetime) -> None:
     audit.record(session, actor, "managed.resume", contract, "suspension cured, service resumed")
 
 
-# managed terms §12.1, §12.3 (termination when a suspension is not cured)
+# managed terms §12.1, §12.3 (termination when a suspension is not cured), §20.5
 def terminate(session, actor, suspension: Suspension, reason: str, now: datetime, today: date) -> None:
+    """End the contract; invoices of months after its end that are still open are voided."""
     if suspension.status != SuspensionStatus.ACTIVE or not may_terminate_after_suspension(suspension.ends_at, now, cured=False):
         raise RuleViolation.one(
             N_("A contract can be terminated only after an uncured suspension period is over."), None)
@@ -85,3 +87,4 @@ def terminate(session, actor, suspension: Suspension, reason: str, now: datetime
                f"{contract.party.name} 様\n\n約款第12条に基づき、{today.isoformat()} をもって本契約を解除いたします。\n"
                f"{contract.termination_reason}\n")
     audit.record(session, actor, "managed.terminate", contract, "terminated (§12)")
+    void_after_termination(session, actor, contract, today)

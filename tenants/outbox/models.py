@@ -66,6 +66,8 @@ class OutboxMail(TenantScoped, Base):
     contract_id: Mapped[int | None] = mapped_column(
         ForeignKey("managed_contracts.id", ondelete="CASCADE"), index=True)
     reseller_id: Mapped[int | None] = mapped_column(ForeignKey("resellers.id", ondelete="SET NULL"), index=True)
+    # an invoice's mail: the sender attaches the invoice's PDF
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("managed_invoices.id", ondelete="SET NULL"), index=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
 
     @classmethod

@@ -8,7 +8,7 @@ import pytest
 
 from tests.accounts.helpers import code_of, run_mail_jobs
 from tests.conftest import DEMO_PASSWORDS
-from tests.contracts.test_contract_work_jobs import smtp_sink  # noqa: F401  (a fixture)
+from tests.contracts.conftest import smtp_sink  # noqa: F401  (a fixture)
 from tests.reseller.test_browser import ARGS, CHROMIUM, live_server  # noqa: F401  (a fixture)
 from tests.support import require_service
 

@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from tenants.contracts import lifecycle as contracts
-from tenants.contracts.invoicing import accrued_late_damages, record_payment
+from tenants.contracts.invoicing import accrued_late_damages
 from tenants.contracts.options import add_option
+from tenants.contracts.payments import credit_of, record_payment
 from tenants.contracts.suspension import resume, suspend, terminate
 from tenants.errors import RuleViolation
 from tenants.models import Contract, Invoice, OutboxMail
@@ -34,9 +35,9 @@ def test_monthly_run_first_month_pro_rata_16000_and_next_month_due_this_month(ap
         inv = _invoices(s, cid)
         jan, feb, mar = inv[date(2026, 1, 1)], inv[date(2026, 2, 1)], inv[date(2026, 3, 1)]
         assert [(line.item, line.amount) for line in jan.lines] == [("initial_fee", 50_000), ("base", 16_000)]
-        assert (jan.total, jan.due_on) == (66_000, date(2026, 1, 31))
-        assert (feb.total, feb.due_on) == (30_000, date(2026, 1, 31))  # §20.3
-        assert (mar.total, mar.due_on) == (30_000, date(2026, 2, 28))
+        assert (jan.subtotal, jan.tax, jan.total, jan.due_on) == (66_000, 6_600, 72_600, date(2026, 1, 31))
+        assert (feb.subtotal, feb.total, feb.due_on) == (30_000, 33_000, date(2026, 1, 31))  # §20.3
+        assert (mar.subtotal, mar.total, mar.due_on) == (30_000, 33_000, date(2026, 2, 28))
 
 
 def test_fee_10000_first_month_is_5333(app):
@@ -46,7 +47,7 @@ def test_fee_10000_first_month_is_5333(app):
         cid = c.id
     monthly_invoices(date(2026, 1, 16))
     with system(app) as s:
-        assert _invoices(s, cid)[date(2026, 1, 1)].total == 5_333
+        assert _invoices(s, cid)[date(2026, 1, 1)].subtotal == 5_333
 
 
 def test_cancellation_month_in_full_and_nothing_after(app):
@@ -70,21 +71,23 @@ def test_cancellation_month_in_full_and_nothing_after(app):
         assert [line.amount for line in closing.lines] == [224_000, 8 * 6_000 + 1_800]
 
 
-def test_payment_31_days_late_owes_369_and_overpayment_is_refused(app):
+def test_payment_31_days_late_owes_406_and_overpayment_is_held_as_credit(app):
     with system(app) as s:
         c = formed_contract(s)
         s.commit()
     monthly_invoices("2026-01-20")
     with system(app) as s:
         feb = _invoices(s, c.id)[date(2026, 2, 1)]
-        assert accrued_late_damages(feb, date(2026, 3, 3)) == 369
+        # §22.1: 33,000 yen (30,000 + 10 % tax) 31 days late: floor(33,000 × 0.145 × 31 / 365)
+        assert accrued_late_damages(feb, date(2026, 3, 3)) == 406
         with pytest.raises(RuleViolation) as exc:
-            record_payment(s, None, feb, date(2026, 3, 3), 30_001)
+            record_payment(s, None, feb, date(2026, 3, 3), 0)
         assert exc.value.problems[0].field == "amount"
-        payment = record_payment(s, None, feb, date(2026, 3, 3), 30_000)
+        payment = record_payment(s, None, feb, date(2026, 3, 3), 33_001)
         s.commit()
-        assert (payment.days_late, payment.late_damages, feb.balance) == (31, 369, 0)
-        on_time = record_payment(s, None, _invoices(s, c.id)[date(2026, 1, 1)], date(2026, 1, 31), 16_000)
+        assert (payment.amount, payment.days_late, payment.late_damages, feb.balance) == (33_000, 31, 406, 0)
+        assert credit_of(s, feb.payer_key) == 1  # the yen paid too much is held, not dropped
+        on_time = record_payment(s, None, _invoices(s, c.id)[date(2026, 1, 1)], date(2026, 1, 31), 17_600)
         assert on_time.late_damages == 0
 
 

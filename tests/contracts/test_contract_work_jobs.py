@@ -1,7 +1,6 @@
 """Work requests, complaints, the annual report, the daily job and the mail job with a real
 aiosmtpd server in the test process (managed terms §18, §29, §31)."""
 from datetime import date
-from email import message_from_bytes, policy
 
 import pytest
 from sqlalchemy import select
@@ -20,38 +19,9 @@ from tenants.errors import RuleViolation
 from tenants.models import OutboxMail, WorkRequest
 from tenants.outbox import rules as outbox_rules
 from tests.contracts.helpers import formed_contract, system
-from tests.servers.process import free_ports
 from workers import runtime
 from workers.jobs.contracts import daily_contracts
 from workers.jobs.outbox import send_outbox
-
-
-@pytest.fixture
-def smtp_sink(app):
-    """A real aiosmtpd server on 127.0.0.1 in this process; the app's settings point at it."""
-    from aiosmtpd.controller import Controller
-
-    class Sink:
-        def __init__(self):
-            self.messages = []
-            self.refuse = False  # answer 451 (try again later), as a busy mail server does
-
-        async def handle_DATA(self, server, session, envelope):
-            if self.refuse:
-                return "451 try again later"
-            self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
-            return "250 OK"
-
-    sink = Sink()
-    (port,) = free_ports(1)
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings = runtime.settings()
-    old = settings.smtp_host, settings.smtp_port
-    settings.smtp_host, settings.smtp_port = "127.0.0.1", port
-    yield sink
-    settings.smtp_host, settings.smtp_port = old
-    controller.stop()
 
 
 def _request(s, contract, requested_on):
@@ -84,8 +54,12 @@ def test_completion_mail_and_deemed_acceptance_on_2027_01_01(app, smtp_sink):
     assert daily_contracts(today="2027-01-01")["deemed_accepted"] == 0  # objections still possible that day
     assert daily_contracts(today="2027-01-02")["deemed_accepted"] == 1
     assert daily_contracts(today="2027-01-03")["deemed_accepted"] == 0  # safe to run twice
-    assert send_outbox() == 2  # the start-of-service notice and the completion notice
+    # the start-of-service notice, the completion notice, and a reminder to the demo's managed
+    # customer, whose November invoice (due 2026-10-31) is still open
+    assert send_outbox() == 3
     assert send_outbox() == 0
+    assert sorted(rcpt[0] for rcpt, m in smtp_sink.messages) == [
+        "keiri@sample-mfg.example.jp", "ops@customer.example", "ops@customer.example"]
     with system(app) as s:
         wr = s.get(WorkRequest, wid)
         assert (wr.status, wr.inspected_on, wr.met_target) == ("done", date(2027, 1, 1), True)

@@ -8,11 +8,13 @@ send_mails(ids, now=None)              send these mails, each one only if this w
 
 A mail to an end user is From the reseller's brand name (at MAIL_FROM) with Reply-To its support
 address, as queued (tenants.outbox.rules.queue_to_end_user); every other mail is From MAIL_FROM.
-Each attempt is recorded by the outbox's one retry rule.
+A mail about an invoice carries the invoice's PDF (workers/jobs/invoices.py). Each attempt is
+recorded by the outbox's one retry rule.
 """
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
@@ -22,6 +24,7 @@ from tenants.incidents.rules import note_delivery
 from tenants.models import OutboxMail
 from tenants.outbox import rules as outbox
 from workers import runtime
+from workers.jobs.invoices import attachments_of
 
 TIMEOUT = 30.0  # seconds for the SMTP host to answer
 
@@ -40,8 +43,9 @@ def _at(value: str | datetime | None) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-def message_of(mail: OutboxMail, mail_from: str) -> EmailMessage:
-    """The message as it goes out; raises Unsendable when it cannot be built."""
+def message_of(mail: OutboxMail, mail_from: str, attachments: Sequence[tuple[str, bytes]] = ()) -> EmailMessage:
+    """The message as it goes out, with ``attachments`` (file name, PDF bytes); raises Unsendable
+    when it cannot be built."""
     headers = (("subject", mail.subject), ("recipient address", mail.recipient),
                ("sender name", mail.sender_name or ""), ("reply-to address", mail.reply_to or ""))
     for field, value in headers:
@@ -57,6 +61,8 @@ def message_of(mail: OutboxMail, mail_from: str) -> EmailMessage:
         msg["Date"] = formatdate(localtime=False)
         msg["Message-ID"] = make_msgid(domain=mail_from.rpartition("@")[2] or "localhost")
         msg.set_content(mail.body)
+        for filename, data in attachments:
+            msg.add_attachment(data, maintype="application", subtype="pdf", filename=filename)
         msg.as_bytes()  # everything the SMTP client will serialise, so it fails here and not mid-send
     except (ValueError, TypeError, UnicodeError) as exc:
         raise Unsendable(f"the mail cannot be built: {exc}") from exc
@@ -128,7 +134,13 @@ def _deliver(session, mail: OutboxMail, link: SmtpLink, now: datetime) -> bool:
     before, waiting = mail.last_error, False
     error: str | None  # None: delivered
     try:
-        link.send(message_of(mail, runtime.settings().mail_from))
+        if link.unreachable is not None:  # no PDF is made for a mail that cannot go now
+            raise Unreachable(link.unreachable)
+        try:
+            attachments = attachments_of(session, mail.invoice_id)
+        except Exception as exc:  # noqa: BLE001 — a PDF that cannot be made: every attempt would fail alike
+            raise Unsendable(f"the invoice PDF cannot be made: {type(exc).__name__}: {exc}") from exc
+        link.send(message_of(mail, runtime.settings().mail_from, attachments))
     except Unsendable as exc:
         outbox.give_up(mail, now, str(exc))
         error = str(exc)

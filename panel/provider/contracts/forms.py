@@ -30,6 +30,8 @@ class PartyForm(FlaskForm):
     contact_person = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
     contact_email = EmailField(_l("Contact email"), validators=[Optional(), Length(max=254)])
     billing_address = StringField(_l("Billing address"), validators=[Optional(), Length(max=400)])
+    billing_email = EmailField(_l("Billing email (invoices)"), validators=[Optional(), Length(max=254)])
+    payer_name = StringField(_l("Payer name on bank transfers (kana)"), validators=[Optional(), Length(max=200)])
     emergency_contact = StringField(_l("Emergency contact"), validators=[Optional(), Length(max=400)])
 
 

@@ -7,8 +7,9 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from panel.provider.accounts import staff_only
+from panel.provider.contracts import billing_forms as B
 from panel.provider.contracts import forms as F
-from tenants.calendar import today_jst
+from tenants.calendar import month_end, today_jst
 from tenants.contracts import lifecycle as rules
 from tenants.contracts.logins import login_of
 from tenants.contracts.models import PARTY_FIELDS, ContractStatus
@@ -44,9 +45,18 @@ def _forms(contract: Contract, **given) -> dict:
         "terminate": F.TerminationForm(prefix="terminate"),
         "work": F.WorkRequestForm(prefix="work", on=today),
         "complaint": F.ComplaintForm(prefix="complaint", on=today),
+        "extra": B.ExtraChargeForm(prefix="extra", done_on=today, issued_on=today, due_on=month_end(today)),
     }
     forms.update(given)
+    forms["extra"].corrects.choices = correctable(contract)
     return forms
+
+
+def correctable(contract: Contract) -> list[SelectChoice]:
+    """The contract's invoices an extra charge may correct (修正: a further charge referring to one)."""
+    rows = db().execute(select(Invoice.id, Invoice.number).where(Invoice.contract_id == contract.id)
+                        .order_by(Invoice.id)).all()
+    return [SelectChoice(0, "—")] + [SelectChoice(i, number) for i, number in rows]
 
 
 def render_contract(s, contract: Contract, status: int = 200, **given):
