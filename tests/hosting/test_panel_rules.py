@@ -201,8 +201,8 @@ def test_the_owner_reaches_each_of_their_own_objects(app, world, as_taro):
              "databases": "database", "protected": "protected"}
     checked = 0
     for rule in id_rules(app):
-        if not rule.endpoint.startswith("enduser."):
-            continue
+        if not rule.endpoint.startswith("enduser.") or rule.endpoint == "enduser.session_end":
+            continue  # ending one of one's own sessions is walked in tests/accounts
         values = VICTIM_IDS[rule.endpoint](world) if False else {}
         for arg in rule.arguments - {"code"}:
             if arg == "obj_id":
