@@ -179,7 +179,7 @@ def update_customer(session, actor, customer: Customer, data: dict) -> list[Work
         customer.principal.display_name = customer.contractor_name
     audit.record(session, actor, "customer.update", customer, "changed customer", customer_id=customer.id,
                  details={"changed": changed})
-    return works_after(customer, status_before)
+    return works_after(session, customer, status_before)
 
 
 def _current(customer: Customer) -> dict:
@@ -208,7 +208,7 @@ def suspend_customer(session, actor, customer: Customer) -> list[Work]:
         raise RuleViolation.one(N_("Only an active customer can be suspended."), "status")
     customer.status = CustomerStatus.SUSPENDED.value
     audit.record(session, actor, "customer.suspend", customer, "suspended", customer_id=customer.id)
-    return works_after(customer, CustomerStatus.ACTIVE.value)
+    return works_after(session, customer, CustomerStatus.ACTIVE.value)
 
 
 def resume_customer(session, actor, customer: Customer) -> list[Work]:
@@ -220,7 +220,7 @@ def resume_customer(session, actor, customer: Customer) -> list[Work]:
     customer.status = CustomerStatus.ACTIVE.value
     customer.cancel_on = None
     audit.record(session, actor, "customer.resume", customer, "resumed", customer_id=customer.id)
-    return works_after(customer, status_before)
+    return works_after(session, customer, status_before)
 
 
 def cancel_customer(session, actor, customer: Customer, on: date, today: date) -> None:

@@ -1,20 +1,29 @@
 """Suspending a customer in the reseller panel stops its hosting on the server (the real nginx
 answers the reseller's 503 page, dovecot's users refuse its mailboxes, pure-ftpd's users lose its
-FTP user) and its end user sees a read-only panel; resuming writes back exactly the same files."""
+FTP user, MariaDB and PostgreSQL lock its database users) and its end user sees a read-only panel;
+resuming writes back exactly the same files and lets every login in again."""
 from __future__ import annotations
 
 import http.client
+import re
+import secrets
 
+import psycopg
+import pymysql
+import pytest
 from sqlalchemy import select
 
 from tenants.customers import rules
-from tenants.models import AuditLog, Customer, Domain, Principal, Reseller
+from tenants.models import AuditLog, Customer, Database, Domain, Principal, Reseller
 from tenants.tenancy import Scope
 from tests.conftest import DEMO_PASSWORDS
 from tests.hosting.helpers import run_jobs, update_server_config
+from tests.hosting.test_databases_real import cleanup  # noqa: F401, F811  (fixture)
+from tests.hosting.test_databases_real import login as db_login
 from tests.hosting.test_provisioning import set_up_everything, sources
 from tests.support import login, scoped_session
 from tests.workers.drivers.local_helpers import free_port, need_tool, running
+from tests.workers.drivers.test_local_databases import reachable
 from workers import api
 
 
@@ -125,3 +134,30 @@ def test_an_overuse_suspension_takes_effect_on_the_server_and_ends_with_the_use(
     check_overuse()
     run_jobs(app)
     assert sources(cfg) == before
+
+
+@pytest.mark.parametrize("engine", ["mariadb", "postgresql"])
+def test_a_suspended_customers_database_user_is_refused_until_resumed(app, world, as_taro, as_demo_operator,
+                                                                      local_server, cleanup, engine):  # noqa: F811
+    reachable(engine)
+    as_taro.get("/lang/en")
+    short = f"shop{secrets.token_hex(3)}"
+    html = as_taro.post("/u/demo/databases", data={"engine": engine, "name": short, "user": ""}).get_data(as_text=True)
+    password = re.search(r'id="issued-password">([^<]+)<', html).group(1)
+    with scoped_session(app, Scope.system()) as s:
+        row = s.execute(select(Database).where(Database.name.endswith(short))).scalar_one()
+        name, user, row_id = row.name, row.db_user, row.id
+    cleanup.append((engine, name, user))
+    run_jobs(app)
+    assert db_login(engine, name, user, password) == 1
+
+    assert as_demo_operator.post(f"/panel/customers/{world.demo_customer}/suspend").status_code == 302
+    run_jobs(app)
+    with pytest.raises((pymysql.err.OperationalError, psycopg.OperationalError)):
+        db_login(engine, name, user, password)
+    with scoped_session(app, Scope.system()) as s:
+        assert s.get(Database, row_id).state == "applied"
+
+    assert as_demo_operator.post(f"/panel/customers/{world.demo_customer}/resume").status_code == 302
+    run_jobs(app)
+    assert db_login(engine, name, user, password) >= 1  # the same user logs in to its own database again

@@ -57,7 +57,7 @@ def check_overuse() -> int:
             customer = s.get(Customer, customer_id)
             status_before = customer.status
             notices = overuse.check_customer(s, customer, locale=locale)
-            works = works_after(customer, status_before)
+            works = works_after(s, customer, status_before)
             s.commit()
             queued += [notice.id for notice in notices]
         enqueue_work(works)  # an overuse suspension (or its end) takes effect on the server
