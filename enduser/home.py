@@ -28,6 +28,8 @@ def enduser_only(view):
             return redirect(url_for("enduser.login"))
         frozen = customer_rules.settings_frozen(current_user.customer, g.reseller.support_email
                                                 or g.reseller.brand_name)
+        if frozen is not None:  # shown on every screen, which stays read-only
+            g.frozen_message = frozen.render(_)
         if frozen is not None and request.method == "POST" and not g.get("support_view"):
             flash(frozen.render(_), "error")
             return redirect(url_for("enduser.dashboard")), 303

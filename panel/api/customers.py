@@ -80,8 +80,9 @@ def api_customer_update(customer_id):
     customer = get_owned_or_404(s, Customer, customer_id)
     payload = body()
     data = _customer_data(payload, {})
-    rules.update_customer(s, actor, customer, data)
+    works = rules.update_customer(s, actor, customer, data)
     s.commit()
+    api.provision(works)
     return jsonify(customer_json(customer))
 
 
@@ -105,8 +106,9 @@ def api_customer_resume(customer_id):
 def _act(customer_id, action):
     s, actor = session_and_actor()
     customer = get_owned_or_404(s, Customer, customer_id)
-    action(s, actor, customer)
+    works = action(s, actor, customer)
     s.commit()
+    api.provision(works)  # the suspension or resumption takes effect on the server
     return jsonify(customer_json(customer))
 
 

@@ -3,6 +3,7 @@ with a dry run, all or nothing)."""
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
@@ -75,7 +76,9 @@ def customer(customer_id):
     if request.method == "GET":
         form.server_id.data = c.server_id or 0
     if form.validate_on_submit():
-        if commit_or_show(form, lambda: rules.update_customer(s, current_user, c, customer_data(form))) is not FAILED:
+        works = commit_or_show(form, lambda: rules.update_customer(s, current_user, c, customer_data(form)))
+        if works is not FAILED:
+            _enqueue(works)
             flash(_("Customer saved."), "success")
             return redirect(url_for("reseller.customer", customer_id=c.id))
     history = s.execute(select(AuditLog).where(AuditLog.customer_id == c.id)
@@ -86,11 +89,21 @@ def customer(customer_id):
         form_status(form)
 
 
+def _enqueue(works) -> None:
+    """Hand a saved suspension or resumption to the provisioning workers."""
+    try:
+        api.provision(works or [])
+    except RedisError:
+        flash(_("Saved, but the provisioning service cannot be reached now. Use Retry later."), "error")
+
+
 def _act(customer_id, action, *args):
     s = db()
     c = get_owned_or_404(s, Customer, customer_id)
-    if commit_or_flash(lambda: action(s, current_user, c, *args)) is FAILED:
+    works = commit_or_flash(lambda: action(s, current_user, c, *args))
+    if works is FAILED:
         return redirect(url_for("reseller.customer", customer_id=customer_id)), 303
+    _enqueue(works)
     flash(_("Saved."), "success")
     return redirect(url_for("reseller.customer", customer_id=customer_id))
 
@@ -200,6 +213,7 @@ def customers_import():
                     audit.record(s, current_user, "customer.import", None,
                                  f"imported customers: {report.created} created, {report.updated} updated")
                     s.commit()
+                    _enqueue(report.works)
                 else:
                     s.rollback()
                     status = 200 if report.ok else 400

@@ -37,6 +37,7 @@ class ImportReport:
     updated: int = 0
     problems: list[RowProblem] = field(default_factory=list)
     issued: list[tuple[str, str]] = field(default_factory=list)  # (login ID, generated password), shown once
+    works: list = field(default_factory=list)  # provisioning of status changes, to enqueue after the commit
 
     @property
     def ok(self) -> bool:
@@ -177,6 +178,6 @@ def import_customers(session, actor, text: str, *, dry_run: bool) -> ImportRepor
                 report.issued.append((login_id, issued))
             report.created += 1
         else:
-            rules.update_customer(session, actor, target, data)
+            report.works += rules.update_customer(session, actor, target, data)
             report.updated += 1
     return report

@@ -30,7 +30,12 @@ SUBJECT = N_("[%(brand)s] %(resource)s use has reached %(level)s%% of your plan"
 BODY = N_("Dear %(name)s,\n\nThe %(resource)s use of your account %(login)s has reached %(level)s%% of "
           "the limit of your plan %(course)s (%(used)s of %(quota)s).\n%(action)s\n\n"
           "%(brand)s support: %(contact)s %(hours)s")
-ACTION_SUSPENDED = N_("The site has been stopped until the use drops below the limit or the limit is raised.")
+# What a stopped customer's hosting does (tenants/hosting/suspension.py), said as it is.
+ACTION_SUSPENDED = N_("Your account has been suspended until the use drops below the limit or the limit is "
+                      "raised: your websites show a \"suspended\" page instead of their content, your mailboxes "
+                      "cannot be read or send mail, and FTP logins are refused. Mail sent to you is still "
+                      "received and kept, and nothing has been deleted. Everything works again as before once "
+                      "the account is resumed.")
 ACTION_NONE = N_("Please reduce the use or ask us about a larger plan.")
 
 

@@ -11,6 +11,8 @@ from tenants.accounts.auth import login_id_taken, reset_password_of
 from tenants.accounts.password_policy import generate_password, password_problems
 from tenants.accounts.principals import create_principal, email_problems, login_id_problems
 from tenants.errors import N_, Problem, RuleViolation
+from tenants.hosting.suspension import works_after
+from tenants.hosting.wanted import Work
 from tenants.models import (
     Course,
     Customer,
@@ -162,18 +164,22 @@ def _changeable(customer: Customer, data: dict) -> dict:
     return data
 
 
-def update_customer(session, actor, customer: Customer, data: dict) -> None:
+def update_customer(session, actor, customer: Customer, data: dict) -> list[Work]:
+    """Change the customer; returns the provisioning to enqueue after the commit when the status
+    change stops or restarts its hosting."""
     problems = change_problems(session, customer, data)
     if problems:
         raise RuleViolation(problems)
     data = _changeable(customer, data)
     before = _current(customer)
+    status_before = customer.status
     _apply(customer, data)
     changed = {k: [str(before[k]), str(getattr(customer, k))] for k in before if before[k] != getattr(customer, k)}
     if customer.principal is not None and "contractor_name" in changed:
         customer.principal.display_name = customer.contractor_name
     audit.record(session, actor, "customer.update", customer, "changed customer", customer_id=customer.id,
                  details={"changed": changed})
+    return works_after(session, customer, status_before)
 
 
 def _current(customer: Customer) -> dict:
@@ -195,20 +201,26 @@ def settings_frozen(customer: Customer, who: str) -> Problem | None:
     return Problem(msgid, None, {"who": who}) if msgid else None
 
 
-def suspend_customer(session, actor, customer: Customer) -> None:
+def suspend_customer(session, actor, customer: Customer) -> list[Work]:
+    """Stop the customer's hosting (its reseller, e.g. for non-payment: OEM spec 顧客管理 "停止");
+    returns the provisioning that takes it effect on the server, to enqueue after the commit."""
     if customer.status != CustomerStatus.ACTIVE.value:
         raise RuleViolation.one(N_("Only an active customer can be suspended."), "status")
     customer.status = CustomerStatus.SUSPENDED.value
     audit.record(session, actor, "customer.suspend", customer, "suspended", customer_id=customer.id)
+    return works_after(session, customer, CustomerStatus.ACTIVE.value)
 
 
-def resume_customer(session, actor, customer: Customer) -> None:
-    """Back to active: ends a suspension or lock, or withdraws a cancellation not yet carried out."""
+def resume_customer(session, actor, customer: Customer) -> list[Work]:
+    """Back to active: ends a suspension or lock, or withdraws a cancellation not yet carried out;
+    returns the provisioning that restores the hosting, to enqueue after the commit."""
     if customer.status == CustomerStatus.ACTIVE.value:
         raise RuleViolation.one(N_("This customer is already active."), "status")
+    status_before = customer.status
     customer.status = CustomerStatus.ACTIVE.value
     customer.cancel_on = None
     audit.record(session, actor, "customer.resume", customer, "resumed", customer_id=customer.id)
+    return works_after(session, customer, status_before)
 
 
 def cancel_customer(session, actor, customer: Customer, on: date, today: date) -> None:

@@ -85,7 +85,8 @@ def test_suspension_at_100_percent_is_lifted_when_the_use_drops(app, world, inbo
     set_disk_use(app, world.demo_customer, 21 * GB)
     check_overuse()
     assert one(app, select(Customer.status).where(Customer.id == world.demo_customer)) == "suspended"
-    assert "サイトを停止しました" in inbox.messages[-1][1]  # the mail speaks the end user's language (ja)
+    notice = inbox.messages[-1][1]  # the mail speaks the end user's language (ja) and says what stopped
+    assert "アカウントを停止しました" in notice and "届いたメールは引き続き受信して保管" in notice
     set_disk_use(app, world.demo_customer, 1 * GB)
     check_overuse()
     assert one(app, select(Customer.status).where(Customer.id == world.demo_customer)) == "active"

@@ -11,9 +11,10 @@ from tenants.calendar import JST
 from tenants.customers import overuse
 from tenants.customers import rules as customers
 from tenants.db import utcnow
+from tenants.hosting.suspension import works_after
 from tenants.models import Customer, CustomerStatus
 from workers import runtime
-from workers.jobs.hosting.provisioning import deprovision_customer
+from workers.jobs.hosting.provisioning import deprovision_customer, enqueue_work
 from workers.jobs.outbox import send_mails
 
 
@@ -54,7 +55,10 @@ def check_overuse() -> int:
     for customer_id in ids:
         with runtime.job_session() as s:
             customer = s.get(Customer, customer_id)
+            status_before = customer.status
             notices = overuse.check_customer(s, customer, locale=locale)
+            works = works_after(s, customer, status_before)
             s.commit()
             queued += [notice.id for notice in notices]
+        enqueue_work(works)  # an overuse suspension (or its end) takes effect on the server
     return send_mails(queued)

@@ -277,3 +277,23 @@ def test_the_longest_names_the_rules_allow_work_on_the_real_server(driver, spec_
     else:
         with pg_login(spec) as conn:
             assert conn.execute("SELECT current_database(), current_user").fetchone() == (name, user)
+
+
+@pytest.mark.parametrize("engine", ["mariadb", "postgresql"])
+def test_a_stopped_customers_database_user_is_locked_and_unlocked_with_its_data(driver, spec_for, engine):
+    spec = spec_for(engine)
+    driver.apply_database(spec)
+    login = (lambda: maria_login(spec, PASSWORD, spec.name)) if engine == "mariadb" else (lambda: pg_login(spec))
+    with login() as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE kept (id INT PRIMARY KEY)")
+        cur.execute("INSERT INTO kept VALUES (7)")
+        conn.commit()
+    assert "lock" in driver.allow_database_login(spec, False).detail
+    refused = pymysql.err.OperationalError if engine == "mariadb" else psycopg.OperationalError
+    with pytest.raises(refused):
+        login()
+    assert driver.allow_database_login(spec, False).ok  # twice is the same
+    driver.allow_database_login(spec, True)
+    with login() as conn, conn.cursor() as cur:
+        cur.execute("SELECT id FROM kept")
+        assert cur.fetchall() in ([(7,)], ((7,),))

@@ -209,5 +209,41 @@ def total_size_bytes(db_admin: dict, host=None) -> int | None:
     return total if seen else None
 
 
+def mariadb_login(spec: DatabaseSpec, admin: dict, host=None, allowed: bool = True) -> str:
+    """A stopped customer's user is locked (MariaDB ``ACCOUNT LOCK``), its grants and data kept."""
+    _name, user = check_spec(spec, need_password=False)
+    account = (user, admin.get("client_host", "%"))
+    with open_session("mariadb", admin, host) as db:
+        try:
+            if not db.rows("SELECT 1 FROM mysql.user WHERE User = %s AND Host = %s", account):
+                raise ApplyError(f"the MariaDB user {user} does not exist")
+            db.execute([(f"ALTER USER %s@%s ACCOUNT {'UNLOCK' if allowed else 'LOCK'}", account)])
+        except SqlError as exc:
+            raise ApplyError(f"MariaDB refused to {'unlock' if allowed else 'lock'} {user}", tool="mariadb",
+                             output=str(exc)) from exc
+    return f"mariadb: user {user} {'unlocked' if allowed else 'locked'}"
+
+
+def postgres_login(spec: DatabaseSpec, admin: dict, host=None, allowed: bool = True) -> str:
+    """A stopped customer's role cannot log in (PostgreSQL ``NOLOGIN``), its objects kept."""
+    from psycopg import sql
+
+    _name, user = check_spec(spec, need_password=False)
+    with open_session("postgresql", admin, host) as db:
+        try:
+            found = db.rows(sql.SQL("SELECT rolsuper FROM pg_roles WHERE rolname = {}").format(sql.Literal(user)))
+            if not found:
+                raise ApplyError(f"the PostgreSQL role {user} does not exist")
+            if found[0][0] in (True, "t"):
+                raise ApplyError(f"refused: the PostgreSQL role {user} is an administrator")
+            db.execute([(sql.SQL(f"ALTER ROLE {{}} WITH {'LOGIN' if allowed else 'NOLOGIN'}").format(
+                sql.Identifier(user)), ())])
+        except SqlError as exc:
+            raise ApplyError(f"PostgreSQL refused to {'unlock' if allowed else 'lock'} {user}", tool="postgresql",
+                             output=str(exc)) from exc
+    return f"postgresql: role {user} {'may log in' if allowed else 'locked (NOLOGIN)'}"
+
+
 APPLY = {"mariadb": mariadb_apply, "postgresql": postgres_apply}
 DROP = {"mariadb": mariadb_drop, "postgresql": postgres_drop}
+LOGIN = {"mariadb": mariadb_login, "postgresql": postgres_login}

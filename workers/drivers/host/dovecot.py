@@ -1,6 +1,7 @@
 """Dovecot passwd-file for hosted mailboxes (passdb and userdb in one file).
 
 One line per mailbox:  address:{SCHEME}hash:::: <mail_root>/<domain>/<local> ::userdb_quota_rule=...
+(a suspended customer's mailbox also gets ``nologin=y``: its password no longer logs in).
 uid/gid are left empty so the server's ``mail_uid``/``mail_gid`` (or userdb default_fields)
 apply. Dovecot config to use it (given once by the administrator):
 
@@ -34,6 +35,8 @@ def render_passwd(mailboxes: Sequence[Mailbox], mail_root: str) -> str:
     for box in sorted(mailboxes, key=lambda b: b.address):
         local, domain = box.address.split("@")
         extra = f"userdb_quota_rule=*:storage={box.quota_mb}M" if box.quota_mb else ""
+        if box.suspended:  # passdb refuses IMAP/POP/SMTP AUTH; the userdb still lets LMTP deliver
+            extra = " ".join(x for x in (extra, "nologin=y reason=suspended") if x)
         lines.append(f"{box.address}:{check_hash(box.address, box.password_hash)}::::"
                      f"{root}/{domain}/{local}::{extra}")
     return "\n".join(lines) + "\n"

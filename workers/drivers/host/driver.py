@@ -249,6 +249,12 @@ class HostDriver(HostBase):
         return ApplyResult(True, databases.APPLY[spec.engine](spec, self._admin(spec), self.host,
                                                                   only_password=True))
 
+    def allow_database_login(self, spec: DatabaseSpec, allowed: bool) -> ApplyResult:
+        """Lock the database user (a stopped customer) or let it log in again; nothing else changes."""
+        if spec.engine not in databases.LOGIN:
+            raise ApplyError(f"refused: unknown database engine {spec.engine!r}")
+        return ApplyResult(True, databases.LOGIN[spec.engine](spec, self._admin(spec), self.host, allowed))
+
     def drop_database(self, spec: DatabaseSpec) -> ApplyResult:
         """Drop the database and its user; what is already gone is fine."""
         if spec.engine not in databases.DROP:

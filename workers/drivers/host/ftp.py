@@ -57,6 +57,8 @@ def check_users(users: Sequence[FtpUser], realpath=os.path.realpath) -> list[tup
 def render_passwd(users: Sequence[FtpUser], realpath=os.path.realpath) -> str:
     lines = []
     for user, name, home in sorted(check_users(users, realpath), key=lambda row: row[1]):
+        if user.suspended:  # the customer is stopped: no line, no login (its files are not touched)
+            continue
         # login:hash:uid:gid:gecos:home/./ then 12 empty limit fields (no per-user limits), as pure-pw writes
         lines.append(f"{name}:{user.password_hash}:{user.uid}:{user.gid}::{home}/./" + ":" * 12)
     return "".join(line + "\n" for line in lines)

@@ -14,6 +14,7 @@ Layout under the config directory (everything nginx needs is inside it, so
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import re
 from pathlib import Path
@@ -76,11 +77,30 @@ def system_user(value: str) -> str:
     return value
 
 
+# A stopped customer's site (tenants/hosting/suspension.py): 503 with Retry-After, a page that names
+# only the reseller's brand. nginx serves it itself, so nothing of the customer's files is read.
+SUSPENDED_RETRY_AFTER = 3600
+SUSPENDED_PAGE = ("<!doctype html><html><head><meta charset=utf-8><title>{brand}</title></head><body>"
+                  "<h1>{brand}</h1><p lang=ja>このサイトは現在ご利用を停止しています。</p>"
+                  "<p lang=en>This site is temporarily suspended.</p></body></html>")
+
+
+def suspended_page(brand: str) -> str:
+    """The page's HTML as an nginx string: the brand escaped for HTML, and no $, backslash or
+    quote left for nginx to read as a variable or the string's end."""
+    if not isinstance(brand, str) or not brand.strip() or len(brand) > 200 or any(ord(c) < 32 for c in brand):
+        raise ApplyError(f"refused: {brand!r} is not a brand name for the suspended page")
+    text = html.escape(brand, quote=True).replace("\\", "&#92;").replace("$", "&#36;")
+    return SUSPENDED_PAGE.format(brand=text)
+
+
 def check_vhost(vhost: VirtualHost) -> VirtualHost:
     domain = checked(hostnames.domain, vhost.domain, "domain")
     if domain != vhost.domain:
         raise ApplyError(f"refused: the domain {vhost.domain!r} is not in its ASCII form ({domain})")
     safe_path(vhost.docroot, "document root")
+    if vhost.suspended_by is not None:
+        suspended_page(vhost.suspended_by)
     if vhost.https:
         safe_path(vhost.cert_file, "certificate file")
         safe_path(vhost.key_file, "key file")
@@ -153,6 +173,14 @@ def render_vhost(vhost: VirtualHost, config_dir: Path, http_listen: Sequence[str
         "    }",
         f"    include {root}/protect/{protect_key(vhost.docroot)}/*.conf;",
     ]
+    if vhost.suspended_by is not None:  # the same server names and logs; no root, no protection
+        body = [
+            "    types { }",
+            '    default_type "text/html; charset=utf-8";',
+            f"    add_header Retry-After {SUSPENDED_RETRY_AFTER} always;",
+            '    add_header Cache-Control "no-store" always;',
+            f'    return 503 "{suspended_page(vhost.suspended_by)}";',
+        ]
     head = [f"# {hostnames.to_unicode(vhost.domain)}"]
     log = f"    access_log {traffic_log(Path(root), vhost.domain)} {TRAFFIC_FORMAT};"
     plain = [f"    listen {listen_address(a)};" for a in http_listen]

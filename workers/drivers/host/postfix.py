@@ -7,7 +7,7 @@ Debian's postfix package supports out of the box; ``lmdb`` needs postfix-lmdb):
   virtual_mailboxes   address → domain/local/         virtual_mailbox_maps (maildir under the base)
   virtual_aliases     address → targets               virtual_alias_maps: forwards (+ the mailbox
                                                       itself when a copy is kept), aliases, lists
-  sender_access       address → REJECT ...            for send-locked accounts: use it in both
+  sender_access       address → REJECT ...            for send-locked and suspended accounts: use it in both
                       smtpd_sender_restrictions = check_sasl_access <map>, check_sender_access <map>
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from workers.drivers.host.spec import ApplyError, MailAlias, Mailbox, MailingLis
 MAP_NAMES = ("virtual_domains", "virtual_mailboxes", "virtual_aliases", "sender_access")
 MAP_SUFFIX = {"hash": ".db", "btree": ".db", "lmdb": ".lmdb", "cdb": ".cdb"}
 LOCKED_REPLY = "REJECT This account is temporarily locked for sending; contact your provider"
+SUSPENDED_REPLY = "REJECT This account is suspended; contact your provider"
 HEADER = "# Written by the hosting panel's local driver; edits here are overwritten.\n"
 
 
@@ -57,7 +58,7 @@ def check_mail(mailboxes: Sequence[Mailbox], aliases: Sequence[MailAlias],
             targets = ([address] if box.keep_copy else []) + [f for f in forwards if f.lower() != address]
             table[address] = targets or [address]
         boxes.append(Mailbox(address, box.password_hash, box.quota_mb, tuple(forwards), box.keep_copy,
-                             bool(box.send_locked)))
+                             bool(box.send_locked), bool(box.suspended)))
     for kind, group in (("an alias", aliases), ("a mailing list", lists)):
         for item in group:
             address = checked(account_names.hosted_address, item.address, "address")
@@ -75,12 +76,15 @@ def render_maps(mailboxes: Sequence[Mailbox], aliases: Sequence[MailAlias],
     boxes, table = check_mail(mailboxes, aliases, lists)
     domains = sorted({b.address.split("@")[1] for b in boxes} | {a.split("@")[1] for a in table})
     maildirs = sorted((b.address, "{1}/{0}/".format(*b.address.split("@"))) for b in boxes)
-    locked = sorted(b.address for b in boxes if b.send_locked)
+    # a stopped customer's mailboxes send nothing (dovecot refuses their SMTP AUTH too); what is
+    # sent to them is still delivered (virtual_mailboxes and virtual_aliases are unchanged)
+    refused = sorted((b.address, SUSPENDED_REPLY if b.suspended else LOCKED_REPLY)
+                     for b in boxes if b.send_locked or b.suspended)
     return {
         "virtual_domains": HEADER + "".join(f"{d} OK\n" for d in domains),
         "virtual_mailboxes": HEADER + "".join(f"{a} {path}\n" for a, path in maildirs),
         "virtual_aliases": HEADER + "".join(f"{a} {', '.join(t)}\n" for a, t in sorted(table.items())),
-        "sender_access": HEADER + "".join(f"{a} {LOCKED_REPLY}\n" for a in locked),
+        "sender_access": HEADER + "".join(f"{a} {reply}\n" for a, reply in refused),
     }
 
 

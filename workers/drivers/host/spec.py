@@ -19,6 +19,7 @@ class VirtualHost:
     https: bool = False
     cert_file: str | None = None
     key_file: str | None = None
+    suspended_by: str | None = None  # the customer is stopped: the reseller's brand on a 503 page instead
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Mailbox:
     forwards: Sequence[str] = ()
     keep_copy: bool = True      # with forwards: also deliver to this mailbox
     send_locked: bool = False   # mass-mail lock: sending refused (postfix sender access REJECT)
+    suspended: bool = False     # the customer is stopped: no login, no sending; incoming mail still kept
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class FtpUser:
     customer_home: str          # absolute; the FTP user is confined (chrooted) below it
     uid: int = 0                # system uid/gid the files belong to (>= 1000, never root)
     gid: int = 0
+    suspended: bool = False     # the customer is stopped: the user cannot log in (its files stay)
 
 
 @dataclass(frozen=True)

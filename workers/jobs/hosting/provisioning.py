@@ -16,6 +16,7 @@ from tenants.db import utcnow
 from tenants.hosting import failures
 from tenants.hosting.databases import open_password
 from tenants.hosting.pending import pending_work
+from tenants.hosting.suspension import is_stopped
 from tenants.hosting.wanted import SERVICE_MODELS, SERVICES, Work
 from tenants.models import Customer, Database, ProvisionState, Server
 from workers import locks, queues, runtime
@@ -145,13 +146,17 @@ def _apply_database(database_id: int) -> str:
                 s.commit()
                 return detail
             password = open_password(box(), database)
+            spec = DatabaseSpec(database.engine, database.name, database.db_user, password)
+            allowed = not is_stopped(customer.status)  # a stopped customer's user is locked
             if password is None:
-                if database.state == APPLIED:
-                    return f"{database.name}: already applied"
-                raise ApplyError(failures.PASSWORD_GONE)
+                if database.state != APPLIED:
+                    raise ApplyError(failures.PASSWORD_GONE)
+                with driver_for(server, box()) as driver:  # applied before: only whether it may log in
+                    return f"{database.name}: already applied; " + driver.allow_database_login(spec, allowed).detail
             with driver_for(server, box()) as driver:
-                detail = driver.apply_database(DatabaseSpec(database.engine, database.name, database.db_user,
-                                                            password)).detail
+                detail = driver.apply_database(spec).detail
+                if not allowed:
+                    detail += "; " + driver.allow_database_login(spec, allowed).detail
         except ApplyError as exc:
             reason = failures.PASSWORD_GONE if exc.message == failures.PASSWORD_GONE else failures.NOT_APPLIED
             s.execute(update(Database).where(*same).values(state=FAILED, **Failure(reason, _message(exc)).columns()))

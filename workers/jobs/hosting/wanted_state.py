@@ -14,6 +14,7 @@ from tenants.crypto import SecretBox
 from tenants.errors import RuleViolation
 from tenants.hosting import failures
 from tenants.hosting.account_names import resolve_under
+from tenants.hosting.suspension import stopped_on
 from tenants.mail_abuse.locks import locked_senders
 from tenants.models import Customer, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory
 from workers import runtime
@@ -154,6 +155,7 @@ def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
             if not domain.deleting:
                 refused[(Domain, domain.id)] = Failure(failures.DOCROOT_OUTSIDE, exc.message, served=False)
     live = [d for d in domains if not d.deleting and d.id in roots]
+    stopped = stopped_on(session, server_id)  # their sites answer the reseller's suspended page
     vhosts = []
     for domain in live:
         cert, key = site.certificate(domain.name)
@@ -163,7 +165,7 @@ def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
                                                    "certificate configured (tls_cert_file, tls_key_file or "
                                                    "tls_certificates); the site is served over HTTP only")
         vhosts.append(VirtualHost(domain.name, roots[domain.id], https, cert if https else None,
-                                  key if https else None))
+                                  key if https else None, stopped.get(domain.customer_id)))
     result = site.driver.apply_web(vhosts)
     for domain in live:
         if domain.name in result.left_out:
@@ -189,8 +191,9 @@ def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
 
 def apply_mail(site: Site, session, server_id: int) -> tuple[str, dict]:
     locked = {a.lower() for a in locked_senders(session, server_id)}  # mass-mail locks (OEM spec 障害レベル1)
+    stopped = stopped_on(session, server_id)  # no login, no sending; incoming mail still delivered
     boxes = [Mailbox(b.address, b.password_hash, b.quota_mb, tuple(b.forward_list), b.keep_copy,
-                     b.send_locked or b.address.lower() in locked)
+                     b.send_locked or b.address.lower() in locked, b.customer_id in stopped)
              for b in rows_on(session, server_id, MailAccount, live_only=True)]
     lists = [ListSpec(ml.address, tuple(m.address for m in ml.members))
              for ml in rows_on(session, server_id, MailingList, live_only=True)]
@@ -199,10 +202,12 @@ def apply_mail(site: Site, session, server_id: int) -> tuple[str, dict]:
 
 def apply_ftp(site: Site, session, server_id: int) -> tuple[str, dict]:
     users, accounts = [], rows_on(session, server_id, FtpAccount, live_only=True)
+    stopped = stopped_on(session, server_id)  # their FTP users cannot log in
     _ensure_dirs(site, sorted({site.home(account.customer_id) for account in accounts}))
     for account in accounts:
         home = site.home(account.customer_id)
-        users.append(FtpUser(account.name, account.password_hash, account.directory, home, site.ftp_uid, site.ftp_gid))
+        users.append(FtpUser(account.name, account.password_hash, account.directory, home, site.ftp_uid, site.ftp_gid,
+                             account.customer_id in stopped))
     result = site.driver.apply_ftp(users)
     return result.detail, {(FtpAccount, a.id): left_out_failure(failures.FTP_REFUSED, f"the FTP user {a.name}",
                                                                 result.left_out[a.name])
