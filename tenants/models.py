@@ -28,6 +28,7 @@ from tenants.hosting.models import (
                                     ProvisionState,
                                     ReservedName,
 )
+from tenants.hosting.move_models import CustomerMove
 from tenants.incidents.models import FaultReport, Incident, IncidentEntry, RemediationAction, RemediationCommand
 from tenants.mail_abuse.models import MailLogCursor, MassMailLock
 from tenants.monitoring.models import (
@@ -58,7 +59,7 @@ __all__ = [
     "RemediationAction", "RemediationCommand", "MailLogCursor", "MassMailLock", "Contract", "ContractOption",
     "ContractStatus", "ManagedCustomer", "PartyChange", "Succession", "Suspension", "Invoice",
     "InvoiceLine", "Payment", "Complaint", "WorkRequest", "WorkRequestEvent", "OutboxMail",
-    "ServerPower",
+    "ServerPower", "CustomerMove",
 ]
 
 # Whoever writes these models also ends the sessions of a login, customer or reseller it stops.

@@ -13,8 +13,8 @@ from tenants.tenancy import Scope
 from tests.reseller.helpers import customer_form, one
 from tests.support import scoped_session
 
-MOVE_REFUSED = ("This customer has sites, mail or databases on its server; moving them to another server is a "
-                "separate operation that is not available yet.")
+MOVE_REFUSED = ("This customer has sites, mail or databases on its server; to change it, use Move to another "
+                "server on the customer page.")
 MOVE_REFUSED_JA = "この顧客はサーバ上にサイト・メール・データベースがあります"
 
 
