@@ -13,8 +13,8 @@ from tenants.customers.rules import assigned, has_hosting
 from tenants.db import utcnow
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.hosting.domains import new_serial
+from tenants.hosting.move_models import DONE, FAILED, OPEN, QUEUED, RUNNING, CustomerMove
 from tenants.models import Customer, DnsRecord, Domain, Server
-from tenants.hosting.move_models import DONE, FAILED, OPEN, QUEUED, RUNNING, STEPS, CustomerMove
 
 STEP_LABELS = {
     "files": N_("Copy the files"), "mail": N_("Copy the mailboxes"), "databases": N_("Copy the databases"),

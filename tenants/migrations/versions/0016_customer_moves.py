@@ -7,7 +7,6 @@ Create Date: 2026-12-05 22:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0016'
 down_revision = '0013'
 branch_labels = None

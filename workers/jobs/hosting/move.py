@@ -31,7 +31,6 @@ from tenants.models import Customer, Database, Domain, MailAccount, Server
 from workers import locks, runtime
 from workers.drivers import driver_for
 from workers.drivers.host import metrics
-from workers.drivers.host.spec import ApplyError
 from workers.drivers.host.sql import open_session
 from workers.drivers.transport.copy import copy_tree
 from workers.jobs.hosting.provisioning import hand_on, one_at_a_time
@@ -262,8 +261,11 @@ class Mover:
             s.commit()
         self.copied = []  # from here on the new server's copy is the customer's
         self.apply_all(self.src, self.source_id, self.src_site)
-        for source_path, _target in self.pairs():
+        pairs = self.pairs()
+        for source_path, _target in pairs:
             self.src.host.run(["rm", "-rf", "--one-file-system", "--", source_path], 3600)
+        for source_path, _target in pairs[1:]:  # a maildir: its domain folder if now empty
+            self.src.host.run(["rmdir", "--ignore-fail-on-non-empty", "--", source_path.rsplit("/", 1)[0]], 60)
 
     def undo(self) -> str:
         """Back on the old server; the partial copy on the new one removed as far as it can be."""
@@ -284,6 +286,8 @@ class Mover:
         for path in self.copied:
             try:
                 self.dst.host.run(["rm", "-rf", "--one-file-system", "--", path], 3600)
+                if path != self.dst_site.home(self.customer_id):  # a maildir: its domain folder if now empty
+                    self.dst.host.run(["rmdir", "--ignore-fail-on-non-empty", "--", path.rsplit("/", 1)[0]], 60)
             except Exception as exc:  # noqa: BLE001 - reported with the failure
                 problems.append(f"the partial copy {path} on {self.target.hostname} could not be removed: {exc}")
         return "".join(f"; {p}" for p in problems)
