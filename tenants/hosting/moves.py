@@ -101,3 +101,16 @@ def switch_back(session, switched: dict[int, str]) -> None:
             row.revision += 1
             domain = session.get(Domain, row.domain_id)
             domain.dns_serial = new_serial(domain.dns_serial)
+
+
+def recent_moves(session, limit: int = 20) -> list[tuple[CustomerMove, str, str | None, str | None]]:
+    """The latest moves with the customer's name and both servers' host names (provider's view)."""
+    from sqlalchemy.orm import aliased
+
+    source, target = aliased(Server), aliased(Server)
+    stmt = (select(CustomerMove, Customer.contractor_name, source.hostname, target.hostname)
+            .join(Customer, Customer.id == CustomerMove.customer_id)
+            .outerjoin(source, source.id == CustomerMove.from_server_id)
+            .outerjoin(target, target.id == CustomerMove.to_server_id)
+            .order_by(CustomerMove.id.desc()).limit(limit))
+    return [tuple(row) for row in session.execute(stmt)]

@@ -133,7 +133,7 @@ def test_a_customer_moves_from_a_to_b_with_its_site_mail_and_database(app, world
 
 
 def test_a_move_refused_on_b_midway_leaves_the_customer_served_from_a_with_the_reason(app, world, fleet, as_taro,
-                                                                                     as_demo_operator):
+                                                                                     as_demo_operator, as_provider):
     home, maildir, _db_name, _password = prepare(app, world, fleet, as_taro)
     as_demo_operator.get("/lang/en")
     before_home = sorted(p.relative_to(home) for p in home.rglob("*"))
@@ -162,6 +162,9 @@ def test_a_move_refused_on_b_midway_leaves_the_customer_served_from_a_with_the_r
         assert 'id="move-failure"' in page and "nosuchuser9" in page
         assert "still served from its old server" in page
         assert 'data-state="failed">Apply the configuration on the new server' in page
+        as_provider.get("/lang/en")
+        servers = as_provider.get("/admin/servers").get_data(as_text=True)  # the provider sees it too
+        assert 'id="moves"' in servers and "nosuchuser9" in servers and "badge failed" in servers
     finally:
         nginx_a.terminate()
         nginx_a.wait(10)

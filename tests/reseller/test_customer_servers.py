@@ -162,7 +162,7 @@ def test_editing_a_customer_keeps_a_server_the_provider_withdrew(app, as_provide
 
 
 def test_a_move_to_a_server_not_assigned_is_refused_beside_the_field_and_nothing_is_recorded(app, as_demo_operator,
-                                                                                           world):
+                                                                                           as_provider, world):
     from tenants.hosting.move_models import CustomerMove
 
     as_demo_operator.get("/lang/en")
@@ -188,5 +188,8 @@ def test_a_move_to_a_server_not_assigned_is_refused_beside_the_field_and_nothing
     page = as_demo_operator.get(f"/panel/customers/{world.demo_customer}").get_data(as_text=True)
     assert "Move to web02.example.jp:" in page and "badge queued" in page
     assert server_of(app, world.demo_customer) == world.server  # until the move job has verified the copy
+    as_provider.get("/lang/en")
+    servers = as_provider.get("/admin/servers").get_data(as_text=True)
+    assert "Customer moves" in servers and "山田 太郎" in servers and "web02.example.jp" in servers
     r = as_demo_operator.post(f"/panel/customers/{world.demo_customer}/move", data={"to_server_id": str(second)})
     assert r.status_code == 400 and "already under way" in r.get_data(as_text=True)
