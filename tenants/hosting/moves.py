@@ -68,9 +68,15 @@ def fail(move: CustomerMove, reason: str) -> None:
 
 
 def finish(move: CustomerMove, customer: Customer) -> None:
-    """Verified on the new server and removed from the old one: the customer is on the new server."""
+    """Verified on the new server: the customer is on it from now on (the old server is cleaned next)."""
     customer.server_id = move.to_server_id
     move.state, move.step, move.finished_at = DONE, None, utcnow()
+
+
+def cleanup_unfinished(move: CustomerMove, reason: str) -> None:
+    """Moved and verified, but removing the customer from the old server did not finish: the move
+    stands (the customer is served from the new server) and the note says what is left there."""
+    move.failure = f"removing it from the old server did not finish: {reason}"[:8000]
 
 
 def target_name(session, move: CustomerMove) -> str | None:

@@ -93,11 +93,11 @@ class Mover:
                 self.step("files", self.copy_files)
                 self.step("mail", self.copy_mail)
                 self.step("databases", self.check_databases)
-                with one_at_a_time(f"server:{self.source_id}"), one_at_a_time(f"server:{self.target_id}"):
-                    self.step("configuration", self.place_on_target)
-                    self.step("zones", self.switch_zones)
-                    self.step("verify", self.verify)
-                    self.step("cleanup", self.clean_source)
+                stack.enter_context(one_at_a_time(f"server:{self.source_id}"))
+                stack.enter_context(one_at_a_time(f"server:{self.target_id}"))
+                self.step("configuration", self.place_on_target)
+                self.step("zones", self.switch_zones)
+                self.step("verify", self.verify)
             except locks.Busy:
                 self.undo()
                 raise
@@ -108,6 +108,14 @@ class Mover:
                     moves.fail(s.get(moves.CustomerMove, self.move_id), reason + left)
                     s.commit()
                 return f"move {self.move_id} failed: {reason}{left}"
+            # Verified: the customer is on the new server from here on, whatever happens to the old one.
+            try:
+                self.step("cleanup", self.clean_source)
+            except Exception as exc:  # noqa: BLE001 - the move stands; what is left on the old server is said
+                with runtime.job_session() as s:
+                    moves.cleanup_unfinished(s.get(moves.CustomerMove, self.move_id), str(exc))
+                    s.commit()
+                return f"move {self.move_id} done; the old server still holds a copy: {exc}"
         return f"move {self.move_id}: customer {self.customer_id} now on server {self.target_id}"
 
     # --- what is moved ----------------------------------------------------------------------------
@@ -259,11 +267,12 @@ class Mover:
         with runtime.job_session() as s:
             moves.finish(s.get(moves.CustomerMove, self.move_id), s.get(Customer, self.customer_id))
             s.commit()
-        self.copied = []  # from here on the new server's copy is the customer's
         self.apply_all(self.src, self.source_id, self.src_site)
         pairs = self.pairs()
         for source_path, _target in pairs:
-            self.src.host.run(["rm", "-rf", "--one-file-system", "--", source_path], 3600)
+            done = self.src.host.run(["rm", "-rf", "--one-file-system", "--", source_path], 3600)
+            if done.returncode != 0:
+                raise OSError(f"{source_path} on {self.source.hostname}: {done.output}")
         for source_path, _target in pairs[1:]:  # a maildir: its domain folder if now empty
             self.src.host.run(["rmdir", "--ignore-fail-on-non-empty", "--", source_path.rsplit("/", 1)[0]], 60)
 
