@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import Base, UTCDateTime, utcnow
-from tenants.tenancy import TenantScoped
+from tenants.tenancy import CustomerScoped
 
 # The steps in order, as the reseller sees them.
 STEPS = ("files", "mail", "databases", "configuration", "zones", "verify", "cleanup")
@@ -15,8 +15,9 @@ QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 OPEN = (QUEUED, RUNNING)
 
 
-class CustomerMove(TenantScoped, Base):
-    """One move of one customer from one server to another, with its progress."""
+class CustomerMove(CustomerScoped, Base):
+    """One move of one customer from one server to another, with its progress (an end user sees
+    only their own; no end-user page shows it yet)."""
     __tablename__ = "customer_moves"
 
     id: Mapped[int] = mapped_column(primary_key=True)
