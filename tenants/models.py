@@ -29,6 +29,7 @@ from tenants.hosting.models import (
                                     ProvisionState,
                                     ReservedName,
 )
+from tenants.hosting.move_models import CustomerMove
 from tenants.incidents.models import FaultReport, Incident, IncidentEntry, RemediationAction, RemediationCommand
 from tenants.mail_abuse.models import MailLogCursor, MassMailLock
 from tenants.monitoring.models import (
@@ -60,6 +61,7 @@ __all__ = [
     "ContractStatus", "ManagedCustomer", "PartyChange", "Succession", "Suspension", "Invoice",
     "InvoiceLine", "Payment", "Complaint", "WorkRequest", "WorkRequestEvent", "OutboxMail",
     "ServerPower", "RecoveryCode", "SecurityPolicy", "BankLine", "BillingSettings", "OemFee", "Receipt",
+    "CustomerMove",
 ]
 
 # Whoever writes these models also ends the sessions of a login, customer or reseller it stops.

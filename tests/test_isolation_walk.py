@@ -29,6 +29,7 @@ VICTIM_IDS = {
     "reseller.customer_resume": lambda w: {"customer_id": w.acme_customer},
     "reseller.customer_cancel": lambda w: {"customer_id": w.acme_customer},
     "reseller.customer_delete": lambda w: {"customer_id": w.acme_customer},
+    "reseller.customer_move": lambda w: {"customer_id": w.acme_customer},
     "reseller.customer_password": lambda w: {"customer_id": w.acme_customer},
     "reseller.customer_support": lambda w: {"customer_id": w.acme_customer},
     "reseller.usage_customer": lambda w: {"customer_id": w.acme_customer},

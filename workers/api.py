@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from tenants.hosting.wanted import Work
 from workers import queues
 from workers.jobs import accounts, customers, invoices, outbox
-from workers.jobs.hosting import provisioning
+from workers.jobs.hosting import move, provisioning
 from workers.jobs.incidents import cycle
 
 
@@ -25,6 +25,11 @@ def update_mail(server_id: int) -> list[str]:
 def remove_customer(customer_id: int) -> None:
     """Take a deleted customer's hosting off its server, then its records."""
     queues.enqueue(customers.remove_customer, customer_id, queue_name="provisioning")
+
+
+def move_customer(move_id: int) -> None:
+    """Carry out a recorded move of a customer to another server (tenants/hosting/moves.py)."""
+    queues.enqueue(move.move_customer, move_id, queue_name="provisioning")
 
 
 def send_outbox() -> None:

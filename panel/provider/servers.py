@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 
 from panel.provider.accounts import staff_only
 from panel.provider.forms import PowerForm, ServerForm
+from tenants.hosting import moves
 from tenants.hosting.failures import failed_on_server
 from tenants.incidents.deadlines import MAX_POWER_CYCLES
 from tenants.models import Reseller, Server, ServerAssignment
@@ -40,7 +41,8 @@ def servers():
     s = db()
     rows = s.execute(select(Server).options(selectinload(Server.assignments).selectinload(ServerAssignment.reseller))
                      .order_by(Server.hostname)).scalars().all()
-    return render_template("provider/servers.html", servers=rows)
+    return render_template("provider/servers.html", servers=rows, moves=moves.recent_moves(s),
+                           step_labels=moves.STEP_LABELS)
 
 
 @staff_only

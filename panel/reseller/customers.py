@@ -8,12 +8,20 @@ from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from panel.reseller.accounts import operator_only
-from panel.reseller.forms import CancelForm, CsvImportForm, CustomerForm, NewCustomerForm, PasswordResetForm
+from panel.reseller.forms import (
+    CancelForm,
+    CsvImportForm,
+    CustomerForm,
+    MoveForm,
+    NewCustomerForm,
+    PasswordResetForm,
+)
 from tenants import audit
 from tenants.calendar import today_jst
 from tenants.customers import rules
 from tenants.customers.csv_io import COLUMNS, export_customers, import_customers
 from tenants.customers.listing import SORTS, STATUSES, list_customers
+from tenants.hosting import moves
 from tenants.models import AuditLog, Course, Customer, Domain, Server
 from tenants.tenancy import get_owned_or_404
 from web.db import db
@@ -85,8 +93,43 @@ def customer(customer_id):
                         .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(20)).scalars().all()
     domains = s.scalar(select(func.count(Domain.id)).where(Domain.customer_id == c.id, Domain.deleting.is_(False)))
     return render_template("reseller/customer.html", c=c, form=form, history=history, domains=domains,
-                           cancel_form=CancelForm(formdata=None), reset_form=PasswordResetForm(formdata=None)), \
-        form_status(form)
+                           cancel_form=CancelForm(formdata=None), reset_form=PasswordResetForm(formdata=None),
+                           **_move_page(c, MoveForm(formdata=None))), form_status(form)
+
+
+def _move_page(c: Customer, move_form: MoveForm) -> dict:
+    """The move card: the servers assigned to the reseller other than the customer's, and the
+    latest move's progress and failure reason."""
+    s = db()
+    move_form.to_server_id.choices = [SelectChoice(sv.id, sv.hostname) for sv in s.execute(
+        select(Server).order_by(Server.hostname)).scalars() if sv.id != c.server_id]
+    move = moves.latest_move(s, c.id)
+    return {"move_form": move_form, "move": move, "step_labels": moves.STEP_LABELS,
+            "move_target": moves.target_name(s, move) if move else None,
+            "can_move": c.server_id is not None and rules.has_hosting(s, c.id)}
+
+
+@operator_only
+def customer_move(customer_id):
+    """Start moving the customer (its hosting) to another server assigned to the reseller."""
+    s = db()
+    c = get_owned_or_404(s, Customer, customer_id)
+    form = MoveForm()
+    move = commit_or_show(form, lambda: moves.start_move(s, current_user, c, form.to_server_id.data))
+    if move is FAILED:
+        history = s.execute(select(AuditLog).where(AuditLog.customer_id == c.id)
+                            .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(20)).scalars().all()
+        customer_form = CustomerForm(obj=c)
+        _choices(customer_form, c)
+        customer_form.server_id.data = c.server_id or 0
+        domains = s.scalar(select(func.count(Domain.id)).where(Domain.customer_id == c.id,
+                                                               Domain.deleting.is_(False)))
+        return render_template("reseller/customer.html", c=c, form=customer_form, history=history, domains=domains,
+                               cancel_form=CancelForm(formdata=None), reset_form=PasswordResetForm(formdata=None),
+                               **_move_page(c, form)), 400
+    api.move_customer(move.id)
+    flash(_("The move has started; its progress is shown below."), "success")
+    return redirect(url_for("reseller.customer", customer_id=c.id))
 
 
 def _enqueue(works) -> None:

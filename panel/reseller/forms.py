@@ -69,6 +69,10 @@ class CancelForm(FlaskForm):
     cancel_on = DateField(_l("Remove on"), validators=[InputRequired()])
 
 
+class MoveForm(FlaskForm):
+    to_server_id = SelectField(_l("Move to server"), coerce=int, validate_choice=False)
+
+
 class BrandForm(FlaskForm):
     brand_name = StringField(_l("Brand name shown to end users"), validators=[DataRequired(), Length(max=200)])
     support_email = EmailField(_l("Support email"), validators=[Optional(), Length(max=254)])

@@ -41,6 +41,7 @@ RULES = accounts.ACCOUNT.rules() + area(Area.DASHBOARD, [
     ("/customers/<int:customer_id>/delete", customers.customer_delete, ["POST"]),
     ("/customers/<int:customer_id>/password", customers.customer_password, ["POST"]),
     ("/customers/<int:customer_id>/support", customers.customer_support, ["POST"]),
+    ("/customers/<int:customer_id>/move", customers.customer_move, ["POST"]),
     ("/customers/export.csv", customers.customers_export),
     ("/customers/import", customers.customers_import, ["GET", "POST"]),
     ("/mail-locks", incidents.mail_locks),

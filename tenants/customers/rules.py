@@ -35,8 +35,8 @@ CUSTOMER_FIELDS = ("contractor_name", "customer_number", "course_id", "server_id
 EDITABLE_STATUSES = (CustomerStatus.ACTIVE.value, CustomerStatus.SUSPENDED.value, CustomerStatus.LOCKED.value)
 # What a customer has on its server (the provisioning jobs place it by the customer's server).
 HOSTING_MODELS = (Domain, MailAccount, MailingList, FtpAccount, Database, DnsRecord, ProtectedDirectory)
-MOVE_REFUSED = N_("This customer has sites, mail or databases on its server; moving them to another server is a "
-                  "separate operation that is not available yet.")
+MOVE_REFUSED = N_("This customer has sites, mail or databases on its server; to change it, use Move to another "
+                  "server on the customer page.")
 
 
 def customer_problems(session, data: dict, existing: Customer | None) -> list[Problem]:

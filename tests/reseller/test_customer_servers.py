@@ -13,8 +13,8 @@ from tenants.tenancy import Scope
 from tests.reseller.helpers import customer_form, one
 from tests.support import scoped_session
 
-MOVE_REFUSED = ("This customer has sites, mail or databases on its server; moving them to another server is a "
-                "separate operation that is not available yet.")
+MOVE_REFUSED = ("This customer has sites, mail or databases on its server; to change it, use Move to another "
+                "server on the customer page.")
 MOVE_REFUSED_JA = "この顧客はサーバ上にサイト・メール・データベースがあります"
 
 
@@ -159,3 +159,37 @@ def test_editing_a_customer_keeps_a_server_the_provider_withdrew(app, as_provide
     r = as_demo_operator.post(f"/panel/customers/{world.demo_customer}", data=form | {"server_id": world.server})
     assert r.status_code == 400 and "Choose a server assigned to you." in r.get_data(as_text=True)
     assert server_of(app, world.demo_customer) == other
+
+
+def test_a_move_to_a_server_not_assigned_is_refused_beside_the_field_and_nothing_is_recorded(app, as_demo_operator,
+                                                                                           as_provider, world):
+    from tenants.hosting.move_models import CustomerMove
+
+    as_demo_operator.get("/lang/en")
+    r = as_demo_operator.post(f"/panel/customers/{world.demo_customer}/move", data={"to_server_id": str(world.server)})
+    assert r.status_code == 400  # no hosting yet: nothing to move, the edit form changes its server
+    assert "This customer has nothing on a server to move" in r.get_data(as_text=True)
+    give_hosting(app, world)
+    with scoped_session(app, Scope.system()) as s:
+        elsewhere = Server(hostname="other.example.jp", address="192.0.2.9")  # not assigned to demo
+        s.add(elsewhere)
+        s.commit()
+        elsewhere_id = elsewhere.id
+    for value in (str(elsewhere_id), "abc", str(world.server)):
+        r = as_demo_operator.post(f"/panel/customers/{world.demo_customer}/move", data={"to_server_id": value})
+        page = r.get_data(as_text=True)
+        assert r.status_code == 400, value
+        assert re.search(r'class="field has-error">\s*<label for="to_server_id"', page), value
+        assert ("Choose a server assigned to you." in page) or ("already on this server" in page), value
+    assert one(app, select(CustomerMove.id)) is None and server_of(app, world.demo_customer) == world.server
+    second = second_server(app, world)
+    assert as_demo_operator.post(f"/panel/customers/{world.demo_customer}/move",
+                                 data={"to_server_id": str(second)}).status_code == 302
+    page = as_demo_operator.get(f"/panel/customers/{world.demo_customer}").get_data(as_text=True)
+    assert "Move to web02.example.jp:" in page and "badge queued" in page
+    assert server_of(app, world.demo_customer) == world.server  # until the move job has verified the copy
+    as_provider.get("/lang/en")
+    servers = as_provider.get("/admin/servers").get_data(as_text=True)
+    assert "Customer moves" in servers and "山田 太郎" in servers and "web02.example.jp" in servers
+    r = as_demo_operator.post(f"/panel/customers/{world.demo_customer}/move", data={"to_server_id": str(second)})
+    assert r.status_code == 400 and "already under way" in r.get_data(as_text=True)
