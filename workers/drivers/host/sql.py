@@ -40,7 +40,26 @@ class SqlError(Exception):
 
 # --- on this machine: a connection ----------------------------------------------------------------
 
-class MariadbConnection:
+class _DriverConnection:
+    """A database server reached with its Python driver: statements one by one (``_run``)."""
+
+    conn: Any
+
+    def _run(self, statement, params) -> list:
+        raise NotImplementedError
+
+    def rows(self, statement, params: Sequence = ()) -> list[tuple]:
+        return self._run(statement, params)
+
+    def execute(self, statements) -> None:
+        for statement, params in statements:
+            self._run(statement, params)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class MariadbConnection(_DriverConnection):
     def __init__(self, admin: dict):
         import pymysql
 
@@ -63,18 +82,8 @@ class MariadbConnection:
             code = str(exc.args[0]) if exc.args else ""
             raise SqlError(code, str(exc.args[1]) if len(exc.args) > 1 else str(exc)) from exc
 
-    def rows(self, statement, params: Sequence = ()) -> list[tuple]:
-        return self._run(statement, params)
 
-    def execute(self, statements) -> None:
-        for statement, params in statements:
-            self._run(statement, params)
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-class PostgresConnection:
+class PostgresConnection(_DriverConnection):
     def __init__(self, admin: dict):
         import psycopg
 
@@ -95,16 +104,6 @@ class PostgresConnection:
             return list(cur.fetchall()) if cur.description else []
         except psycopg.Error as exc:
             raise SqlError(exc.sqlstate or "", str(exc)) from exc
-
-    def rows(self, statement, params: Sequence = ()) -> list[tuple]:
-        return self._run(statement, params)
-
-    def execute(self, statements) -> None:
-        for statement, params in statements:
-            self._run(statement, params)
-
-    def close(self) -> None:
-        self.conn.close()
 
 
 # --- on another server: its own client, over the transport -----------------------------------------
