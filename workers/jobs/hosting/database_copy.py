@@ -132,7 +132,17 @@ def copy(engine: str, source_admin: dict, source, target_admin: dict, target, na
         else:
             dump += ["--no-password", "--format=plain", "--no-publications", "--no-subscriptions", "-d", name]
             load += ["-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-d", name]
-        with target.feed(load, timeout) as sink:
-            status, errors = source.stream(dump, timeout, sink.write)
+        try:
+            with target.feed(load, timeout) as sink:
+                status, errors = source.stream(dump, timeout, sink.write)
+        except OSError as exc:
+            raise OSError(f"restoring {name} on {target.where} failed: {_reason(str(exc))}") from None
     if status != 0:
         raise OSError(f"dumping {name} on {source.where} failed: {errors.strip() or status}")
+
+
+def _reason(output: str) -> str:
+    """The client's error lines (the mariadb client also echoes the whole failed statement, which
+    may be megabytes of data): "ERROR 2006 (HY000) at line 52: ...", "psql:<stdin>:9: ERROR: ..."."""
+    lines = [line.strip() for line in output.splitlines() if "ERROR" in line[:80]]
+    return " ".join(lines)[-500:] if lines else output.strip()[-300:]

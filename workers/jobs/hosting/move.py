@@ -232,12 +232,12 @@ class Mover:
                                  f"{before.apparent_bytes} bytes on {self.source.hostname}; {after.files} files, "
                                  f"{after.apparent_bytes} bytes on {self.target.hostname}")
         for database in self.databases():
-            before, after = self.row_counts(self.src, database), self.row_counts(self.dst, database)
-            if before != after:
-                differ = sorted(t for t in before.keys() | after.keys() if before.get(t) != after.get(t))
+            on_source, on_target = self.row_counts(self.src, database), self.row_counts(self.dst, database)
+            if on_source != on_target:
+                differ = sorted(t for t in on_source.keys() | on_target.keys() if on_source.get(t) != on_target.get(t))
                 raise MoveFailed(f"the row counts of the database {database.name} do not match: "
-                                 + ", ".join(f"{t} {before.get(t, '-')} on {self.source.hostname}, "
-                                             f"{after.get(t, '-')} on {self.target.hostname}" for t in differ))
+                                 + ", ".join(f"{t} {on_source.get(t, '-')} on {self.source.hostname}, "
+                                             f"{on_target.get(t, '-')} on {self.target.hostname}" for t in differ))
         self.probe_sites()
 
     def row_counts(self, driver, database: Database) -> dict:
