@@ -7,14 +7,16 @@ from __future__ import annotations
 import subprocess
 import time
 
+import psycopg
 import pymysql
+import pytest
 from sqlalchemy import select
 
 from tenants.models import Customer, Database, DnsRecord, ServerAssignment
 from tenants.tenancy import Scope
 from tests.fleet.conftest import update_config
 from tests.fleet.test_two_hosts import add_database, drop_databases, fetch, serve
-from tests.hosting.helpers import MARIADB, run_jobs
+from tests.hosting.helpers import MARIADB, POSTGRES, run_jobs
 from tests.hosting.test_provisioning import set_up_everything, states
 from tests.support import scoped_session
 from workers.jobs.hosting.provisioning import apply_service
@@ -165,6 +167,134 @@ def test_a_move_refused_on_b_midway_leaves_the_customer_served_from_a_with_the_r
         as_provider.get("/lang/en")
         servers = as_provider.get("/admin/servers").get_data(as_text=True)  # the provider sees it too
         assert 'id="moves"' in servers and "nosuchuser9" in servers and "badge failed" in servers
+    finally:
+        nginx_a.terminate()
+        nginx_a.wait(10)
+        drop_databases(app, [world.demo_customer])
+
+
+# --- host B with database servers of its own ------------------------------------------------------
+
+def own_database_servers(app, fleet, private_mariadb, private_postgres=None) -> None:
+    """B's MariaDB (and PostgreSQL) are separate servers reached through their own sockets."""
+    admins = {"mariadb": private_mariadb.admin()}
+    admins |= {"postgresql": private_postgres.admin()} if private_postgres else {"postgresql": {"user": "postgres"}}
+    update_config(app, fleet.server_b, db_admin=admins)
+
+
+def add_postgres_rows(app, world, as_taro) -> tuple[str, str, str]:
+    _short, password = add_database(as_taro, "demo", "postgresql")
+    run_jobs(app)
+    with scoped_session(app, Scope.system()) as s:
+        name = s.execute(select(Database.name).where(Database.customer_id == world.demo_customer,
+                                                     Database.engine == "postgresql")).scalar_one()
+        user = s.execute(select(Database.db_user).where(Database.name == name)).scalar_one()
+    with psycopg.connect(host=POSTGRES["host"], port=POSTGRES["port"], user=user, password=password, dbname=name,
+                         autocommit=True) as conn:
+        conn.execute("CREATE TABLE invoices (id int PRIMARY KEY, note text)")
+        conn.execute("INSERT INTO invoices SELECT n, 'invoice ' || n FROM generate_series(1, 40) n")
+    return name, user, password
+
+
+def mariadb_names(socket: str) -> tuple[set, set]:
+    conn = pymysql.connect(unix_socket=socket, user="root")
+    with conn.cursor() as cur:
+        cur.execute("SELECT schema_name FROM information_schema.schemata")
+        schemas = {row[0] for row in cur.fetchall()}
+        cur.execute("SELECT User FROM mysql.user")
+        users = {row[0] for row in cur.fetchall()}
+    conn.close()
+    return schemas, users
+
+
+def test_databases_move_to_the_new_servers_own_database_servers_with_their_rows_and_password(
+        app, world, fleet, as_taro, as_demo_operator, private_mariadb, private_postgres):
+    home, _maildir, db_name, password = prepare(app, world, fleet, as_taro)
+    pg_name, pg_user, pg_password = add_postgres_rows(app, world, as_taro)
+    own_database_servers(app, fleet, private_mariadb, private_postgres)
+    as_demo_operator.get("/lang/en")
+    nginx_a, nginx_b = serve(fleet.a, fleet.a.root / "cfg"), start_nginx(fleet.b, fleet.b.root / "cfg")
+    try:
+        assert as_demo_operator.post(f"/panel/customers/{world.demo_customer}/move",
+                                     data={"to_server_id": str(fleet.server_b)}).status_code == 302
+        run_jobs(app)
+        page = move_page(as_demo_operator, world.demo_customer)
+        assert 'data-state="done">Remove from the old server' in page, page
+        with scoped_session(app, Scope.system()) as s:
+            assert s.get(Customer, world.demo_customer).server_id == fleet.server_b
+        # the MariaDB database is on B's own MariaDB with its 25 rows; the user logs in with its password
+        conn = pymysql.connect(unix_socket=private_mariadb.socket, user=db_name, password=password, database=db_name)
+        with conn.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM orders")
+            assert cur.fetchone() == (25,)
+            cur.execute("INSERT INTO orders VALUES (100)")  # and may write there
+        conn.close()
+        with pytest.raises(pymysql.err.OperationalError):
+            pymysql.connect(unix_socket=private_mariadb.socket, user=db_name, password=password + "x", database=db_name)
+        # the PostgreSQL database is on B's own PostgreSQL with its 40 rows, owned by its user
+        with psycopg.connect(host=str(private_postgres.socket), user=pg_user, password=pg_password,
+                             dbname=pg_name) as conn:
+            assert conn.execute("SELECT COUNT(*), max(note) FROM invoices").fetchone() == (40, "invoice 9")
+            conn.execute("INSERT INTO invoices VALUES (41, 'after the move')")
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(host=str(private_postgres.socket), user=pg_user, password="wrong" + pg_password,
+                            dbname=pg_name)
+        # and gone from the machine's database servers A uses
+        with pytest.raises(pymysql.err.OperationalError):
+            pymysql.connect(host=MARIADB["host"], port=MARIADB["port"], user=db_name, password=password)
+        with psycopg.connect(host=POSTGRES["host"], port=POSTGRES["port"], user=POSTGRES["user"],
+                             password=POSTGRES["password"] or None, dbname="postgres") as conn:
+            assert conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s", (pg_name,)).fetchone() == (0,)
+        assert not home.exists()
+    finally:
+        for proc in (nginx_a, nginx_b):
+            proc.terminate()
+            proc.wait(10)
+        drop_databases(app, [world.demo_customer])
+
+
+def test_a_failing_restore_leaves_the_customer_on_a_with_its_database_and_nothing_on_b(
+        app, world, fleet, as_taro, as_demo_operator, private_mariadb):
+    home, _maildir, db_name, password = prepare(app, world, fleet, as_taro)
+    conn = pymysql.connect(host=MARIADB["host"], port=MARIADB["port"], user=db_name, password=password,
+                           database=db_name, autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE files (id INT PRIMARY KEY, body LONGBLOB)")
+        cur.execute("INSERT INTO files VALUES (1, %s)", (b"x" * 3_000_000,))
+    conn.close()
+    own_database_servers(app, fleet, private_mariadb)
+    root = pymysql.connect(unix_socket=private_mariadb.socket, user="root")
+    with root.cursor() as cur:  # B's MariaDB takes no statement over 1 MiB: the 3 MB row is refused there
+        cur.execute("SET GLOBAL max_allowed_packet = 1048576")
+    root.close()
+    before_schemas, before_users = mariadb_names(private_mariadb.socket)
+    as_demo_operator.get("/lang/en")
+    nginx_a = serve(fleet.a, fleet.a.root / "cfg")
+    try:
+        assert as_demo_operator.post(f"/panel/customers/{world.demo_customer}/move",
+                                     data={"to_server_id": str(fleet.server_b)}).status_code == 302
+        run_jobs(app)
+        page = move_page(as_demo_operator, world.demo_customer)
+        assert 'id="move-failure"' in page and "still served from its old server" in page
+        assert 'data-state="failed">Copy the databases' in page
+        failure = page.split('id="move-failure">', 1)[1].split("</p>", 1)[0]
+        assert f"restoring {db_name} on " in failure and "Server has gone away" in failure and len(failure) < 1000
+        with scoped_session(app, Scope.system()) as s:
+            assert s.get(Customer, world.demo_customer).server_id == fleet.server_a
+        # on A: served, the database whole with its password
+        assert fetch(fleet.a.address, 8080, "shop.example.jp", "/index.html") == (200, "the shop\n")
+        conn = pymysql.connect(host=MARIADB["host"], port=MARIADB["port"], user=db_name, password=password,
+                               database=db_name)
+        with conn.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM orders")
+            assert cur.fetchone() == (25,)
+            cur.execute("SELECT LENGTH(body) FROM files")
+            assert cur.fetchone() == (3_000_000,)
+        conn.close()
+        assert (home / "public_html" / "shop.example.jp" / "index.html").is_file()
+        # on B: neither the database nor its user, nor the copied home
+        assert mariadb_names(private_mariadb.socket) == (before_schemas, before_users)
+        assert not (fleet.b.root / "homes" / str(world.demo_customer)).exists()
     finally:
         nginx_a.terminate()
         nginx_a.wait(10)

@@ -29,6 +29,7 @@ __all__ = [
     "server_workdir", "tls_material", "nginx_server", "nginx_restartable", "smtp_server", "ftp_server",
     "dovecot_server", "dovecot_restartable", "closed_port", "black_hole", "scripted_peer",
     "postgres_server", "postgres_tls_server", "mariadb_server", "DatabaseServer",
+    "private_mariadb", "private_postgres",
 ]
 
 
@@ -196,3 +197,30 @@ def mariadb_server() -> DatabaseServer:
     server = DatabaseServer("127.0.0.1", 3306, "root", "")
     _reachable(server.host, server.port, "MariaDB")
     return server
+
+
+@pytest.fixture
+def private_mariadb(server_workdir):
+    """A MariaDB of this test only (not the machine's), on a unix socket: .socket, .admin()."""
+    from .private_databases import PrivateMariadb
+
+    _binary("mariadbd", "mariadb-server")
+    try:
+        server = PrivateMariadb(Path(tempfile.mkdtemp(prefix="mariadb-", dir=server_workdir)))
+    except (OSError, subprocess.SubprocessError) as exc:
+        unavailable(f"mariadb-install-db failed: {exc} {getattr(exc, 'stderr', b'')[-500:]!r}")
+    yield _started(server, "mariadbd")
+    server.stop()
+
+
+@pytest.fixture
+def private_postgres(server_workdir):
+    """A PostgreSQL of this test only (not the machine's), on a unix socket: .socket, .admin()."""
+    from .private_databases import PrivatePostgres
+
+    try:
+        server = PrivatePostgres(Path(tempfile.mkdtemp(prefix="postgres-", dir=server_workdir)))
+    except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+        unavailable(f"a private PostgreSQL could not be made: {exc} {getattr(exc, 'stderr', b'')[-500:]!r}")
+    yield _started(server, "postgres")
+    server.stop()

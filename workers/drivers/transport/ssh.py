@@ -35,11 +35,30 @@ def _reason(exc: BaseException) -> str:
 
 
 class _Sink:
+    """Writes to a command's stdin while reading what it says on stderr (its last 64 KiB kept): a
+    command that fails midway may write more than the channel holds, and would otherwise wait on
+    that forever while we wait to send it the rest. Once it has exited, writing stops (OSError)."""
+
+    KEEP = 65536
+
     def __init__(self, channel):
         self.channel = channel
+        self.err = b""
+
+    def drain(self) -> None:
+        while self.channel.recv_stderr_ready():
+            self.err = (self.err + self.channel.recv_stderr(CHUNK))[-self.KEEP:]
 
     def write(self, data: bytes) -> None:
-        self.channel.sendall(data)
+        view = memoryview(data)
+        while view:
+            self.drain()
+            if self.channel.exit_status_ready() or self.channel.closed:
+                raise OSError(f"the command stopped reading: {self.err.decode('utf-8', 'replace').strip()}")
+            if not self.channel.send_ready():
+                time.sleep(0.01)
+                continue
+            view = view[self.channel.send(view[:CHUNK]):]
 
 
 class SshTransport(SshFigures):
@@ -204,12 +223,23 @@ class SshTransport(SshFigures):
         channel = self._channel(argv)
         channel.settimeout(timeout)
         with self._link("sending data"):
-            yield _Sink(channel)
+            sink = _Sink(channel)
+            try:
+                yield sink
+            except OSError:
+                if not channel.exit_status_ready():
+                    raise
             channel.shutdown_write()
+            deadline = time.monotonic() + timeout
+            while not channel.exit_status_ready() and time.monotonic() < deadline:
+                sink.drain()
+                time.sleep(0.01)
+            if not channel.exit_status_ready():
+                channel.close()
+                raise OSError(f"{argv[0]} did not finish within {timeout} s on {self.where}")
             status = channel.recv_exit_status()
-            err = b""
-            while channel.recv_stderr_ready():
-                err += channel.recv_stderr(CHUNK)
+            sink.drain()
+            err = sink.err
             channel.close()
         if status != 0:
             raise OSError(f"{argv[0]} failed on {self.where}: {err.decode('utf-8', 'replace').strip() or status}")

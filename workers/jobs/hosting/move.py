@@ -4,7 +4,8 @@ Order, each step recorded on the move (tenants/hosting/moves.py) so the reseller
   files          the customer's home, copied with copy_tree (a tar stream between the transports)
   mail           each mailbox's maildir, the same way
   databases      kept where they are when both servers use the same database server; otherwise
-                 refused for now (nothing is touched), see the README
+                 each is created on the new server's database server with its user and the user's
+                 stored password hash, and the old server's dump streamed into it (database_copy.py)
   configuration  the customer is placed on the new server and every service of it applied whole
                  there (both servers' provisioning locks are held from here to the end, so no
                  other job applies either server in between)
@@ -12,9 +13,9 @@ Order, each step recorded on the move (tenants/hosting/moves.py) so the reseller
   verify         file counts and sizes of the home and each maildir, row counts of each database,
                  an HTTP probe of each site on the new server
   cleanup        only now: every service of the old server applied without the customer, its
-                 home and maildirs removed there, the move marked done.
+                 home, maildirs and copied databases removed there, the move marked done.
 A failure before cleanup puts the customer back on the old server (its configuration applied
-there again, its zone records switched back), removes the partial copy from the new server as far
+there again, its zone records switched back), removes the partial copy (files and databases) from the new server as far
 as that server can be reached, and records why: the customer is still served from the old server
 and nothing of it was removed there.
 """
@@ -33,6 +34,7 @@ from workers.drivers import driver_for
 from workers.drivers.host import metrics
 from workers.drivers.host.sql import open_session
 from workers.drivers.transport.copy import copy_tree
+from workers.jobs.hosting import database_copy
 from workers.jobs.hosting.provisioning import hand_on, one_at_a_time
 from workers.jobs.hosting.wanted_state import APPLY, box, site_for
 
@@ -73,6 +75,7 @@ class Mover:
         self.switched: dict[int, str] = {}
         self.placed = False
         self.copied: list[str] = []
+        self.copied_databases: list[Database] = []
 
     # --- progress ---------------------------------------------------------------------------------
     def step(self, name: str, work) -> None:
@@ -92,7 +95,7 @@ class Mover:
             try:
                 self.step("files", self.copy_files)
                 self.step("mail", self.copy_mail)
-                self.step("databases", self.check_databases)
+                self.step("databases", self.copy_databases)
                 stack.enter_context(one_at_a_time(f"server:{self.source_id}"))
                 stack.enter_context(one_at_a_time(f"server:{self.target_id}"))
                 self.step("configuration", self.place_on_target)
@@ -168,12 +171,21 @@ class Mover:
             raise MoveFailed(f"no {engine} administrator credentials for {driver.host.where}")
         return dict(admin)
 
-    def check_databases(self) -> None:
-        for engine in sorted({d.engine for d in self.databases()}):
-            if self.identity(self.src, engine) != self.identity(self.dst, engine):
-                raise MoveFailed(f"the customer's {engine} databases are on another database server than "
-                                 f"{self.target.hostname} uses; copying databases between database servers is "
-                                 "not available yet (nothing was changed)")
+    def copy_databases(self) -> None:
+        engines = {d.engine for d in self.databases()}
+        moving = {e for e in engines if self.identity(self.src, e) != self.identity(self.dst, e)}
+        for database in self.databases():
+            if database.engine not in moving:
+                continue  # the same database server serves both: the database stays where it is
+            engine, name, user = database.engine, database.name, database.db_user
+            src_admin, dst_admin = self.admin(self.src, engine), self.admin(self.dst, engine)
+            try:
+                hashed = database_copy.stored_hash(engine, src_admin, self.src.host, name, user)
+                database_copy.create(engine, dst_admin, self.dst.host, name, user, hashed)
+            except database_copy.CopyRefused as exc:
+                raise MoveFailed(str(exc)) from exc
+            self.copied_databases.append(database)
+            database_copy.copy(engine, src_admin, self.src.host, dst_admin, self.dst.host, name)
 
     # --- configuration and zones ------------------------------------------------------------------
     def apply_all(self, driver, server_id: int, site) -> None:
@@ -220,8 +232,12 @@ class Mover:
                                  f"{before.apparent_bytes} bytes on {self.source.hostname}; {after.files} files, "
                                  f"{after.apparent_bytes} bytes on {self.target.hostname}")
         for database in self.databases():
-            if self.row_counts(self.src, database) != self.row_counts(self.dst, database):
-                raise MoveFailed(f"the row counts of the database {database.name} do not match")
+            on_source, on_target = self.row_counts(self.src, database), self.row_counts(self.dst, database)
+            if on_source != on_target:
+                differ = sorted(t for t in on_source.keys() | on_target.keys() if on_source.get(t) != on_target.get(t))
+                raise MoveFailed(f"the row counts of the database {database.name} do not match: "
+                                 + ", ".join(f"{t} {on_source.get(t, '-')} on {self.source.hostname}, "
+                                             f"{on_target.get(t, '-')} on {self.target.hostname}" for t in differ))
         self.probe_sites()
 
     def row_counts(self, driver, database: Database) -> dict:
@@ -275,6 +291,9 @@ class Mover:
                 raise OSError(f"{source_path} on {self.source.hostname}: {done.output}")
         for source_path, _target in pairs[1:]:  # a maildir: its domain folder if now empty
             self.src.host.run(["rmdir", "--ignore-fail-on-non-empty", "--", source_path.rsplit("/", 1)[0]], 60)
+        for database in self.copied_databases:  # verified on the new database server
+            database_copy.drop(database.engine, self.admin(self.src, database.engine), self.src.host,
+                               database.name, database.db_user)
 
     def undo(self) -> str:
         """Back on the old server; the partial copy on the new one removed as far as it can be."""
@@ -299,4 +318,11 @@ class Mover:
                     self.dst.host.run(["rmdir", "--ignore-fail-on-non-empty", "--", path.rsplit("/", 1)[0]], 60)
             except Exception as exc:  # noqa: BLE001 - reported with the failure
                 problems.append(f"the partial copy {path} on {self.target.hostname} could not be removed: {exc}")
+        for database in self.copied_databases:
+            try:
+                database_copy.drop(database.engine, self.admin(self.dst, database.engine), self.dst.host,
+                                   database.name, database.db_user)
+            except Exception as exc:  # noqa: BLE001 - reported with the failure
+                problems.append(f"the partial copy of the database {database.name} on {self.target.hostname} "
+                                f"could not be removed: {exc}")
         return "".join(f"; {p}" for p in problems)
