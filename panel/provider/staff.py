@@ -8,20 +8,23 @@ from panel.provider.accounts import staff_only
 from panel.provider.forms import StaffPasswordForm
 from tenants.accounts import staff as rules
 from tenants.accounts import totp
+from web import team_pages
 from web.auth import client_address
 from web.db import db
 from web.forms import (
     FAILED,
     ROLE_NAMES,
     STAFF_ROLES,
-    AccessForm,
     PersonForm,
-    commit_or_flash,
     commit_or_show,
     form_status,
 )
 
-NO_STORE = {"Cache-Control": "no-store"}  # a page with a password on it is kept by no cache
+STAFF = team_pages.Team(load=rules.staff_login, set_active=rules.set_staff_active,
+                        reset_password=rules.reset_staff_password, set_access=rules.set_staff_access,
+                        reset_totp=rules.reset_staff_totp, roles=STAFF_ROLES,
+                        password_template="provider/staff_password.html",
+                        reset_template="provider/staff_reset.html", list_endpoint="provider.staff")
 
 
 @staff_only
@@ -40,60 +43,28 @@ def staff_new():
             display_name=form.display_name.data or "", email=form.email.data or None, address=client_address()))
         if made is not FAILED:
             principal, generated = made
-            return render_template("provider/staff_password.html", login=principal, password=generated,
-                                   created=True), 200, NO_STORE
+            return team_pages.password_shown_once(STAFF, principal, generated, created=True)
     return render_template("provider/staff_form.html", form=form), form_status(form)
 
 
 @staff_only
 def staff_active(principal_id):
-    s = db()
-    principal = rules.staff_login(s, principal_id)
-    active = request.form.get("active") == "1"
-    if commit_or_flash(lambda: rules.set_staff_active(s, current_user, principal, active, client_address())) \
-            is not FAILED:
-        flash(_("%(login)s can log in again.", login=principal.login_id) if active else
-              _("%(login)s is disabled and has been logged out everywhere.", login=principal.login_id), "success")
-    return redirect(url_for("provider.staff"))
+    return team_pages.active_page(STAFF, principal_id)
 
 
 @staff_only
 def staff_password(principal_id):
-    s = db()
-    principal = rules.staff_login(s, principal_id)
-    form = StaffPasswordForm()
-    if form.validate_on_submit():
-        typed = form.password.data or None
-        password = commit_or_show(form, lambda: rules.reset_staff_password(
-            s, current_user, principal, typed, client_address()))
-        if password is not FAILED:
-            return render_template("provider/staff_password.html", login=principal,
-                                   password=None if typed else password, created=False), 200, NO_STORE
-    return render_template("provider/staff_reset.html", form=form, login=principal), form_status(form)
+    return team_pages.password_page(STAFF, principal_id, StaffPasswordForm())
 
 
 @staff_only
 def staff_access(principal_id):
-    s = db()
-    principal = rules.staff_login(s, principal_id)
-    form = AccessForm(STAFF_ROLES)
-    if not form.validate_on_submit():
-        flash(_("Choose one of the roles offered."), "error")
-    elif commit_or_flash(lambda: rules.set_staff_access(s, current_user, principal, form.access.data,
-                                                        client_address())) is not FAILED:
-        flash(_("%(login)s is now %(role)s and has been logged out everywhere.", login=principal.login_id,
-                role=ROLE_NAMES[principal.access]), "success")
-    return redirect(url_for("provider.staff"))
+    return team_pages.access_page(STAFF, principal_id)
 
 
 @staff_only
 def staff_totp_reset(principal_id):
-    s = db()
-    principal = rules.staff_login(s, principal_id)
-    if commit_or_flash(lambda: rules.reset_staff_totp(s, current_user, principal, client_address())) is not FAILED:
-        flash(_("The two-factor login of %(login)s is cleared; they log in with their password and set it up "
-                "again.", login=principal.login_id), "success")
-    return redirect(url_for("provider.staff"))
+    return team_pages.totp_reset_page(STAFF, principal_id)
 
 
 @staff_only
