@@ -130,3 +130,20 @@ def test_lock_is_exclusive(tmp_path):
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     with open(tmp_path / ".lock") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_a_fed_command_that_says_much_on_stderr_does_not_hang_and_its_last_words_are_the_reason():
+    """A command answering each line with a long error (as a database client echoes a failed
+    statement) while we go on writing: its errors are read as we write, the write finishes, and the
+    failure carries the end of what it said, not megabytes."""
+    import sys
+
+    from workers.drivers.transport.local import LOCAL
+
+    echo_to_stderr = ("import sys\nfor line in sys.stdin: sys.stderr.write(line * 50)\n"
+                      "sys.stderr.write('ERROR last\\n'); sys.exit(1)")
+    with pytest.raises(OSError) as refused:
+        with LOCAL.feed([sys.executable, "-c", echo_to_stderr], timeout=60) as sink:
+            for _ in range(2000):
+                sink.write(b"x" * 1000 + b"\n")
+    assert "ERROR last" in str(refused.value) and len(str(refused.value)) < 70_000

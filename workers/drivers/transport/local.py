@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -96,6 +97,15 @@ def locked(directory: Path | str):
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+ERROR_TAIL = 64 * 1024  # bytes of a fed command's errors kept for the reason
+
+
+def _keep_tail(stream, tail: bytearray) -> None:
+    while chunk := stream.read(65536):
+        tail += chunk
+        del tail[:-ERROR_TAIL]
 
 
 class _Deadline:
@@ -183,12 +193,18 @@ class LocalTransport:
         proc = subprocess.Popen(check_argv(list(argv)), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, env={**os.environ, "LC_ALL": "C"}, start_new_session=True)
         assert proc.stdin is not None and proc.stderr is not None  # both piped above
+        # its errors are read while we write, else a command that says much (a client echoing a
+        # failed statement) would wait on us as we wait on it; the last part is kept for the reason
+        tail = bytearray()
+        reader = threading.Thread(target=_keep_tail, args=(proc.stderr, tail), daemon=True)
+        reader.start()
         with _Deadline(proc, timeout):
             try:
                 yield proc.stdin
             finally:
                 proc.stdin.close()
-            err = proc.stderr.read()
+            reader.join()
+            err = bytes(tail)
             if proc.wait() != 0:
                 raise OSError(f"{argv[0]} failed on this machine: {_text(err).strip()}")
 
