@@ -51,15 +51,10 @@ def _escalate(session, incident: Incident, at: datetime, detail: str) -> None:
     add_once(session, incident, EntryKind.ESCALATED, at, detail, ok=False)
 
 
-# OEM spec 障害レベル2: ログインできない場合 → 基盤再起動 (power cycle), judged again after the grace period
-def plan_power(session, server: Server, incident: Incident, cycle: datetime, now: datetime) -> Step | None:
-    """The login check, carrying the power cycle that follows when the login fails; nothing while
-    a power cycle's grace period runs; escalation once it ran out with the host still down, or
-    when the server was power-cycled too often."""
-    if not server.auto_remediation:
-        add_once(session, incident, EntryKind.REMEDIATION_OFF, now, "automatic remediation is off for this server")
-        return None
-    power = power_of(session, server.id)
+def _power_allowed(session, incident: Incident, now: datetime) -> ServerPower | None:
+    """The server's power settings when a power cycle may run now for this outage; else None, with
+    the reason in the timeline (no power driver, still in the grace period, escalated)."""
+    power = power_of(session, incident.server_id)
     if power is None or not level_two_available(power):
         add_once(session, incident, EntryKind.NO_POWER_DRIVER, now, "level 2 (power cycle) is not available for this "
                  "server: no power driver is configured; the fault contacts are notified as usual")
@@ -74,7 +69,19 @@ def plan_power(session, server: Server, incident: Incident, cycle: datetime, now
         _escalate(session, incident, now, f"the server was power-cycled {MAX_POWER_CYCLES} times within "
                   f"{POWER_CYCLE_WINDOW.total_seconds() / 3600:g} h: no more automatic power cycles, an engineer "
                   "must look at it (level 3)")
-    if not decision.cycle:
+    return power if decision.cycle else None
+
+
+# OEM spec 障害レベル2: ログインできない場合 → 基盤再起動 (power cycle), judged again after the grace period
+def plan_power(session, server: Server, incident: Incident, cycle: datetime, now: datetime) -> Step | None:
+    """The login check, carrying the power cycle that follows when the login fails; nothing while
+    a power cycle's grace period runs; escalation once it ran out with the host still down, or
+    when the server was power-cycled too often."""
+    if not server.auto_remediation:
+        add_once(session, incident, EntryKind.REMEDIATION_OFF, now, "automatic remediation is off for this server")
+        return None
+    power = _power_allowed(session, incident, now)
+    if power is None:
         return None
     login = command_for(session, server.id, None, RemediationKind.LOGIN)
     if login is None or not login.argv or not login.enabled:
@@ -87,7 +94,26 @@ def plan_power(session, server: Server, incident: Incident, cycle: datetime, now
                 cycle, now, then=power_cycle)
 
 
-def claim_power_cycle(session, incident: Incident, step: Step) -> list[Step]:
+# OEM spec 障害レベル2: a restart (level 1) that cannot log into the host, which still answers
+# ping, is the same "cannot log in": the host is power-cycled as for an unreachable one
+def power_after_failed_login(session, incident: Incident, step: Step, detail: str) -> list[Step]:
+    """The login check is the restart's own failed login: written into the timeline, then the power
+    cycle claimed under the same bounds as level 2 for an unreachable host."""
+    add_entry(session, incident, step.at, EntryKind.LOGIN_CHECK, f"the restart could not log into the host: {detail}",
+              ok=False)
+    server = session.get(Server, incident.server_id)
+    if not server.auto_remediation:
+        return []
+    power = _power_allowed(session, incident, step.at)
+    if power is None:
+        return []
+    power_cycle = Step(EntryKind.POWER_CYCLE, incident.id, None, (), power.timeout_seconds, step.cycle, step.at,
+                       grace_minutes=power.grace_minutes or DEFAULT_GRACE_MINUTES)
+    return claim_power_cycle(session, incident, power_cycle, "cannot be logged into (the restart failed to log in)")
+
+
+def claim_power_cycle(session, incident: Incident, step: Step,
+                      why: str = "answers no ping and cannot be logged into") -> list[Step]:
     """The login check failed: claim the power cycle (one per outage: the claim is keyed on the
     outage, so a second worker or cycle finds it taken) and write the attempt into the timeline
     before the driver runs. Decided again here: another outage of the host may have been
@@ -100,7 +126,7 @@ def claim_power_cycle(session, incident: Incident, step: Step) -> list[Step]:
                                argv=list(power.cycle_argv) if power.power_driver == "command" else [])
     if not insert_once(session, action):
         return []
-    add_entry(session, incident, step.at, EntryKind.POWER_CYCLE, f"the host answers no ping and cannot be logged into: "
+    add_entry(session, incident, step.at, EntryKind.POWER_CYCLE, f"the host {why}: "
               f"power cycle through {describe(power)}; the host is judged again after {step.grace_minutes} min")
     return [replace(step, action_id=action.id)]
 

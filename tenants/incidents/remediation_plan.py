@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from tenants.incidents.deadlines import host_needs_reboot, restart_decision
 from tenants.incidents.models import EntryKind, IncidentKind, RemediationKind
-from tenants.incidents.power_plan import claim_power_cycle, plan_power, record_power_cycle
+from tenants.incidents.power_plan import claim_power_cycle, plan_power, power_after_failed_login, record_power_cycle
 from tenants.incidents.rules import insert_once, open_incidents
 from tenants.incidents.steps import Step, StepResult, add_once, command_for
 from tenants.incidents.timeline import add_entry
@@ -95,6 +95,8 @@ def record(session, step: Step, result: StepResult) -> list[Step]:
     action.reprobe_up = result.reprobe_up
     add_entry(session, incident, step.at, EntryKind.RESTART, f"{' '.join(step.argv)}: {result.output or 'ok'}", result.ok)
     add_entry(session, incident, step.at, EntryKind.REPROBE, f"{incident.subject}: {result.reprobe_reason}", result.reprobe_up)
+    if result.login_failed and not result.reprobe_up:  # OEM spec 障害レベル2: ログインできない → 基盤再起動
+        return power_after_failed_login(session, incident, step, result.output)
     return []
 
 

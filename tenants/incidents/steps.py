@@ -44,6 +44,7 @@ class StepResult:
     output: str
     reprobe_up: bool | None = None
     reprobe_reason: str = ""
+    login_failed: bool = False  # the command never ran: the host could not be logged into
 
 
 def add_once(session, incident: Incident, kind: str, at: datetime, detail: str, ok: bool | None = None) -> None:

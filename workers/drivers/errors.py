@@ -25,7 +25,12 @@ class TransportError(ApplyError):
     """The server could not be reached (or the link broke): nothing ran there in this step."""
 
 
-class KeyRefused(TransportError):
+class LoginFailed(TransportError):
+    """The panel could not log into the server at all (no connection, or its key refused): the
+    condition of level 2 (OEM spec 障害レベル2: ログインできない場合)."""
+
+
+class KeyRefused(LoginFailed):
     """The server answered but did not accept the panel's key for this server (or there is none yet)."""
 
 

@@ -39,6 +39,30 @@ class Resolver:
         return self.known.get(path, os.path.normpath(path))
 
 
+class LiveTexts(Mapping[str, str]):
+    """The texts in place on the server by key, read in one round trip on first use: an apply
+    that nothing refuses never reads them."""
+
+    def __init__(self, host, paths: Mapping[str, Path]):
+        self._host, self._paths, self._texts = host, paths, None
+
+    def _loaded(self) -> dict[str, str]:
+        if self._texts is None:
+            found = self._host.snapshots([str(path) for path in self._paths.values()])
+            self._texts = {key: state.data.decode("utf-8", "replace") for key, path in self._paths.items()
+                           if (state := found.get(str(path))) is not None}
+        return self._texts
+
+    def __getitem__(self, key: str) -> str:
+        return self._loaded()[key]
+
+    def __iter__(self):
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
 class HostBase:
     def __init__(self, config_dir: Path | str | None = None, db_admin: dict[str, dict] | None = None,
                  tools: dict[str, list[str]] | None = None, *, transport: Transport | None = None,
@@ -195,11 +219,10 @@ class HostBase:
         """Write one scratch file on the host (no transaction: scratch folders are thrown away)."""
         self.host.write_file(str(path), text.encode("utf-8"))
 
-    def _texts(self, paths: Mapping[str, Path]) -> dict[str, str]:
-        """The files in place now, by key (the versions kept for items refused in a change)."""
-        found = self.host.snapshots([str(path) for path in paths.values()])
-        return {key: state.data.decode("utf-8", "replace") for key, path in paths.items()
-                if (state := found.get(str(path))) is not None}
+    def _texts(self, paths: Mapping[str, Path]) -> Mapping[str, str]:
+        """The files in place now, by key (the versions kept for items refused in a change); read
+        from the server only when a refusal needs them."""
+        return LiveTexts(self.host, paths)
 
     def _dir(self, *parts: str) -> Path:
         path = self.config_dir.joinpath(*parts)

@@ -16,12 +16,13 @@ class CommandResult:
     ok: bool
     output: str
     refused_host_key: bool = False  # the server answered with another host key than the pinned one
+    login_failed: bool = False      # the command never ran: the server could not be logged into
 
 
 def run_command(argv: list[str], timeout: float, host=None) -> CommandResult:
     """Run ``argv`` on ``host`` (None: this machine); ok when it exits 0 within ``timeout`` seconds,
     with what it said."""
-    from workers.drivers.errors import HostKeyMismatch
+    from workers.drivers.errors import HostKeyMismatch, LoginFailed
 
     if host is None:
         from workers.drivers.transport.local import LOCAL as host
@@ -36,7 +37,7 @@ def run_command(argv: list[str], timeout: float, host=None) -> CommandResult:
     except HostKeyMismatch as exc:
         return CommandResult(False, exc.message, refused_host_key=True)
     except TransportError as exc:
-        return CommandResult(False, exc.message)
+        return CommandResult(False, exc.message, login_failed=isinstance(exc, LoginFailed))
     output = done.output[:MAX_OUTPUT]
     if done.returncode != 0:
         return CommandResult(False, f"exit status {done.returncode}" + (f": {output}" if output else ""))

@@ -35,6 +35,20 @@ class FileState:
 
 
 @dataclass(frozen=True)
+class FileDigest:
+    """A file's SHA-256, permission bits and group: enough to tell whether a write would change it
+    without carrying its bytes over the link."""
+    sha256: str
+    mode: int
+    gid: int
+
+    def matches(self, data: bytes, mode: int, gid: int | None) -> bool:
+        import hashlib
+
+        return (self.mode, self.sha256) == (mode, hashlib.sha256(data).hexdigest()) and gid in (None, self.gid)
+
+
+@dataclass(frozen=True)
 class FsStats:
     """``statvfs`` of a mount point, in the units the kernel gives."""
     frsize: int
@@ -82,6 +96,8 @@ class Transport(Protocol):
     def read_bytes(self, path: str) -> bytes | None: ...
 
     def snapshots(self, paths: Iterable[str]) -> dict[str, FileState | None]: ...
+
+    def digests(self, paths: Iterable[str]) -> dict[str, FileDigest | None]: ...
 
     def write_file(self, path: str, data: bytes, mode: int = 0o644, gid: int | None = None) -> None: ...
 

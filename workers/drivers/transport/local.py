@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from workers.drivers.errors import CommandNotStarted, CommandTimeout
-from workers.drivers.transport.base import Completed, FileState, FsStats
+from workers.drivers.transport.base import Completed, FileDigest, FileState, FsStats
 
 SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/sbin", "/sbin"])
 
@@ -75,6 +75,13 @@ def remove_file(path: Path | str) -> None:
     except FileNotFoundError:
         return
     _fsync_dir(path.parent)
+
+
+def digest(path: Path | str) -> FileDigest | None:
+    import hashlib
+
+    state = snapshot(path)
+    return None if state is None else FileDigest(hashlib.sha256(state.data).hexdigest(), state.mode, state.gid)
 
 
 def snapshot(path: Path | str) -> FileState | None:
@@ -231,6 +238,9 @@ class LocalTransport:
 
     def snapshots(self, paths: Iterable[str]) -> dict[str, FileState | None]:
         return {str(path): snapshot(path) for path in paths}
+
+    def digests(self, paths: Iterable[str]) -> dict[str, FileDigest | None]:
+        return {str(path): digest(path) for path in paths}
 
     def write_file(self, path: str, data: bytes, mode: int = 0o644, gid: int | None = None) -> None:
         atomic_write(path, data, mode, gid)

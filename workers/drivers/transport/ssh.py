@@ -21,7 +21,7 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Iterable, Sequence
 
-from workers.drivers.errors import CommandNotStarted, CommandTimeout, HostKeyMismatch, KeyRefused, TransportError
+from workers.drivers.errors import CommandNotStarted, CommandTimeout, HostKeyMismatch, KeyRefused, LoginFailed, TransportError
 from workers.drivers.transport.base import Completed, FileState
 from workers.drivers.transport.keys import host_key_object, load_private_key
 from workers.drivers.transport.local import check_argv
@@ -30,6 +30,9 @@ from workers.drivers.transport.ssh_figures import HELPER_TIMEOUT, SshFigures
 CONNECT_TIMEOUT = 10.0
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 CHUNK = 32768
+KILL_GRACE = 2.0  # seconds between our timeout and the server's
+
+
 def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
@@ -109,7 +112,7 @@ class SshTransport(SshFigures):
             if "host key" in str(exc).lower():
                 raise HostKeyMismatch(f"refused: {self.where} offers no host key of the pinned type "
                                       f"({pinned.get_name()}); nothing was sent") from None
-            raise TransportError(f"could not connect to {self.where}: {_reason(exc)}") from None
+            raise LoginFailed(f"could not connect to {self.where}: {_reason(exc)}") from None
         self._client, self._sftp = client, None
         self.connections += 1
         return client
@@ -155,8 +158,11 @@ class SshTransport(SshFigures):
 
     # --- commands -------------------------------------------------------------------------------
 
-    def _channel(self, argv: Sequence[str]):
-        command = shlex.join(["env", "LC_ALL=C", f"PATH={PATH}", *check_argv(list(argv))])
+    def _channel(self, argv: Sequence[str], timeout: float | None = None):
+        """An exec channel running ``argv``; with ``timeout`` the server's own ``timeout`` ends the
+        command (TERM, then KILL) shortly after we stop waiting, so nothing is left running there."""
+        limit = ["timeout", "-k", "5", f"{timeout + KILL_GRACE:.0f}"] if timeout else []
+        command = shlex.join([*limit, "env", "LC_ALL=C", f"PATH={PATH}", *check_argv(list(argv))])
         with self._link("starting a command"):
             channel = self._connected().get_transport().open_session(timeout=self.connect_timeout)
             channel.exec_command(command)
@@ -166,7 +172,7 @@ class SshTransport(SshFigures):
             on_stdout: Callable[[bytes], bool] | None = None) -> tuple[bytes, int, bytes]:
         """Run a command: (stdout, exit status, stderr). ``on_stdout`` takes the output as it comes
         (then the returned stdout is empty) and may answer False to stop the command early."""
-        channel = self._channel(argv)
+        channel = self._channel(argv, timeout)
         out: list[bytes] = []
         err: list[bytes] = []
         pending = memoryview(stdin) if stdin else None
@@ -220,7 +226,7 @@ class SshTransport(SshFigures):
     @contextmanager
     def feed(self, argv: Sequence[str], timeout: float):
         """A command on the server whose stdin we write (``sink.write(bytes)``); OSError if it fails."""
-        channel = self._channel(argv)
+        channel = self._channel(argv, timeout)
         channel.settimeout(timeout)
         with self._link("sending data"):
             sink = _Sink(channel)

@@ -72,7 +72,7 @@ def carry_out(session: Session, server: Server, steps: list[Step]) -> int:
             if step.kind == RemediationKind.RESTART:
                 assert step.endpoint_id is not None  # a restart is planned for one service's endpoint
                 up, reason = reprobe(session, server, step.endpoint_id)
-                result = StepResult(done.ok, done.output, up, reason)
+                result = StepResult(done.ok, done.output, up, reason, done.login_failed)
             todo[:0] = record(session, step, result)
             session.commit()  # a follow-up is claimed before its command runs
             actions += step.is_action
