@@ -44,7 +44,8 @@ class LiveTexts(Mapping[str, str]):
     that nothing refuses never reads them."""
 
     def __init__(self, host, paths: Mapping[str, Path]):
-        self._host, self._paths, self._texts = host, paths, None
+        self._host, self._paths = host, paths
+        self._texts: dict[str, str] | None = None
 
     def _loaded(self) -> dict[str, str]:
         if self._texts is None:
@@ -184,7 +185,7 @@ class HostBase:
         return self._finish(service, self._write(tx, validate, service), summary)
 
     def _commit_isolated(self, service: str, stage: Callable[..., tuple[ConfigTransaction, Callable]],
-                         wanted: dict[str, str], live: dict[str, str],
+                         wanted: dict[str, str], live: Mapping[str, str],
                          refused: dict[str, ApplyError], check: isolation.Check, summary: Callable,
                          names: Mapping[str, str], one_by_one: bool = False) -> ApplyResult:
         """Commit ``stage(texts)`` (a transaction and its validator) for the wanted texts by key;

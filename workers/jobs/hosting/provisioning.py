@@ -171,7 +171,8 @@ def _apply_database(database_id: int) -> str:
             reason = failures.PASSWORD_GONE if exc.message == failures.PASSWORD_GONE else failures.NOT_APPLIED
             s.execute(update(Database).where(*same).values(state=FAILED, **Failure(reason, _message(exc)).columns()))
             s.commit()
-            _host_key_refused(s, server.id, exc)
+            if server is not None:
+                _host_key_refused(s, server.id, exc)
             return f"{database.name} failed: {_message(exc)}"
         # Applied: the panel forgets the password (the user was shown it once).
         s.execute(update(Database).where(*same).values(state=APPLIED, state_reason=None, state_detail=None,
