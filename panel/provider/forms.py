@@ -170,6 +170,11 @@ class MaintenanceForm(FlaskForm):
     starts_at = DateTimeLocalField(_l("Starts (JST)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     ends_at = DateTimeLocalField(_l("Ends (JST)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+    announce_days = IntegerField(_l("Announce days ahead (0: not announced)"), default=0,
+                                 validators=[Optional(), NumberRange(0, 60)])
+    tell_end_users = BooleanField(_l("Also tell the end users on this server (under each reseller's brand)"))
+    recurrence = SelectField(_l("Repeat"), choices=[SelectChoice("", _l("Once")), SelectChoice("weekly", _l("Weekly")),
+                                                    SelectChoice("monthly", _l("Monthly"))], default="")
 
 
 class ThresholdsForm(FlaskForm):

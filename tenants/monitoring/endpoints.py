@@ -3,7 +3,7 @@ edited by the provider, pause/resume, maintenance windows, per-server resource t
 (OEM spec 監視; managed terms basic monitoring and Gold/Platinum options)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -130,11 +130,26 @@ def delete_endpoint(session, actor, endpoint: MonitoredEndpoint) -> None:
 
 
 def add_maintenance(session, actor, server: Server, starts_at: datetime, ends_at: datetime,
-                    note: str = "") -> MaintenanceWindow:
-    """During the window a DOWN is recorded but not alerted."""
+                    note: str = "", announce_days: int = 0, tell_end_users: bool = False,
+                    recurrence: str = "") -> MaintenanceWindow:
+    """During the window a DOWN is recorded but not alerted. ``announce_days`` > 0: announced that
+    many days ahead to the resellers on the server (and their end users with ``tell_end_users``);
+    ``recurrence``: weekly or monthly, the next window planned when one ends (announcements.py)."""
+    from tenants.monitoring.announcements import MAX_ANNOUNCE_DAYS, RECURRENCES
+
     if ends_at <= starts_at:
         raise RuleViolation.one(N_("The end must be after the start."), "ends_at")
-    window = MaintenanceWindow(server_id=server.id, starts_at=starts_at, ends_at=ends_at, note=note or "")
+    if not 0 <= (announce_days or 0) <= MAX_ANNOUNCE_DAYS:
+        raise RuleViolation.one(N_("Announce between 0 and %(n)s days ahead."), "announce_days", n=MAX_ANNOUNCE_DAYS)
+    if recurrence not in RECURRENCES:
+        raise RuleViolation.one(N_("Choose weekly, monthly or no repetition."), "recurrence")
+    if recurrence and ends_at - starts_at >= timedelta(days=7):
+        raise RuleViolation.one(N_("A repeating window must be shorter than a week."), "ends_at")
+    if tell_end_users and not announce_days:
+        raise RuleViolation.one(N_("End users can only be told of an announced window."), "tell_end_users")
+    window = MaintenanceWindow(server_id=server.id, starts_at=starts_at, ends_at=ends_at, note=note or "",
+                               announce_days=announce_days or 0, tell_end_users=bool(tell_end_users),
+                               recurrence=recurrence)
     session.add(window)
     session.flush()
     audit.record(session, actor, "monitoring.maintenance.add", server,

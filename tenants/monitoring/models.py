@@ -147,6 +147,14 @@ class MaintenanceWindow(ServerOwned, Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # announced to the resellers on the server (and their end users) this many days ahead; 0: not
+    # announced (tenants.monitoring.announcements)
+    announce_days: Mapped[int] = mapped_column(Integer, default=0)
+    tell_end_users: Mapped[bool] = mapped_column(Boolean, default=False)
+    recurrence: Mapped[str] = mapped_column(String(8), default="")  # "" | weekly | monthly
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ResourceThreshold(ServerOwned, Base):

@@ -20,6 +20,7 @@ class Received:
     to: list[str]
     subject: str
     body: str
+    sender: str = ""  # the From header, decoded
 
 
 @dataclass
@@ -35,7 +36,8 @@ class Mailbox:
         msg = email.message_from_bytes(envelope.content)
         body = msg.get_payload(decode=True).decode(msg.get_content_charset() or "utf-8")
         self.messages.append(Received(list(envelope.rcpt_tos), str(email.header.make_header(
-            email.header.decode_header(msg["Subject"]))), body))
+            email.header.decode_header(msg["Subject"]))), body,
+            str(email.header.make_header(email.header.decode_header(msg["From"] or "")))))
         return "250 OK"
 
     def to(self, address: str) -> list[Received]:
