@@ -32,6 +32,7 @@ from tenants.hosting.models import (
 from tenants.hosting.move_models import CustomerMove
 from tenants.incidents.models import FaultReport, Incident, IncidentEntry, RemediationAction, RemediationCommand
 from tenants.mail_abuse.models import MailLogCursor, MassMailLock
+from tenants.monitoring.log_models import LogFinding, LogPattern, LogSuppression, LogWatchCursor
 from tenants.monitoring.models import (
                                     CheckResult,
                                     CheckRollup,
@@ -61,7 +62,7 @@ __all__ = [
     "ContractStatus", "ManagedCustomer", "PartyChange", "Succession", "Suspension", "Invoice",
     "InvoiceLine", "Payment", "Complaint", "WorkRequest", "WorkRequestEvent", "OutboxMail",
     "ServerPower", "RecoveryCode", "SecurityPolicy", "BankLine", "BillingSettings", "OemFee", "Receipt",
-    "CustomerMove",
+    "CustomerMove", "LogFinding", "LogPattern", "LogSuppression", "LogWatchCursor",
 ]
 
 # Whoever writes these models also ends the sessions of a login, customer or reseller it stops.

@@ -76,6 +76,9 @@ VICTIM_IDS = {
     "provider.monitoring_defaults": lambda w: {"server_id": w.server},
     "provider.monitoring_maintenance": lambda w: {"server_id": w.server},
     "provider.monitoring_maintenance_delete": lambda w: {"server_id": w.server, "window_id": 1},
+    "provider.log_watch_server": lambda w: {"server_id": w.server},
+    "provider.log_suppression_delete": lambda w: {"server_id": w.server, "suppression_id": 1},
+    "provider.log_pattern_toggle": lambda w: {"pattern_id": 1},
     "provider.monitoring_thresholds": lambda w: {"server_id": w.server},
     # issue 6: incidents, fault reports, mass-mail locks, remediation settings
     "provider.incident": lambda w: {"incident_id": w.incident},

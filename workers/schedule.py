@@ -10,7 +10,7 @@ from rq.cron import CronScheduler
 from workers.jobs import contracts, customers, housekeeping, mail_abuse, outbox
 from workers.jobs.hosting import provisioning
 from workers.jobs.incidents import cycle
-from workers.jobs.monitoring import announcements, checks, metrics
+from workers.jobs.monitoring import announcements, checks, log_watch, metrics
 from workers.queues import job_path
 
 # (job, queue name, interval seconds or None, cron string or None)
@@ -29,6 +29,8 @@ PERIODIC: list[tuple[Callable, str, int | None, str | None]] = [
     (mail_abuse.scan_all, "monitoring", 300, None),
     # maintenance windows announced ahead, the day-before reminder, the ended notice (issue 20)
     (announcements.announce_maintenance, "notifications", 300, None),
+    # Gold/Platinum: hourly system-log collection with error detection (managed option spec)
+    (log_watch.watch_logs, "monitoring", None, "13 * * * *"),
     # managed-service contracts (cron strings in local time: run the scheduler with TZ=Asia/Tokyo)
     (contracts.monthly_invoices, "billing", None, "30 6 1 * *"),
     (contracts.oem_invoices, "billing", None, "45 6 1 * *"),

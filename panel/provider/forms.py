@@ -177,6 +177,16 @@ class MaintenanceForm(FlaskForm):
                                                     SelectChoice("monthly", _l("Monthly"))], default="")
 
 
+class LogSuppressionForm(FlaskForm):
+    regex = StringField(_l("Lines to ignore (regular expression)"), validators=[DataRequired(), Length(max=500)])
+    note = StringField(_l("Why"), validators=[Optional(), Length(max=200)])
+
+
+class LogPatternForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=40)])
+    regex = StringField(_l("Regular expression"), validators=[DataRequired(), Length(max=500)])
+
+
 class ThresholdsForm(FlaskForm):
     disk_percent = IntegerField(_l("Disk use alert (%)"), validators=[InputRequired(), NumberRange(1, 100)])
     inode_percent = IntegerField(_l("Inode use alert (%)"), validators=[InputRequired(), NumberRange(1, 100)])

@@ -1,6 +1,6 @@
 """The provider admin's URL table: every page of /admin, in one place (each endpoint is its view's
 name), grouped by the area whose rights it needs (tenants/accounts/rights.py)."""
-from panel.provider import accounts, fleet, hosting, incidents, mail_abuse, monitoring, resellers, servers, staff
+from panel.provider import accounts, fleet, hosting, incidents, log_watch, mail_abuse, monitoring, resellers, servers, staff
 from panel.provider import billing as payments
 from panel.provider.contracts import billing, invoices, lifecycle, login, work
 from tenants.accounts.rights import Area
@@ -55,6 +55,11 @@ RULES = accounts.ACCOUNT.rules() + area(Area.DASHBOARD, [
     ("/monitoring/servers/<int:server_id>/maintenance/<int:window_id>/delete", monitoring.monitoring_maintenance_delete,
      ["POST"]),
     ("/monitoring/servers/<int:server_id>/thresholds", monitoring.monitoring_thresholds, ["POST"]),
+    ("/monitoring/servers/<int:server_id>/logs", log_watch.log_watch_server, ["GET", "POST"]),
+    ("/monitoring/servers/<int:server_id>/logs/suppressions/<int:suppression_id>/delete",
+     log_watch.log_suppression_delete, ["POST"]),
+    ("/monitoring/log-patterns", log_watch.log_patterns, ["GET", "POST"]),
+    ("/monitoring/log-patterns/<int:pattern_id>/toggle", log_watch.log_pattern_toggle, ["POST"]),
 ]) + area(Area.INCIDENTS, [
     ("/incidents", incidents.incidents),
     ("/incidents/<int:incident_id>", incidents.incident),

@@ -13,6 +13,8 @@ from sqlalchemy import select
 
 from tenants.csv_cells import SafeWriter
 from tenants.models import Complaint, Contract, WorkRequest
+from tenants.monitoring.log_watch import findings_in
+from tenants.monitoring.reports import jst_midnight
 from tenants.monitoring.service_record import Outage, ServiceUptime, service_record
 
 
@@ -32,6 +34,8 @@ class AnnualReport:
     work_met_target: int = 0
     work_overdue: int = 0
     complaints: int = 0
+    log_findings: int = 0      # Gold/Platinum log watch: kinds of error first seen in the year
+    log_occurrences: int = 0   # and how often they were logged
 
 
 # managed terms §29 (a report of the service's performance at least once a year)
@@ -44,6 +48,8 @@ def annual_report(session, contract: Contract, year: int) -> AnnualReport:
     if contract.server_id:
         report.uptime, report.incidents = service_record(session, contract.server_id, start, end)
         report.monitoring_available = bool(report.uptime)
+        report.log_findings, report.log_occurrences = findings_in(session, contract.server_id, jst_midnight(start),
+                                                                  jst_midnight(date(year + 1, 1, 1)))
     requests = session.execute(select(WorkRequest).where(
         WorkRequest.contract_id == contract.id, WorkRequest.requested_on >= start,
         WorkRequest.requested_on <= end)).scalars().all()
@@ -77,4 +83,6 @@ def report_csv(report: AnnualReport) -> str:
     w.writerow(["work_requests", "met_target", report.work_met_target])
     w.writerow(["work_requests", "missed_target", report.work_overdue])
     w.writerow(["complaints", "received", report.complaints])
+    w.writerow(["log_watch", "findings", report.log_findings])
+    w.writerow(["log_watch", "occurrences", report.log_occurrences])
     return out.getvalue()

@@ -169,6 +169,7 @@ class ResourceThreshold(ServerOwned, Base):
     inode_percent: Mapped[int] = mapped_column(Integer, default=50)
     memory_percent: Mapped[int] = mapped_column(Integer, default=90)
     contract_monitoring: Mapped[bool] = mapped_column(Boolean, default=False)
+    log_watch: Mapped[bool] = mapped_column(Boolean, default=False)  # Gold/Platinum: hourly system-log watch
     file_count_limit: Mapped[int | None] = mapped_column(BigInteger)
     db_size_limit_bytes: Mapped[int | None] = mapped_column(BigInteger)
     limit_percent: Mapped[int] = mapped_column(Integer, default=90)

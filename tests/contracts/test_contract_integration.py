@@ -40,7 +40,8 @@ def test_gold_option_switches_on_contract_monitoring_for_the_server(app, world):
     daily_contracts(date(2026, 2, 20))
     with system(app) as s:
         row = s.get(ResourceThreshold, world.server)
-        assert row is None or not row.contract_monitoring
+        assert row is None or not (row.contract_monitoring or row.log_watch)
     daily_contracts(date(2026, 3, 2))
     with system(app) as s:
         assert s.get(ResourceThreshold, world.server).contract_monitoring is True
+        assert s.get(ResourceThreshold, world.server).log_watch is True  # hourly system-log collection

@@ -56,7 +56,8 @@ def sync_monitoring(session, contract, day: date) -> None:
     if contract.server is None:
         return
     features = monitoring_features(contract, day)
-    set_contract_monitoring(session, contract.server, bool({"file_count_90", "db_size_90"} & features))
+    thresholds = set_contract_monitoring(session, contract.server, bool({"file_count_90", "db_size_90"} & features))
+    thresholds.log_watch = "hourly_log_collection" in features
 
 
 def daily_contracts(today: str | date | None = None, now: datetime | None = None) -> dict:
