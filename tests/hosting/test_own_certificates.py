@@ -1,0 +1,113 @@
+"""An own certificate for a domain (issue 17 item 2): uploaded in the end-user panel, checked (key
+match, chain order, names, expiry, PEM, size) with a clear message beside the field, and served by
+nginx; every refused upload saves nothing and the certificate served before stays."""
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from sqlalchemy import select
+
+from tenants.models import AuditLog, Certificate
+from tenants.tenancy import Scope
+from tests.hosting.helpers import run_jobs
+from tests.hosting.test_panel_rules import errors_beside
+from tests.hosting.test_acme import acme_site, eventually, row_of, served  # noqa: F401  (fixture)
+from tests.support import scoped_session
+
+NOW = datetime.datetime.now(datetime.timezone.utc)
+NAME = "own.example.jp"
+
+
+def _key():
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _cert(subject: str, key, issuer_name: str, issuer_key, *, ca=False, names=(), days=(-1, 90)):
+    builder = (x509.CertificateBuilder()
+               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+               .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_name)]))
+               .public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(NOW + datetime.timedelta(days=days[0]))
+               .not_valid_after(NOW + datetime.timedelta(days=days[1]))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if names:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def pem(*certs) -> bytes:
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
+
+
+def key_pem(key) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+@pytest.fixture
+def material():
+    root_key, mid_key, leaf_key = _key(), _key(), _key()
+    root = _cert("Own Test Root", root_key, "Own Test Root", root_key, ca=True, days=(-10, 3650))
+    mid = _cert("Own Test Intermediate", mid_key, "Own Test Root", root_key, ca=True, days=(-10, 3650))
+    leaf = _cert(NAME, leaf_key, "Own Test Intermediate", mid_key, names=[NAME, f"www.{NAME}"])
+    return {"root": root, "mid": mid, "leaf": leaf, "key": leaf_key, "mid_key": mid_key}
+
+
+def upload(client, domain_id: int, cert: bytes, chain: bytes | None, key: bytes):
+    data = {"certificate": (io.BytesIO(cert), "cert.pem"), "key": (io.BytesIO(key), "key.pem")}
+    if chain is not None:
+        data["chain"] = (io.BytesIO(chain), "chain.pem")
+    return client.post(f"/u/demo/domains/{domain_id}/certificate", data=data, content_type="multipart/form-data")
+
+
+def test_an_own_certificate_is_checked_served_and_bad_ones_change_nothing(app, world, as_taro, acme_site,
+                                                                           material, tmp_path):
+    as_taro.get("/lang/en")
+    assert as_taro.post("/u/demo/domains", data={"name": NAME, "https": "y"}).status_code == 302
+    run_jobs(app)
+    domain, acme_cert = row_of(app, NAME)
+    assert acme_cert.source == "acme" and acme_cert.cert_pem
+
+    answer = upload(as_taro, domain.id, pem(material["leaf"]), pem(material["mid"]), key_pem(material["key"]))
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    run_jobs(app)
+    root_file = tmp_path / "own-root.pem"
+    root_file.write_bytes(pem(material["root"]))
+    site = {**acme_site, "root": root_file}  # verified against our own root now
+    good = eventually(lambda: served(site, NAME), lambda c: c.serial_number == material["leaf"].serial_number)
+    assert good.serial_number == material["leaf"].serial_number
+    _, row = row_of(app, NAME)
+    assert row.source == "own" and row.issuer == "Own Test Intermediate"
+    with scoped_session(app, Scope.system()) as s:
+        assert s.execute(select(AuditLog).where(AuditLog.action == "domain.certificate")).scalars().first()
+
+    other_key = _key()
+    expired = _cert(NAME, material["key"], "Own Test Intermediate", material["mid_key"], names=[NAME], days=(-100, -1))
+    foreign = _cert("other.example.jp", material["key"], "Own Test Intermediate", material["mid_key"],
+                    names=["other.example.jp"])
+    bad = [  # (certificate, chain, key, field, words shown beside it)
+        (pem(foreign), pem(material["mid"]), key_pem(material["key"]), "certificate", "not for own.example.jp"),
+        (pem(expired), pem(material["mid"]), key_pem(material["key"]), "certificate", "expired on"),
+        (pem(material["leaf"]), pem(material["mid"]), key_pem(other_key), "key", "does not belong"),
+        (pem(material["leaf"]), pem(material["root"], material["mid"]), key_pem(material["key"]), "chain",
+         "not in order"),
+        (b"hello, this is not a certificate", None, key_pem(material["key"]), "certificate", "not a PEM"),
+        (b"-----BEGIN CERTIFICATE-----\n" + b"A" * (5 * 1024 * 1024), None, key_pem(material["key"]), "certificate",
+         "too large"),
+    ]
+    for cert, chain, key, field, words in bad:
+        answer = upload(as_taro, domain.id, cert, chain, key)
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 400, (words, page[-2000:])
+        assert words in errors_beside(page, field), (words, page[-3000:])  # beside its field
+        _, now = row_of(app, NAME)
+        assert now.cert_pem == row.cert_pem and now.key_secret == row.key_secret  # nothing saved
+        assert served(site, NAME).serial_number == material["leaf"].serial_number  # the old one is served
+    with scoped_session(app, Scope.system()) as s:
+        assert len(s.execute(select(Certificate)).scalars().all()) == 1
