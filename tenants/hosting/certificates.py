@@ -91,11 +91,15 @@ def acme_names(domain: str, taken_www: bool = False) -> list[str]:
 
 # --- an uploaded certificate ------------------------------------------------------------------------
 
-def _text(data: bytes | str | None, field: str, what: str) -> str:
+MISSING = {"certificate": N_("Choose the certificate file."), "key": N_("Choose the private key file."),
+           "chain": N_("Choose the chain file.")}
+
+
+def _text(data: bytes | str | None, field: str) -> str:
     if data is None or len(data) == 0:
-        raise RuleViolation.one(N_("Choose the %(what)s file."), field, what=what)
+        raise RuleViolation.one(MISSING[field], field)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise RuleViolation.one(N_("This file is too large for a %(what)s (at most 256 kB)."), field, what=what)
+        raise RuleViolation.one(N_("This file is too large for a certificate or key (at most 256 kB)."), field)
     if isinstance(data, bytes):
         try:
             return data.decode("ascii")
@@ -127,9 +131,9 @@ def check_upload(domain: str, cert_data, chain_data, key_data, now: datetime | N
     """An uploaded certificate for ``domain`` (ASCII): (full chain PEM, key PEM, Info), or
     RuleViolation with each problem beside its field (issue 17 "Bad input")."""
     now = now or now_utc()
-    cert_text = _text(cert_data, "certificate", "certificate")
-    key_text = _text(key_data, "key", "private key")
-    chain_text = _text(chain_data, "chain", "chain") if chain_data else ""
+    cert_text = _text(cert_data, "certificate")
+    key_text = _text(key_data, "key")
+    chain_text = _text(chain_data, "chain") if chain_data else ""
     certs = _certs(cert_text, "certificate")
     chain = _certs(chain_text, "chain") if chain_text.strip() else []
     leaf, rest = certs[0], certs[1:] + chain

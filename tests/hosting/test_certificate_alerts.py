@@ -59,3 +59,18 @@ def test_expiry_alerts_go_once_per_threshold_and_the_board_lists_them(app, world
     board = board[:board.index("</table>")]
     assert "soon.example.jp" in board and "week.example.jp" in board and "panel.example.net:443" in board
     assert "fine.example.jp" not in board
+
+
+def test_renewal_from_30_days_and_backoff_without_a_storm():
+    from tenants.hosting.certificates import backoff, record_failure, renewal_due
+
+    now = now_utc()
+    row = Certificate(source="acme", cert_pem="x", not_after=now + timedelta(days=31), failures=0)
+    assert not renewal_due(row, now)
+    row.not_after = now + timedelta(days=29)
+    assert renewal_due(row, now)
+    record_failure(row, "why", now)
+    assert not renewal_due(row, now + timedelta(minutes=59)) and renewal_due(row, now + timedelta(hours=1))
+    assert [backoff(n) for n in (1, 2, 3, 6, 12)] == [timedelta(hours=h) for h in (1, 2, 4, 24, 24)]
+    assert not renewal_due(Certificate(source="own", cert_pem="x", not_after=now + timedelta(days=1)), now)
+    assert renewal_due(None, now)

@@ -60,7 +60,10 @@ def _issue(domain_id: int, force: bool) -> str:
         domain = s.get(Domain, domain_id)
         if domain is None or domain.deleting or not domain.https:
             return f"domain {domain_id}: no HTTPS wanted; nothing to do"
-        server = s.get(Server, s.get(Customer, domain.customer_id).server_id)
+        customer = s.get(Customer, domain.customer_id)
+        server = s.get(Server, customer.server_id) if customer.server_id else None
+        if server is None:
+            return f"{domain.name}: the customer has no server; nothing to do"
         row = rules.certificate_of(s, domain)
         s.commit()
         if row.source != ACME:
