@@ -11,11 +11,13 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.hosting.helpers import update_server_config
 from tests.servers.process import ServerProcess, find_binary, free_ports, unavailable
 
 
@@ -76,12 +78,13 @@ class Pebble:
             process.stop()
 
 
-def start_pebble(directory: Path, http_port: int) -> Pebble:
+def start_pebble(directory: Path, http_port: int, ports: list[int] | None = None) -> Pebble:
+    """``ports``: five free ports chosen together with the nginx ports, so none is taken twice."""
     pebble, challtestsrv = find_binary("pebble"), find_binary("pebble-challtestsrv")
     if not pebble or not challtestsrv:
         unavailable("pebble is not installed (Debian package pebble)")
     directory.mkdir(parents=True, exist_ok=True)
-    acme_port, management_port, tls_port, dns_port, dns_management = free_ports(5)
+    acme_port, management_port, tls_port, dns_port, dns_management = ports or free_ports(5)
     ca, cert, key = listener_tls(directory)
     config = {"pebble": {"listenAddress": f"127.0.0.1:{acme_port}",
                          "managementListenAddress": f"127.0.0.1:{management_port}",
@@ -110,3 +113,28 @@ def start_pebble(directory: Path, http_port: int) -> Pebble:
                 os.environ[name] = value
     return Pebble(f"https://127.0.0.1:{acme_port}/dir", f"https://127.0.0.1:{management_port}", ca,
                   f"http://127.0.0.1:{dns_management}", (ca_server, dns))
+
+
+@pytest.fixture
+def acme_site(app, world, local_server):
+    """The demo server's nginx on loopback ports, its certificates from pebble."""
+    from workers.jobs.hosting.provisioning import apply_service
+
+    cfg = local_server / "cfg"
+    http_port, https_port, *others = free_ports(7)
+    pebble = start_pebble(local_server / "pebble", http_port, others)
+    update_server_config(app, world.server, http_listen=[f"127.0.0.1:{http_port}"],
+                         https_listen=[f"127.0.0.1:{https_port}"], nginx_user="root",
+                         tools={"reload-web": ["nginx", "-c", str(cfg / "nginx.conf"), "-p", f"{cfg}/", "-s", "reload"]},
+                         acme_directory=pebble.directory_url, acme_ca_bundle=str(pebble.listener_ca),
+                         acme_contact="ssl@provider.example")
+    with app.app_context():
+        apply_service(world.server, "web")  # nginx.conf exists before nginx starts
+    nginx = ServerProcess("nginx", ["nginx", "-c", str(cfg / "nginx.conf"), "-p", f"{cfg}/", "-g", "daemon off;"],
+                          [], local_server / "nginx.log")
+    nginx.start()
+    root = local_server / "pebble-root.pem"
+    root.write_text(pebble.root_pem())
+    yield {"http": http_port, "https": https_port, "root": root, "pebble": pebble, "cfg": cfg}
+    nginx.stop()
+    pebble.stop()

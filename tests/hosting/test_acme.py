@@ -9,42 +9,14 @@ import socket
 import ssl
 import time
 
-import pytest
 from cryptography import x509
 from sqlalchemy import select
 
 from tenants.hosting import certificate_failures as why
 from tenants.models import AcmeAccount, Certificate, Domain
 from tenants.tenancy import Scope
-from tests.hosting.helpers import run_jobs, update_server_config
-from tests.hosting.pebble import start_pebble
-from tests.servers.process import ServerProcess, free_ports
+from tests.hosting.helpers import run_jobs
 from tests.support import scoped_session
-
-
-@pytest.fixture
-def acme_site(app, world, local_server):
-    """The demo server's nginx on loopback ports, its certificates from pebble."""
-    from workers.jobs.hosting.provisioning import apply_service
-
-    cfg = local_server / "cfg"
-    http_port, https_port = free_ports(2)
-    pebble = start_pebble(local_server / "pebble", http_port)
-    update_server_config(app, world.server, http_listen=[f"127.0.0.1:{http_port}"],
-                         https_listen=[f"127.0.0.1:{https_port}"], nginx_user="root",
-                         tools={"reload-web": ["nginx", "-c", str(cfg / "nginx.conf"), "-p", f"{cfg}/", "-s", "reload"]},
-                         acme_directory=pebble.directory_url, acme_ca_bundle=str(pebble.listener_ca),
-                         acme_contact="ssl@provider.example")
-    with app.app_context():
-        apply_service(world.server, "web")  # nginx.conf exists before nginx starts
-    nginx = ServerProcess("nginx", ["nginx", "-c", str(cfg / "nginx.conf"), "-p", f"{cfg}/", "-g", "daemon off;"],
-                          [], local_server / "nginx.log")
-    nginx.start()
-    root = local_server / "pebble-root.pem"
-    root.write_text(pebble.root_pem())
-    yield {"http": http_port, "https": https_port, "root": root, "pebble": pebble, "cfg": cfg}
-    nginx.stop()
-    pebble.stop()
 
 
 def served(site, name: str) -> x509.Certificate:

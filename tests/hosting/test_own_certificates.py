@@ -16,7 +16,7 @@ from sqlalchemy import select
 from tenants.models import AuditLog, Certificate
 from tenants.tenancy import Scope
 from tests.hosting.helpers import run_jobs
-from tests.hosting.test_acme import acme_site, eventually, row_of, served  # noqa: F401  (fixture)
+from tests.hosting.test_acme import eventually, row_of, served
 from tests.hosting.test_panel_rules import errors_beside
 from tests.support import scoped_session
 
