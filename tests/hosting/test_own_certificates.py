@@ -111,3 +111,32 @@ def test_an_own_certificate_is_checked_served_and_bad_ones_change_nothing(app, w
         assert served(site, NAME).serial_number == material["leaf"].serial_number  # the old one is served
     with scoped_session(app, Scope.system()) as s:
         assert len(s.execute(select(Certificate)).scalars().all()) == 1
+
+
+def test_a_reseller_operator_uploads_for_the_customer_in_the_support_view(app, world, as_taro, as_demo_operator,
+                                                                          local_server, material):
+    from tenants.hosting import certificate_failures as why
+
+    assert as_taro.post("/u/demo/domains", data={"name": NAME, "https": "y"}).status_code == 302
+    run_jobs(app)  # ACME is off on this server: the site is served over HTTP, and the page says why
+    domain, row = row_of(app, NAME)
+    assert row.cert_pem is None and row.last_error == why.NO_ACME
+    assert "ssl_certificate" not in (local_server / "cfg" / "sites" / f"{NAME}.conf").read_text()
+
+    assert as_demo_operator.post(f"/panel/customers/{world.demo_customer}/support").status_code == 302
+    as_demo_operator.get("/lang/en")
+    refused = upload(as_demo_operator, domain.id, pem(material["leaf"]), pem(material["mid"]), key_pem(_key()))
+    assert refused.status_code == 400 and "does not belong" in errors_beside(refused.get_data(as_text=True), "key")
+    assert row_of(app, NAME)[1].cert_pem is None  # nothing saved
+    done = upload(as_demo_operator, domain.id, pem(material["leaf"]), pem(material["mid"]), key_pem(material["key"]))
+    assert done.status_code == 302
+    run_jobs(app)
+    domain, row = row_of(app, NAME)
+    assert row.source == "own" and domain.state == "applied"
+    conf = (local_server / "cfg" / "sites" / f"{NAME}.conf").read_text()
+    assert f'ssl_certificate "{local_server}/cfg/certs/{NAME}.pem";' in conf
+    assert (local_server / "cfg" / "certs" / f"{NAME}.pem").read_bytes() == pem(material["leaf"], material["mid"])
+    assert oct((local_server / "cfg" / "certs" / f"{NAME}.key").stat().st_mode & 0o777) == "0o600"
+    with scoped_session(app, Scope.system()) as s:
+        entry = s.execute(select(AuditLog).where(AuditLog.action == "domain.certificate")).scalars().first()
+        assert entry is not None
