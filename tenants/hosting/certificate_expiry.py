@@ -34,7 +34,7 @@ def expiring(session, within: timedelta = SOON, now: datetime | None = None) -> 
     out = []
     rows = session.execute(select(Certificate, Domain).join(Domain, Domain.id == Certificate.domain_id)
                            .where(Certificate.not_after.is_not(None), Certificate.not_after <= limit,
-                                  Domain.deleting.is_(False)))
+                                  Domain.deleting.is_(False), Domain.https.is_(True)))
     for cert, domain in rows:
         out.append(Expiring(f"certificate:{cert.id}", domain.name, aware(cert.not_after) or limit, None, "",
                             domain.reseller_id))

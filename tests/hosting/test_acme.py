@@ -112,3 +112,14 @@ def test_a_domain_gets_a_pebble_certificate_renews_and_keeps_it_when_a_challenge
     from workers.jobs.hosting.certificates import renew_certificates
     with app.app_context():  # the hourly sweep leaves it alone until the backoff is over
         assert f"issue_certificate({domain.id})" not in renew_certificates()
+
+
+def test_a_www_name_that_does_not_point_here_leaves_the_domain_alone_in_the_certificate(app, world, as_taro,
+                                                                                          acme_site):
+    acme_site["pebble"].point("www.solo.example.jp", "127.0.0.2")  # no site answers for www. there
+    assert as_taro.post("/u/demo/domains", data={"name": "solo.example.jp", "https": "y"}).status_code == 302
+    run_jobs(app)
+    _, cert = row_of(app, "solo.example.jp")
+    assert cert.cert_pem and cert.name_list == ["solo.example.jp"] and cert.last_error is None
+    got = eventually(lambda: served(acme_site, "solo.example.jp"), lambda c: True)
+    assert got.serial_number == x509.load_pem_x509_certificate(cert.cert_pem.encode()).serial_number

@@ -83,8 +83,16 @@ def _issue(domain_id: int, force: bool) -> str:
                     raise acme_client.AcmeFailure(why.NO_ACME, "ACME is turned off for this server")
                 account_row, account = _account(s, wanted)
                 try:
-                    pem, key = acme_client.obtain(account, names, driver.put_acme_challenge,
-                                                  driver.remove_acme_challenge)
+                    try:
+                        pem, key = acme_client.obtain(account, names, driver.put_acme_challenge,
+                                                      driver.remove_acme_challenge)
+                    except acme_client.AcmeFailure as exc:
+                        if len(names) == 1 or exc.reason not in (why.UNREACHABLE, why.DNS):
+                            raise
+                        # the www. name may not point here (no record for it): the domain alone, once
+                        names = names[:1]
+                        pem, key = acme_client.obtain(account, names, driver.put_acme_challenge,
+                                                      driver.remove_acme_challenge)
                 finally:
                     if account.url and account_row.account_url != account.url:
                         account_row.account_url = account.url
