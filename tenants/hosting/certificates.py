@@ -239,7 +239,7 @@ def use_acme(session, actor, customer: Customer, domain: Domain) -> list[Work]:
     row.source = ACME
     audit.record(session, actor, "domain.certificate", domain, f"{domain.name}: certificate from the CA requested",
                  customer_id=customer.id)
-    return [Work("certificate", (domain.id,))]
+    return [Work("certificate", (domain.id, True))]  # now, even if the one served is still valid
 
 
 def renewal_due(row: Certificate | None, now: datetime | None = None) -> bool:

@@ -112,6 +112,14 @@ def test_an_own_certificate_is_checked_served_and_bad_ones_change_nothing(app, w
     with scoped_session(app, Scope.system()) as s:
         assert len(s.execute(select(Certificate)).scalars().all()) == 1
 
+    # back to certificates from the CA: one is issued at once, though the own one is still valid
+    assert as_taro.post(f"/u/demo/domains/{domain.id}/certificate/acme").status_code == 302
+    run_jobs(app)
+    _, back = row_of(app, NAME)
+    assert back.source == "acme" and "Pebble" in back.issuer
+    renewed = eventually(lambda: served(acme_site, NAME), lambda c: "Pebble" in c.issuer.rfc4514_string())
+    assert "Pebble" in renewed.issuer.rfc4514_string()
+
 
 def test_a_reseller_operator_uploads_for_the_customer_in_the_support_view(app, world, as_taro, as_demo_operator,
                                                                           local_server, material):

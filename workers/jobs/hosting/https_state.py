@@ -35,6 +35,7 @@ def tls_for(site, box: SecretBox, domain: Domain, row: Certificate | None, site_
     if not domain.https:
         return Tls(False)
     if row is not None and row.cert_pem:
+        problem = "it is not kept"
         try:
             key = open_key(box, row)
         except ValueError as exc:
