@@ -147,6 +147,8 @@ def check_upload(domain: str, cert_data, chain_data, key_data, now: datetime | N
     if key is not None:
         if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey)):
             problems.append(Problem(N_("This kind of private key is not supported (use RSA or ECDSA)."), "key"))
+        elif isinstance(key, rsa.RSAPrivateKey) and key.key_size < 2048:  # OpenSSL's default level refuses them
+            problems.append(Problem(N_("This key is too short: use RSA of at least 2048 bits, or ECDSA."), "key"))
         elif key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) \
                 != leaf.public_key().public_bytes(serialization.Encoding.DER,
                                                   serialization.PublicFormat.SubjectPublicKeyInfo):

@@ -85,6 +85,12 @@ def test_a_domain_gets_a_pebble_certificate_renews_and_keeps_it_when_a_challenge
     assert get(acme_site, name)[:2] == (200, "bücher shop\n")
     status, _, headers = eventually(lambda: get(acme_site, name, "/any?x=1", https=False), lambda r: r[0] == 301)
     assert status == 301 and headers["Location"] == f"https://{name}/any?x=1"  # HTTP → HTTPS, per domain
+    assert as_taro.post(f"/u/demo/domains/{domain.id}/redirect", data={}).status_code == 302  # switched off
+    run_jobs(app)
+    assert eventually(lambda: get(acme_site, name, https=False), lambda r: r[0] == 200)[:2] == (200, "bücher shop\n")
+    assert as_taro.post(f"/u/demo/domains/{domain.id}/redirect", data={"redirect": "y"}).status_code == 302
+    run_jobs(app)
+    assert eventually(lambda: get(acme_site, name, https=False), lambda r: r[0] == 301)[0] == 301
     with scoped_session(app, Scope.system()) as s:
         assert len(s.execute(select(AcmeAccount)).scalars().all()) == 1  # one account, key sealed
         assert "PRIVATE" not in s.execute(select(AcmeAccount.key_secret)).scalar_one()

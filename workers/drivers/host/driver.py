@@ -81,7 +81,9 @@ class HostDriver(HostBase):
                         tx.remove(stale)
                 for name, text in chosen.items():
                     tx.write(sites / name, text)
-                    if name in own:  # written with the site, restored with it if nginx -t refuses
+                    # a certificate goes with its new site file only (isolation hands a site it left out
+                    # its live text instead, another object), and is restored with it if nginx -t refuses
+                    if name in own and text is wanted.get(name):
                         pem, key = nginx.check_pem(by_name[name])
                         tx.write(own[name][0], pem)
                         tx.write(own[name][1], key, 0o600)
@@ -90,7 +92,8 @@ class HostDriver(HostBase):
             def files(scratch, texts):
                 self.host.makedirs([str(scratch / "sites")])
                 for name, text in texts.items():
-                    for path, pem in zip(own.get(name, ()), nginx.check_pem(by_name[name]) if name in own else ()):
+                    fresh = name in own and text is wanted.get(name)  # else the live file and its certificate
+                    for path, pem in zip(own[name] if fresh else (), nginx.check_pem(by_name[name]) if fresh else ()):
                         self.put(scratch / path.name, pem)  # a candidate is checked with its new certificate
                         text = text.replace(f'"{path}"', f'"{scratch / path.name}"')
                     self.put(scratch / "sites" / name, text)

@@ -229,8 +229,9 @@ def render_vhost(vhost: VirtualHost, config_dir: Path, http_listen: Sequence[str
     if not vhost.https:
         return "\n".join(head + ["server {"] + plain + [names, log] + acme + body + ["}", ""])
     cert_file, key_file = vhost.cert_file, vhost.key_file
-    if vhost.certificate is not None:
+    if vhost.certificate is not None:  # its digest in the text: a new certificate is a changed site file
         cert_file, key_file = (str(p) for p in cert_paths(Path(root), vhost.domain))
+        head.append(f"# certificate sha256 {hashlib.sha256(vhost.certificate[0].encode()).hexdigest()[:32]}")
     secure = [f"    listen {listen_address(a)} ssl http2;" for a in https_listen]
     # issue 17: HTTP→HTTPS redirect per domain (off: the site answers on both)
     redirect = ["    location / {", "        return 301 https://$host$request_uri;", "    }"] if vhost.redirect else body
