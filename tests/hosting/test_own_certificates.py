@@ -9,7 +9,7 @@ import io
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
@@ -91,7 +91,10 @@ def test_an_own_certificate_is_checked_served_and_bad_ones_change_nothing(app, w
     expired = _cert(NAME, material["key"], "Own Test Intermediate", material["mid_key"], names=[NAME], days=(-100, -1))
     foreign = _cert("other.example.jp", material["key"], "Own Test Intermediate", material["mid_key"],
                     names=["other.example.jp"])
+    weak_key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    weak = _cert(NAME, weak_key, "Own Test Intermediate", material["mid_key"], names=[NAME])
     bad = [  # (certificate, chain, key, field, words shown beside it)
+        (pem(weak), pem(material["mid"]), key_pem(weak_key), "key", "too short"),
         (pem(foreign), pem(material["mid"]), key_pem(material["key"]), "certificate", "not for own.example.jp"),
         (pem(expired), pem(material["mid"]), key_pem(material["key"]), "certificate", "expired on"),
         (pem(material["leaf"]), pem(material["mid"]), key_pem(other_key), "key", "does not belong"),
