@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
@@ -87,3 +88,14 @@ class ProtectedUserForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """Buttons (delete, retry, new password): only the CSRF token."""
+
+
+class CertificateForm(FlaskForm):
+    """An own certificate (issue 17): read as uploaded files; tenants.hosting.certificates checks them."""
+    certificate = FileField(_l("Certificate (PEM)"))
+    chain = FileField(_l("Intermediate certificates (PEM, optional)"))
+    key = FileField(_l("Private key (PEM, not encrypted)"))
+
+
+class RedirectForm(FlaskForm):
+    redirect = BooleanField(_l("Send HTTP visitors to HTTPS"))

@@ -91,3 +91,12 @@ def failure_reason(reason: str | None) -> str:
     """Why a change failed, in the end user's language: our plain message, never a tool's output."""
     message = end_user_reason(reason)
     return _(message) if message else ""
+
+
+def certificate_reason(reason: str | None) -> str:
+    """Why the last certificate attempt failed, in the end user's language (ours only)."""
+    from tenants.hosting.certificate_failures import NOT_ISSUED, REASONS
+
+    if not reason:
+        return ""
+    return _(reason if reason in REASONS else NOT_ISSUED)

@@ -11,7 +11,7 @@ from enduser.home import enduser_only
 from enduser.hosting import actor, change, domain_choices, enduser_object, me, object_buttons
 from tenants.hosting import access
 from tenants.hosting import domains as domain_rules
-from tenants.models import Course, DnsRecord, Domain, ProtectedDirectory, ProtectedUser
+from tenants.models import Certificate, Course, DnsRecord, Domain, ProtectedDirectory, ProtectedUser
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, form_status
@@ -34,8 +34,9 @@ def domains():
             flash(_("The domain %(name)s was added. It is being set up on the server.", name=made[0].name), "success")
             return redirect(url_for("enduser.domains"))
     course = db().get(Course, customer.course_id)
+    certs = {c.domain_id: c for c in _mine(Certificate)}
     return render_template("enduser/domains.html", form=form, rows=_mine(Domain, order=Domain.name),
-                           course=course, action=ActionForm()), form_status(form)
+                           course=course, action=ActionForm(), certs=certs), form_status(form)
 
 
 @enduser_object

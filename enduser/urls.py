@@ -1,11 +1,11 @@
 """The end-user panel's URL table and navigation: every page of /u/<code>/, in one place."""
 from flask_babel import lazy_gettext as _l
 
-from enduser import ftp_and_databases, home, hosting, incidents, mail, sites, status, support
+from enduser import certificates, ftp_and_databases, home, hosting, incidents, mail, sites, status, support
 
 CONTEXT = [incidents.enduser_incident_notice, support.support_context]
 BEFORE = [support.support_view]
-FILTERS = [hosting.unicode_domain, hosting.failure_reason]
+FILTERS = [hosting.unicode_domain, hosting.failure_reason, hosting.certificate_reason]
 
 RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/support/end", support.support_end, ["POST"]),
@@ -23,6 +23,9 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/domains", sites.domains, ["GET", "POST"]),
     ("/domains/<int:domain_id>/https", sites.domain_https, ["POST"]),
     ("/domains/<int:domain_id>/dns", sites.dns, ["GET", "POST"]),
+    ("/domains/<int:domain_id>/certificate", certificates.certificate, ["GET", "POST"]),
+    ("/domains/<int:domain_id>/certificate/acme", certificates.certificate_acme, ["POST"]),
+    ("/domains/<int:domain_id>/redirect", certificates.https_redirect, ["POST"]),
     ("/protected", sites.protected, ["GET", "POST"]),
     ("/protected/<int:directory_id>", sites.protected_users, ["GET", "POST"]),
     ("/protected-users/<int:user_id>/delete", sites.protected_user_delete, ["POST"]),

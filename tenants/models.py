@@ -16,6 +16,7 @@ from tenants.contracts.models import (
 )
 from tenants.contracts.service_models import Complaint, WorkRequest, WorkRequestEvent
 from tenants.customers.models import Course, Customer, CustomerStatus, OveruseState
+from tenants.hosting.certificate_models import AcmeAccount, Certificate
 from tenants.hosting.models import (
                                     Database,
                                     DnsRecord,
@@ -62,7 +63,7 @@ __all__ = [
     "ContractStatus", "ManagedCustomer", "PartyChange", "Succession", "Suspension", "Invoice",
     "InvoiceLine", "Payment", "Complaint", "WorkRequest", "WorkRequestEvent", "OutboxMail",
     "ServerPower", "RecoveryCode", "SecurityPolicy", "BankLine", "BillingSettings", "OemFee", "Receipt",
-    "CustomerMove", "LogFinding", "LogPattern", "LogSuppression", "LogWatchCursor",
+    "CustomerMove", "LogFinding", "LogPattern", "LogSuppression", "LogWatchCursor", "AcmeAccount", "Certificate",
 ]
 
 # Whoever writes these models also ends the sessions of a login, customer or reseller it stops.

@@ -41,6 +41,9 @@ class Settings:
     trusted_proxies: int = 0           # reverse proxies in front whose X-Forwarded-For names the client
     ssh_from_address: str = ""         # the panel's address as servers see it (from= of authorized_keys)
     public_url: str | None = None      # the panel's address as users reach it (password reset links)
+    acme_directory: str = "letsencrypt"  # issue 17: a preset (letsencrypt, letsencrypt-staging), a URL or "off"
+    acme_contact: str = ""             # the provider's address the CA writes to (expiry, policy changes)
+    acme_ca_bundle: str | None = None  # a CA file to trust for the ACME directory (a private or test CA)
     extra: dict = field(default_factory=dict)
 
 
@@ -113,6 +116,9 @@ def load_settings(overrides: dict | None = None, environ=None) -> Settings:
         trusted_proxies=int(env.get("TRUSTED_PROXIES", 0)),
         ssh_from_address=env.get("PANEL_SSH_FROM", ""),
         public_url=env.get("PUBLIC_URL") or None,
+        acme_directory=env.get("ACME_DIRECTORY", "letsencrypt"),
+        acme_contact=env.get("ACME_CONTACT", ""),
+        acme_ca_bundle=env.get("ACME_CA_BUNDLE") or None,
     )
     for key, value in o.items():
         if hasattr(s, key):

@@ -100,6 +100,7 @@ def app(database_url, redis_url, keys_instance, tmp_path):
     application = create_app({
         "DATABASE_URL": database_url, "REDIS_URL": redis_url, "INSTANCE_PATH": str(keys_instance),
         "TESTING": True, "WTF_CSRF_ENABLED": False,
+        "ACME_DIRECTORY": "off",  # no test reaches a real CA; the ACME tests point a server at pebble
     })
     yield application
     application.extensions["panel.engine"].dispose()

@@ -8,7 +8,7 @@ from redis import Redis
 from rq.cron import CronScheduler
 
 from workers.jobs import contracts, customers, housekeeping, mail_abuse, outbox
-from workers.jobs.hosting import provisioning
+from workers.jobs.hosting import certificate_alerts, certificates, provisioning
 from workers.jobs.incidents import cycle
 from workers.jobs.monitoring import announcements, checks, log_watch, metrics
 from workers.queues import job_path
@@ -20,6 +20,9 @@ PERIODIC: list[tuple[Callable, str, int | None, str | None]] = [
     (customers.remove_cancelled_customers, "provisioning", None, "5 0 * * *"),
     # changes still pending whose job is gone (Redis lost or restarted); also run when the scheduler starts
     (provisioning.sweep_pending, "provisioning", 300, None),
+    # issue 17: ACME certificates due (30 days before expiry; failed ones after their backoff), expiry alerts
+    (certificates.renew_certificates, "provisioning", None, "23 * * * *"),
+    (certificate_alerts.send_expiry_alerts, "notifications", None, "41 * * * *"),
     (metrics.collect_metrics, "monitoring", 300, None),
     # OEM spec 監視: each server's cycle (10 min by default) is enqueued by a tick every minute
     (checks.tick, "monitoring", 60, None),

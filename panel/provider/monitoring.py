@@ -12,6 +12,7 @@ from panel.provider.forms import EndpointForm, MaintenanceForm, ThresholdsForm
 from tenants.calendar import JST
 from tenants.db import utcnow
 from tenants.errors import NotFound
+from tenants.hosting.certificate_expiry import expiring
 from tenants.models import MaintenanceWindow, MonitoredEndpoint, ResourceStatus, Server, StateEvent
 from tenants.monitoring import endpoints as rules
 from tenants.monitoring.reports import board_rows, board_statement, failing_count, status_board
@@ -28,7 +29,7 @@ def monitoring():
     unmonitored = s.execute(select(Server).where(~Server.id.in_(select(MonitoredEndpoint.server_id)))
                             .order_by(Server.hostname)).scalars().all()
     return render_template("provider/monitoring.html", rows=board_rows(page.items), page=page,
-                           unmonitored=unmonitored, failing=failing_count(s))
+                           unmonitored=unmonitored, failing=failing_count(s), expiring=expiring(s))
 
 
 def _endpoint_data(form: EndpointForm) -> dict:

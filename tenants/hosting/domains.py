@@ -50,7 +50,8 @@ def create_domain(session, actor, customer: Customer, name: str, docroot: str = 
     session.add(domain)
     session.flush()
     audit.record(session, actor, "domain.create", domain, f"added domain {ascii_name}", customer_id=customer.id)
-    return domain, [Work.service(customer, "web"), Work.service(customer, "dns")]
+    return domain, [Work.service(customer, "web"), Work.service(customer, "dns")] + \
+        ([Work.certificate(domain)] if domain.https else [])
 
 
 def set_https(session, actor, customer: Customer, domain: Domain, https: bool) -> list[Work]:
@@ -60,6 +61,16 @@ def set_https(session, actor, customer: Customer, domain: Domain, https: bool) -
         domain.want_changed()
         audit.record(session, actor, "domain.https", domain, f"{domain.name}: HTTPS {'on' if https else 'off'}",
                      customer_id=customer.id)
+    return [Work.service(customer, "web")] + ([Work.certificate(domain)] if domain.https else [])
+
+
+def set_https_redirect(session, actor, customer: Customer, domain: Domain, redirect: bool) -> list[Work]:
+    """Issue 17: whether plain HTTP answers with a redirect to HTTPS (the default) or the site."""
+    if domain.https_redirect != bool(redirect):
+        domain.https_redirect = bool(redirect)
+        domain.want_changed()
+        audit.record(session, actor, "domain.https_redirect", domain,
+                     f"{domain.name}: HTTP to HTTPS redirect {'on' if redirect else 'off'}", customer_id=customer.id)
     return [Work.service(customer, "web")]
 
 

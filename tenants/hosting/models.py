@@ -13,7 +13,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, UTCDateTime, utcnow
@@ -61,6 +61,7 @@ class Domain(Provisioned, Base):
     name: Mapped[str] = mapped_column(String(253), unique=True)    # ASCII (punycode)
     docroot: Mapped[str] = mapped_column(String(1024))             # relative to the customer's home
     https: Mapped[bool] = mapped_column(Boolean, default=False)
+    https_redirect: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # HTTP → HTTPS
     dns_serial: Mapped[int] = mapped_column(Integer, default=1)    # SOA serial, bumped on record changes
 
 

@@ -37,8 +37,8 @@ SERVICE_MODELS: dict[str, tuple[type[Provisioned], ...]] = {
 @dataclass(frozen=True)
 class Work:
     """One piece of provisioning to hand to the workers after the commit: a service of a server
-    applied whole (``kind`` "service", args (server id, service)) or one database ("database",
-    args (database id,))."""
+    applied whole (``kind`` "service", args (server id, service)), one database ("database",
+    args (database id,)) or one domain's certificate ("certificate", args (domain id,))."""
     kind: str
     args: tuple
 
@@ -52,6 +52,11 @@ class Work:
     @classmethod
     def service_on(cls, server_id: int, service: str) -> "Work":
         return cls("service", (server_id, service))
+
+    @classmethod
+    def certificate(cls, domain: Domain) -> "Work":
+        """Get the domain's certificate from the ACME CA (issue 17)."""
+        return cls("certificate", (domain.id,))
 
     @classmethod
     def database(cls, database: Database) -> "Work":

@@ -3,6 +3,7 @@ one tenant's item, the other tenants' changes on the same server are applied; on
 refused item fail. The end user reads a plain reason; the provider reads the tool's output."""
 from __future__ import annotations
 
+import re
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -96,7 +97,8 @@ def test_a_site_nginx_refuses_fails_alone_and_the_other_tenants_site_is_served(a
 
     page = as_taro.get("/u/demo/domains").get_data(as_text=True)
     assert page.count(_shown(app, failures.SITE_REFUSED)) == 2
-    assert str(local_server) not in page and "nginx" not in page and "certificate" not in page.lower()
+    text = re.sub(r'href="[^"]*"', "", page)  # the link to the domain's certificate page is ours, not a tool's output
+    assert str(local_server) not in text and "nginx" not in text and "certificate" not in text.lower()
     assert 'data-state="applied"' in as_hanako.get("/u/acme/domains").get_data(as_text=True)
 
     listing = as_provider.get(f"/admin/servers/{world.server}/failures").get_data(as_text=True)

@@ -1,14 +1,14 @@
 """maintenance_windows: announced ahead to resellers and end users, reminder, ended notice, recurrence
 
 Revision ID: 0022
-Revises: 0016
+Revises: 0020
 Create Date: 2026-12-05 00:30:00.000000
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0022'
-down_revision = '0016'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

@@ -66,7 +66,9 @@ class HostDriver(HostBase):
         isolation.refuse_if_nothing_left(wanted, refused)
         argv = self.tool("nginx")
         with self.host.lock(str(self.config_dir)):
-            sites = self._dir("sites")
+            sites, certs = self._dir("sites"), self._dir("certs")
+            own = {name: nginx.cert_paths(self.config_dir, v.domain) for name, v in by_name.items() if v.certificate}
+            kept = {path for name, v in by_name.items() for path in nginx.cert_paths(self.config_dir, v.domain)}
 
             def stage(chosen):
                 tx = self.transaction()
@@ -74,13 +76,26 @@ class HostDriver(HostBase):
                 for stale in self._listing(sites, ".conf"):
                     if stale.name not in chosen:
                         tx.remove(stale)
+                for stale in self._listing(certs, ".pem") + self._listing(certs, ".key"):
+                    if stale not in kept:  # a site gone: its certificate goes with it
+                        tx.remove(stale)
                 for name, text in chosen.items():
                     tx.write(sites / name, text)
+                    # a certificate goes with its new site file only (isolation hands a site it left out
+                    # its live text instead, another object), and is restored with it if nginx -t refuses
+                    if name in own and text is wanted.get(name):
+                        pem, key = nginx.check_pem(by_name[name])
+                        tx.write(own[name][0], pem)
+                        tx.write(own[name][1], key, 0o600)
                 return tx, self._nginx_test(argv)
 
             def files(scratch, texts):
                 self.host.makedirs([str(scratch / "sites")])
                 for name, text in texts.items():
+                    fresh = name in own and text is wanted.get(name)  # else the live file and its certificate
+                    for path, pem in zip(own[name] if fresh else (), nginx.check_pem(by_name[name]) if fresh else ()):
+                        self.put(scratch / path.name, pem)  # a candidate is checked with its new certificate
+                        text = text.replace(f'"{path}"', f'"{scratch / path.name}"')
                     self.put(scratch / "sites" / name, text)
                 self.put(scratch / "mime.types", nginx.MIME_TYPES)
                 self.put(scratch / "nginx.conf", nginx.render_master(self.config_dir, self.nginx_user, scratch))
@@ -93,6 +108,20 @@ class HostDriver(HostBase):
             return self._commit_isolated("web", stage, wanted, live, refused, self._scratch_check(files, commands),
                                          lambda chosen: f"nginx: {len(chosen)} virtual host(s)",
                                          {name: v.domain for name, v in by_name.items()})
+
+    def put_acme_challenge(self, token: str, text: str) -> None:
+        """The answer to an ACME HTTP-01 challenge, served by every site at
+        /.well-known/acme-challenge/<token> (nginx.render_vhost)."""
+        directory = nginx.challenge_dir(self.config_dir)
+        self.host.makedirs([str(directory)], mode=0o755)
+        tx = self.transaction()
+        tx.write(directory / nginx.acme_token(token), text)
+        self._write(tx, None, "web")
+
+    def remove_acme_challenge(self, token: str) -> None:
+        tx = self.transaction()
+        tx.remove(nginx.challenge_dir(self.config_dir) / nginx.acme_token(token))
+        self._write(tx, None, "web")
 
     def apply_protected_dirs(self, dirs: Sequence[ProtectedDir], web_root: str) -> ApplyResult:
         """The password-protected directories of one web root (its others removed), ``nginx -t``."""

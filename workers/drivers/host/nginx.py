@@ -8,6 +8,8 @@ Layout under the config directory (everything nginx needs is inside it, so
   protect/<key>/<n>.conf          auth_basic snippets of a web root's protected directories
   htpasswd/<key>/<n>.htpasswd     their user files (key: a digest of the web root path)
   run/ logs/ tmp/                 pid file, logs, temp paths
+  certs/<domain>.pem, .key        a site's own certificate (full chain) and key, from the panel
+  acme/.well-known/acme-challenge/<token>   HTTP-01 answers, served for every site
   logs/access-<domain>.log        each virtual host's own access log in TRAFFIC_FORMAT (read by
                                   workers/drivers/host/traffic.py for per-customer traffic)
 """
@@ -94,14 +96,48 @@ def suspended_page(brand: str) -> str:
     return SUSPENDED_PAGE.format(brand=text)
 
 
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+PEM_CERT, PEM_KEY = "-----BEGIN CERTIFICATE-----", "-----BEGIN "
+
+
+def acme_token(token: str) -> str:
+    """An ACME HTTP-01 token (base64url, RFC 8555 §8.3), safe as a file name."""
+    if not isinstance(token, str) or not _TOKEN.match(token):
+        raise ApplyError(f"refused: {token!r} is not an ACME token")
+    return token
+
+
+def challenge_dir(config_dir: Path) -> Path:
+    return Path(config_dir) / "acme" / ".well-known" / "acme-challenge"
+
+
+def cert_paths(config_dir: Path, domain: str) -> tuple[Path, Path]:
+    """Where a site's own certificate (full chain) and key are written."""
+    certs = Path(config_dir) / "certs"
+    return certs / file_name(domain, ".pem"), certs / file_name(domain, ".key")
+
+
+def check_pem(vhost: VirtualHost) -> tuple[str, str]:
+    pem, key = vhost.certificate or ("", "")
+    if not (isinstance(pem, str) and pem.lstrip().startswith(PEM_CERT) and isinstance(key, str)
+            and key.lstrip().startswith(PEM_KEY) and "PRIVATE KEY-----" in key):
+        raise ApplyError(f"refused: the certificate of {vhost.domain} is not PEM")
+    return pem, key
+
+
 def check_vhost(vhost: VirtualHost) -> VirtualHost:
     domain = checked(hostnames.domain, vhost.domain, "domain")
     if domain != vhost.domain:
         raise ApplyError(f"refused: the domain {vhost.domain!r} is not in its ASCII form ({domain})")
+    for alias in vhost.aliases:
+        if checked(hostnames.domain, alias, "domain") != alias:
+            raise ApplyError(f"refused: the name {alias!r} is not in its ASCII form")
+    if vhost.certificate is not None:
+        check_pem(vhost)
     safe_path(vhost.docroot, "document root")
     if vhost.suspended_by is not None:
         suspended_page(vhost.suspended_by)
-    if vhost.https:
+    if vhost.https and vhost.certificate is None:
         safe_path(vhost.cert_file, "certificate file")
         safe_path(vhost.key_file, "key file")
     return vhost
@@ -179,20 +215,31 @@ def render_vhost(vhost: VirtualHost, config_dir: Path, http_listen: Sequence[str
             '    default_type "text/html; charset=utf-8";',
             f"    add_header Retry-After {SUSPENDED_RETRY_AFTER} always;",
             '    add_header Cache-Control "no-store" always;',
-            f'    return 503 "{suspended_page(vhost.suspended_by)}";',
+            "    location / {",
+            f'        return 503 "{suspended_page(vhost.suspended_by)}";',
+            "    }",
         ]
     head = [f"# {hostnames.to_unicode(vhost.domain)}"]
     log = f"    access_log {traffic_log(Path(root), vhost.domain)} {TRAFFIC_FORMAT};"
+    names = f"    server_name {' '.join([vhost.domain, *vhost.aliases])};"
+    # HTTP-01 answers (issue 17), for every site, also while it is suspended or redirected to HTTPS
+    acme = ["    location ^~ /.well-known/acme-challenge/ {", f'        root "{root}/acme";',
+            "        default_type text/plain;", "        auth_basic off;", "        try_files $uri =404;", "    }"]
     plain = [f"    listen {listen_address(a)};" for a in http_listen]
     if not vhost.https:
-        return "\n".join(head + ["server {"] + plain + [f"    server_name {vhost.domain};", log] + body + ["}", ""])
+        return "\n".join(head + ["server {"] + plain + [names, log] + acme + body + ["}", ""])
+    cert_file, key_file = vhost.cert_file, vhost.key_file
+    if vhost.certificate is not None:  # its digest in the text: a new certificate is a changed site file
+        cert_file, key_file = (str(p) for p in cert_paths(Path(root), vhost.domain))
+        head.append(f"# certificate sha256 {hashlib.sha256(vhost.certificate[0].encode()).hexdigest()[:32]}")
     secure = [f"    listen {listen_address(a)} ssl http2;" for a in https_listen]
+    # issue 17: HTTP→HTTPS redirect per domain (off: the site answers on both)
+    redirect = ["    location / {", "        return 301 https://$host$request_uri;", "    }"] if vhost.redirect else body
     return "\n".join(head + [
-        "server {", *plain, f"    server_name {vhost.domain};", log,
-        "    return 301 https://$host$request_uri;", "}",
-        "server {", *secure, f"    server_name {vhost.domain};", log,
-        f'    ssl_certificate "{vhost.cert_file}";',
-        f'    ssl_certificate_key "{vhost.key_file}";',
+        "server {", *plain, names, log, *acme, *redirect, "}",
+        "server {", *secure, names, log,
+        f'    ssl_certificate "{cert_file}";',
+        f'    ssl_certificate_key "{key_file}";',
         "    ssl_protocols TLSv1.2 TLSv1.3;",
         *body, "}", "",
     ])

@@ -20,6 +20,9 @@ class VirtualHost:
     cert_file: str | None = None
     key_file: str | None = None
     suspended_by: str | None = None  # the customer is stopped: the reseller's brand on a 503 page instead
+    certificate: tuple[str, str] | None = None  # (full chain PEM, key PEM) the driver writes under certs/
+    redirect: bool = True       # with https: plain HTTP answers 301 to https:// (not the ACME answers)
+    aliases: Sequence[str] = ()  # other names of the site (www.<domain>), ASCII
 
 
 @dataclass(frozen=True)

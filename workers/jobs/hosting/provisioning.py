@@ -98,6 +98,11 @@ def apply_service(server_id: int, service: str) -> str:
         return hand_on(apply_service, server_id, service)
 
 
+def locked_apply_service(server_id: int, service: str) -> str:
+    """apply_service under the server's lock, now; locks.Busy when another job holds it."""
+    return _locked_apply_service(server_id, service)
+
+
 def _locked_apply_service(server_id: int, service: str) -> str:
     # One lock per server, not per service: the driver writes all of a server's services into one
     # configuration directory, one writer at a time (files.locked), so a job for another service
@@ -223,6 +228,10 @@ def _forget_all(customer_id: int) -> str:
 
 def job_of(work: Work):
     """The job that carries out one piece of provisioning work."""
+    if work.kind == "certificate":
+        from workers.jobs.hosting.certificates import issue_certificate  # it builds on this module
+
+        return issue_certificate
     return apply_service if work.kind == "service" else apply_database
 
 

@@ -32,6 +32,7 @@ from workers.drivers.host.spec import (
     ZoneRecord,
 )
 from workers.drivers.host.spec import MailingList as ListSpec
+from workers.jobs.hosting import https_state
 
 # Settings of ours in the server's driver config, next to the driver's own keyword arguments.
 # tls_cert_file / tls_key_file: the server's certificate for HTTPS sites; tls_certificates:
@@ -157,15 +158,14 @@ def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
     live = [d for d in domains if not d.deleting and d.id in roots]
     stopped = stopped_on(session, server_id)  # their sites answer the reseller's suspended page
     vhosts = []
+    certificates, names = https_state.certificates_of(session, live), {d.name for d in domains}
     for domain in live:
-        cert, key = site.certificate(domain.name)
-        https = domain.https and bool(cert and key)
-        if domain.https and not https:  # served without HTTPS; only this domain is marked failed
-            refused[(Domain, domain.id)] = Failure(failures.NO_HTTPS, f"HTTPS for {domain.name}: this server has no "
-                                                   "certificate configured (tls_cert_file, tls_key_file or "
-                                                   "tls_certificates); the site is served over HTTP only")
-        vhosts.append(VirtualHost(domain.name, roots[domain.id], https, cert if https else None,
-                                  key if https else None, stopped.get(domain.customer_id)))
+        tls = https_state.tls_for(site, box(), domain, certificates.get(domain.id), names)
+        if domain.https and not tls.https:  # served without HTTPS; only this domain is marked failed
+            refused[(Domain, domain.id)] = Failure(failures.NO_HTTPS, tls.detail)
+        vhosts.append(VirtualHost(domain.name, roots[domain.id], tls.https, tls.cert_file, tls.key_file,
+                                  stopped.get(domain.customer_id), tls.certificate, domain.https_redirect,
+                                  tls.aliases))
     result = site.driver.apply_web(vhosts)
     for domain in live:
         if domain.name in result.left_out:
