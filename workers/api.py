@@ -76,7 +76,8 @@ def render_invoice_pdf(invoice_id: int) -> None:
 
 def run_backup(server_id: int) -> None:
     """Take a generation of the server's backup now (the provider's "run now")."""
-    from workers.jobs.backups.run import JOB_TIMEOUT, run_backup as job
+    from workers.jobs.backups.run import JOB_TIMEOUT
+    from workers.jobs.backups.run import run_backup as job
 
     queues.enqueue(job, server_id, None, "manual", queue_name="backups", retries=1, job_timeout=JOB_TIMEOUT)
 

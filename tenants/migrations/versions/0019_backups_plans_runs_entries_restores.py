@@ -4,9 +4,8 @@ Revision ID: 0019
 Revises: 0016
 Create Date: 2026-12-04 23:41:32.764490
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0019'
 down_revision = '0016'

@@ -13,8 +13,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tenants.backups import restores
-from tenants.backups.plans import open_secrets
 from tenants.backups.models import QUEUED, BackupPlan, BackupRestore
+from tenants.backups.plans import open_secrets
 from tenants.models import Customer, Server
 from workers import runtime
 from workers.drivers import driver_for
