@@ -66,7 +66,7 @@ def _problems(data: dict) -> list[Problem]:
 def save_plan(session, actor, box: SecretBox, server, data: dict, *, switched_on_by: str = "provider") -> BackupPlan:
     """Create or change the server's plan; a new plan gets its own random passphrase (sealed)."""
     plan = plan_for(session, server.id)
-    merged = {"target_kind": "path", "target_path": "", "run_at_minute": spread_minute(server.id)}
+    merged: dict = {"target_kind": "path", "target_path": "", "run_at_minute": spread_minute(server.id)}
     if plan is not None:
         merged |= {k: getattr(plan, k) for k in ("target_kind", "target_path", "run_at_minute", "target_host",
                                                   "target_user", "target_port")}
@@ -102,7 +102,7 @@ def switch_on_for_option(session, box: SecretBox, contract, kind: str, default_p
     plan = plan_for(session, server.id)
     if plan is not None and plan.enabled:
         return plan
-    data = {"enabled": True}
+    data: dict = {"enabled": True}
     if plan is None:
         data |= {"target_kind": "path", "target_path": default_path}
     return save_plan(session, None, box, server, data, switched_on_by=f"option:{kind}")
