@@ -12,7 +12,7 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 import workers.api
-from enduser.home import enduser_only
+from enduser.home import enduser_object, enduser_only
 from enduser.hosting import actor, me
 from tenants.backups import restores
 from tenants.backups.models import BackupEntry, BackupRestore
@@ -62,7 +62,7 @@ def backups():
     return redirect(url_for("enduser.backup_restore", restore_id=made.id))
 
 
-@enduser_only
+@enduser_object
 def backup_restore(restore_id):
     restore = get_owned_or_404(db(), BackupRestore, restore_id)
     return render_template("enduser/backup_restore.html", restore=restore)
