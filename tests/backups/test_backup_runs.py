@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
@@ -183,6 +182,24 @@ def test_corrupted_repository_fails_clearly_and_earlier_generations_stay_readabl
     assert (site / got.into / "new.txt").stat().st_size == 3000
 
 
+def outage_notices(app, world, failed_at) -> int:
+    """Run the incident cycle 11 minutes after the failure: the outage notice is queued (OEM spec
+    障害連絡: 10 minutes) to the server's fault contacts."""
+    from datetime import timedelta
+
+    from tenants.models import OutboxMail, ResellerContact
+    from workers.jobs.incidents.cycle import after_cycle
+
+    with scoped_session(app, Scope.system()) as s:
+        s.add(ResellerContact(reseller_id=world.demo, name="Demo NOC", email="noc@demo.example"))
+        s.commit()
+    with app.app_context():
+        after_cycle(world.server, now=(failed_at + timedelta(minutes=11)).isoformat(), remediate=False)
+    with scoped_session(app, Scope.system()) as s:
+        return len(s.execute(select(OutboxMail).where(OutboxMail.server_id == world.server, OutboxMail.kind == "outage",
+                                                      OutboxMail.recipient == "noc@demo.example")).scalars().all())
+
+
 @pytest.fixture
 def small_disk(tmp_path):
     """A real 2 MiB file system (tmpfs) standing for a backup disk that fills up."""
@@ -209,6 +226,7 @@ def test_full_target_fails_clearly_opens_an_incident_and_the_next_good_run_close
     failed = runs(app, world)[-1]
     assert failed.state == "failed" and "the backup target is full" in failed.reason
     assert [i.status for i in incidents(app, world)] == ["open"]
+    assert outage_notices(app, world, failed.finished_at) >= 1  # notified like any other fault
 
     os.remove(site / "small.txt")
     got = restore(app, world, "files", "small.txt", by="enduser")  # the first generation is still readable
@@ -218,4 +236,3 @@ def test_full_target_fails_clearly_opens_an_incident_and_the_next_good_run_close
     os.remove(site / "huge.bin")
     assert "ok" in run_day(app, world, 2)
     assert [i.status for i in incidents(app, world)] == ["closed"]
-    assert datetime.now(timezone.utc)  # the incident's timeline holds the failure and the recovery
