@@ -55,6 +55,7 @@ class BackupRun(ServerOwned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), index=True)
     archive: Mapped[str] = mapped_column(String(80))
+    location: Mapped[str] = mapped_column(String(1100), default="")  # the repository it is in (the target then)
     day: Mapped[str] = mapped_column(String(10), index=True)            # YYYY-MM-DD, Asia/Tokyo
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
     trigger: Mapped[str] = mapped_column(String(16), default="schedule")  # schedule | manual

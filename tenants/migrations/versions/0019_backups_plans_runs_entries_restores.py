@@ -38,6 +38,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('server_id', sa.Integer(), nullable=False),
     sa.Column('archive', sa.String(length=80), nullable=False),
+    sa.Column('location', sa.String(length=1100), nullable=False),
     sa.Column('day', sa.String(length=10), nullable=False),
     sa.Column('taken_at', sa.DateTime(), nullable=False),
     sa.Column('trigger', sa.String(length=16), nullable=False),

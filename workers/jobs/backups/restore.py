@@ -46,7 +46,7 @@ def restore_backup(restore_id: int) -> str:
         restores.progress(restore, 5, "opening the repository")
         s.commit()
         try:
-            _restore(s, restore, server, plan, run.archive)
+            _restore(s, restore, server, plan, run.archive, run.location)
         except (borg.BorgFailed, ApplyError, TransportError, OSError, RestoreFailed) as exc:
             s.rollback()
             restore = s.get(BackupRestore, restore_id)
@@ -78,10 +78,10 @@ def _fresh_folder(host, home: str, name: str) -> str:
     return folder
 
 
-def _restore(s, restore: BackupRestore, server: Server, plan: BackupPlan, archive: str) -> None:
+def _restore(s, restore: BackupRestore, server: Server, plan: BackupPlan, archive: str, location: str) -> None:
     secrets = open_secrets(box(), plan)
     entry = restore.entry
-    with driver_for(server) as driver, repository(driver, plan, secrets) as repo:
+    with driver_for(server) as driver, repository(driver, plan, secrets, location) as repo:
         host = driver.host
         home = entry.home
         if restore.kind == "files":

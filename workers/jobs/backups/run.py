@@ -39,15 +39,19 @@ class RunFailed(Exception):
     pass
 
 
-def repository(driver, plan: BackupPlan, secrets: dict):
-    """The server's repository (borg.open_repo) for a plan: a path on the server or a backup server."""
+def location_of(plan: BackupPlan) -> str:
+    """Where the plan's repository is: a path on the server, or ssh://user@host:port/path."""
     if plan.target_kind == "ssh":
-        location = borg.ssh_location(plan.target_user or "borg", plan.target_host or "", plan.target_port or 22,
-                                     plan.target_path)
-    else:
-        location = borg.safe_path(plan.target_path, "backup target")
-    return borg.open_repo(driver.host, location, secrets.get("passphrase", ""), f"{driver.config_dir}/.borg",
-                          ssh_key=secrets.get("ssh_key"), known_hosts=secrets.get("known_hosts"))
+        return borg.ssh_location(plan.target_user or "borg", plan.target_host or "", plan.target_port or 22,
+                                 plan.target_path)
+    return borg.safe_path(plan.target_path, "backup target")
+
+
+def repository(driver, plan: BackupPlan, secrets: dict, location: str | None = None):
+    """The server's repository (borg.open_repo): the plan's, or ``location`` (where a run was taken)."""
+    return borg.open_repo(driver.host, location or location_of(plan), secrets.get("passphrase", ""),
+                          f"{driver.config_dir}/.borg", ssh_key=secrets.get("ssh_key"),
+                          known_hosts=secrets.get("known_hosts"))
 
 
 def run_backup(server_id: int, now: str | None = None, trigger: str = "schedule") -> str:
@@ -67,6 +71,7 @@ def run_backup(server_id: int, now: str | None = None, trigger: str = "schedule"
                 BackupRun.server_id == server_id, BackupRun.day == day, BackupRun.state.in_((OK, RUNNING)))).first():
             return f"server {server_id}: {day} already has a generation"
         run = BackupRun(server_id=server_id, day=day, taken_at=taken_at, trigger=trigger, state=RUNNING,
+                        location=location_of(plan),
                         archive=f"daily-{taken_at.astimezone(timezone.utc):%Y-%m-%dT%H%M%S}")
         s.add(run)
         s.commit()  # the run shows as running from now on
@@ -171,6 +176,6 @@ def _take(s, server: Server, plan: BackupPlan, run: BackupRun) -> None:
                                                              stats.files)
     run.entries.extend(entries)
     for old in s.execute(select(BackupRun).where(BackupRun.server_id == server.id, BackupRun.state == OK,
-                                                 BackupRun.id != run.id)).scalars():
+                                                 BackupRun.location == run.location, BackupRun.id != run.id)).scalars():
         if old.archive not in kept:
             old.state = PRUNED
