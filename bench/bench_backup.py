@@ -92,9 +92,15 @@ def ours(data: Path, work: Path, files: list[Path], seed: int) -> dict:
                 figures["changed_files"] = change_one_percent(files, seed)
             t0 = time.perf_counter()
             borg.check()
+            t1 = time.perf_counter()
             borg.create(f"daily-2026-12-0{day}T030000", datetime(2026, 12, day, 3), sources)
+            t2 = time.perf_counter()
             borg.prune(7)
-            figures[label] = round(time.perf_counter() - t0, 2)
+            t3 = time.perf_counter()
+            figures[label] = round(t3 - t0, 2)
+            step = label[:-2]
+            figures |= {f"{step}_check_s": round(t1 - t0, 2), f"{step}_create_s": round(t2 - t1, 2),
+                        f"{step}_prune_compact_s": round(t3 - t2, 2)}
         figures["repository_bytes"] = _du(repo)
     return figures
 
@@ -132,6 +138,7 @@ def measure(customers: int = CUSTOMERS, scale: float = 1.0, rounds: int = ROUNDS
     pick = sorted(done, key=lambda r: r["second_s"])[len(done) // 2]
     return {"rounds": done, "median_round": pick, "load_average": load,
             "second_over_tar": round(median([r["second_s"] / r["tar_s"] for r in done]), 3),
+            "second_create_over_tar": round(median([r["second_create_s"] / r["tar_s"] for r in done]), 3),
             "repo_over_tar": round(median([r["repository_bytes"] / r["tar_bytes"] for r in done]), 3)}
 
 

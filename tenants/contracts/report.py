@@ -12,6 +12,8 @@ from datetime import date
 from sqlalchemy import select
 
 from tenants.csv_cells import SafeWriter
+from tenants.backups.models import FAILED as BACKUP_FAILED
+from tenants.backups.models import BackupRun
 from tenants.models import Complaint, Contract, WorkRequest
 from tenants.monitoring.service_record import Outage, ServiceUptime, service_record
 
@@ -32,6 +34,8 @@ class AnnualReport:
     work_met_target: int = 0
     work_overdue: int = 0
     complaints: int = 0
+    backups_taken: int = 0      # issue 18: the server's backup runs in the year, good and failed
+    backups_failed: int = 0
 
 
 # managed terms §29 (a report of the service's performance at least once a year)
@@ -44,6 +48,11 @@ def annual_report(session, contract: Contract, year: int) -> AnnualReport:
     if contract.server_id:
         report.uptime, report.incidents = service_record(session, contract.server_id, start, end)
         report.monitoring_available = bool(report.uptime)
+        days = session.execute(select(BackupRun.state).where(
+            BackupRun.server_id == contract.server_id, BackupRun.day >= start.isoformat(),
+            BackupRun.day <= end.isoformat())).scalars().all()
+        report.backups_failed = sum(1 for state in days if state == BACKUP_FAILED)
+        report.backups_taken = len(days) - report.backups_failed
     requests = session.execute(select(WorkRequest).where(
         WorkRequest.contract_id == contract.id, WorkRequest.requested_on >= start,
         WorkRequest.requested_on <= end)).scalars().all()
@@ -77,4 +86,6 @@ def report_csv(report: AnnualReport) -> str:
     w.writerow(["work_requests", "met_target", report.work_met_target])
     w.writerow(["work_requests", "missed_target", report.work_overdue])
     w.writerow(["complaints", "received", report.complaints])
+    w.writerow(["backups", "taken", report.backups_taken])
+    w.writerow(["backups", "failed", report.backups_failed])
     return out.getvalue()
