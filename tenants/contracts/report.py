@@ -11,9 +11,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from tenants.csv_cells import SafeWriter
 from tenants.backups.models import FAILED as BACKUP_FAILED
 from tenants.backups.models import BackupRun
+from tenants.csv_cells import SafeWriter
 from tenants.models import Complaint, Contract, WorkRequest
 from tenants.monitoring.service_record import Outage, ServiceUptime, service_record
 
