@@ -118,13 +118,15 @@ def due_at(plan: BackupPlan, day: date) -> datetime:
 
 
 def is_due(session, plan: BackupPlan, now: datetime) -> bool:
-    """The plan is on, its time today has come and today has no successful or running run yet."""
+    """The plan is on, its time today has come and today has no scheduled run (nor a good one) yet."""
     if not plan.enabled:
         return False
     day = local_day(now)
     if now < due_at(plan, day):
         return False
+    # one scheduled run a day: a failed one is not retried every tick (its incident is open; the
+    # provider can "Run a backup now"); a generation taken by hand earlier that day does not count
     done = session.execute(select(BackupRun.id).where(
         BackupRun.server_id == plan.server_id, BackupRun.day == day.isoformat(),
-        BackupRun.state.in_((OK, "running")))).first()
+        (BackupRun.trigger == "schedule") | (BackupRun.state == OK))).first()
     return done is None

@@ -48,3 +48,27 @@ def test_a_backup_option_switches_the_plan_on_and_the_tick_enqueues_once_a_day(a
         assert not is_due(s, plan, datetime(2026, 12, 1, 22, 0, tzinfo=timezone.utc))  # done today
         assert is_due(s, plan, datetime(2026, 12, 2, 21, 30, tzinfo=timezone.utc))  # tomorrow again
     queues.queue("backups").empty()
+
+
+def test_a_missed_day_is_a_failed_run_and_an_incident(app, world):
+    from tenants.backups.plans import save_plan
+    from tenants.incidents.models import Incident
+    from tenants.models import Server
+    from workers import queues
+    from workers.jobs.backups.schedule import tick
+
+    with scoped_session(app, Scope.system()) as s:
+        plan = save_plan(s, None, app.extensions["panel.box"], s.get(Server, world.server),
+                         {"enabled": True, "target_kind": "path", "target_path": "/backup/borg", "run_at_minute": 120})
+        plan.created_at = datetime(2026, 11, 1, tzinfo=timezone.utc)
+        s.commit()
+    with app.app_context():  # 2026-12-03 00:10 JST: nothing ran on 12-02
+        tick(datetime(2026, 12, 2, 15, 10, tzinfo=timezone.utc).isoformat())
+        tick(datetime(2026, 12, 2, 15, 15, tzinfo=timezone.utc).isoformat())  # once, not every tick
+    with scoped_session(app, Scope.system()) as s:
+        missed = s.execute(select(BackupRun).where(BackupRun.server_id == world.server)).scalars().all()
+        assert [(r.day, r.state) for r in missed] == [("2026-12-02", "failed")] and "missed" in missed[0].reason
+        opened = s.execute(select(Incident).where(Incident.server_id == world.server,
+                                                  Incident.subject == "backup")).scalars().all()
+        assert len(opened) == 1 and opened[0].status == "open" and "missed" in opened[0].reason
+    queues.queue("backups").empty()

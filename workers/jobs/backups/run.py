@@ -68,7 +68,8 @@ def run_backup(server_id: int, now: str | None = None, trigger: str = "schedule"
         if plan is None or server is None:
             return f"server {server_id}: no backup plan"
         if trigger == "schedule" and s.execute(select(BackupRun.id).where(
-                BackupRun.server_id == server_id, BackupRun.day == day, BackupRun.state.in_((OK, RUNNING)))).first():
+                BackupRun.server_id == server_id, BackupRun.day == day,
+                (BackupRun.trigger == "schedule") | (BackupRun.state == OK))).first():
             return f"server {server_id}: {day} already has a generation"
         run = BackupRun(server_id=server_id, day=day, taken_at=taken_at, trigger=trigger, state=RUNNING,
                         location=location_of(plan),

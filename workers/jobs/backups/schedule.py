@@ -4,12 +4,13 @@ the night (tenants/backups/plans.py). Before that, a managed contract with a bac
 (daily backup, 2nd disk, backup server) switches its server's plan on."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from tenants.backups.models import BackupPlan
-from tenants.backups.plans import OPTION_TARGETS, is_due, switch_on_for_option
+from tenants.backups import faults
+from tenants.backups.models import FAILED, BackupPlan, BackupRun
+from tenants.backups.plans import OPTION_TARGETS, due_at, is_due, local_day, switch_on_for_option
 from tenants.contracts.options import is_option_active
 from tenants.db import utcnow
 from tenants.models import Contract, ContractOption
@@ -28,11 +29,33 @@ def switch_on_options(s, now: datetime) -> int:
     return switched
 
 
+def note_missed(s, now: datetime) -> list[int]:
+    """A server whose plan was on at yesterday's time but has no run for yesterday missed its backup
+    (worker or scheduler down): recorded as a failed run and an incident, like a failed run
+    (issue 18: "a failed or missed run opens an incident")."""
+    missed = []
+    yesterday = local_day(now) - timedelta(days=1)
+    for plan in s.execute(select(BackupPlan).where(BackupPlan.enabled.is_(True))).scalars():
+        created = plan.created_at if plan.created_at.tzinfo else plan.created_at.replace(tzinfo=timezone.utc)
+        if created >= due_at(plan, yesterday):
+            continue
+        if s.execute(select(BackupRun.id).where(BackupRun.server_id == plan.server_id,
+                                                BackupRun.day == yesterday.isoformat())).first():
+            continue
+        reason = f"no backup was taken on {yesterday.isoformat()} (missed)"
+        s.add(BackupRun(server_id=plan.server_id, day=yesterday.isoformat(), archive="", state=FAILED,
+                        taken_at=due_at(plan, yesterday), reason=reason, finished_at=now))
+        faults.open_backup_incident(s, plan.server_id, reason, now)
+        missed.append(plan.server_id)
+    return missed
+
+
 def tick(now: str | None = None) -> list[int]:
     """Enqueue the due runs; the server ids enqueued."""
     at = datetime.fromisoformat(now) if now else utcnow()
     with runtime.job_session() as s:
         switch_on_options(s, at)
+        note_missed(s, at)
         s.commit()
         due = [plan.server_id for plan in s.execute(select(BackupPlan).where(BackupPlan.enabled.is_(True))).scalars()
                if is_due(s, plan, at)]
