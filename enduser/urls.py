@@ -26,6 +26,7 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/protected/<int:directory_id>", sites.protected_users, ["GET", "POST"]),
     ("/protected-users/<int:user_id>/delete", sites.protected_user_delete, ["POST"]),
     ("/backups", backups.backups, ["GET", "POST"]),
+    ("/backups/database", backups.backup_database, ["POST"]),
     ("/backups/restores/<int:restore_id>", backups.backup_restore),
 ] + ftp_and_databases.BUTTONS + mail.BUTTONS + sites.BUTTONS
 

@@ -78,6 +78,36 @@ def request_restore(session, actor, entry: BackupEntry, kind: str, item: str, *,
     return restore
 
 
+def request_database_copy(session, actor, box, entry: BackupEntry, item: str, new_name: str, *, confirmed: bool):
+    """The end user's restore of a database of a generation into a NEW database of theirs (never
+    over the live one): the new database and its user are created as on the Databases page (the
+    password issued once); the job loads the generation's dump into it once it is in place.
+    Returns (restore, issued password, provisioning work)."""
+    from tenants.hosting.databases import create_database
+    from tenants.models import Customer
+
+    problems: list[Problem] = []
+    if entry.run.state != OK:
+        problems.append(Problem(N_("This generation can no longer be restored."), "generation"))
+    if not confirmed:
+        problems.append(Problem(N_("Confirm the restore first."), "confirm"))
+    if problems:
+        raise RuleViolation(problems)
+    value = _item(entry, "database", item)
+    engine = value.split(" ", 1)[0]
+    database, password, works = create_database(session, actor, box, session.get(Customer, entry.customer_id),
+                                                engine, new_name, "")
+    restore = BackupRestore(reseller_id=entry.reseller_id, customer_id=entry.customer_id, entry_id=entry.id,
+                            kind="database_new", item=value, by="enduser", state=QUEUED, step="queued",
+                            into=database.name)
+    session.add(restore)
+    session.flush()
+    audit.record(session, actor, "backup.restore", restore,
+                 f"restore of database {value} from the generation of {entry.run.day} into {database.name} requested",
+                 reseller_id=entry.reseller_id, customer_id=entry.customer_id)
+    return restore, password, works
+
+
 def progress(restore: BackupRestore, percent: int, step: str) -> None:
     restore.state, restore.progress, restore.step = "running", percent, step
 

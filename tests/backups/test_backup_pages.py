@@ -90,3 +90,60 @@ def test_end_user_restores_a_deleted_file_from_the_panel(app, world, local_serve
     status = as_taro.get(done.headers["Location"]).get_data(as_text=True)
     assert 'data-state="done"' in status and "100%" in status
     assert (site / "restored-2026-12-02" / "public_html" / "photo.jpg").read_bytes() == original
+
+
+def test_end_user_restores_a_database_into_a_new_one(app, world, local_server, as_taro, request):
+    import re
+    import secrets
+
+    import psycopg
+    import pymysql
+
+    from tests.backups.helpers import drop_all, make_database
+    from tests.backups.test_backup_runs import engine_for
+    from tests.hosting.helpers import MARIADB, POSTGRES, run_jobs
+    from tests.workers.drivers.test_local_databases import reachable
+    from workers import queues
+
+    engine = engine_for(request)
+    reachable(engine)
+    queues.queue("backups").empty()
+    queues.queue("provisioning").empty()
+    set_up_plan(app, world, local_server, local_server / "disk2" / "repo")
+    made: list = []
+    try:
+        name, _user, _password = make_database(app, world, engine, made)
+        assert "ok" in run_day(app, world, 0)
+        as_taro.get("/lang/en")
+        html = as_taro.get("/u/demo/backups").get_data(as_text=True)
+        entry_id = int(html.split('id="generation-')[1].split('"')[0])
+        new = f"copy{secrets.token_hex(3)}"
+        form = {"generation": entry_id, "database": f"{engine} {name}", "name": new}
+        confirm = as_taro.post("/u/demo/backups/database", data=form)
+        assert confirm.status_code == 200 and 'id="database-confirm"' in confirm.get_data(as_text=True)
+        done = as_taro.post("/u/demo/backups/database", data=form | {"confirm": "yes"})
+        text = done.get_data(as_text=True)
+        assert done.status_code == 200, text
+        password = re.search(r'id="issued-password">([^<]+)<', text).group(1)
+        new_name = f"u{world.demo_customer}_{new}"
+        made.append((engine, new_name, new_name))
+        run_jobs(app)  # the new database and its user
+        run_backup_jobs(app)  # the dump loaded into it
+        with scoped_session(app, Scope.system()) as s:
+            row = s.execute(select(BackupRestore).where(BackupRestore.kind == "database_new")).scalar_one()
+            assert row.state == "done", row.failure
+        query = "SELECT id, label, body FROM items ORDER BY id"
+        if engine == "mariadb":  # the new user logs in and reads the rows of that day
+            conn = pymysql.connect(host=MARIADB["host"], port=MARIADB["port"], user=new_name, password=password,
+                                   database=new_name)
+            with conn.cursor() as cur:
+                cur.execute(query)
+                rows = [tuple(r) for r in cur.fetchall()]
+            conn.close()
+        else:
+            with psycopg.connect(host=POSTGRES["host"], port=POSTGRES["port"], user=new_name, password=password,
+                                 dbname=new_name) as conn:
+                rows = [tuple(r) for r in conn.execute(query).fetchall()]
+        assert len(rows) == 300 and rows[0] == (1, "row 1", "x")
+    finally:
+        drop_all(made)

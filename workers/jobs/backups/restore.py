@@ -100,6 +100,13 @@ def _restore(s, restore: BackupRestore, server: Server, plan: BackupPlan, archiv
             maildir = f"{driver.mail_root.rstrip('/')}/{domain}/{local}"
             _step(s, restore, 30, "restoring the mailbox")
             repo.extract(archive, [borg.stored(maildir)], "/")
+        elif restore.kind == "database_new":
+            engine, name = restore.item.split(" ", 1)
+            _step(s, restore, 20, "waiting for the new database")
+            new_user = restore_db.wait_applied(s, restore.customer_id, engine, restore.into)
+            _step(s, restore, 40, "loading the dump")
+            dump = borg.stored(dump_path(driver.config_dir, engine, name))
+            restore_db.load(driver, repo, archive, dump, engine, restore.into, owner=new_user)
         else:
             engine, name = restore.item.split(" ", 1)
             _step(s, restore, 20, "creating the database")
