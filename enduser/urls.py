@@ -1,7 +1,7 @@
 """The end-user panel's URL table and navigation: every page of /u/<code>/, in one place."""
 from flask_babel import lazy_gettext as _l
 
-from enduser import certificates, ftp_and_databases, home, hosting, incidents, mail, sites, status, support
+from enduser import backups, certificates, ftp_and_databases, home, hosting, incidents, mail, sites, status, support
 
 CONTEXT = [incidents.enduser_incident_notice, support.support_context]
 BEFORE = [support.support_view]
@@ -29,9 +29,12 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/protected", sites.protected, ["GET", "POST"]),
     ("/protected/<int:directory_id>", sites.protected_users, ["GET", "POST"]),
     ("/protected-users/<int:user_id>/delete", sites.protected_user_delete, ["POST"]),
+    ("/backups", backups.backups, ["GET", "POST"]),
+    ("/backups/database", backups.backup_database, ["POST"]),
+    ("/backups/restores/<int:restore_id>", backups.backup_restore),
 ] + ftp_and_databases.BUTTONS + mail.BUTTONS + sites.BUTTONS
 
 # (endpoint, label) of the end user's navigation, in its order
 NAV = [("enduser.domains", _l("Domains")), ("enduser.mail", _l("Mail")), ("enduser.lists", _l("Mailing lists")),
        ("enduser.ftp", _l("FTP")), ("enduser.databases", _l("Databases")),
-       ("enduser.protected", _l("Protected folders"))]
+       ("enduser.protected", _l("Protected folders")), ("enduser.backups", _l("Backups"))]

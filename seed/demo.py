@@ -171,6 +171,16 @@ def local_driver_config(instance_path: Path | str, db_admin: dict | None = None)
     }
 
 
+def _backup_plan(session, box, server, instance_path) -> None:
+    """The demo server's backup (issue 18): a repository under instance/local-server/backups, daily
+    at its spread time; "Run a backup now" on Servers → Backups takes a generation at once."""
+    from tenants.backups.plans import plan_for, save_plan
+
+    if plan_for(session, server.id) is None:
+        target = Path(instance_path).resolve() / "local-server" / "backups" / "borg"
+        save_plan(session, None, box, server, {"enabled": True, "target_kind": "path", "target_path": str(target)})
+
+
 def panel_endpoint(host: str, port: int) -> dict:
     """The panel's own web port, as `make run` serves it: its health page must answer "ok"."""
     own = None if host in ALL_ADDRESSES or host in (DEMO_SERVER_ADDRESS, "localhost") else host
@@ -236,6 +246,8 @@ def seed_demo(session, box=None, instance_path=None, db_admin: dict | None = Non
         session.flush()
     if box is not None and instance_path is not None and not server.driver_config_secret:
         seal_driver_config(box, server, local_driver_config(instance_path, db_admin))
+    if box is not None and instance_path is not None:
+        _backup_plan(session, box, server, instance_path)
     _monitor(session, server, endpoints)
     demo = _reseller(session, "demo", "デモ商事株式会社", "デモホスティング", "support@demo.example.jp")
     acme = _reseller(session, "acme", "Acme Web Services", "Acme Hosting", "help@acme.example.jp")

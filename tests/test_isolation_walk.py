@@ -21,7 +21,8 @@ VICTIM_IDS = {
     "provider.server_failures": lambda w: {"server_id": w.server},
     "provider.server_power": lambda w: {"server_id": w.server},
     **{f"provider.{e}": (lambda w: {"server_id": w.server}) for e in (
-        "server_connection", "server_key", "server_test", "server_pin", "server_retire")},
+        "server_connection", "server_key", "server_test", "server_pin", "server_retire",
+        "server_backups", "server_backup_run", "server_backup_restore")},
     "reseller.course_edit": lambda w: {"course_id": w.acme_course},
     "reseller.course_delete": lambda w: {"course_id": w.acme_course},
     "reseller.customer": lambda w: {"customer_id": w.acme_customer},
@@ -71,6 +72,7 @@ VICTIM_IDS = {
     "enduser.protected_user_delete": lambda w: {"user_id": w.jiro_hosting["protected_user"]},
     "enduser.protected_delete": lambda w: {"obj_id": w.jiro_hosting["protected"]},
     "enduser.protected_retry": lambda w: {"obj_id": w.hanako_hosting["protected"]},
+    "enduser.backup_restore": lambda w: {"restore_id": w.hanako_hosting["backup_restore"]},
     "provider.monitoring_server": lambda w: {"server_id": w.server},
     "provider.monitoring_endpoint_add": lambda w: {"server_id": w.server},
     "provider.monitoring_endpoint_edit": lambda w: {"server_id": w.server, "endpoint_id": 1},

@@ -72,3 +72,19 @@ def mail_password_reset(realm: str, email: str, link_template: str, site: str) -
 def render_invoice_pdf(invoice_id: int) -> None:
     """Make an invoice's PDF (kept under the instance folder) for download."""
     queues.enqueue(invoices.render_invoice_pdf, invoice_id, queue_name="billing")
+
+
+def run_backup(server_id: int) -> None:
+    """Take a generation of the server's backup now (the provider's "run now")."""
+    from workers.jobs.backups.run import JOB_TIMEOUT
+    from workers.jobs.backups.run import run_backup as job
+
+    queues.enqueue(job, server_id, None, "manual", queue_name="backups", retries=1, job_timeout=JOB_TIMEOUT)
+
+
+def restore_backup(restore_id: int) -> None:
+    """Carry out a recorded restore (tenants/backups/restores.py)."""
+    from workers.jobs.backups.restore import restore_backup as job
+    from workers.jobs.backups.run import JOB_TIMEOUT
+
+    queues.enqueue(job, restore_id, queue_name="backups", retries=1, job_timeout=JOB_TIMEOUT)

@@ -12,7 +12,7 @@ from rq.job import Job
 
 from workers import runtime
 
-QUEUES = ("provisioning", "monitoring", "notifications", "billing", "default")
+QUEUES = ("provisioning", "monitoring", "notifications", "billing", "backups", "default")
 
 
 def redis_from_url(url: str) -> Redis:

@@ -8,6 +8,7 @@ from redis import Redis
 from rq.cron import CronScheduler
 
 from workers.jobs import contracts, customers, housekeeping, mail_abuse, outbox
+from workers.jobs.backups import schedule as backups
 from workers.jobs.hosting import certificate_alerts, certificates, provisioning
 from workers.jobs.incidents import cycle
 from workers.jobs.monitoring import announcements, checks, log_watch, metrics
@@ -38,6 +39,8 @@ PERIODIC: list[tuple[Callable, str, int | None, str | None]] = [
     (contracts.monthly_invoices, "billing", None, "30 6 1 * *"),
     (contracts.oem_invoices, "billing", None, "45 6 1 * *"),
     (contracts.daily_contracts, "billing", None, "15 0 * * *"),
+    # issue 18: each server's daily backup at its own time (the tick enqueues the due runs)
+    (backups.tick, "backups", 300, None),
     # every mail still due (contract mail; notices and overuse mail are also sent as they are queued)
     (outbox.send_outbox, "notifications", 300, None),
 ]

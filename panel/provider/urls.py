@@ -1,6 +1,18 @@
 """The provider admin's URL table: every page of /admin, in one place (each endpoint is its view's
 name), grouped by the area whose rights it needs (tenants/accounts/rights.py)."""
-from panel.provider import accounts, fleet, hosting, incidents, log_watch, mail_abuse, monitoring, resellers, servers, staff
+from panel.provider import (
+    accounts,
+    backups,
+    fleet,
+    hosting,
+    incidents,
+    log_watch,
+    mail_abuse,
+    monitoring,
+    resellers,
+    servers,
+    staff,
+)
 from panel.provider import billing as payments
 from panel.provider.contracts import billing, invoices, lifecycle, login, work
 from tenants.accounts.rights import Area
@@ -41,6 +53,9 @@ RULES = accounts.ACCOUNT.rules() + area(Area.DASHBOARD, [
     ("/servers/<int:server_id>/test", fleet.server_test, ["GET", "POST"]),
     ("/servers/<int:server_id>/pin", fleet.server_pin, ["POST"]),
     ("/servers/<int:server_id>/retire", fleet.server_retire, ["POST"]),
+    ("/servers/<int:server_id>/backups", backups.server_backups, ["GET", "POST"]),
+    ("/servers/<int:server_id>/backups/run", backups.server_backup_run, ["POST"]),
+    ("/servers/<int:server_id>/backups/restore", backups.server_backup_restore, ["POST"]),
     ("/reserved-names", hosting.reserved_names, ["GET", "POST"]),
     ("/reserved-names/<int:name_id>/delete", hosting.reserved_name_delete, ["POST"]),
 ], forms=(servers.server_new, servers.server_edit)) + area(Area.MONITORING, [

@@ -3,7 +3,7 @@ area whose rights it needs (tenants/accounts/rights.py)."""
 from flask_babel import lazy_gettext as _l
 
 from panel.contract_party import views as contract_party
-from panel.reseller import accounts, api_tokens, branding, courses, customers, incidents, monitoring, operators, usage
+from panel.reseller import accounts, api_tokens, backups, branding, courses, customers, incidents, monitoring, operators, usage
 from panel.reseller.accounts import operator_only
 from tenants.accounts.rights import Area
 from web.rights import area
@@ -53,6 +53,7 @@ RULES = accounts.ACCOUNT.rules() + area(Area.DASHBOARD, [
     ("/usage", usage.usage_overview),
     ("/usage/servers/<int:server_id>", usage.usage_server),
     ("/usage/customers/<int:customer_id>", usage.usage_customer),
+    ("/backups", backups.backups),
 ]) + area(Area.CONTRACTS, contract_party.rules(operator_only))
 
 # (endpoint, label, area) of the panel's navigation, in its order; a link shows only to whoever may read its area
@@ -66,6 +67,7 @@ NAV = [
     ("reseller.customers", _l("Customers"), Area.CUSTOMERS),
     ("reseller.brand", _l("Branding"), Area.BRANDING),
     ("reseller.usage_overview", _l("Server usage"), Area.STATUS),
+    ("reseller.backups", _l("Backups"), Area.STATUS),
     ("reseller.api_tokens", _l("API"), Area.API_TOKENS),
     ("reseller.operators", _l("Operators"), Area.OPERATORS),
 ]

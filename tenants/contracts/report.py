@@ -11,6 +11,8 @@ from datetime import date
 
 from sqlalchemy import select
 
+from tenants.backups.models import FAILED as BACKUP_FAILED
+from tenants.backups.models import BackupRun
 from tenants.csv_cells import SafeWriter
 from tenants.models import Complaint, Contract, WorkRequest
 from tenants.monitoring.log_watch import findings_in
@@ -36,6 +38,8 @@ class AnnualReport:
     complaints: int = 0
     log_findings: int = 0      # Gold/Platinum log watch: kinds of error first seen in the year
     log_occurrences: int = 0   # and how often they were logged
+    backups_taken: int = 0      # issue 18: the server's backup runs in the year, good and failed
+    backups_failed: int = 0
 
 
 # managed terms §29 (a report of the service's performance at least once a year)
@@ -50,6 +54,11 @@ def annual_report(session, contract: Contract, year: int) -> AnnualReport:
         report.monitoring_available = bool(report.uptime)
         report.log_findings, report.log_occurrences = findings_in(session, contract.server_id, jst_midnight(start),
                                                                   jst_midnight(date(year + 1, 1, 1)))
+        days = session.execute(select(BackupRun.state).where(
+            BackupRun.server_id == contract.server_id, BackupRun.day >= start.isoformat(),
+            BackupRun.day <= end.isoformat())).scalars().all()
+        report.backups_failed = sum(1 for state in days if state == BACKUP_FAILED)
+        report.backups_taken = len(days) - report.backups_failed
     requests = session.execute(select(WorkRequest).where(
         WorkRequest.contract_id == contract.id, WorkRequest.requested_on >= start,
         WorkRequest.requested_on <= end)).scalars().all()
@@ -85,4 +94,6 @@ def report_csv(report: AnnualReport) -> str:
     w.writerow(["complaints", "received", report.complaints])
     w.writerow(["log_watch", "findings", report.log_findings])
     w.writerow(["log_watch", "occurrences", report.log_occurrences])
+    w.writerow(["backups", "taken", report.backups_taken])
+    w.writerow(["backups", "failed", report.backups_failed])
     return out.getvalue()

@@ -32,5 +32,23 @@ def make_hosting(session, customer, tag: str) -> dict:
     protected.users = [ProtectedUser(name="member", password_hash=FAKE_HASH, **owner)]
     session.add_all([mailbox, mlist, ftp, database, record, protected])
     session.flush()
-    return {"domain": domain.id, "mail": mailbox.id, "list": mlist.id, "ftp": ftp.id, "database": database.id,
+    made = {"domain": domain.id, "mail": mailbox.id, "list": mlist.id, "ftp": ftp.id, "database": database.id,
             "record": record.id, "protected": protected.id, "protected_user": protected.users[0].id}
+    if customer.server_id is not None:  # a generation of the customer's backup and a restore from it
+        from datetime import datetime, timezone
+
+        from tenants.backups.models import BackupEntry, BackupRestore, BackupRun
+
+        run = BackupRun(server_id=customer.server_id, archive=f"daily-{tag}", day="2026-12-01", state="ok",
+                        taken_at=datetime(2026, 12, 1, 18, tzinfo=timezone.utc))
+        session.add(run)
+        session.flush()
+        entry = BackupEntry(run_id=run.id, home=f"/srv/homes/{customer.id}", **owner)
+        session.add(entry)
+        session.flush()
+        restore = BackupRestore(entry_id=entry.id, kind="files", item="index.html", into="restored-2026-12-01",
+                                by="enduser", **owner)
+        session.add(restore)
+        session.flush()
+        made["backup_restore"] = restore.id
+    return made
