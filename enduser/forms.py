@@ -87,3 +87,17 @@ class ProtectedUserForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """Buttons (delete, retry, new password): only the CSRF token."""
+
+
+class AliasForm(FlaskForm):
+    address = StringField(_l("Alias address"), validators=[Length(max=254)])
+    targets = TextAreaField(_l("Deliver to (one address per line)"), validators=[Optional(), Length(max=15000)])
+
+
+class CatchAllForm(FlaskForm):
+    domain_id = SelectField(_l("Domain"), choices=[])
+    targets = TextAreaField(_l("Deliver to (one address per line)"), validators=[Optional(), Length(max=15000)])
+
+
+class AliasEditForm(FlaskForm):
+    targets = TextAreaField(_l("Deliver to (one address per line)"), validators=[Optional(), Length(max=15000)])

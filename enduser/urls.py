@@ -1,7 +1,7 @@
 """The end-user panel's URL table and navigation: every page of /u/<code>/, in one place."""
 from flask_babel import lazy_gettext as _l
 
-from enduser import ftp_and_databases, home, hosting, incidents, mail, sites, support
+from enduser import aliases, ftp_and_databases, home, hosting, incidents, mail, sites, support
 
 CONTEXT = [incidents.enduser_incident_notice, support.support_context]
 BEFORE = [support.support_view]
@@ -19,15 +19,19 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/mail/<int:mailbox_id>", mail.mailbox, ["GET", "POST"]),
     ("/lists", mail.lists, ["GET", "POST"]),
     ("/lists/<int:list_id>", mail.list_members, ["GET", "POST"]),
+    ("/aliases", aliases.aliases, ["GET", "POST"]),
+    ("/aliases/catch-all", aliases.catch_all, ["POST"]),
+    ("/aliases/<int:alias_id>", aliases.alias, ["GET", "POST"]),
     ("/domains", sites.domains, ["GET", "POST"]),
     ("/domains/<int:domain_id>/https", sites.domain_https, ["POST"]),
     ("/domains/<int:domain_id>/dns", sites.dns, ["GET", "POST"]),
     ("/protected", sites.protected, ["GET", "POST"]),
     ("/protected/<int:directory_id>", sites.protected_users, ["GET", "POST"]),
     ("/protected-users/<int:user_id>/delete", sites.protected_user_delete, ["POST"]),
-] + ftp_and_databases.BUTTONS + mail.BUTTONS + sites.BUTTONS
+] + ftp_and_databases.BUTTONS + mail.BUTTONS + aliases.BUTTONS + sites.BUTTONS
 
 # (endpoint, label) of the end user's navigation, in its order
 NAV = [("enduser.domains", _l("Domains")), ("enduser.mail", _l("Mail")), ("enduser.lists", _l("Mailing lists")),
+       ("enduser.aliases", _l("Mail aliases")),
        ("enduser.ftp", _l("FTP")), ("enduser.databases", _l("Databases")),
        ("enduser.protected", _l("Protected folders"))]

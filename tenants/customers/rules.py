@@ -22,6 +22,7 @@ from tenants.models import (
     Domain,
     FtpAccount,
     MailAccount,
+    MailAlias,
     MailingList,
     ProtectedDirectory,
     Role,
@@ -34,7 +35,7 @@ CUSTOMER_FIELDS = ("contractor_name", "customer_number", "course_id", "server_id
                    "start_date", "contact_email", "status")
 EDITABLE_STATUSES = (CustomerStatus.ACTIVE.value, CustomerStatus.SUSPENDED.value, CustomerStatus.LOCKED.value)
 # What a customer has on its server (the provisioning jobs place it by the customer's server).
-HOSTING_MODELS = (Domain, MailAccount, MailingList, FtpAccount, Database, DnsRecord, ProtectedDirectory)
+HOSTING_MODELS = (Domain, MailAccount, MailingList, MailAlias, FtpAccount, Database, DnsRecord, ProtectedDirectory)
 MOVE_REFUSED = N_("This customer has sites, mail or databases on its server; to change it, use Move to another "
                   "server on the customer page.")
 

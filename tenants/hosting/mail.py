@@ -7,14 +7,14 @@ from tenants import audit
 from tenants.errors import N_, RuleViolation
 from tenants.hosting import account_names
 from tenants.hosting.wanted import Work, check_limit, checked_all, live_domain, need_server
-from tenants.models import Course, Customer, MailAccount, MailingList, MailingListMember
+from tenants.models import Course, Customer, MailAccount, MailAlias, MailingList, MailingListMember
 
 MAX_FORWARDS = 20
 MAX_MEMBERS = 500
 
 
 def _address_free(session, domain_id: int, local: str, field: str = "local_part") -> None:
-    for model in (MailAccount, MailingList):
+    for model in (MailAccount, MailingList, MailAlias):
         if session.execute(select(model.id).where(model.domain_id == domain_id, model.local_part == local)).first():
             raise RuleViolation.one(N_("This address is already in use."), field)
 
