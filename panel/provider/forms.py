@@ -73,6 +73,10 @@ class ServerForm(FlaskForm):
                                                 SelectChoice("maintenance", _l("maintenance")),
                                                 SelectChoice("retired", _l("retired"))])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+    ipv6_address = StringField(_l("IPv6 address (optional)"), validators=[Optional(), Length(max=64)])
+    mail_host = StringField(_l("Mail host for MX records (empty: the host name)"),
+                            validators=[Optional(), Length(max=253)])
+    zone_template = TextAreaField(_l("Records of a new domain's zone"), validators=[Optional(), Length(max=10000)])
     resellers = MultiCheckboxField(_l("Resellers that may place customers on it"), coerce=int)
 
 

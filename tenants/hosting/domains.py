@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from tenants import audit
 from tenants.errors import N_, RuleViolation
-from tenants.hosting import account_names, dns_records, hostnames, reserved_names
+from tenants.hosting import account_names, dns_records, hostnames, reserved_names, zone_template
 from tenants.hosting.wanted import Work, check_limit, checked_all, need_server, overlapping, taken_anywhere
-from tenants.models import Course, Customer, DnsRecord, Domain, MailAccount, MailingList, ProtectedDirectory
+from tenants.models import Course, Customer, DnsRecord, Domain, MailAccount, MailingList, ProtectedDirectory, Server
 
 
 def default_docroot(ascii_name: str) -> str:
@@ -49,6 +49,10 @@ def create_domain(session, actor, customer: Customer, name: str, docroot: str = 
                     docroot=root or default_docroot(ascii_name), https=bool(https), dns_serial=new_serial(0))
     session.add(domain)
     session.flush()
+    # issue 16 item 6: the zone works on day one (the server's template; the user changes it later)
+    for record in zone_template.initial_records(session.get(Server, customer.server_id), ascii_name):
+        session.add(DnsRecord(customer_id=customer.id, reseller_id=customer.reseller_id, domain_id=domain.id,
+                              name=record.name, type=record.type, value=record.value, ttl=record.ttl))
     audit.record(session, actor, "domain.create", domain, f"added domain {ascii_name}", customer_id=customer.id)
     return domain, [Work.service(customer, "web"), Work.service(customer, "dns")]
 
