@@ -17,6 +17,7 @@ VICTIM_IDS = {
     "provider.reseller_contacts": lambda w: {"reseller_id": w.acme},
     "provider.operator_new": lambda w: {"reseller_id": w.acme},
     "provider.server_edit": lambda w: {"server_id": w.server},
+    "provider.abuse_unlock": lambda w: {"customer_id": w.acme_customer},
     "provider.reserved_name_delete": lambda w: {"name_id": w.reserved_name},
     "provider.server_failures": lambda w: {"server_id": w.server},
     "provider.server_power": lambda w: {"server_id": w.server},

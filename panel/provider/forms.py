@@ -184,3 +184,13 @@ class ThresholdsForm(FlaskForm):
     file_count_limit = IntegerField(_l("File count limit"), validators=[Optional()])
     db_size_limit_bytes = IntegerField(_l("Database size limit (bytes)"), validators=[Optional()])
     limit_percent = IntegerField(_l("Alert at this percentage of the limit"), validators=[InputRequired(), NumberRange(1, 100)])
+
+
+class AbuseLockForm(FlaskForm):
+    reseller_code = StringField(_l("Reseller code"), validators=[Length(max=32)])
+    login_id = StringField(_l("End user's login ID"), validators=[Length(max=64)])
+    reason = TextAreaField(_l("Reason (shown to the reseller)"), validators=[Length(max=2000)])
+
+
+class AbuseUnlockForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for lifting the lock"), validators=[Length(max=2000)])

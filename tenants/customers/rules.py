@@ -12,6 +12,7 @@ from tenants.accounts.password_policy import generate_password, password_problem
 from tenants.accounts.principals import create_principal, email_problems, login_id_problems
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.hosting.suspension import works_after
+from tenants.customers import abuse_lock
 from tenants.hosting.wanted import Work
 from tenants.models import (
     Course,
@@ -156,6 +157,8 @@ def _reseller_of(session) -> int | None:
 
 def change_problems(session, customer: Customer, data: dict) -> list[Problem]:
     """What is wrong with changing these fields of a customer (fields not given stay as they are)."""
+    if abuse_lock.is_abuse_locked(customer) and data.get("status", customer.status) != customer.status:
+        return [Problem(abuse_lock.PROVIDER_ONLY, "status")]
     return customer_problems(session, {**_current(customer), **_changeable(customer, data)}, customer)
 
 
@@ -217,6 +220,8 @@ def resume_customer(session, actor, customer: Customer) -> list[Work]:
     returns the provisioning that restores the hosting, to enqueue after the commit."""
     if customer.status == CustomerStatus.ACTIVE.value:
         raise RuleViolation.one(N_("This customer is already active."), "status")
+    if abuse_lock.is_abuse_locked(customer):  # only the provider lifts its abuse lock
+        raise RuleViolation.one(abuse_lock.PROVIDER_ONLY, "status")
     status_before = customer.status
     customer.status = CustomerStatus.ACTIVE.value
     customer.cancel_on = None
