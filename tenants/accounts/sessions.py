@@ -3,8 +3,9 @@ names decides on every request whether it still opens anything.
 
 A session ends when its user logs out, when it has been idle too long or is too old, when its
 password changes (the others end), and at once when the login or its reseller is stopped or its
-customer cancelled (a suspended or locked customer's sessions stay: they see the read-only panel) — whichever path stopped it (a form, the API, a CSV import, a worker), because the check
-runs on every flush of a changed status (``_end_sessions_of_stopped``).
+customer cancelled (a suspended or locked customer's sessions stay: they see the read-only panel),
+whichever path stopped it (a form, the API, a CSV import, a worker), because the check runs on every
+flush of a changed status (``_end_sessions_of_stopped``).
 """
 from __future__ import annotations
 

@@ -10,9 +10,9 @@ from tenants import audit
 from tenants.accounts.auth import login_id_taken, reset_password_of
 from tenants.accounts.password_policy import generate_password, password_problems
 from tenants.accounts.principals import create_principal, email_problems, login_id_problems
+from tenants.customers import abuse_lock
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.hosting.suspension import works_after
-from tenants.customers import abuse_lock
 from tenants.hosting.wanted import Work
 from tenants.models import (
     Course,

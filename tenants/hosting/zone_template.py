@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Mapping
 
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.hosting import dns_records
@@ -40,7 +41,7 @@ def _lines(template: str) -> list[tuple[int, str]]:
     return out
 
 
-def _fill(line: str, values: dict[str, str | None]) -> str | None:
+def _fill(line: str, values: Mapping[str, str | None]) -> str | None:
     """The line with its placeholders filled; None when one has no value on this server."""
     missing = False
 
