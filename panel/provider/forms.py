@@ -94,6 +94,12 @@ class ConnectionForm(FlaskForm):
     reload_mail = StringField(_l("Reload mail"), validators=[Optional(), Length(max=500)])
     reload_ftp = StringField(_l("Reload FTP"), validators=[Optional(), Length(max=500)])
     reload_dns = StringField(_l("Reload DNS"), validators=[Optional(), Length(max=500)])
+    kick_mail = StringField(_l("doveadm (ends a stopped customer's IMAP/POP3 sessions), e.g. doveadm"),
+                            validators=[Optional(), Length(max=500)])
+    list_ftp = StringField(_l("pure-ftpwho (lists FTP sessions), e.g. pure-ftpwho"),
+                           validators=[Optional(), Length(max=500)])
+    kill_ftp = StringField(_l("kill (ends a stopped customer's FTP sessions), e.g. kill"),
+                           validators=[Optional(), Length(max=500)])
     mariadb_user = StringField(_l("MariaDB administrator"), validators=[Optional(), Length(max=80)])
     mariadb_password = PasswordField(_l("MariaDB administrator's password (leave empty to keep the stored one)"),
                                      validators=[Optional(), Length(max=200)])

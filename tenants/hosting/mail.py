@@ -31,6 +31,19 @@ def _addresses(text: str, field: str, limit: int) -> list[str]:
     return out
 
 
+def _no_loop(session, customer: Customer, address: str, forwards: list[str]) -> None:
+    """Forwards that come back to the mailbox through aliases, lists or a catch-all would make
+    postfix defer the mail for ever (issue 16: loops refused beside the field)."""
+    from tenants.hosting.aliases import Graph
+
+    others = [f.lower() for f in forwards if f.lower() != address.lower()]
+    graph = Graph(session, customer)
+    graph.set(address.lower(), others)
+    if others and graph.loops_back(address.lower()):
+        raise RuleViolation.one(N_("This would send mail in a loop back to %(address)s."), "forwards",
+                                address=address)
+
+
 def _quota(session, customer: Customer, quota_mb) -> int:
     # OEM spec コース設定: a mailbox holds at most the course's mailbox quota
     limit = session.get(Course, customer.course_id).mailbox_quota_mb
@@ -53,6 +66,7 @@ def create_mailbox(session, actor, customer: Customer, domain_id, local_part: st
         lambda: _quota(session, customer, quota_mb),
         lambda: _addresses(forwards, "forwards", MAX_FORWARDS))
     _address_free(session, domain.id, local)
+    _no_loop(session, customer, f"{local}@{domain.name}", targets)
     check_limit(session, customer, "mail_accounts", "local_part")
     box = MailAccount(customer_id=customer.id, reseller_id=customer.reseller_id, domain_id=domain.id,
                       local_part=local, password_hash=hashed, quota_mb=quota, forwards="\n".join(targets),
@@ -69,6 +83,7 @@ def update_mailbox(session, actor, customer: Customer, box: MailAccount, passwor
         lambda: account_names.mail_password_hash(password) if password else None,
         lambda: _quota(session, customer, quota_mb),
         lambda: _addresses(forwards, "forwards", MAX_FORWARDS))
+    _no_loop(session, customer, box.address, targets)
     if hashed:
         box.password_hash = hashed
     box.quota_mb, box.forwards, box.keep_copy = quota, "\n".join(targets), bool(keep_copy)

@@ -124,3 +124,17 @@ def test_loops_foreign_domains_duplicates_and_the_course_limit_are_refused_besid
     assert alias_count(app) == before + 1  # only b was saved
     with scoped_session(app, Scope.system()) as s:
         assert s.scalar(select(MailAlias.targets).where(MailAlias.local_part == "a")) == "info@shop.example.jp"
+
+
+def test_a_mailbox_forward_that_comes_back_through_an_alias_is_refused(app, world, as_taro, local_server):
+    as_taro.get("/lang/en")
+    add_domain_and_boxes(as_taro)
+    assert as_taro.post("/u/demo/aliases", data={"address": "back@shop.example.jp",
+                                                 "targets": "plain@shop.example.jp"}).status_code == 302
+    page = as_taro.get("/u/demo/mail").get_data(as_text=True)
+    plain_id = re.search(r'href="/u/demo/mail/(\d+)">plain@', page).group(1)
+    refused(as_taro, f"/u/demo/mail/{plain_id}", {"quota_mb": "100", "forwards": "back@shop.example.jp"},
+            "loop back to plain@shop.example.jp")
+    # keeping a copy while forwarding elsewhere is no loop
+    assert as_taro.post(f"/u/demo/mail/{plain_id}", data={"quota_mb": "100", "forwards": "boss@example.org",
+                                                          "keep_copy": "y"}).status_code == 302
