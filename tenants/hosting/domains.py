@@ -9,7 +9,17 @@ from tenants import audit
 from tenants.errors import N_, RuleViolation
 from tenants.hosting import account_names, dns_records, hostnames, reserved_names, zone_template
 from tenants.hosting.wanted import Work, check_limit, checked_all, need_server, overlapping, taken_anywhere
-from tenants.models import Course, Customer, DnsRecord, Domain, MailAccount, MailingList, ProtectedDirectory, Server
+from tenants.models import (
+    Course,
+    Customer,
+    DnsRecord,
+    Domain,
+    MailAccount,
+    MailAlias,
+    MailingList,
+    ProtectedDirectory,
+    Server,
+)
 
 
 def default_docroot(ascii_name: str) -> str:
@@ -71,6 +81,7 @@ def delete_domain(session, actor, customer: Customer, domain: Domain) -> list[Wo
     """Remove the site and its zone; mail and protected directories must go first."""
     for model, msgid in ((MailAccount, N_("Delete the mail accounts of %(name)s first.")),
                          (MailingList, N_("Delete the mailing lists of %(name)s first.")),
+                         (MailAlias, N_("Delete the mail aliases of %(name)s first.")),
                          (ProtectedDirectory, N_("Delete the protected directories of %(name)s first."))):
         if session.execute(select(model.id).where(model.domain_id == domain.id,
                                                   model.deleting.is_(False)).limit(1)).first():

@@ -138,3 +138,18 @@ def test_a_mailbox_forward_that_comes_back_through_an_alias_is_refused(app, worl
     # keeping a copy while forwarding elsewhere is no loop
     assert as_taro.post(f"/u/demo/mail/{plain_id}", data={"quota_mb": "100", "forwards": "boss@example.org",
                                                           "keep_copy": "y"}).status_code == 302
+
+
+def test_a_domain_with_aliases_is_not_removed_before_them(app, world, as_taro, local_server):
+    as_taro.get("/lang/en")
+    domain_id = add_domain_and_boxes(as_taro)
+    assert as_taro.post("/u/demo/aliases/catch-all", data={"catchall-domain_id": domain_id,
+                                                           "catchall-targets": "info@shop.example.jp"}).status_code == 302
+    for local in ("info", "plain"):
+        page = as_taro.get("/u/demo/mail").get_data(as_text=True)
+        box_id = re.search(rf'href="/u/demo/mail/(\d+)">{local}@', page).group(1)
+        assert as_taro.post(f"/u/demo/mail/{box_id}/delete").status_code == 302
+    r = as_taro.post(f"/u/demo/domains/{domain_id}/delete", follow_redirects=True)
+    assert "Delete the mail aliases of shop.example.jp first." in r.get_data(as_text=True)
+    with scoped_session(app, Scope.system()) as s:
+        assert s.scalar(select(func.count()).select_from(MailAlias).where(MailAlias.deleting.is_(False))) == 1
