@@ -99,3 +99,15 @@ class CertificateForm(FlaskForm):
 
 class RedirectForm(FlaskForm):
     redirect = BooleanField(_l("Send HTTP visitors to HTTPS"))
+class AliasForm(FlaskForm):
+    address = StringField(_l("Alias address"), validators=[Length(max=254)])
+    targets = TextAreaField(_l("Deliver to (one address per line)"), validators=[Optional(), Length(max=15000)])
+
+
+class CatchAllForm(FlaskForm):
+    domain_id = SelectField(_l("Domain"), choices=[])
+    targets = TextAreaField(_l("Deliver to (one address per line)"), validators=[Optional(), Length(max=15000)])
+
+
+class AliasEditForm(FlaskForm):
+    targets = TextAreaField(_l("Deliver to (one address per line)"), validators=[Optional(), Length(max=15000)])

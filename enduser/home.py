@@ -95,6 +95,7 @@ def dashboard():
 
 
 USAGE_LABELS = {"domains": _l("Domains"), "mail_accounts": _l("Mail accounts"), "mailing_lists": _l("Mailing lists"),
+                "mail_aliases": _l("Mail aliases"),
                 "ftp_accounts": _l("FTP accounts"), "databases": _l("Databases"), "dns_records": _l("DNS records")}
 
 

@@ -1,7 +1,7 @@
 """The end-user panel's URL table and navigation: every page of /u/<code>/, in one place."""
 from flask_babel import lazy_gettext as _l
 
-from enduser import backups, certificates, ftp_and_databases, home, hosting, incidents, mail, sites, status, support
+from enduser import aliases, backups, certificates, ftp_and_databases, home, hosting, incidents, mail, sites, status, support
 
 CONTEXT = [incidents.enduser_incident_notice, support.support_context]
 BEFORE = [support.support_view]
@@ -20,6 +20,9 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/mail/<int:mailbox_id>", mail.mailbox, ["GET", "POST"]),
     ("/lists", mail.lists, ["GET", "POST"]),
     ("/lists/<int:list_id>", mail.list_members, ["GET", "POST"]),
+    ("/aliases", aliases.aliases, ["GET", "POST"]),
+    ("/aliases/catch-all", aliases.catch_all, ["POST"]),
+    ("/aliases/<int:alias_id>", aliases.alias, ["GET", "POST"]),
     ("/domains", sites.domains, ["GET", "POST"]),
     ("/domains/<int:domain_id>/https", sites.domain_https, ["POST"]),
     ("/domains/<int:domain_id>/dns", sites.dns, ["GET", "POST"]),
@@ -32,9 +35,10 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/backups", backups.backups, ["GET", "POST"]),
     ("/backups/database", backups.backup_database, ["POST"]),
     ("/backups/restores/<int:restore_id>", backups.backup_restore),
-] + ftp_and_databases.BUTTONS + mail.BUTTONS + sites.BUTTONS
+] + ftp_and_databases.BUTTONS + mail.BUTTONS + aliases.BUTTONS + sites.BUTTONS
 
 # (endpoint, label) of the end user's navigation, in its order
 NAV = [("enduser.domains", _l("Domains")), ("enduser.mail", _l("Mail")), ("enduser.lists", _l("Mailing lists")),
+       ("enduser.aliases", _l("Mail aliases")),
        ("enduser.ftp", _l("FTP")), ("enduser.databases", _l("Databases")),
        ("enduser.protected", _l("Protected folders")), ("enduser.backups", _l("Backups"))]

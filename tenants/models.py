@@ -24,6 +24,7 @@ from tenants.hosting.models import (
                                     Domain,
                                     FtpAccount,
                                     MailAccount,
+                                    MailAlias,
                                     MailingList,
                                     MailingListMember,
                                     ProtectedDirectory,
@@ -56,7 +57,7 @@ from tenants.servers.power_models import ServerPower
 __all__ = [
     "AuditLog", "LoginAttempt", "LoginSession", "Principal", "Role", "ApiToken", "Reseller", "ResellerContact",
     "Server", "ServerAssignment", "Course", "Customer", "CustomerStatus", "OveruseState", "Database", "DnsRecord",
-    "Domain", "FtpAccount", "MailAccount", "MailingList", "MailingListMember", "ProtectedDirectory",
+    "Domain", "FtpAccount", "MailAccount", "MailAlias", "MailingList", "MailingListMember", "ProtectedDirectory",
     "ProtectedUser", "ProvisionState", "ReservedName", "CheckResult", "CheckRollup", "CustomerUsageSample",
     "MaintenanceWindow", "MonitoredEndpoint", "ResourceStatus", "ResourceThreshold", "ServerSample",
     "ServiceState", "StateEvent", "TrafficLogCursor", "FaultReport", "Incident", "IncidentEntry",

@@ -68,10 +68,12 @@ def test_suspending_a_reseller_ends_its_operators_and_end_users_sessions_at_once
     assert other.get(other_page).status_code == 200  # another reseller's operator goes on
 
 
-def test_suspending_a_customer_ends_its_session_and_the_panel_refuses_changes(app, as_demo_operator, world):
+def test_suspending_a_customer_turns_its_open_session_read_only_and_the_panel_refuses_changes(app, as_demo_operator,
+                                                                                               world):
     end_user, page = _logged_in(app, "taro")
     assert as_demo_operator.post(f"/panel/customers/{world.demo_customer}/suspend").status_code == 302
-    assert end_user.get(page).status_code == 302
+    html = end_user.get(page).get_data(as_text=True)  # issue 16: the open session sees it at once
+    assert "data-frozen" in html
     again = app.test_client()  # a suspended customer may look, but not change anything
     login(again, "enduser", "taro", DEMO_PASSWORDS["taro"], code="demo")
     r = again.post("/u/demo/domains", data={"name": "frozen-shop.example.jp"}, follow_redirects=True)
@@ -81,16 +83,21 @@ def test_suspending_a_customer_ends_its_session_and_the_panel_refuses_changes(ap
         assert s.scalar(select(Domain.id).where(Domain.name == "frozen-shop.example.jp")) is None
 
 
-def test_a_customer_suspended_through_the_api_or_its_edit_form_is_logged_out_too(app, as_demo_operator, world):
+def test_a_customer_suspended_through_the_api_or_locked_by_a_worker_is_read_only_at_once(app, as_demo_operator,
+                                                                                          world):
     end_user, page = _logged_in(app, "taro")
     api = _api(app, _token(as_demo_operator))
     assert api.post(f"/api/customers/{world.demo_customer}/suspend").status_code in (200, 204)
-    assert end_user.get(page).status_code == 302
+    assert "data-frozen" in end_user.get(page).get_data(as_text=True)
     assert api.post(f"/api/customers/{world.demo_customer}/resume").status_code in (200, 204)
     end_user, page = _logged_in(app, "taro")
     with scoped_session(app, Scope.system()) as s:  # a worker (mass-mail lock, overuse): the same rule
         customer = s.get(Customer, world.demo_customer)
         customer.status = "locked"
+        s.commit()
+    assert "data-frozen" in end_user.get(page).get_data(as_text=True)
+    with scoped_session(app, Scope.system()) as s:  # cancelled: no more logins, the session ends
+        s.get(Customer, world.demo_customer).status = "cancelled"
         s.commit()
     assert end_user.get(page).status_code == 302
 

@@ -73,6 +73,10 @@ class ServerForm(FlaskForm):
                                                 SelectChoice("maintenance", _l("maintenance")),
                                                 SelectChoice("retired", _l("retired"))])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+    ipv6_address = StringField(_l("IPv6 address (optional)"), validators=[Optional(), Length(max=64)])
+    mail_host = StringField(_l("Mail host for MX records (empty: the host name)"),
+                            validators=[Optional(), Length(max=253)])
+    zone_template = TextAreaField(_l("Records of a new domain's zone"), validators=[Optional(), Length(max=10000)])
     resellers = MultiCheckboxField(_l("Resellers that may place customers on it"), coerce=int)
 
 
@@ -90,6 +94,12 @@ class ConnectionForm(FlaskForm):
     reload_mail = StringField(_l("Reload mail"), validators=[Optional(), Length(max=500)])
     reload_ftp = StringField(_l("Reload FTP"), validators=[Optional(), Length(max=500)])
     reload_dns = StringField(_l("Reload DNS"), validators=[Optional(), Length(max=500)])
+    kick_mail = StringField(_l("doveadm (ends a stopped customer's IMAP/POP3 sessions), e.g. doveadm"),
+                            validators=[Optional(), Length(max=500)])
+    list_ftp = StringField(_l("pure-ftpwho (lists FTP sessions), e.g. pure-ftpwho"),
+                           validators=[Optional(), Length(max=500)])
+    kill_ftp = StringField(_l("kill (ends a stopped customer's FTP sessions), e.g. kill"),
+                           validators=[Optional(), Length(max=500)])
     mariadb_user = StringField(_l("MariaDB administrator"), validators=[Optional(), Length(max=80)])
     mariadb_password = PasswordField(_l("MariaDB administrator's password (leave empty to keep the stored one)"),
                                      validators=[Optional(), Length(max=200)])
@@ -195,3 +205,13 @@ class ThresholdsForm(FlaskForm):
     file_count_limit = IntegerField(_l("File count limit"), validators=[Optional()])
     db_size_limit_bytes = IntegerField(_l("Database size limit (bytes)"), validators=[Optional()])
     limit_percent = IntegerField(_l("Alert at this percentage of the limit"), validators=[InputRequired(), NumberRange(1, 100)])
+
+
+class AbuseLockForm(FlaskForm):
+    reseller_code = StringField(_l("Reseller code"), validators=[Length(max=32)])
+    login_id = StringField(_l("End user's login ID"), validators=[Length(max=64)])
+    reason = TextAreaField(_l("Reason (shown to the reseller)"), validators=[Length(max=2000)])
+
+
+class AbuseUnlockForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for lifting the lock"), validators=[Length(max=2000)])

@@ -14,6 +14,7 @@ from panel.provider.accounts import staff_only
 from panel.provider.forms import PowerForm, ServerForm
 from tenants.hosting import moves
 from tenants.hosting.failures import failed_on_server
+from tenants.hosting.zone_template import DEFAULT_TEMPLATE
 from tenants.incidents.deadlines import MAX_POWER_CYCLES
 from tenants.models import Reseller, Server, ServerAssignment
 from tenants.servers import power as power_settings
@@ -29,6 +30,8 @@ def _server_form(s, server: Server | None = None) -> ServerForm:
                               s.execute(select(Reseller).order_by(Reseller.code)).scalars()]
     if server is not None and not form.is_submitted():
         form.resellers.data = [a.reseller_id for a in server.assignments]
+    if not form.is_submitted() and not form.zone_template.data:
+        form.zone_template.data = DEFAULT_TEMPLATE  # the template new domains get until the provider edits it
     return form
 
 

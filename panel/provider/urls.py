@@ -1,6 +1,7 @@
 """The provider admin's URL table: every page of /admin, in one place (each endpoint is its view's
 name), grouped by the area whose rights it needs (tenants/accounts/rights.py)."""
 from panel.provider import (
+    abuse_locks,
     accounts,
     backups,
     fleet,
@@ -81,6 +82,8 @@ RULES = accounts.ACCOUNT.rules() + area(Area.DASHBOARD, [
     ("/reports/<int:report_id>", incidents.fault_report, ["GET", "POST"]),
     ("/mail-locks", mail_abuse.mail_locks),
     ("/mail-locks/<int:lock_id>/unlock", mail_abuse.mail_lock_unlock, ["POST"]),
+    ("/abuse-locks", abuse_locks.abuse_locks, ["GET", "POST"]),
+    ("/abuse-locks/<int:customer_id>/unlock", abuse_locks.abuse_unlock, ["POST"]),
     ("/servers/<int:server_id>/remediation", incidents.server_remediation, ["GET", "POST"]),
 ]) + area(Area.CONTRACTS, [
     ("/contracts", lifecycle.contracts),

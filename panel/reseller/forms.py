@@ -32,6 +32,7 @@ class CourseForm(FlaskForm):
     max_mail_accounts = _limit(_l("Mail accounts"))
     mailbox_quota_mb = _limit(_l("Mailbox quota (MB)"))
     max_mailing_lists = _limit(_l("Mailing lists"))
+    max_mail_aliases = _limit(_l("Mail aliases and catch-alls"))
     max_ftp_accounts = _limit(_l("FTP accounts"))
     max_databases = _limit(_l("Databases"))
     max_dns_records = _limit(_l("DNS records"))

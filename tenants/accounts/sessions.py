@@ -2,9 +2,10 @@
 names decides on every request whether it still opens anything.
 
 A session ends when its user logs out, when it has been idle too long or is too old, when its
-password changes (the others end), and at once when the login, its customer or its reseller is
-stopped — whichever path stopped it (a form, the API, a CSV import, a worker), because the check
-runs on every flush of a changed status (``_end_sessions_of_stopped``).
+password changes (the others end), and at once when the login or its reseller is stopped or its
+customer cancelled (a suspended or locked customer's sessions stay: they see the read-only panel),
+whichever path stopped it (a form, the API, a CSV import, a worker), because the check runs on every
+flush of a changed status (``_end_sessions_of_stopped``).
 """
 from __future__ import annotations
 
@@ -151,7 +152,9 @@ def _stopped_logins(session) -> list[tuple[str, int]]:
     for obj in session.dirty:
         if isinstance(obj, Principal) and _became(obj, "active", lambda v: not v):
             found.append(("id", obj.id))
-        elif isinstance(obj, Customer) and _became(obj, "status", lambda v: v != CustomerStatus.ACTIVE.value):
+        # a suspended or locked customer's open sessions stay and show the read-only panel at once
+        # (issue 16 item 1: it may look, not change); a cancelled one may no longer log in
+        elif isinstance(obj, Customer) and _became(obj, "status", lambda v: v == CustomerStatus.CANCELLED.value):
             found.append(("customer_id", obj.id))
         elif isinstance(obj, Reseller) and _became(obj, "status", lambda v: v != "active"):
             found.append(("reseller_id", obj.id))

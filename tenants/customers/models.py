@@ -42,6 +42,7 @@ class Customer(TenantScoped, Base):
     start_date: Mapped[date | None] = mapped_column(Date)            # 利用開始日
     status: Mapped[str] = mapped_column(String(16), default=CustomerStatus.ACTIVE.value, index=True)
     cancel_on: Mapped[date | None] = mapped_column(Date)             # removal date once cancelled
+    lock_reason: Mapped[str | None] = mapped_column(Text)            # the provider's abuse lock: why
     disk_used_bytes: Mapped[int] = mapped_column(BigInteger, default=0)  # from the metrics collector
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -83,6 +84,7 @@ class Course(TenantScoped, Base):
     max_mail_accounts: Mapped[int] = mapped_column(Integer, default=50)
     mailbox_quota_mb: Mapped[int] = mapped_column(Integer, default=2048)
     max_mailing_lists: Mapped[int] = mapped_column(Integer, default=5)
+    max_mail_aliases: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
     max_ftp_accounts: Mapped[int] = mapped_column(Integer, default=5)
     max_databases: Mapped[int] = mapped_column(Integer, default=5)
     max_dns_records: Mapped[int] = mapped_column(Integer, default=100)

@@ -10,6 +10,7 @@ from tenants import audit
 from tenants.accounts.auth import login_id_taken, reset_password_of
 from tenants.accounts.password_policy import generate_password, password_problems
 from tenants.accounts.principals import create_principal, email_problems, login_id_problems
+from tenants.customers import abuse_lock
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.hosting.suspension import works_after
 from tenants.hosting.wanted import Work
@@ -22,6 +23,7 @@ from tenants.models import (
     Domain,
     FtpAccount,
     MailAccount,
+    MailAlias,
     MailingList,
     ProtectedDirectory,
     Role,
@@ -34,7 +36,7 @@ CUSTOMER_FIELDS = ("contractor_name", "customer_number", "course_id", "server_id
                    "start_date", "contact_email", "status")
 EDITABLE_STATUSES = (CustomerStatus.ACTIVE.value, CustomerStatus.SUSPENDED.value, CustomerStatus.LOCKED.value)
 # What a customer has on its server (the provisioning jobs place it by the customer's server).
-HOSTING_MODELS = (Domain, MailAccount, MailingList, FtpAccount, Database, DnsRecord, ProtectedDirectory)
+HOSTING_MODELS = (Domain, MailAccount, MailingList, MailAlias, FtpAccount, Database, DnsRecord, ProtectedDirectory)
 MOVE_REFUSED = N_("This customer has sites, mail or databases on its server; to change it, use Move to another "
                   "server on the customer page.")
 
@@ -155,6 +157,8 @@ def _reseller_of(session) -> int | None:
 
 def change_problems(session, customer: Customer, data: dict) -> list[Problem]:
     """What is wrong with changing these fields of a customer (fields not given stay as they are)."""
+    if abuse_lock.is_abuse_locked(customer) and data.get("status", customer.status) != customer.status:
+        return [Problem(abuse_lock.PROVIDER_ONLY, "status")]
     return customer_problems(session, {**_current(customer), **_changeable(customer, data)}, customer)
 
 
@@ -216,6 +220,8 @@ def resume_customer(session, actor, customer: Customer) -> list[Work]:
     returns the provisioning that restores the hosting, to enqueue after the commit."""
     if customer.status == CustomerStatus.ACTIVE.value:
         raise RuleViolation.one(N_("This customer is already active."), "status")
+    if abuse_lock.is_abuse_locked(customer):  # only the provider lifts its abuse lock
+        raise RuleViolation.one(abuse_lock.PROVIDER_ONLY, "status")
     status_before = customer.status
     customer.status = CustomerStatus.ACTIVE.value
     customer.cancel_on = None

@@ -7,9 +7,19 @@ from sqlalchemy import select
 
 from tenants import audit
 from tenants.errors import N_, RuleViolation
-from tenants.hosting import account_names, dns_records, hostnames, reserved_names
+from tenants.hosting import account_names, dns_records, hostnames, reserved_names, zone_template
 from tenants.hosting.wanted import Work, check_limit, checked_all, need_server, overlapping, taken_anywhere
-from tenants.models import Course, Customer, DnsRecord, Domain, MailAccount, MailingList, ProtectedDirectory
+from tenants.models import (
+    Course,
+    Customer,
+    DnsRecord,
+    Domain,
+    MailAccount,
+    MailAlias,
+    MailingList,
+    ProtectedDirectory,
+    Server,
+)
 
 
 def default_docroot(ascii_name: str) -> str:
@@ -49,6 +59,10 @@ def create_domain(session, actor, customer: Customer, name: str, docroot: str = 
                     docroot=root or default_docroot(ascii_name), https=bool(https), dns_serial=new_serial(0))
     session.add(domain)
     session.flush()
+    # issue 16 item 6: the zone works on day one (the server's template; the user changes it later)
+    for record in zone_template.initial_records(session.get(Server, customer.server_id), ascii_name):
+        session.add(DnsRecord(customer_id=customer.id, reseller_id=customer.reseller_id, domain_id=domain.id,
+                              name=record.name, type=record.type, value=record.value, ttl=record.ttl))
     audit.record(session, actor, "domain.create", domain, f"added domain {ascii_name}", customer_id=customer.id)
     return domain, [Work.service(customer, "web"), Work.service(customer, "dns")] + \
         ([Work.certificate(domain)] if domain.https else [])
@@ -78,6 +92,7 @@ def delete_domain(session, actor, customer: Customer, domain: Domain) -> list[Wo
     """Remove the site and its zone; mail and protected directories must go first."""
     for model, msgid in ((MailAccount, N_("Delete the mail accounts of %(name)s first.")),
                          (MailingList, N_("Delete the mailing lists of %(name)s first.")),
+                         (MailAlias, N_("Delete the mail aliases of %(name)s first.")),
                          (ProtectedDirectory, N_("Delete the protected directories of %(name)s first."))):
         if session.execute(select(model.id).where(model.domain_id == domain.id,
                                                   model.deleting.is_(False)).limit(1)).first():

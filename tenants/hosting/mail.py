@@ -7,14 +7,14 @@ from tenants import audit
 from tenants.errors import N_, RuleViolation
 from tenants.hosting import account_names
 from tenants.hosting.wanted import Work, check_limit, checked_all, live_domain, need_server
-from tenants.models import Course, Customer, MailAccount, MailingList, MailingListMember
+from tenants.models import Course, Customer, MailAccount, MailAlias, MailingList, MailingListMember
 
 MAX_FORWARDS = 20
 MAX_MEMBERS = 500
 
 
 def _address_free(session, domain_id: int, local: str, field: str = "local_part") -> None:
-    for model in (MailAccount, MailingList):
+    for model in (MailAccount, MailingList, MailAlias):
         if session.execute(select(model.id).where(model.domain_id == domain_id, model.local_part == local)).first():
             raise RuleViolation.one(N_("This address is already in use."), field)
 
@@ -29,6 +29,19 @@ def _addresses(text: str, field: str, limit: int) -> list[str]:
         if address not in out:
             out.append(address)
     return out
+
+
+def _no_loop(session, customer: Customer, address: str, forwards: list[str]) -> None:
+    """Forwards that come back to the mailbox through aliases, lists or a catch-all would make
+    postfix defer the mail for ever (issue 16: loops refused beside the field)."""
+    from tenants.hosting.aliases import Graph
+
+    others = [f.lower() for f in forwards if f.lower() != address.lower()]
+    graph = Graph(session, customer)
+    graph.set(address.lower(), others)
+    if others and graph.loops_back(address.lower()):
+        raise RuleViolation.one(N_("This would send mail in a loop back to %(address)s."), "forwards",
+                                address=address)
 
 
 def _quota(session, customer: Customer, quota_mb) -> int:
@@ -53,6 +66,7 @@ def create_mailbox(session, actor, customer: Customer, domain_id, local_part: st
         lambda: _quota(session, customer, quota_mb),
         lambda: _addresses(forwards, "forwards", MAX_FORWARDS))
     _address_free(session, domain.id, local)
+    _no_loop(session, customer, f"{local}@{domain.name}", targets)
     check_limit(session, customer, "mail_accounts", "local_part")
     box = MailAccount(customer_id=customer.id, reseller_id=customer.reseller_id, domain_id=domain.id,
                       local_part=local, password_hash=hashed, quota_mb=quota, forwards="\n".join(targets),
@@ -69,6 +83,7 @@ def update_mailbox(session, actor, customer: Customer, box: MailAccount, passwor
         lambda: account_names.mail_password_hash(password) if password else None,
         lambda: _quota(session, customer, quota_mb),
         lambda: _addresses(forwards, "forwards", MAX_FORWARDS))
+    _no_loop(session, customer, box.address, targets)
     if hashed:
         box.password_hash = hashed
     box.quota_mb, box.forwards, box.keep_copy = quota, "\n".join(targets), bool(keep_copy)

@@ -108,6 +108,35 @@ class MailingList(Provisioned, Base):
         return f"{self.local_part}@{self.domain.name}"
 
 
+class MailAlias(Provisioned, Base):
+    """An address that delivers to one or more other addresses (in the customer's domains or
+    elsewhere); ``local_part`` "" is the domain's catch-all: every address of the domain that is
+    no mailbox, list or alias (one per domain, by the unique constraint)."""
+    __tablename__ = "mail_aliases"
+    __table_args__ = (UniqueConstraint("domain_id", "local_part"),)
+
+    reseller_id: Mapped[int] = mapped_column(ForeignKey("resellers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    domain_id: Mapped[int] = mapped_column(ForeignKey("domains.id", ondelete="CASCADE"), index=True)
+    local_part: Mapped[str] = mapped_column(String(64))            # "" = catch-all of the domain
+    targets: Mapped[str] = mapped_column(Text, default="")         # one address per line
+
+    domain: Mapped[Domain] = relationship()
+
+    @property
+    def catch_all(self) -> bool:
+        return self.local_part == ""
+
+    @property
+    def address(self) -> str:
+        """local@domain, or @domain for a catch-all (postfix's virtual_alias_maps form)."""
+        return f"{self.local_part}@{self.domain.name}"
+
+    @property
+    def target_list(self) -> list[str]:
+        return [line for line in (self.targets or "").splitlines() if line]
+
+
 class MailingListMember(CustomerScoped, Base):
     __tablename__ = "mailing_list_members"
     __table_args__ = (UniqueConstraint("mailing_list_id", "address"),)

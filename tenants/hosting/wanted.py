@@ -22,6 +22,7 @@ from tenants.models import (
     Domain,
     FtpAccount,
     MailAccount,
+    MailAlias,
     MailingList,
     ProtectedDirectory,
 )
@@ -30,7 +31,7 @@ from tenants.tenancy import BYPASS
 SERVICES = ("web", "mail", "ftp", "dns")
 # Whose state each service's apply records (a domain's zone is applied by "dns" too).
 SERVICE_MODELS: dict[str, tuple[type[Provisioned], ...]] = {
-    "web": (Domain, ProtectedDirectory), "mail": (MailAccount, MailingList),
+    "web": (Domain, ProtectedDirectory), "mail": (MailAccount, MailingList, MailAlias),
     "ftp": (FtpAccount,), "dns": (DnsRecord,)}
 
 
@@ -68,6 +69,7 @@ LIMITS: dict[str, tuple[type[Provisioned], str, str]] = {
     "domains": (Domain, "max_domains", N_("domains: %(used)s of %(limit)s used")),
     "mail_accounts": (MailAccount, "max_mail_accounts", N_("mail accounts: %(used)s of %(limit)s used")),
     "mailing_lists": (MailingList, "max_mailing_lists", N_("mailing lists: %(used)s of %(limit)s used")),
+    "mail_aliases": (MailAlias, "max_mail_aliases", N_("mail aliases: %(used)s of %(limit)s used")),
     "ftp_accounts": (FtpAccount, "max_ftp_accounts", N_("FTP accounts: %(used)s of %(limit)s used")),
     "databases": (Database, "max_databases", N_("databases: %(used)s of %(limit)s used")),
     "dns_records": (DnsRecord, "max_dns_records", N_("DNS records: %(used)s of %(limit)s used")),
@@ -159,7 +161,7 @@ def retry(session, actor, customer: Customer, obj) -> list[Work]:
 def state_counts(session, customer: Customer) -> dict[str, int]:
     """How many of the customer's objects wait to be applied, and how many failed."""
     counts = {"pending": 0, "failed": 0}
-    for model in (Domain, MailAccount, MailingList, FtpAccount, Database, DnsRecord, ProtectedDirectory):
+    for model in (Domain, MailAccount, MailingList, MailAlias, FtpAccount, Database, DnsRecord, ProtectedDirectory):
         for state, n in session.execute(select(model.state, func.count()).where(
                 model.customer_id == customer.id).group_by(model.state)):
             if state in counts:

@@ -22,7 +22,9 @@ from tenants.servers.ssh_keys import fingerprint, generate_key_pair, parse_publi
 
 PATH_FIELDS = ("config_dir", "homes_root", "mail_root", "mail_log")
 RELOAD_FIELDS = {"reload_web": "reload-web", "reload_mail": "reload-mail", "reload_ftp": "reload-ftp",
-                 "reload_dns": "reload-dns"}
+                 "reload_dns": "reload-dns",
+                 # issue 16: a stopped customer's open sessions end (workers/drivers/host/sessions.py)
+                 "kick_mail": "doveadm", "list_ftp": "pure-ftpwho", "kill_ftp": "kill"}
 DB_ENGINES = ("mariadb", "postgresql")
 _USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 _DB_USER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,79}$")

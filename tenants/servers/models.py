@@ -55,6 +55,12 @@ class Server(ProviderWritesOnly, TenantScoped, Base):
     monitor_interval_minutes: Mapped[int] = mapped_column(Integer, default=10)
     auto_remediation: Mapped[bool] = mapped_column(Boolean, default=True)
     notes: Mapped[str | None] = mapped_column(Text)
+    # A new domain's zone on this server (issue 16 item 6): its IPv6 address (address is the IPv4
+    # one, or the only one), the mail host its MX names (empty: the host name) and the provider's
+    # record template (empty: tenants.hosting.zone_template.DEFAULT_TEMPLATE)
+    ipv6_address: Mapped[str | None] = mapped_column(String(64))
+    mail_host: Mapped[str | None] = mapped_column(String(253))
+    zone_template: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     assignments: Mapped[list["ServerAssignment"]] = relationship(

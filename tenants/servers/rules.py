@@ -13,10 +13,11 @@ from tenants.db import taken_by_other
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.models import Customer, Reseller, Server, ServerAssignment
 from tenants.servers.models import DRIVERS, SERVER_ROLES, ServerKind, ServerStatus
+from tenants.servers.zone_settings import ZONE_FIELDS, zone_problems, zone_value
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 SERVER_FIELDS = ("hostname", "address", "role", "kind", "driver", "monitor_interval_minutes",
-                 "auto_remediation", "notes", "status")
+                 "auto_remediation", "notes", "status", "ipv6_address", "mail_host", "zone_template")
 
 
 def _server_problems(session, data: dict, existing: Server | None) -> list[Problem]:
@@ -38,7 +39,7 @@ def _server_problems(session, data: dict, existing: Server | None) -> list[Probl
         problems.append(Problem(N_("Enter whole minutes from 1 to 60."), "monitor_interval_minutes"))
     if data.get("status", ServerStatus.ACTIVE) not in tuple(ServerStatus):
         problems.append(Problem(N_("Choose one of the listed values."), "status"))
-    return problems
+    return problems + zone_problems(data)
 
 
 def _apply(server: Server, data: dict) -> None:
@@ -47,6 +48,8 @@ def _apply(server: Server, data: dict) -> None:
             value = data[name]
             if name == "hostname":
                 value = value.strip().lower()
+            elif name in ZONE_FIELDS:
+                value = zone_value(name, value)
             elif isinstance(value, str):
                 value = value.strip()
             setattr(server, name, value)

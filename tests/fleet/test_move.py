@@ -16,7 +16,7 @@ from tenants.models import Customer, Database, DnsRecord, ServerAssignment
 from tenants.tenancy import Scope
 from tests.fleet.conftest import update_config
 from tests.fleet.test_two_hosts import add_database, drop_databases, fetch, serve
-from tests.hosting.helpers import MARIADB, POSTGRES, run_jobs
+from tests.hosting.helpers import MARIADB, POSTGRES, no_day_one_records, run_jobs
 from tests.hosting.test_provisioning import set_up_everything, states
 from tests.support import scoped_session
 from workers.jobs.hosting.provisioning import apply_service
@@ -39,6 +39,7 @@ def prepare(app, world, fleet, as_taro):
     with scoped_session(app, Scope.system()) as s:
         s.add(ServerAssignment(server_id=fleet.server_b, reseller_id=world.demo))
         s.commit()
+    no_day_one_records(app, fleet.server_a)  # one A record, added below, which the move switches
     domain_id = set_up_everything(as_taro, "demo", "shop.example.jp", "taroweb")
     assert as_taro.post(f"/u/demo/domains/{domain_id}/dns", data={"type": "A", "name": "www",
                                                                   "value": fleet.a.address}).status_code == 302

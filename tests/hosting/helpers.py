@@ -52,6 +52,16 @@ def update_server_config(app, server_id: int, **values) -> None:
         s.commit()
 
 
+def no_day_one_records(app, server_id: int) -> None:
+    """New domains on this server start with an empty zone (a template of comments only), for tests
+    about the records a user adds (tenants/hosting/zone_template.py gives A/www/MX/SPF otherwise)."""
+    from tenants.models import Server
+
+    with scoped_session(app, Scope.system()) as s:
+        s.get(Server, server_id).zone_template = "# no records on day one\n"
+        s.commit()
+
+
 def run_jobs(app) -> None:
     """Run every queued provisioning job on a real RQ worker, then stop (burst)."""
     from workers import queues

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from tenants.hosting import failures
 from tenants.models import DnsRecord, Domain, FtpAccount
 from tenants.tenancy import Scope
-from tests.hosting.helpers import run_jobs, update_server_config
+from tests.hosting.helpers import no_day_one_records, run_jobs, update_server_config
 from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import PASSWORD, free_port, need_tool, running, self_signed
 
@@ -166,6 +166,7 @@ def test_a_failure_of_the_whole_server_shows_end_users_a_plain_reason(app, world
 
 def test_a_zone_named_checkzone_refuses_does_not_stop_another_tenants_records(app, world, as_taro, as_hanako,
                                                                              as_provider, local_server):
+    no_day_one_records(app, world.server)
     as_taro.post("/u/demo/domains", data={"name": "shop.example.jp"})
     as_hanako.post("/u/acme/domains", data={"name": "hanako.example.jp"})
     shop, hanako = _domain(app, "shop.example.jp"), _domain(app, "hanako.example.jp")

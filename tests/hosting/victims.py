@@ -8,6 +8,7 @@ from tenants.models import (
     Domain,
     FtpAccount,
     MailAccount,
+    MailAlias,
     MailingList,
     MailingListMember,
     ProtectedDirectory,
@@ -30,10 +31,12 @@ def make_hosting(session, customer, tag: str) -> dict:
     record = DnsRecord(domain_id=domain.id, name="www", type="A", value="192.0.2.1", **owner)
     protected = ProtectedDirectory(domain_id=domain.id, path="private", realm="Members", **owner)
     protected.users = [ProtectedUser(name="member", password_hash=FAKE_HASH, **owner)]
-    session.add_all([mailbox, mlist, ftp, database, record, protected])
+    alias = MailAlias(domain_id=domain.id, local_part="sales", targets="info@example.org", **owner)
+    session.add_all([mailbox, mlist, ftp, database, record, protected, alias])
     session.flush()
     made = {"domain": domain.id, "mail": mailbox.id, "list": mlist.id, "ftp": ftp.id, "database": database.id,
-            "record": record.id, "protected": protected.id, "protected_user": protected.users[0].id}
+            "record": record.id, "protected": protected.id, "protected_user": protected.users[0].id,
+            "alias": alias.id}
     if customer.server_id is not None:  # a generation of the customer's backup and a restore from it
         from datetime import datetime, timezone
 

@@ -5,7 +5,8 @@ from tenants.tenancy import Scope
 from tests.support import scoped_session
 
 COURSE = {"name": "ライト", "description": "", "disk_quota_mb": 1000, "traffic_quota_gb": 50, "max_domains": 3,
-          "max_mail_accounts": 10, "mailbox_quota_mb": 500, "max_mailing_lists": 1, "max_ftp_accounts": 2,
+          "max_mail_accounts": 10, "mailbox_quota_mb": 500, "max_mailing_lists": 1, "max_mail_aliases": 5,
+          "max_ftp_accounts": 2,
           "max_databases": 1, "max_dns_records": 20, "mass_mail_per_hour": 200, "https_allowed": "y",
           "overuse_notify": "y"}
 

@@ -20,7 +20,7 @@ import inspect
 from pathlib import Path
 from typing import Sequence
 
-from workers.drivers.host import databases, dns, dovecot, ftp, isolation, nginx, postfix, remediation
+from workers.drivers.host import databases, dns, dovecot, ftp, isolation, nginx, postfix, remediation, sessions
 from workers.drivers.host.base import DEFAULT_TOOLS, PACKAGES, HostBase, Resolver
 from workers.drivers.host.files import file_name
 from workers.drivers.host.spec import (
@@ -163,8 +163,11 @@ class HostDriver(HostBase):
                 for source in sources:
                     self.run(postfix.postmap_command(argv, self.map_type, source), f"postmap {source.name}")
 
-            return self._commit(tx, validate, "mail", f"mail: {len(boxes)} mailbox(es), "
-                                f"{len(aliases)} alias(es), {len(lists)} list(s)")
+            result = self._commit(tx, validate, "mail", f"mail: {len(boxes)} mailbox(es), "
+                                  f"{len(aliases)} alias(es), {len(lists)} list(s)")
+        # a stopped customer's open IMAP/POP3 sessions end now, not at their next login
+        kicked = sessions.kick_mail(self, [b.address for b in boxes if b.suspended])
+        return ApplyResult(result.ok, result.detail + kicked, result.left_out)
 
     def lookup_mail_map(self, name: str, key: str) -> str | None:
         """What postfix would find for ``key`` in one of our maps (``postmap -q``); None if absent."""
@@ -204,7 +207,9 @@ class HostDriver(HostBase):
             tx.write(passwd, text, 0o640, self.secret_gid)
             tx.guard(pdb)
             validate = lambda: self.run(ftp.mkdb_command(argv, passwd, pdb), "pure-pw mkdb")  # noqa: E731
-            return self._finish("ftp", self._write(tx, validate, "ftp"), f"ftp: {len(accepted)} user(s)", left)
+            result = self._finish("ftp", self._write(tx, validate, "ftp"), f"ftp: {len(accepted)} user(s)", left)
+        ended = sessions.kick_ftp(self, [str(u.name) for u in accepted if u.suspended])
+        return ApplyResult(result.ok, result.detail + ended, result.left_out)
 
     # --- DNS ----------------------------------------------------------------------------------
 

@@ -6,7 +6,9 @@ Debian's postfix package supports out of the box; ``lmdb`` needs postfix-lmdb):
   virtual_domains     domain → OK                     virtual_mailbox_domains
   virtual_mailboxes   address → domain/local/         virtual_mailbox_maps (maildir under the base)
   virtual_aliases     address → targets               virtual_alias_maps: forwards (+ the mailbox
-                                                      itself when a copy is kept), aliases, lists
+                                                      itself when a copy is kept), aliases, lists;
+                                                      @domain → targets for a catch-all (then
+                                                      each of its mailboxes maps to itself)
   sender_access       address → REJECT ...            for send-locked and suspended accounts: use it in both
                       smtpd_sender_restrictions = check_sasl_access <map>, check_sender_access <map>
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from tenants.hosting import account_names
+from tenants.hosting import account_names, hostnames
 from workers.drivers.host.spec import ApplyError, MailAlias, Mailbox, MailingList, checked
 
 MAP_NAMES = ("virtual_domains", "virtual_mailboxes", "virtual_aliases", "sender_access")
@@ -61,13 +63,30 @@ def check_mail(mailboxes: Sequence[Mailbox], aliases: Sequence[MailAlias],
                              bool(box.send_locked), bool(box.suspended)))
     for kind, group in (("an alias", aliases), ("a mailing list", lists)):
         for item in group:
-            address = checked(account_names.hosted_address, item.address, "address")
+            address = _alias_key(item.address) if kind == "an alias" else \
+                checked(account_names.hosted_address, item.address, "address")
             claim(address, kind)
             members = _members(item.members, address)
             if not members:
                 raise ApplyError(f"refused: {kind} {address} has no members")
             table[address] = members
+    # a catch-all (@domain) would also take the mail of the domain's mailboxes: postfix looks
+    # virtual_alias_maps up first, so each mailbox without an entry maps to itself
+    caught = {key[1:] for key in table if key.startswith("@")}
+    for box in boxes:
+        if box.address.split("@")[1] in caught and box.address not in table:
+            table[box.address] = [box.address]
     return boxes, table
+
+
+def _alias_key(value) -> str:
+    """An alias's address, or ``@domain`` for the domain's catch-all."""
+    if isinstance(value, str) and value.startswith("@"):
+        domain = checked(hostnames.domain, value[1:], "address")
+        if domain != value[1:]:
+            raise ApplyError(f"refused: the catch-all {value!r} is not in its ASCII form (@{domain})")
+        return "@" + domain
+    return checked(account_names.hosted_address, value, "address")
 
 
 def render_maps(mailboxes: Sequence[Mailbox], aliases: Sequence[MailAlias],

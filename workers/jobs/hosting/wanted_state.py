@@ -33,6 +33,7 @@ from workers.drivers.host.spec import (
 )
 from workers.drivers.host.spec import MailingList as ListSpec
 from workers.jobs.hosting import https_state
+from workers.jobs.hosting.mail_aliases import aliases_on
 
 # Settings of ours in the server's driver config, next to the driver's own keyword arguments.
 # tls_cert_file / tls_key_file: the server's certificate for HTTPS sites; tls_certificates:
@@ -197,7 +198,7 @@ def apply_mail(site: Site, session, server_id: int) -> tuple[str, dict]:
              for b in rows_on(session, server_id, MailAccount, live_only=True)]
     lists = [ListSpec(ml.address, tuple(m.address for m in ml.members))
              for ml in rows_on(session, server_id, MailingList, live_only=True)]
-    return site.driver.apply_mail(boxes, (), lists).detail, {}
+    return site.driver.apply_mail(boxes, aliases_on(session, server_id), lists).detail, {}
 
 
 def apply_ftp(site: Site, session, server_id: int) -> tuple[str, dict]:
