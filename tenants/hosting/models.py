@@ -62,6 +62,8 @@ class Domain(Provisioned, Base):
     docroot: Mapped[str] = mapped_column(String(1024))             # relative to the customer's home
     https: Mapped[bool] = mapped_column(Boolean, default=False)
     dns_serial: Mapped[int] = mapped_column(Integer, default=1)    # SOA serial, bumped on record changes
+    php_version: Mapped[str | None] = mapped_column(String(8))     # None: a static site; "8.2": PHP-FPM 8.2
+    php_memory_mb: Mapped[int | None] = mapped_column(Integer)     # PHP memory_limit of the site (<= course)
 
 
 class MailAccount(Provisioned, Base):

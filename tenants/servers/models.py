@@ -55,6 +55,8 @@ class Server(ProviderWritesOnly, TenantScoped, Base):
     monitor_interval_minutes: Mapped[int] = mapped_column(Integer, default=10)
     auto_remediation: Mapped[bool] = mapped_column(Boolean, default=True)
     notes: Mapped[str | None] = mapped_column(Text)
+    # PHP versions found on the server by the driver (issue 16), e.g. "8.2,8.3"; None: not looked yet
+    php_versions: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     assignments: Mapped[list["ServerAssignment"]] = relationship(
