@@ -21,7 +21,9 @@ if TYPE_CHECKING:
         MailAlias,
         Mailbox,
         MailingList,
+        PhpPool,
         ProtectedDir,
+        SystemUser,
         VirtualHost,
         Zone,
     )
@@ -42,7 +44,16 @@ class Driver(Protocol):
 
     def apply_web(self, vhosts: "Sequence[VirtualHost]") -> "ApplyResult": ...
 
-    def apply_protected_dirs(self, dirs: "Sequence[ProtectedDir]", web_root: str) -> "ApplyResult": ...
+    def apply_protected_dirs(self, dirs: "Sequence[ProtectedDir]", web_root: str,
+                             php_site: "VirtualHost | None" = None) -> "ApplyResult": ...
+
+    def apply_system_users(self, users: "Sequence[SystemUser]") -> "ApplyResult": ...
+
+    def give_to(self, user: "SystemUser", paths: Sequence[str]) -> None: ...
+
+    def php_versions(self) -> list[str]: ...
+
+    def apply_php(self, pools: "Sequence[PhpPool]") -> "ApplyResult": ...
 
     def apply_mail(self, mailboxes: "Sequence[Mailbox]", aliases: "Sequence[MailAlias]" = (),
                    lists: "Sequence[MailingList]" = ()) -> "ApplyResult": ...

@@ -20,6 +20,24 @@ class VirtualHost:
     cert_file: str | None = None
     key_file: str | None = None
     suspended_by: str | None = None  # the customer is stopped: the reseller's brand on a 503 page instead
+    php_socket: str | None = None    # a PHP site: *.php go to this PHP-FPM pool socket (None: static)
+    php_memory_mb: int | None = None  # the site's PHP memory_limit (at most the course's)
+
+
+@dataclass(frozen=True)
+class SystemUser:
+    """A customer's own system user on the server (uid = gid), whose home it owns, mode 2750."""
+    name: str
+    uid: int
+    home: str
+
+
+@dataclass(frozen=True)
+class PhpPool:
+    """One PHP-FPM pool: a customer's PHP of one version, run as its system user, confined to its home."""
+    user: SystemUser
+    version: str                # "8.2": run by php-fpm8.2
+    memory_mb: int = 128        # memory_limit of the pool (the course's)
 
 
 @dataclass(frozen=True)

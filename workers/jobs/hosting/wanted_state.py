@@ -32,6 +32,7 @@ from workers.drivers.host.spec import (
     ZoneRecord,
 )
 from workers.drivers.host.spec import MailingList as ListSpec
+from workers.jobs.hosting import php_sites
 
 # Settings of ours in the server's driver config, next to the driver's own keyword arguments.
 # tls_cert_file / tls_key_file: the server's certificate for HTTPS sites; tls_certificates:
@@ -156,6 +157,9 @@ def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
                 refused[(Domain, domain.id)] = Failure(failures.DOCROOT_OUTSIDE, exc.message, served=False)
     live = [d for d in domains if not d.deleting and d.id in roots]
     stopped = stopped_on(session, server_id)  # their sites answer the reseller's suspended page
+    users = php_sites.system_users(site, session, server_id, {d.customer_id for d in live})
+    sockets, php_refused, php_detail = php_sites.php_sockets(site, session, server_id, live, users, stopped)
+    refused = php_refused | refused
     vhosts = []
     for domain in live:
         cert, key = site.certificate(domain.name)
@@ -165,13 +169,17 @@ def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
                                                    "certificate configured (tls_cert_file, tls_key_file or "
                                                    "tls_certificates); the site is served over HTTP only")
         vhosts.append(VirtualHost(domain.name, roots[domain.id], https, cert if https else None,
-                                  key if https else None, stopped.get(domain.customer_id)))
+                                  key if https else None, stopped.get(domain.customer_id),
+                                  *sockets.get(domain.id, (None, None))))
     result = site.driver.apply_web(vhosts)
     for domain in live:
         if domain.name in result.left_out:
             refused[(Domain, domain.id)] = left_out_failure(failures.SITE_REFUSED, f"the site {domain.name}",
                                                             result.left_out[domain.name])
     _ensure_dirs(site, [vhost.docroot for vhost in vhosts])
+    for domain, vhost in zip(live, vhosts):  # the customer's own folders, not root's
+        site.driver.give_to(users[domain.customer_id], [vhost.docroot])
+    by_domain = dict(zip((d.id for d in live), vhosts))
     protected: dict[int, list[ProtectedDirectory]] = {}
     for directory in rows_on(session, server_id, ProtectedDirectory):
         protected.setdefault(directory.domain_id, []).append(directory)
@@ -181,12 +189,12 @@ def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
         if rows or _has_protection(site, root):
             try:
                 site.driver.apply_protected_dirs([ProtectedDir(d.path, d.realm, tuple(
-                    (u.name, u.password_hash) for u in d.users)) for d in rows], root)
+                    (u.name, u.password_hash) for u in d.users)) for d in rows], root, by_domain.get(domain.id))
             except ApplyError as exc:  # only this site's protected folders fail
                 for directory in protected.get(domain.id, []):
                     refused[(ProtectedDirectory, directory.id)] = Failure(failures.PROTECTED_REFUSED, str(exc))
     count = sum(1 for rows in protected.values() for d in rows if not d.deleting)
-    return f"{result.detail}; {count} protected director(ies)", refused
+    return f"{result.detail}; {count} protected director(ies); {php_detail}", refused
 
 
 def apply_mail(site: Site, session, server_id: int) -> tuple[str, dict]:
@@ -203,11 +211,11 @@ def apply_mail(site: Site, session, server_id: int) -> tuple[str, dict]:
 def apply_ftp(site: Site, session, server_id: int) -> tuple[str, dict]:
     users, accounts = [], rows_on(session, server_id, FtpAccount, live_only=True)
     stopped = stopped_on(session, server_id)  # their FTP users cannot log in
-    _ensure_dirs(site, sorted({site.home(account.customer_id) for account in accounts}))
-    for account in accounts:
-        home = site.home(account.customer_id)
-        users.append(FtpUser(account.name, account.password_hash, account.directory, home, site.ftp_uid, site.ftp_gid,
-                             account.customer_id in stopped))
+    owners = php_sites.system_users(site, session, server_id, {account.customer_id for account in accounts})
+    for account in accounts:  # files written over FTP belong to the customer's own user (issue 16)
+        owner = owners[account.customer_id]
+        users.append(FtpUser(account.name, account.password_hash, account.directory, owner.home, owner.uid,
+                             owner.uid, account.customer_id in stopped))
     result = site.driver.apply_ftp(users)
     return result.detail, {(FtpAccount, a.id): left_out_failure(failures.FTP_REFUSED, f"the FTP user {a.name}",
                                                                 result.left_out[a.name])
