@@ -22,6 +22,7 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/domains", sites.domains, ["GET", "POST"]),
     ("/domains/<int:domain_id>/https", sites.domain_https, ["POST"]),
     ("/domains/<int:domain_id>/dns", sites.dns, ["GET", "POST"]),
+    ("/domains/<int:domain_id>/php", sites.domain_php, ["GET", "POST"]),
     ("/protected", sites.protected, ["GET", "POST"]),
     ("/protected/<int:directory_id>", sites.protected_users, ["GET", "POST"]),
     ("/protected-users/<int:user_id>/delete", sites.protected_user_delete, ["POST"]),

@@ -48,6 +48,7 @@ VICTIM_IDS = {
     # end-user hosting objects: jiro's (taro's neighbour at the same reseller) and hanako's
     "enduser.domain_https": lambda w: {"domain_id": w.jiro_hosting["domain"]},
     "enduser.dns": lambda w: {"domain_id": w.hanako_hosting["domain"]},
+    "enduser.domain_php": lambda w: {"domain_id": w.jiro_hosting["domain"]},
     "enduser.domains_delete": lambda w: {"obj_id": w.jiro_hosting["domain"]},
     "enduser.domains_retry": lambda w: {"obj_id": w.hanako_hosting["domain"]},
     "enduser.dns_delete": lambda w: {"obj_id": w.jiro_hosting["record"]},

@@ -13,8 +13,8 @@ from tenants.models import Course, Customer, Database, DnsRecord, Domain, FtpAcc
 # The limits a course sets (OEM spec: disk, traffic, domains, mail, lists, FTP, DB, DNS, SSL, mass mail).
 LIMIT_FIELDS = ("disk_quota_mb", "traffic_quota_gb", "max_domains", "max_mail_accounts", "mailbox_quota_mb",
                 "max_mailing_lists", "max_ftp_accounts", "max_databases", "max_dns_records",
-                "mass_mail_per_hour")
-FLAG_FIELDS = ("https_allowed", "overuse_notify", "overuse_suspend")
+                "mass_mail_per_hour", "php_memory_limit_mb")
+FLAG_FIELDS = ("https_allowed", "overuse_notify", "overuse_suspend", "php_allowed")
 COURSE_FIELDS = ("name", "description") + LIMIT_FIELDS + FLAG_FIELDS
 MAX_LIMIT = 10_000_000
 # Limits counted from the customer's hosting objects (the end-user panel's domains, mail, ...).
