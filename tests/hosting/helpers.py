@@ -22,14 +22,14 @@ POSTGRES = {"host": os.environ.get("TEST_PG_HOST", "127.0.0.1"), "port": int(os.
 # test database, so test runs side by side never meet; remove_system_users() deletes them afterwards.
 TEST_DB = int(os.environ.get("PANEL_TEST_REDIS_DB", "0") or 0)
 USER_PREFIX = f"pt{TEST_DB}u"
-UID_MIN = 30000 + TEST_DB * 500
+UID_MIN = 100000 + TEST_DB * 20000  # a range of 20000 (benchmarks make thousands of customers)
 
 
 def driver_config(base) -> dict:
     return {"config_dir": str(base / "cfg"), "homes_root": str(base / "homes"),
             "db_admin": {"mariadb": MARIADB, "postgresql": POSTGRES},
             "nameservers": ["ns1.example.net", "ns2.example.net"],
-            "system_user_prefix": USER_PREFIX, "uid_min": UID_MIN, "uid_max": UID_MIN + 499}
+            "system_user_prefix": USER_PREFIX, "uid_min": UID_MIN, "uid_max": UID_MIN + 9999}
 
 
 def remove_system_users(prefix: str = USER_PREFIX) -> None:

@@ -113,7 +113,7 @@ def test_a_php_site_runs_as_its_customer_confined_to_its_home(app, world, as_tar
                                 for c in (world.demo_customer, world.acme_customer))
         assert {s.get(Domain, taro_site).state, s.get(Domain, hanako_site).state} == {"applied"}
         brand = s.get(Reseller, world.demo).brand_name
-    assert UID_MIN <= taro_uid < UID_MIN + 500 and taro_uid != hanako_uid
+    assert UID_MIN <= taro_uid < UID_MIN + 10000 and taro_uid != hanako_uid
     taro_home, hanako_home = homes / str(world.demo_customer), homes / str(world.acme_customer)
     info = taro_home.stat()
     assert (info.st_uid, info.st_gid, info.st_mode & 0o7777) == (taro_uid, grp.getgrnam("www-data").gr_gid, 0o2750)
@@ -165,13 +165,13 @@ def test_ftp_users_write_as_their_customers_user(app, world, as_taro, local_serv
 def test_a_pool_php_fpm_refuses_is_not_applied_and_every_file_stays(tmp_path, homes):
     need_tool("php-fpm8.2")
     driver = LocalDriver(tmp_path / "cfg")
-    user = SystemUser(f"{USER_PREFIX}{UID_MIN + 499}", UID_MIN + 499, str(homes / "a"))
+    user = SystemUser(f"{USER_PREFIX}{UID_MIN + 19999}", UID_MIN + 19999, str(homes / "a"))
     try:
         driver.apply_system_users([user])
         assert os.stat(user.home).st_uid == user.uid
         driver.apply_php([PhpPool(user, "8.2", 128)])
         before = tree(tmp_path / "cfg")
-        ghost = SystemUser(f"{USER_PREFIX}ghost", UID_MIN + 498, str(homes / "b"))  # no such user on the machine
+        ghost = SystemUser(f"{USER_PREFIX}ghost", UID_MIN + 19998, str(homes / "b"))  # no such user on the machine
         with pytest.raises(ApplyError) as refused:
             driver.apply_php([PhpPool(user, "8.2", 256), PhpPool(ghost, "8.2", 128)])
         assert refused.value.tool == "php-fpm8.2 -t" and "ghost" in refused.value.output

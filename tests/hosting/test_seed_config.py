@@ -6,7 +6,7 @@ from seed.demo import seed_demo
 from tenants.models import Server
 from tenants.servers.rules import open_driver_config
 from tenants.tenancy import Scope
-from tests.hosting.helpers import run_jobs
+from tests.hosting.helpers import UID_MIN, USER_PREFIX, remove_system_users, run_jobs, update_server_config
 from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import need_tool
 from workers import queues
@@ -33,8 +33,13 @@ def test_the_demo_server_gets_sealed_local_settings_once_and_they_work(app, worl
     assert "config_dir" not in sealed and str(base) not in sealed  # sealed at rest
 
     queues.queue("provisioning").empty()
+    # the tests' own system users (removed below), not the demo's uid range on this machine
+    update_server_config(app, world.server, system_user_prefix=USER_PREFIX, uid_min=UID_MIN)
     assert as_taro.post("/u/demo/domains", data={"name": "demo-run.example.jp"}).status_code == 302
-    run_jobs(app)
+    try:
+        run_jobs(app)
+    finally:
+        remove_system_users()
     assert (base / "config" / "sites" / "demo-run.example.jp.conf").exists()
     assert (base / "config" / "dns" / "demo-run.example.jp.zone").exists()
     assert 'data-state="applied"' in as_taro.get("/u/demo/domains").get_data(as_text=True)

@@ -177,8 +177,7 @@ def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
             refused[(Domain, domain.id)] = left_out_failure(failures.SITE_REFUSED, f"the site {domain.name}",
                                                             result.left_out[domain.name])
     _ensure_dirs(site, [vhost.docroot for vhost in vhosts])
-    for domain, vhost in zip(live, vhosts):  # the customer's own folders, not root's
-        site.driver.give_to(users[domain.customer_id], [vhost.docroot])
+    site.driver.give_to([(users[d.customer_id], v.docroot) for d, v in zip(live, vhosts)])  # not root's folders
     by_domain = dict(zip((d.id for d in live), vhosts))
     protected: dict[int, list[ProtectedDirectory]] = {}
     for directory in rows_on(session, server_id, ProtectedDirectory):
