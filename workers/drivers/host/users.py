@@ -123,6 +123,13 @@ class HostUsers(HostBase):
             self.run([*self.tool("chown"), "-h", f"{uid}:{gid}", path], "chown")
         return len(todo)
 
+    def own_tree(self, user: SystemUser) -> None:
+        """Everything in a home copied from another server (its numbers mean nothing here) becomes
+        the customer's; links are not followed, the home keeps its group and mode."""
+        php.check_user(user)
+        self.run([*self.tool("chown"), "-R", "-h", f"{user.uid}:{user.uid}", user.home], "chown")
+        self._own({user.home: (user.uid, self._web_gid(), "2750")})
+
     # --- PHP-FPM -------------------------------------------------------------------------------
 
     def php_versions(self) -> list[str]:
