@@ -49,7 +49,8 @@ def register_from_ui(app, as_provider, host, hostname: str) -> int:
     assert r.headers["Location"].endswith(f"/admin/servers/{sid}/connection")
     assert as_provider.post(f"/admin/servers/{sid}/connection", data=connection_form(host)).status_code == 302
     assert as_provider.post(f"/admin/servers/{sid}/key", data={"ssh_private_key": ""}).status_code == 302
-    update_config(app, sid, system_user_prefix=USER_PREFIX, uid_min=UID_MIN + 15000)  # removed after the test
+    update_config(app, sid, system_user_prefix=USER_PREFIX, uid_min=UID_MIN + 15000,  # removed after the test
+                  uid_max=UID_MIN + 19999)
     return sid
 
 

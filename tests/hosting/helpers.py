@@ -22,6 +22,7 @@ POSTGRES = {"host": os.environ.get("TEST_PG_HOST", "127.0.0.1"), "port": int(os.
 # test database, so test runs side by side never meet; remove_system_users() deletes them afterwards.
 TEST_DB = int(os.environ.get("PANEL_TEST_REDIS_DB", "0") or 0)
 USER_PREFIX = f"pt{TEST_DB}u"
+PHP_SOCKETS = f"/tmp/panel-php-{TEST_DB}"  # tmp_path is too long for a unix socket's path (107 bytes)
 UID_MIN = 100000 + TEST_DB * 20000  # a range of 20000 (benchmarks make thousands of customers)
 
 
@@ -29,7 +30,8 @@ def driver_config(base) -> dict:
     return {"config_dir": str(base / "cfg"), "homes_root": str(base / "homes"),
             "db_admin": {"mariadb": MARIADB, "postgresql": POSTGRES},
             "nameservers": ["ns1.example.net", "ns2.example.net"],
-            "system_user_prefix": USER_PREFIX, "uid_min": UID_MIN, "uid_max": UID_MIN + 9999}
+            "system_user_prefix": USER_PREFIX, "uid_min": UID_MIN, "uid_max": UID_MIN + 9999,
+            "php_socket_dir": PHP_SOCKETS}
 
 
 def remove_system_users(prefix: str = USER_PREFIX) -> None:

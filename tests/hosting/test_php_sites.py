@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from tenants.models import Domain, Reseller, SystemAccount
 from tenants.tenancy import Scope
-from tests.hosting.helpers import UID_MIN, USER_PREFIX, remove_system_users, run_jobs, update_server_config
+from tests.hosting.helpers import PHP_SOCKETS, UID_MIN, USER_PREFIX, remove_system_users, run_jobs, update_server_config
 from tests.hosting.test_suspension import fetch
 from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import free_port, need_tool, running, tree
@@ -50,11 +50,13 @@ def homes():
 def php_fpm(cfg: Path, version: str = "8.2"):
     """The real php-fpm master on the driver's own configuration, in the foreground; stopped after."""
     binary = need_tool(f"php-fpm{version}")
+    for stale in Path(PHP_SOCKETS).glob("*.sock"):  # left by an earlier test of this run
+        stale.unlink()
     proc = subprocess.Popen([binary, "-F", "-y", str(cfg / "php" / version / "php-fpm.conf")],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 10
-        while not list((cfg / "php" / "run").glob("*.sock")) or not (cfg / "run" / f"php-fpm{version}.pid").exists():
+        while not list(Path(PHP_SOCKETS).glob("*.sock")) or not (cfg / "run" / f"php-fpm{version}.pid").exists():
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else "php-fpm exited"
             assert time.monotonic() < deadline, "php-fpm did not start"
             time.sleep(0.05)
@@ -164,7 +166,7 @@ def test_ftp_users_write_as_their_customers_user(app, world, as_taro, local_serv
 
 def test_a_pool_php_fpm_refuses_is_not_applied_and_every_file_stays(tmp_path, homes):
     need_tool("php-fpm8.2")
-    driver = LocalDriver(tmp_path / "cfg")
+    driver = LocalDriver(tmp_path / "cfg", php_socket_dir=PHP_SOCKETS)
     user = SystemUser(f"{USER_PREFIX}{UID_MIN + 19999}", UID_MIN + 19999, str(homes / "a"))
     try:
         driver.apply_system_users([user])

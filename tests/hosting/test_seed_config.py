@@ -6,7 +6,7 @@ from seed.demo import DEMO_PHP_SITE, seed_demo
 from tenants.models import Server
 from tenants.servers.rules import open_driver_config
 from tenants.tenancy import Scope
-from tests.hosting.helpers import UID_MIN, USER_PREFIX, remove_system_users, run_jobs, update_server_config
+from tests.hosting.helpers import PHP_SOCKETS, UID_MIN, USER_PREFIX, remove_system_users, run_jobs, update_server_config
 from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import need_tool
 from workers import queues
@@ -34,7 +34,8 @@ def test_the_demo_server_gets_sealed_local_settings_once_and_they_work(app, worl
 
     queues.queue("provisioning").empty()
     # the tests' own system users (removed below), not the demo's uid range on this machine
-    update_server_config(app, world.server, system_user_prefix=USER_PREFIX, uid_min=UID_MIN)
+    update_server_config(app, world.server, system_user_prefix=USER_PREFIX, uid_min=UID_MIN,
+                         uid_max=UID_MIN + 9999, php_socket_dir=PHP_SOCKETS)
     assert as_taro.post("/u/demo/domains", data={"name": "demo-run.example.jp"}).status_code == 302
     try:
         run_jobs(app)

@@ -46,7 +46,7 @@ class HostBase:
                  http_listen: Sequence[str] = ("80",), https_listen: Sequence[str] = ("443",),
                  nginx_user: str | None = None, mail_root: str = "/var/mail/vhosts", postfix_map_type: str = "hash",
                  nameservers: Sequence[str] = (), secret_group: str | None = None, timeout: float = 120,
-                 web_group: str = "www-data", php_fpm_dir: str = "/usr/sbin"):
+                 web_group: str = "www-data", php_fpm_dir: str = "/usr/sbin", php_socket_dir: str | None = None):
         from workers.drivers.transport.local import LOCAL
 
         self.host: Transport = transport if transport is not None else LOCAL
@@ -65,6 +65,7 @@ class HostBase:
         self.timeout = timeout
         self.web_group = nginx.system_user(web_group)  # owns customers' homes with them (users.py)
         self.php_fpm_dir = nginx.safe_path(php_fpm_dir, "PHP-FPM directory")
+        self.php_socket_dir = nginx.safe_path(php_socket_dir, "PHP socket directory") if php_socket_dir else None
         self.secret_group = secret_group
         self._secret_gid: tuple[int | None] | None = None
         self._found: dict[str, str | None] = {}

@@ -6,7 +6,8 @@ Layout under the config directory, one master per version found on the server:
   php/<version>/php-fpm.conf       the master (pid, log, includes pool.d/*.conf)
   php/<version>/pool.d/<user>.conf one pool per customer using this version
   php/<version>/pool.d/00-idle.conf a pool of nobody, so the master is valid with no customer pool
-  php/run/<user>-<version>.sock    the sockets nginx passes *.php to
+  php/run/<user>-<version>.sock    the sockets nginx passes *.php to (or in ``php_socket_dir``:
+                                   a socket's path must fit in 107 bytes)
   run/php-fpm<version>.pid, logs/php-fpm<version>.log
 
 The provider runs each master from this file (e.g. a systemd drop-in:
@@ -48,8 +49,15 @@ def version_dir(config_dir: Path, ver: str) -> Path:
     return Path(config_dir) / "php" / version(ver)
 
 
-def socket_path(config_dir: Path, user: str, ver: str) -> str:
-    return str(Path(config_dir) / "php" / "run" / f"{system_user(user)}-{version(ver)}.sock")
+SOCKET_PATH_MAX = 107  # sun_path holds 108 bytes with the final NUL
+
+
+def socket_path(run_dir: Path, user: str, ver: str) -> str:
+    path = str(Path(run_dir) / f"{system_user(user)}-{version(ver)}.sock")
+    if len(path.encode()) > SOCKET_PATH_MAX:
+        raise ApplyError(f"refused: the PHP socket path {path} is longer than {SOCKET_PATH_MAX} bytes; set a "
+                         "shorter php_socket_dir for this server")
+    return path
 
 
 def check_user(user: SystemUser, min_uid: int = 1000) -> SystemUser:
@@ -72,16 +80,16 @@ def render_master(config_dir: Path, ver: str) -> str:
     ])
 
 
-def render_idle(config_dir: Path, ver: str) -> str:
+def render_idle(run_dir: Path, ver: str) -> str:
     """A pool that never starts a process, so the master has a pool when no customer uses this version."""
     return "\n".join([
         "[00-idle]", "user = nobody", "group = nogroup",
-        f"listen = {Path(config_dir) / 'php' / 'run' / f'00-idle-{version(ver)}.sock'}",
+        f"listen = {socket_path(run_dir, '_idle', ver)}",
         "listen.mode = 0600", "pm = ondemand", "pm.max_children = 1", "",
     ])
 
 
-def render_pool(pool: PhpPool, config_dir: Path, web_group: str) -> str:
+def render_pool(pool: PhpPool, run_dir: Path, web_group: str) -> str:
     """A customer's pool: its user, its socket (its user and the web server's group only), and
     PHP kept inside its home: open_basedir, upload and session files, temp files."""
     user = check_user(pool.user)
@@ -93,7 +101,7 @@ def render_pool(pool: PhpPool, config_dir: Path, web_group: str) -> str:
         f"[{user.name}]",
         f"user = {user.name}",
         f"group = {user.name}",
-        f"listen = {socket_path(config_dir, user.name, pool.version)}",
+        f"listen = {socket_path(run_dir, user.name, pool.version)}",
         f"listen.owner = {user.name}",
         f"listen.group = {system_user(web_group)}",
         "listen.mode = 0660",

@@ -10,6 +10,7 @@ and no other customer (neither owner nor in the group) can enter. New files inhe
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Sequence
 
 from workers.drivers.host import php
@@ -132,6 +133,14 @@ class HostUsers(HostBase):
 
     # --- PHP-FPM -------------------------------------------------------------------------------
 
+    @property
+    def php_run_dir(self) -> Path:
+        return Path(self.php_socket_dir) if self.php_socket_dir else self.config_dir / "php" / "run"
+
+    def php_socket(self, user: SystemUser, ver: str) -> str:
+        """Where the customer's pool of this PHP version listens (nginx's fastcgi_pass)."""
+        return php.socket_path(self.php_run_dir, user.name, ver)
+
     def php_versions(self) -> list[str]:
         """The PHP versions the server has: the php-fpmX.Y programs in ``php_fpm_dir``."""
         return php.versions_in(self.host.listdir(self.php_fpm_dir))
@@ -148,11 +157,12 @@ class HostUsers(HostBase):
             name = f"{pool.user.name}.conf"
             if name in wanted[pool.version]:
                 raise ApplyError(f"refused: {pool.user.name} has two pools of PHP {pool.version}")
-            wanted[pool.version][name] = php.render_pool(pool, self.config_dir, self.web_group)
+            wanted[pool.version][name] = php.render_pool(pool, self.php_run_dir, self.web_group)
         if not versions:
             return ApplyResult(True, "php: no PHP-FPM on this server")
         with self.host.lock(str(self.config_dir)):
-            self._dirs("php/run", "run", "logs", *(f"php/{v}/pool.d" for v in versions))
+            self._dirs("run", "logs", *(f"php/{v}/pool.d" for v in versions))
+            self.host.makedirs([str(self.php_run_dir)], mode=0o755)
             tx = self.transaction()
             checks = []
             for ver, files in wanted.items():
@@ -161,7 +171,7 @@ class HostUsers(HostBase):
                 for stale in self._listing(root / "pool.d", ".conf"):
                     if stale.name not in files and stale.name != php.IDLE_POOL:
                         tx.remove(stale)
-                tx.write(root / "pool.d" / php.IDLE_POOL, php.render_idle(self.config_dir, ver))
+                tx.write(root / "pool.d" / php.IDLE_POOL, php.render_idle(self.php_run_dir, ver))
                 for name, text in files.items():
                     tx.write(root / "pool.d" / name, text)
                 self.tools.setdefault(f"php-fpm{ver}", [php.binary(self.php_fpm_dir, ver)])

@@ -11,7 +11,6 @@ from tenants.hosting import failures
 from tenants.hosting.php_sites import record_versions, server_versions
 from tenants.hosting.system_users import DEFAULT_FIRST_UID, DEFAULT_LAST_UID, DEFAULT_PREFIX, uids, user_name
 from tenants.models import Course, Customer, Domain, Server
-from workers.drivers.host.php import socket_path
 from workers.drivers.host.spec import ApplyError, PhpPool, SystemUser
 
 if TYPE_CHECKING:
@@ -58,7 +57,11 @@ def php_sockets(site, session, server_id: int, domains: list[Domain], users: dic
     php_domains = [d for d in domains if d.php_version]
     for domain in php_domains:
         user, version = users[domain.customer_id], str(domain.php_version)
-        sockets[domain.id] = (socket_path(site.driver.config_dir, user.name, version), domain.php_memory_mb)
+        try:
+            sockets[domain.id] = (site.driver.php_socket(user, version), domain.php_memory_mb)
+        except ApplyError as exc:  # a path too long for a socket: a setting for the provider
+            refused[(Domain, domain.id)] = _failure(exc.message)
+            continue
         course = courses.get(course_of.get(domain.customer_id))
         if course is None or not course.php_allowed or version not in versions:
             refused[(Domain, domain.id)] = _failure(f"PHP {domain.php_version} for {domain.name}: not allowed by the "
