@@ -47,6 +47,7 @@ def php_sockets(site, session, server_id: int, domains: list[Domain], users: dic
     versions = site.driver.php_versions()  # what the server really has (issue 16: detected, not hard-coded)
     if server is not None and server_versions(server) != versions:
         record_versions(server, versions)
+        session.commit()  # no write transaction held open while the server applies (SQLite locks)
     sockets: dict[int, tuple[str, int | None]] = {}
     refused: dict[tuple[type, int], Failure] = {}
     pools: dict[tuple[int, str], PhpPool] = {}
