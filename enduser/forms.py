@@ -22,8 +22,8 @@ class HttpsForm(FlaskForm):
 
 class PhpForm(FlaskForm):
     # the choices are only offered; tenants.hosting.php_sites checks them (its message beside the field)
-    mode = SelectField(_l("Site type"), choices=[("static", _l("Static (HTML files only)")), ("php", _l("PHP"))],
-                       validate_choice=False)
+    mode = SelectField(_l("Site type"), validate_choice=False,
+                       choices=[SelectChoice("static", _l("Static (HTML files only)")), SelectChoice("php", _l("PHP"))])
     php_version = SelectField(_l("PHP version"), choices=[], validate_choice=False)
     php_memory_mb = StringField(_l("PHP memory limit (MB)"), validators=[Optional(), Length(max=6)])
 

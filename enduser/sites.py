@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from enduser.forms import ActionForm, DomainForm, HttpsForm, PhpForm, ProtectedForm, ProtectedUserForm, RecordForm
 from enduser.home import enduser_only
@@ -62,7 +63,7 @@ def domain_php(domain_id):
     form = PhpForm(data={"mode": "php" if domain.php_version else "static",
                          "php_version": domain.php_version or (versions[-1] if versions else ""),
                          "php_memory_mb": str(domain.php_memory_mb or course.php_memory_limit_mb)})
-    form.php_version.choices = [(v, f"PHP {v}") for v in versions]
+    form.php_version.choices = [SelectChoice(v, f"PHP {v}") for v in versions]
     if form.validate_on_submit():
         made = change(form, lambda: php_sites.set_php(db(), actor(), customer, domain, form.mode.data,
                                                       form.php_version.data, form.php_memory_mb.data))

@@ -183,3 +183,22 @@ def test_a_pool_php_fpm_refuses_is_not_applied_and_every_file_stays(tmp_path, ho
         assert tree(tmp_path / "cfg") == before
     finally:
         remove_system_users()
+
+
+def test_php_is_refused_beside_the_field_where_the_course_does_not_include_it(app, world, as_taro, local_server):
+    from tenants.models import Course, Server
+
+    with scoped_session(app, Scope.system()) as s:
+        s.get(Server, world.server).php_versions = "8.2"  # as the web job found them
+        s.get(Course, world.demo_course).php_allowed = False
+        s.commit()
+    site = add_php_site(as_taro, "demo", "nophp.example.jp")
+    as_taro.get("/lang/en")
+    assert "Your course does not include PHP." in as_taro.get(f"/u/demo/domains/{site}/php").get_data(as_text=True)
+    r = as_taro.post(f"/u/demo/domains/{site}/php", data={"mode": "php", "php_version": "8.2"})
+    page = r.get_data(as_text=True)
+    beside_mode = page.split('id="mode"', 1)[1].split('<div class="field', 1)[0]  # the mode field's own block
+    assert r.status_code == 400 and '<p class="error" role="alert">Your course does not include PHP.</p>' in beside_mode
+    with scoped_session(app, Scope.system()) as s:
+        assert s.get(Domain, site).php_version is None
+    assert as_taro.post(f"/u/demo/domains/{site}/php", data={"mode": "static"}).status_code == 302  # static is fine
