@@ -82,6 +82,9 @@ class Panel:
         return self
 
     def __exit__(self, *exc) -> None:
+        from tests.hosting.helpers import remove_system_users
+
+        remove_system_users()  # the customers' system users the runs made on this machine
         if hasattr(self, "app"):
             self.engine.dispose()
         if self._redis is not None:

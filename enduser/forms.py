@@ -21,6 +21,14 @@ class HttpsForm(FlaskForm):
     https = BooleanField(_l("HTTPS"))
 
 
+class PhpForm(FlaskForm):
+    # the choices are only offered; tenants.hosting.php_sites checks them (its message beside the field)
+    mode = SelectField(_l("Site type"), validate_choice=False,
+                       choices=[SelectChoice("static", _l("Static (HTML files only)")), SelectChoice("php", _l("PHP"))])
+    php_version = SelectField(_l("PHP version"), choices=[], validate_choice=False)
+    php_memory_mb = StringField(_l("PHP memory limit (MB)"), validators=[Optional(), Length(max=6)])
+
+
 class RecordForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Length(max=253)])
     type = SelectField(_l("Type"), choices=[SelectChoice(t) for t in RECORD_TYPES])

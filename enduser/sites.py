@@ -5,13 +5,14 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
-from enduser.forms import ActionForm, DomainForm, HttpsForm, ProtectedForm, ProtectedUserForm, RecordForm
+from enduser.forms import ActionForm, DomainForm, HttpsForm, PhpForm, ProtectedForm, ProtectedUserForm, RecordForm
 from enduser.home import enduser_only
 from enduser.hosting import actor, change, domain_choices, enduser_object, me, object_buttons
-from tenants.hosting import access
+from tenants.hosting import access, php_sites
 from tenants.hosting import domains as domain_rules
-from tenants.models import Certificate, Course, DnsRecord, Domain, ProtectedDirectory, ProtectedUser
+from tenants.models import Certificate, Course, DnsRecord, Domain, ProtectedDirectory, ProtectedUser, Server
 from tenants.tenancy import get_owned_or_404
 from web.db import db
 from web.forms import FAILED, form_status
@@ -51,6 +52,27 @@ def domain_https(domain_id):
             for message in form.https.errors:
                 flash(message, "error")
     return redirect(url_for("enduser.domains"))
+
+
+@enduser_object
+def domain_php(domain_id):
+    """Static or PHP, the PHP version (those the server has) and the memory limit (the course's at most)."""
+    domain = get_owned_or_404(db(), Domain, domain_id)
+    customer = me()
+    course = db().get(Course, customer.course_id)
+    versions = php_sites.server_versions(db().get(Server, customer.server_id) if customer.server_id else None)
+    form = PhpForm(data={"mode": "php" if domain.php_version else "static",
+                         "php_version": domain.php_version or (versions[-1] if versions else ""),
+                         "php_memory_mb": str(domain.php_memory_mb or course.php_memory_limit_mb)})
+    form.php_version.choices = [SelectChoice(v, f"PHP {v}") for v in versions]
+    if form.validate_on_submit():
+        made = change(form, lambda: php_sites.set_php(db(), actor(), customer, domain, form.mode.data,
+                                                      form.php_version.data, form.php_memory_mb.data))
+        if made is not FAILED:
+            flash(_("Saved. The change is being applied on the server."), "success")
+            return redirect(url_for("enduser.domains"))
+    return render_template("enduser/domain_php.html", form=form, domain=domain, course=course,
+                           versions=versions), form_status(form)
 
 
 @enduser_object

@@ -29,6 +29,7 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/domains/<int:domain_id>/certificate", certificates.certificate, ["GET", "POST"]),
     ("/domains/<int:domain_id>/certificate/acme", certificates.certificate_acme, ["POST"]),
     ("/domains/<int:domain_id>/redirect", certificates.https_redirect, ["POST"]),
+    ("/domains/<int:domain_id>/php", sites.domain_php, ["GET", "POST"]),
     ("/protected", sites.protected, ["GET", "POST"]),
     ("/protected/<int:directory_id>", sites.protected_users, ["GET", "POST"]),
     ("/protected-users/<int:user_id>/delete", sites.protected_user_delete, ["POST"]),

@@ -3,6 +3,8 @@ holds data, a withdrawn server assignment or a deleted demo login (whose passwor
 must never come back."""
 from __future__ import annotations
 
+import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from tenants.accounts.principals import DEFAULT_ACCESS
 from tenants.models import (
     Course,
     Customer,
+    Domain,
     MonitoredEndpoint,
     Principal,
     Reseller,
@@ -37,6 +40,13 @@ DEMO_LOGINS = [
 ]
 DEMO_NAMESERVERS = ["ns1.example.jp", "ns2.example.jp"]
 DEMO_SERVER_ADDRESS = "127.0.0.1"
+DEMO_SITES_PORT = 8081  # `make run` serves the demo server's sites here (workers/demo_sites.py)
+DEMO_PHP_SITE = "taro-shop.example.jp"
+DEMO_PHP_PAGE = """<?php
+// The demo customer's PHP page (issue 16): PHP-FPM runs it as the customer's own system user.
+echo "<h1>Hello from PHP " . PHP_VERSION . "</h1>";
+echo "<p>Running as uid " . posix_geteuid() . " (the customer's own user), confined to " . ini_get("open_basedir") . "</p>";
+"""
 ALL_ADDRESSES = ("0.0.0.0", "::", "")  # a web app listening on every address answers on the demo server's too
 
 
@@ -166,8 +176,9 @@ def local_driver_config(instance_path: Path | str, db_admin: dict | None = None)
         "db_admin": db_admin or local_db_admin({}),
         "tools": {},
         "nameservers": list(DEMO_NAMESERVERS),
-        "ftp_uid": 2000,
-        "ftp_gid": 2000,
+        "http_listen": [f"127.0.0.1:{DEMO_SITES_PORT}"],
+        # nginx's workers read customers' homes through the web group (workers/drivers/host/users.py)
+        **({"nginx_user": "www-data"} if os.geteuid() == 0 else {}),
     }
 
 
@@ -179,6 +190,25 @@ def _backup_plan(session, box, server, instance_path) -> None:
     if plan_for(session, server.id) is None:
         target = Path(instance_path).resolve() / "local-server" / "backups" / "borg"
         save_plan(session, None, box, server, {"enabled": True, "target_kind": "path", "target_path": str(target)})
+def local_php_versions() -> list[str]:
+    """The PHP-FPM versions this machine has (the demo's own machine; the driver detects them the
+    same way on every server)."""
+    found = {m.group(1) for p in Path("/usr/sbin").glob("php-fpm*") if (m := re.match(r"^php-fpm(\d+\.\d+)$", p.name))}
+    return sorted(found, key=lambda v: tuple(int(x) for x in v.split(".")))
+
+
+def _php_site(session, customer: Customer, homes_root: str | None) -> None:
+    """The demo customer's PHP site with a page, where this machine has PHP-FPM."""
+    versions = local_php_versions()
+    if not versions or _one(session, select(Domain).where(Domain.name == DEMO_PHP_SITE)):
+        return
+    session.add(Domain(customer_id=customer.id, reseller_id=customer.reseller_id, name=DEMO_PHP_SITE,
+                       docroot=f"public_html/{DEMO_PHP_SITE}", php_version=versions[-1], dns_serial=1))
+    session.flush()
+    if homes_root:
+        page = Path(homes_root) / str(customer.id) / "public_html" / DEMO_PHP_SITE / "index.php"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(DEMO_PHP_PAGE)
 
 
 def panel_endpoint(host: str, port: int) -> dict:
@@ -259,7 +289,9 @@ def seed_demo(session, box=None, instance_path=None, db_admin: dict | None = Non
     _principal(session, Role.OPERATOR, "acme-op", DEMO_LOGINS[3][3], acme.id, name="Acme operator")
     standard = _course(session, demo, "スタンダード", disk_quota_mb=20480, max_domains=10)
     basic = _course(session, acme, "Basic", disk_quota_mb=5120, max_domains=2)
-    _customer(session, demo, standard, server, "taro", DEMO_LOGINS[2][3], "山田 太郎", "C-0001")
+    taro = _customer(session, demo, standard, server, "taro", DEMO_LOGINS[2][3], "山田 太郎", "C-0001")
+    if box is not None and instance_path is not None:
+        _php_site(session, taro, local_driver_config(instance_path)["homes_root"])
     _customer(session, acme, basic, server, "hanako", DEMO_LOGINS[4][3], "佐藤 花子", "A-0001")
     _billing(session, demo)
     _managed_customer(session, DEMO_LOGINS[5][2], DEMO_LOGINS[5][3])

@@ -33,6 +33,7 @@ from tenants.hosting.models import (
                                     ReservedName,
 )
 from tenants.hosting.move_models import CustomerMove
+from tenants.hosting.system_user_models import SystemAccount
 from tenants.incidents.models import FaultReport, Incident, IncidentEntry, RemediationAction, RemediationCommand
 from tenants.mail_abuse.models import MailLogCursor, MassMailLock
 from tenants.monitoring.log_models import LogFinding, LogPattern, LogSuppression, LogWatchCursor
@@ -57,7 +58,7 @@ from tenants.servers.power_models import ServerPower
 __all__ = [
     "AuditLog", "LoginAttempt", "LoginSession", "Principal", "Role", "ApiToken", "Reseller", "ResellerContact",
     "Server", "ServerAssignment", "Course", "Customer", "CustomerStatus", "OveruseState", "Database", "DnsRecord",
-    "Domain", "FtpAccount", "MailAccount", "MailAlias", "MailingList", "MailingListMember", "ProtectedDirectory",
+    "Domain", "SystemAccount", "FtpAccount", "MailAccount", "MailAlias", "MailingList", "MailingListMember", "ProtectedDirectory",
     "ProtectedUser", "ProvisionState", "ReservedName", "CheckResult", "CheckRollup", "CustomerUsageSample",
     "MaintenanceWindow", "MonitoredEndpoint", "ResourceStatus", "ResourceThreshold", "ServerSample",
     "ServiceState", "StateEvent", "TrafficLogCursor", "FaultReport", "Incident", "IncidentEntry",

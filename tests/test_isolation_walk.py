@@ -53,6 +53,7 @@ VICTIM_IDS = {
     "enduser.certificate": lambda w: {"domain_id": w.jiro_hosting["domain"]},
     "enduser.certificate_acme": lambda w: {"domain_id": w.hanako_hosting["domain"]},
     "enduser.https_redirect": lambda w: {"domain_id": w.jiro_hosting["domain"]},
+    "enduser.domain_php": lambda w: {"domain_id": w.jiro_hosting["domain"]},
     "enduser.domains_delete": lambda w: {"obj_id": w.jiro_hosting["domain"]},
     "enduser.domains_retry": lambda w: {"obj_id": w.hanako_hosting["domain"]},
     "enduser.dns_delete": lambda w: {"obj_id": w.jiro_hosting["record"]},

@@ -7,6 +7,8 @@ the one scheduler, and stops everything it started on Ctrl-C.
   state went with it); the scheduler then runs the provisioning sweep at once, which enqueues
   again every change still pending, so what was queued is not lost. If it keeps dying, everything
   stops with a message.
+- The demo server's sites are served for real (workers/demo_sites.py): nginx on port 8081 and
+  PHP-FPM, started once the provisioning jobs wrote their configuration.
 - Each child runs in a session of its own, and stopping ends every process of that session: a
   worker's work horse (RQ forks it into a process group of its own) and whatever a job started
   included. Ctrl-C asks each child to stop (a worker finishes its job); after WARM_SECONDS a worker
@@ -23,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+from workers.demo_sites import DemoSites
 from workers.embedded_redis import EmbeddedRedis, answers
 from workers.queues import QUEUES
 
@@ -144,6 +147,7 @@ def run_all(settings, host: str = "127.0.0.1", port: int = 5000, echo=print) -> 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGHUP, request_stop)
     redis_deaths: list[float] = []
+    sites = DemoSites(Path(settings.instance_path).resolve() / "local-server" / "config", echo)
     try:
         for child in children:
             child.start()
@@ -169,6 +173,7 @@ def run_all(settings, host: str = "127.0.0.1", port: int = 5000, echo=print) -> 
             if gone is not None:
                 echo(f"The {gone.name} stopped; stopping the others.")
                 break
+            sites.poll()  # the demo server's nginx and php-fpm, once their configuration is written
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
@@ -176,6 +181,7 @@ def run_all(settings, host: str = "127.0.0.1", port: int = 5000, echo=print) -> 
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
         echo(f"Stopping (at most {STOP_SECONDS} s)...")
         stop(children)
+        sites.stop()
         if redis is not None:
             redis.stop()
         echo("Stopped.")

@@ -37,7 +37,10 @@ class CourseForm(FlaskForm):
     max_databases = _limit(_l("Databases"))
     max_dns_records = _limit(_l("DNS records"))
     mass_mail_per_hour = _limit(_l("Mass-mail threshold (messages per hour)"))
+    php_memory_limit_mb = IntegerField(_l("PHP memory limit per request (MB)"),
+                                       validators=[Optional(), NumberRange(min=0, max=MAX_LIMIT)])
     https_allowed = BooleanField(_l("HTTPS allowed"))
+    php_allowed = BooleanField(_l("PHP allowed"))
     overuse_notify = BooleanField(_l("Notify the reseller and the end user at 80 and at 100 percent of a quota"))
     overuse_suspend = BooleanField(_l("Suspend the site at 100 percent until usage drops or the quota is raised"))
     confirmed = HiddenField()

@@ -13,9 +13,11 @@ from tenants.models import Course, Customer, Database, DnsRecord, Domain, FtpAcc
 # The limits a course sets (OEM spec: disk, traffic, domains, mail, lists, FTP, DB, DNS, SSL, mass mail).
 LIMIT_FIELDS = ("disk_quota_mb", "traffic_quota_gb", "max_domains", "max_mail_accounts", "mailbox_quota_mb",
                 "max_mailing_lists", "max_mail_aliases", "max_ftp_accounts", "max_databases", "max_dns_records",
-                "mass_mail_per_hour")
-FLAG_FIELDS = ("https_allowed", "overuse_notify", "overuse_suspend")
+                "mass_mail_per_hour", "php_memory_limit_mb")
+FLAG_FIELDS = ("https_allowed", "overuse_notify", "overuse_suspend", "php_allowed")
 COURSE_FIELDS = ("name", "description") + LIMIT_FIELDS + FLAG_FIELDS
+# Limits a form or API call may leave out: the course keeps what it has (or the default)
+KEPT_WHEN_MISSING = ("php_memory_limit_mb",)
 MAX_LIMIT = 10_000_000
 # Limits counted from the customer's hosting objects (the end-user panel's domains, mail, ...).
 COUNTED: dict[str, type[Provisioned]] = {
@@ -54,6 +56,8 @@ def course_problems(session, data: dict, existing: Course | None) -> list[Proble
             problems.append(Problem(N_("A course with this name already exists."), "name"))
     for field in LIMIT_FIELDS:
         value = data.get(field)
+        if value is None and field in KEPT_WHEN_MISSING:
+            continue
         if not isinstance(value, int) or isinstance(value, bool):
             problems.append(Problem(N_("Enter a whole number."), field))
         elif not 0 <= value <= MAX_LIMIT:
@@ -63,7 +67,7 @@ def course_problems(session, data: dict, existing: Course | None) -> list[Proble
 
 def _apply(course: Course, data: dict) -> None:
     for field in COURSE_FIELDS:
-        if field in data:
+        if field in data and not (data[field] is None and field in KEPT_WHEN_MISSING):
             value = data[field]
             if field == "name":
                 value = value.strip()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, UTCDateTime, utcnow
@@ -92,6 +92,9 @@ class Course(TenantScoped, Base):
     mass_mail_per_hour: Mapped[int] = mapped_column(Integer, default=500)
     overuse_notify: Mapped[bool] = mapped_column(Boolean, default=True)
     overuse_suspend: Mapped[bool] = mapped_column(Boolean, default=False)
+    # issue 16: whether the course's sites may run PHP, and the most memory one PHP request may use
+    php_allowed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    php_memory_limit_mb: Mapped[int] = mapped_column(Integer, default=256, server_default="256")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @classmethod

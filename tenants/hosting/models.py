@@ -63,6 +63,8 @@ class Domain(Provisioned, Base):
     https: Mapped[bool] = mapped_column(Boolean, default=False)
     https_redirect: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # HTTP → HTTPS
     dns_serial: Mapped[int] = mapped_column(Integer, default=1)    # SOA serial, bumped on record changes
+    php_version: Mapped[str | None] = mapped_column(String(8))     # None: a static site; "8.2": PHP-FPM 8.2
+    php_memory_mb: Mapped[int | None] = mapped_column(Integer)     # PHP memory_limit of the site (<= course)
 
 
 class MailAccount(Provisioned, Base):

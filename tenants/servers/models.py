@@ -61,6 +61,8 @@ class Server(ProviderWritesOnly, TenantScoped, Base):
     ipv6_address: Mapped[str | None] = mapped_column(String(64))
     mail_host: Mapped[str | None] = mapped_column(String(253))
     zone_template: Mapped[str | None] = mapped_column(Text)
+    # PHP versions found on the server by the driver (issue 16), e.g. "8.2,8.3"; None: not looked yet
+    php_versions: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     assignments: Mapped[list["ServerAssignment"]] = relationship(

@@ -14,6 +14,7 @@ from tenants.servers.connection import apply_connection, generate_server_key, pi
 from tenants.servers.rules import open_driver_config, register_server, seal_driver_config
 from tenants.tenancy import Scope
 from tests.fleet.hosts import TwoHosts
+from tests.hosting.helpers import UID_MIN, USER_PREFIX, remove_system_users
 from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import need_tool
 from workers.drivers.transport.keys import scan_host_key
@@ -30,7 +31,8 @@ def database_url(sqlite_template, tmp_path):
     return f"sqlite:///{path}"
 
 
-def register(app, host, hostname: str) -> int:
+def register(app, host, hostname: str, uid_min: int = UID_MIN) -> int:
+    """The hosts share this machine's users: each server its own uid range (removed after the test)."""
     box = app.extensions["panel.box"]
     with scoped_session(app, Scope.system()) as s:
         server = register_server(s, None, {"hostname": hostname, "address": host.address, "role": "all-in-one",
@@ -44,7 +46,8 @@ def register(app, host, hostname: str) -> int:
             "homes_root": str(host.root / "homes"), "mail_log": str(host.root / "log" / "mail.log"),
             "mariadb_user": "root", "postgresql_user": "postgres"})
         config = open_driver_config(box, server)
-        config |= {"nameservers": ["ns1.example.net", "ns2.example.net"], "ftp_uid": 2000, "ftp_gid": 2000}
+        config |= {"nameservers": ["ns1.example.net", "ns2.example.net"], "system_user_prefix": USER_PREFIX,
+                   "uid_min": uid_min, "uid_max": uid_min + 4999}
         seal_driver_config(box, server, config)
         s.commit()
         return server.id
@@ -67,7 +70,7 @@ def fleet(app, world):
     queues.queue("provisioning").empty()
     with TwoHosts() as hosts:
         a = register(app, hosts["a"], f"a-{hosts.tag}.fleet.example")
-        b = register(app, hosts["b"], f"b-{hosts.tag}.fleet.example")
+        b = register(app, hosts["b"], f"b-{hosts.tag}.fleet.example", UID_MIN + 10000)
         with scoped_session(app, Scope.system()) as s:
             s.add_all([ServerAssignment(server_id=a, reseller_id=world.demo),
                        ServerAssignment(server_id=b, reseller_id=world.acme)])
@@ -77,4 +80,7 @@ def fleet(app, world):
         for host in hosts.hosts.values():
             (host.root / "log").mkdir()
             (host.root / "log" / "mail.log").write_text("")
-        yield SimpleNamespace(hosts=hosts, a=hosts["a"], b=hosts["b"], server_a=a, server_b=b)
+        try:
+            yield SimpleNamespace(hosts=hosts, a=hosts["a"], b=hosts["b"], server_a=a, server_b=b)
+        finally:
+            remove_system_users()

@@ -6,6 +6,7 @@ host. Then what goes wrong: a refused key and an address where nothing answers, 
 setting with nothing saved, and retiring the server refused while the customer is on it."""
 from __future__ import annotations
 
+import contextlib
 import html as htmllib
 import re
 
@@ -18,13 +19,18 @@ from tests.conftest import DEMO_PASSWORDS
 from tests.fleet.conftest import update_config
 from tests.fleet.hosts import TwoHosts
 from tests.fleet.test_two_hosts import fetch, serve
-from tests.hosting.helpers import run_jobs
+from tests.hosting.helpers import UID_MIN, USER_PREFIX, remove_system_users, run_jobs
 from tests.reseller.helpers import customer_form
 from tests.support import login, scoped_session
 from tests.workers.drivers.local_helpers import PASSWORD, need_tool
 
 SERVER = {"role": "all-in-one", "kind": "oem", "driver": "ssh", "monitor_interval_minutes": "10",
           "auto_remediation": "y", "status": "active", "notes": ""}
+
+
+class Cleanup:
+    def close(self) -> None:
+        remove_system_users()
 
 
 def connection_form(host) -> dict:
@@ -43,6 +49,8 @@ def register_from_ui(app, as_provider, host, hostname: str) -> int:
     assert r.headers["Location"].endswith(f"/admin/servers/{sid}/connection")
     assert as_provider.post(f"/admin/servers/{sid}/connection", data=connection_form(host)).status_code == 302
     assert as_provider.post(f"/admin/servers/{sid}/key", data={"ssh_private_key": ""}).status_code == 302
+    update_config(app, sid, system_user_prefix=USER_PREFIX, uid_min=UID_MIN + 15000,  # removed after the test
+                  uid_max=UID_MIN + 19999)
     return sid
 
 
@@ -69,7 +77,7 @@ def pin_from_the_test_page(as_provider, sid, host) -> None:
 
 def test_a_provider_adds_a_server_from_the_ui_and_a_new_customers_site_is_served_there(app, world, as_provider):
     need_tool("nginx")
-    with TwoHosts() as hosts:
+    with TwoHosts() as hosts, contextlib.closing(Cleanup()):
         host = hosts["a"]
         app.config["SETTINGS"].ssh_from_address = hosts.panel_address
         try:

@@ -18,10 +18,34 @@ POSTGRES = {"host": os.environ.get("TEST_PG_HOST", "127.0.0.1"), "port": int(os.
             "user": os.environ.get("TEST_PG_USER", "postgres"), "password": os.environ.get("TEST_PG_PASSWORD", "")}
 
 
+# Customers' system users the tests make on this machine: a prefix and a uid range of their own per
+# test database, so test runs side by side never meet; remove_system_users() deletes them afterwards.
+TEST_DB = int(os.environ.get("PANEL_TEST_REDIS_DB", "0") or 0)
+USER_PREFIX = f"pt{TEST_DB}u"
+PHP_SOCKETS = f"/tmp/panel-php-{TEST_DB}"  # tmp_path is too long for a unix socket's path (107 bytes)
+UID_MIN = 100000 + TEST_DB * 20000  # a range of 20000 (benchmarks make thousands of customers)
+
+
 def driver_config(base) -> dict:
     return {"config_dir": str(base / "cfg"), "homes_root": str(base / "homes"),
             "db_admin": {"mariadb": MARIADB, "postgresql": POSTGRES},
-            "nameservers": ["ns1.example.net", "ns2.example.net"], "ftp_uid": 2000, "ftp_gid": 2000}
+            "nameservers": ["ns1.example.net", "ns2.example.net"],
+            "system_user_prefix": USER_PREFIX, "uid_min": UID_MIN, "uid_max": UID_MIN + 9999,
+            "php_socket_dir": PHP_SOCKETS}
+
+
+def remove_system_users(prefix: str = USER_PREFIX) -> None:
+    """Delete the system users (and their groups) the tests made with this prefix."""
+    import grp
+    import pwd
+    import subprocess
+
+    for entry in pwd.getpwall():
+        if entry.pw_name.startswith(prefix):
+            subprocess.run(["userdel", entry.pw_name], check=False, capture_output=True)
+    for group in grp.getgrall():
+        if group.gr_name.startswith(prefix):
+            subprocess.run(["groupdel", group.gr_name], check=False, capture_output=True)
 
 
 @pytest.fixture
@@ -37,7 +61,8 @@ def local_server(app, world, tmp_path):
     with scoped_session(app, Scope.system()) as s:
         seal_driver_config(app.extensions["panel.box"], s.get(Server, world.server), driver_config(tmp_path))
         s.commit()
-    return tmp_path
+    yield tmp_path
+    remove_system_users()
 
 
 def update_server_config(app, server_id: int, **values) -> None:

@@ -14,7 +14,8 @@ from workers.drivers.host.files import ConfigTransaction
 from workers.drivers.host.spec import ApplyError, ApplyResult, LeftOut
 from workers.drivers.transport.base import Transport
 
-DEFAULT_TOOLS = {name: [name] for name in ("nginx", "postmap", "named-checkzone", "named-checkconf", "pure-pw")}
+DEFAULT_TOOLS = {name: [name] for name in ("nginx", "postmap", "named-checkzone", "named-checkconf", "pure-pw",
+                                           "getent", "groupadd", "useradd", "chown", "chmod", "stat")}
 PACKAGES = {"nginx": "nginx-light", "postmap": "postfix", "named-checkzone": "bind9-utils",
             "named-checkconf": "bind9-utils", "pure-pw": "pure-ftpd"}
 
@@ -69,7 +70,8 @@ class HostBase:
                  tools: dict[str, list[str]] | None = None, *, transport: Transport | None = None,
                  http_listen: Sequence[str] = ("80",), https_listen: Sequence[str] = ("443",),
                  nginx_user: str | None = None, mail_root: str = "/var/mail/vhosts", postfix_map_type: str = "hash",
-                 nameservers: Sequence[str] = (), secret_group: str | None = None, timeout: float = 120):
+                 nameservers: Sequence[str] = (), secret_group: str | None = None, timeout: float = 120,
+                 web_group: str = "www-data", php_fpm_dir: str = "/usr/sbin", php_socket_dir: str | None = None):
         from workers.drivers.transport.local import LOCAL
 
         self.host: Transport = transport if transport is not None else LOCAL
@@ -86,6 +88,9 @@ class HostBase:
         self.map_type = postfix_map_type
         self.nameservers = list(nameservers)
         self.timeout = timeout
+        self.web_group = nginx.system_user(web_group)  # owns customers' homes with them (users.py)
+        self.php_fpm_dir = nginx.safe_path(php_fpm_dir, "PHP-FPM directory")
+        self.php_socket_dir = nginx.safe_path(php_socket_dir, "PHP socket directory") if php_socket_dir else None
         self.secret_group = secret_group
         self._secret_gid: tuple[int | None] | None = None
         self._found: dict[str, str | None] = {}

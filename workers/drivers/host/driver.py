@@ -20,8 +20,8 @@ import inspect
 from pathlib import Path
 from typing import Sequence
 
-from workers.drivers.host import databases, dns, dovecot, ftp, isolation, nginx, postfix, remediation, sessions
-from workers.drivers.host.base import DEFAULT_TOOLS, PACKAGES, HostBase, Resolver
+from workers.drivers.host import databases, dns, dovecot, ftp, isolation, nginx, php, postfix, remediation, sessions
+from workers.drivers.host.base import DEFAULT_TOOLS, PACKAGES, Resolver
 from workers.drivers.host.files import file_name
 from workers.drivers.host.spec import (
     ApplyError,
@@ -36,11 +36,12 @@ from workers.drivers.host.spec import (
     VirtualHost,
     Zone,
 )
+from workers.drivers.host.users import HostUsers
 
 __all__ = ["DEFAULT_TOOLS", "DRIVER_PARAMETERS", "PACKAGES", "HostDriver", "LocalDriver"]
 
 
-class HostDriver(HostBase):
+class HostDriver(HostUsers):
     # --- web ----------------------------------------------------------------------------------
 
     def _stage_nginx_master(self, tx) -> None:
@@ -123,9 +124,14 @@ class HostDriver(HostBase):
         tx.remove(nginx.challenge_dir(self.config_dir) / nginx.acme_token(token))
         self._write(tx, None, "web")
 
-    def apply_protected_dirs(self, dirs: Sequence[ProtectedDir], web_root: str) -> ApplyResult:
-        """The password-protected directories of one web root (its others removed), ``nginx -t``."""
-        files = nginx.render_protected(dirs, web_root, self.config_dir)
+    def apply_protected_dirs(self, dirs: Sequence[ProtectedDir], web_root: str,
+                             php_site: VirtualHost | None = None) -> ApplyResult:
+        """The password-protected directories of one web root (its others removed), ``nginx -t``.
+        ``php_site``: the web root's PHP site, whose *.php the folders pass to its pool too."""
+        fastcgi = None
+        if php_site is not None and php_site.php_socket is not None:
+            fastcgi = php.fastcgi_lines(php_site.php_socket, php_site.php_memory_mb, "")
+        files = nginx.render_protected(dirs, web_root, self.config_dir, fastcgi)
         argv = self.tool("nginx")
         key = nginx.protect_key(web_root)
         with self.host.lock(str(self.config_dir)):
@@ -315,4 +321,4 @@ class LocalDriver(HostDriver):
 
 # The keyword arguments of the driver: the server's sealed settings that are not among them stay
 # in ``driver.settings`` for the jobs (homes_root, mail_log, tls_certificates, ...).
-DRIVER_PARAMETERS = frozenset(inspect.signature(HostBase.__init__).parameters) - {"self", "transport"}
+DRIVER_PARAMETERS = frozenset(inspect.signature(HostUsers.__init__).parameters) - {"self", "transport"}

@@ -209,6 +209,11 @@ def render_vhost(vhost: VirtualHost, config_dir: Path, http_listen: Sequence[str
         "    }",
         f"    include {root}/protect/{protect_key(vhost.docroot)}/*.conf;",
     ]
+    if vhost.php_socket is not None:  # a PHP site: *.php to the customer's own pool (issue 16)
+        from workers.drivers.host.php import fastcgi_lines
+
+        body[2] = "    index index.php index.html index.htm;"
+        body += fastcgi_lines(vhost.php_socket, vhost.php_memory_mb)
     if vhost.suspended_by is not None:  # the same server names and logs; no root, no protection
         body = [
             "    types { }",
@@ -259,8 +264,11 @@ def check_protected(dirs: Sequence[ProtectedDir]) -> list[tuple[str, str, list[t
     return out
 
 
-def render_protected(dirs: Sequence[ProtectedDir], web_root: str, config_dir: Path) -> dict[Path, tuple[str, int]]:
-    """The snippet and user files of one web root's protected directories (path → (text, mode))."""
+def render_protected(dirs: Sequence[ProtectedDir], web_root: str, config_dir: Path,
+                     php: list[str] | None = None) -> dict[Path, tuple[str, int]]:
+    """The snippet and user files of one web root's protected directories (path → (text, mode)).
+    ``php``: a PHP site's fastcgi location, repeated inside each folder's (a ``^~`` location
+    would otherwise serve its *.php as files)."""
     safe_path(web_root, "web root")
     root = Path(safe_path(str(config_dir), "config directory"))
     key = protect_key(web_root)
@@ -273,6 +281,7 @@ def render_protected(dirs: Sequence[ProtectedDir], web_root: str, config_dir: Pa
             text = "\n".join(["# /"] + auth + [""])
         else:
             text = "\n".join([f"# /{path}/", f"location ^~ /{path}/ {{"] + [f"    {a}" for a in auth]
+                             + [f"    {line}" for line in (php or [])]
                              + ["    try_files $uri $uri/ =404;", "    location ~ /\\.ht {", "        deny all;",
                                 "    }", "}", ""])
         files[root / "protect" / key / f"{index:04d}.conf"] = (text, 0o644)

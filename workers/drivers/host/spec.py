@@ -23,6 +23,24 @@ class VirtualHost:
     certificate: tuple[str, str] | None = None  # (full chain PEM, key PEM) the driver writes under certs/
     redirect: bool = True       # with https: plain HTTP answers 301 to https:// (not the ACME answers)
     aliases: Sequence[str] = ()  # other names of the site (www.<domain>), ASCII
+    php_socket: str | None = None    # a PHP site: *.php go to this PHP-FPM pool socket (None: static)
+    php_memory_mb: int | None = None  # the site's PHP memory_limit (at most the course's)
+
+
+@dataclass(frozen=True)
+class SystemUser:
+    """A customer's own system user on the server (uid = gid), whose home it owns, mode 2750."""
+    name: str
+    uid: int
+    home: str
+
+
+@dataclass(frozen=True)
+class PhpPool:
+    """One PHP-FPM pool: a customer's PHP of one version, run as its system user, confined to its home."""
+    user: SystemUser
+    version: str                # "8.2": run by php-fpm8.2
+    memory_mb: int = 128        # memory_limit of the pool (the course's)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from workers.drivers import driver_for
 from workers.drivers.host import metrics
 from workers.drivers.host.sql import open_session
 from workers.drivers.transport.copy import copy_tree
-from workers.jobs.hosting import database_copy
+from workers.jobs.hosting import database_copy, php_sites
 from workers.jobs.hosting.provisioning import hand_on, one_at_a_time
 from workers.jobs.hosting.wanted_state import APPLY, box, site_for
 
@@ -211,6 +211,9 @@ class Mover:
         self.place(self.target_id)
         self.placed = True
         self.apply_all(self.dst, self.target_id, self.dst_site)
+        with runtime.job_session() as s:  # the copied files belong to the customer's user there (issue 16)
+            user = php_sites.system_users(self.dst_site, s, self.target_id, [self.customer_id])[self.customer_id]
+        self.dst.own_tree(user)
 
     def switch_zones(self) -> None:
         with runtime.job_session() as s:

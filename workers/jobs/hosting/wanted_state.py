@@ -32,7 +32,7 @@ from workers.drivers.host.spec import (
     ZoneRecord,
 )
 from workers.drivers.host.spec import MailingList as ListSpec
-from workers.jobs.hosting import https_state
+from workers.jobs.hosting import https_state, php_sites
 from workers.jobs.hosting.mail_aliases import aliases_on
 
 # Settings of ours in the server's driver config, next to the driver's own keyword arguments.
@@ -158,21 +158,28 @@ def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
                 refused[(Domain, domain.id)] = Failure(failures.DOCROOT_OUTSIDE, exc.message, served=False)
     live = [d for d in domains if not d.deleting and d.id in roots]
     stopped = stopped_on(session, server_id)  # their sites answer the reseller's suspended page
+    users = php_sites.system_users(site, session, server_id, {d.customer_id for d in live})
+    sockets, php_refused, php_detail = php_sites.php_sockets(site, session, server_id, live, users, stopped)
+    refused = php_refused | refused
     vhosts = []
     certificates, names = https_state.certificates_of(session, live), {d.name for d in domains}
     for domain in live:
         tls = https_state.tls_for(site, box(), domain, certificates.get(domain.id), names)
         if domain.https and not tls.https:  # served without HTTPS; only this domain is marked failed
             refused[(Domain, domain.id)] = Failure(failures.NO_HTTPS, tls.detail)
+        socket, memory = sockets.get(domain.id, (None, None))
         vhosts.append(VirtualHost(domain.name, roots[domain.id], tls.https, tls.cert_file, tls.key_file,
-                                  stopped.get(domain.customer_id), tls.certificate, domain.https_redirect,
-                                  tls.aliases))
+                                  stopped.get(domain.customer_id), certificate=tls.certificate,
+                                  redirect=domain.https_redirect, aliases=tls.aliases, php_socket=socket,
+                                  php_memory_mb=memory))
     result = site.driver.apply_web(vhosts)
     for domain in live:
         if domain.name in result.left_out:
             refused[(Domain, domain.id)] = left_out_failure(failures.SITE_REFUSED, f"the site {domain.name}",
                                                             result.left_out[domain.name])
     _ensure_dirs(site, [vhost.docroot for vhost in vhosts])
+    site.driver.give_to([(users[d.customer_id], v.docroot) for d, v in zip(live, vhosts)])  # not root's folders
+    by_domain = dict(zip((d.id for d in live), vhosts))
     protected: dict[int, list[ProtectedDirectory]] = {}
     for directory in rows_on(session, server_id, ProtectedDirectory):
         protected.setdefault(directory.domain_id, []).append(directory)
@@ -182,12 +189,12 @@ def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
         if rows or _has_protection(site, root):
             try:
                 site.driver.apply_protected_dirs([ProtectedDir(d.path, d.realm, tuple(
-                    (u.name, u.password_hash) for u in d.users)) for d in rows], root)
+                    (u.name, u.password_hash) for u in d.users)) for d in rows], root, by_domain.get(domain.id))
             except ApplyError as exc:  # only this site's protected folders fail
                 for directory in protected.get(domain.id, []):
                     refused[(ProtectedDirectory, directory.id)] = Failure(failures.PROTECTED_REFUSED, str(exc))
     count = sum(1 for rows in protected.values() for d in rows if not d.deleting)
-    return f"{result.detail}; {count} protected director(ies)", refused
+    return f"{result.detail}; {count} protected director(ies); {php_detail}", refused
 
 
 def apply_mail(site: Site, session, server_id: int) -> tuple[str, dict]:
@@ -204,11 +211,11 @@ def apply_mail(site: Site, session, server_id: int) -> tuple[str, dict]:
 def apply_ftp(site: Site, session, server_id: int) -> tuple[str, dict]:
     users, accounts = [], rows_on(session, server_id, FtpAccount, live_only=True)
     stopped = stopped_on(session, server_id)  # their FTP users cannot log in
-    _ensure_dirs(site, sorted({site.home(account.customer_id) for account in accounts}))
-    for account in accounts:
-        home = site.home(account.customer_id)
-        users.append(FtpUser(account.name, account.password_hash, account.directory, home, site.ftp_uid, site.ftp_gid,
-                             account.customer_id in stopped))
+    owners = php_sites.system_users(site, session, server_id, {account.customer_id for account in accounts})
+    for account in accounts:  # files written over FTP belong to the customer's own user (issue 16)
+        owner = owners[account.customer_id]
+        users.append(FtpUser(account.name, account.password_hash, account.directory, owner.home, owner.uid,
+                             owner.uid, account.customer_id in stopped))
     result = site.driver.apply_ftp(users)
     return result.detail, {(FtpAccount, a.id): left_out_failure(failures.FTP_REFUSED, f"the FTP user {a.name}",
                                                                 result.left_out[a.name])
