@@ -1,7 +1,7 @@
 """The end-user panel's URL table and navigation: every page of /u/<code>/, in one place."""
 from flask_babel import lazy_gettext as _l
 
-from enduser import ftp_and_databases, home, hosting, incidents, mail, sites, support
+from enduser import cron, ftp_and_databases, home, hosting, incidents, mail, sites, support
 
 CONTEXT = [incidents.enduser_incident_notice, support.support_context]
 BEFORE = [support.support_view]
@@ -12,6 +12,7 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/home", home.dashboard),
     ("/logo", home.logo),
     ("/ftp", ftp_and_databases.ftp, ["GET", "POST"]),
+    ("/cron", cron.cron, ["GET", "POST"]),
     ("/ftp/<int:account_id>", ftp_and_databases.ftp_account, ["GET", "POST"]),
     ("/databases", ftp_and_databases.databases, ["GET", "POST"]),
     ("/databases/<int:database_id>/password", ftp_and_databases.database_password, ["POST"]),
@@ -26,9 +27,9 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/protected", sites.protected, ["GET", "POST"]),
     ("/protected/<int:directory_id>", sites.protected_users, ["GET", "POST"]),
     ("/protected-users/<int:user_id>/delete", sites.protected_user_delete, ["POST"]),
-] + ftp_and_databases.BUTTONS + mail.BUTTONS + sites.BUTTONS
+] + ftp_and_databases.BUTTONS + cron.BUTTONS + mail.BUTTONS + sites.BUTTONS
 
 # (endpoint, label) of the end user's navigation, in its order
 NAV = [("enduser.domains", _l("Domains")), ("enduser.mail", _l("Mail")), ("enduser.lists", _l("Mailing lists")),
-       ("enduser.ftp", _l("FTP")), ("enduser.databases", _l("Databases")),
+       ("enduser.ftp", _l("FTP")), ("enduser.cron", _l("Cron jobs")), ("enduser.databases", _l("Databases")),
        ("enduser.protected", _l("Protected folders"))]

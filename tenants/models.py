@@ -16,6 +16,7 @@ from tenants.contracts.models import (
 )
 from tenants.contracts.service_models import Complaint, WorkRequest, WorkRequestEvent
 from tenants.customers.models import Course, Customer, CustomerStatus, OveruseState
+from tenants.hosting.cron_models import CronJob
 from tenants.hosting.models import (
                                     Database,
                                     DnsRecord,
@@ -62,7 +63,7 @@ __all__ = [
     "ContractStatus", "ManagedCustomer", "PartyChange", "Succession", "Suspension", "Invoice",
     "InvoiceLine", "Payment", "Complaint", "WorkRequest", "WorkRequestEvent", "OutboxMail",
     "ServerPower", "RecoveryCode", "SecurityPolicy", "BankLine", "BillingSettings", "OemFee", "Receipt",
-    "CustomerMove",
+    "CustomerMove", "CronJob",
 ]
 
 # Whoever writes these models also ends the sessions of a login, customer or reseller it stops.
