@@ -3,6 +3,7 @@ walk's victims: what another customer must never reach)."""
 from __future__ import annotations
 
 from tenants.models import (
+    CronJob,
     Database,
     DnsRecord,
     Domain,
@@ -30,7 +31,9 @@ def make_hosting(session, customer, tag: str) -> dict:
     record = DnsRecord(domain_id=domain.id, name="www", type="A", value="192.0.2.1", **owner)
     protected = ProtectedDirectory(domain_id=domain.id, path="private", realm="Members", **owner)
     protected.users = [ProtectedUser(name="member", password_hash=FAKE_HASH, **owner)]
-    session.add_all([mailbox, mlist, ftp, database, record, protected])
+    cron = CronJob(schedule="@daily", command="true", output="mail", **owner)
+    session.add_all([mailbox, mlist, ftp, database, record, protected, cron])
     session.flush()
     return {"domain": domain.id, "mail": mailbox.id, "list": mlist.id, "ftp": ftp.id, "database": database.id,
-            "record": record.id, "protected": protected.id, "protected_user": protected.users[0].id}
+            "record": record.id, "protected": protected.id, "protected_user": protected.users[0].id,
+            "cron": cron.id}
