@@ -63,6 +63,14 @@ class MembersForm(FlaskForm):
     members = TextAreaField(_l("Members (one address per line)"), validators=[Optional(), Length(max=150000)])
 
 
+class CronForm(FlaskForm):
+    schedule = StringField(_l("Schedule (minute hour day month weekday)"), validators=[Length(max=100)])
+    command = StringField(_l("Command"), validators=[Length(max=1000)])
+    output = SelectField(_l("Output"), choices=[SelectChoice("mail", _l("Mail it to my contact address")),
+                                                SelectChoice("log", _l("Append it to cron.log in my home"))],
+                         default="mail")
+
+
 class FtpForm(FlaskForm):
     name = StringField(_l("User name"), validators=[Length(max=32)])
     password = PasswordField(_l("Password"), validators=[Length(max=128)])

@@ -1,7 +1,20 @@
 """The end-user panel's URL table and navigation: every page of /u/<code>/, in one place."""
 from flask_babel import lazy_gettext as _l
 
-from enduser import aliases, backups, certificates, ftp_and_databases, home, hosting, incidents, mail, sites, status, support
+from enduser import (
+    aliases,
+    backups,
+    certificates,
+    cron,
+    ftp_and_databases,
+    home,
+    hosting,
+    incidents,
+    mail,
+    sites,
+    status,
+    support,
+)
 
 CONTEXT = [incidents.enduser_incident_notice, support.support_context]
 BEFORE = [support.support_view]
@@ -13,6 +26,7 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/status", status.status),  # public: no login (issue 20, a status page per reseller)
     ("/logo", home.logo),
     ("/ftp", ftp_and_databases.ftp, ["GET", "POST"]),
+    ("/cron", cron.cron, ["GET", "POST"]),
     ("/ftp/<int:account_id>", ftp_and_databases.ftp_account, ["GET", "POST"]),
     ("/databases", ftp_and_databases.databases, ["GET", "POST"]),
     ("/databases/<int:database_id>/password", ftp_and_databases.database_password, ["POST"]),
@@ -36,10 +50,10 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/backups", backups.backups, ["GET", "POST"]),
     ("/backups/database", backups.backup_database, ["POST"]),
     ("/backups/restores/<int:restore_id>", backups.backup_restore),
-] + ftp_and_databases.BUTTONS + mail.BUTTONS + aliases.BUTTONS + sites.BUTTONS
+] + ftp_and_databases.BUTTONS + cron.BUTTONS + mail.BUTTONS + aliases.BUTTONS + sites.BUTTONS
 
 # (endpoint, label) of the end user's navigation, in its order
 NAV = [("enduser.domains", _l("Domains")), ("enduser.mail", _l("Mail")), ("enduser.lists", _l("Mailing lists")),
        ("enduser.aliases", _l("Mail aliases")),
-       ("enduser.ftp", _l("FTP")), ("enduser.databases", _l("Databases")),
+       ("enduser.ftp", _l("FTP")), ("enduser.cron", _l("Cron jobs")), ("enduser.databases", _l("Databases")),
        ("enduser.protected", _l("Protected folders")), ("enduser.backups", _l("Backups"))]

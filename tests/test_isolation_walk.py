@@ -70,6 +70,8 @@ VICTIM_IDS = {
     "enduser.ftp_account": lambda w: {"account_id": w.jiro_hosting["ftp"]},
     "enduser.ftp_delete": lambda w: {"obj_id": w.hanako_hosting["ftp"]},
     "enduser.ftp_retry": lambda w: {"obj_id": w.jiro_hosting["ftp"]},
+    "enduser.cron_delete": lambda w: {"obj_id": w.hanako_hosting["cron"]},
+    "enduser.cron_retry": lambda w: {"obj_id": w.jiro_hosting["cron"]},
     "enduser.database_password": lambda w: {"database_id": w.jiro_hosting["database"]},
     "enduser.databases_delete": lambda w: {"obj_id": w.hanako_hosting["database"]},
     "enduser.databases_retry": lambda w: {"obj_id": w.jiro_hosting["database"]},

@@ -37,6 +37,7 @@ class CourseForm(FlaskForm):
     max_databases = _limit(_l("Databases"))
     max_dns_records = _limit(_l("DNS records"))
     mass_mail_per_hour = _limit(_l("Mass-mail threshold (messages per hour)"))
+    max_cron_jobs = IntegerField(_l("Cron jobs"), validators=[Optional(), NumberRange(min=0, max=MAX_LIMIT)])
     php_memory_limit_mb = IntegerField(_l("PHP memory limit per request (MB)"),
                                        validators=[Optional(), NumberRange(min=0, max=MAX_LIMIT)])
     https_allowed = BooleanField(_l("HTTPS allowed"))

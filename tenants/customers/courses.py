@@ -7,22 +7,24 @@ from sqlalchemy import func, select
 
 from tenants import audit
 from tenants.errors import N_, Problem, RuleViolation
+from tenants.hosting.cron_models import CronJob
 from tenants.hosting.models import Provisioned
 from tenants.models import Course, Customer, Database, DnsRecord, Domain, FtpAccount, MailAccount, MailAlias, MailingList
 
 # The limits a course sets (OEM spec: disk, traffic, domains, mail, lists, FTP, DB, DNS, SSL, mass mail).
 LIMIT_FIELDS = ("disk_quota_mb", "traffic_quota_gb", "max_domains", "max_mail_accounts", "mailbox_quota_mb",
                 "max_mailing_lists", "max_mail_aliases", "max_ftp_accounts", "max_databases", "max_dns_records",
-                "mass_mail_per_hour", "php_memory_limit_mb")
+                "mass_mail_per_hour", "php_memory_limit_mb", "max_cron_jobs")
 FLAG_FIELDS = ("https_allowed", "overuse_notify", "overuse_suspend", "php_allowed")
 COURSE_FIELDS = ("name", "description") + LIMIT_FIELDS + FLAG_FIELDS
 # Limits a form or API call may leave out: the course keeps what it has (or the default)
-KEPT_WHEN_MISSING = ("php_memory_limit_mb",)
+KEPT_WHEN_MISSING = ("php_memory_limit_mb", "max_cron_jobs")
 MAX_LIMIT = 10_000_000
 # Limits counted from the customer's hosting objects (the end-user panel's domains, mail, ...).
 COUNTED: dict[str, type[Provisioned]] = {
     "max_domains": Domain, "max_mail_accounts": MailAccount, "max_mailing_lists": MailingList, "max_mail_aliases": MailAlias,
-    "max_ftp_accounts": FtpAccount, "max_databases": Database, "max_dns_records": DnsRecord}
+    "max_ftp_accounts": FtpAccount, "max_databases": Database, "max_dns_records": DnsRecord,
+    "max_cron_jobs": CronJob}
 OVERUSE_WARN_PERCENT = 80   # OEM spec overuse policy: notify at 80 % ...
 OVERUSE_FULL_PERCENT = 100  # ... and at 100 % (optionally suspend the site until it drops)
 

@@ -88,6 +88,7 @@ class Course(TenantScoped, Base):
     max_ftp_accounts: Mapped[int] = mapped_column(Integer, default=5)
     max_databases: Mapped[int] = mapped_column(Integer, default=5)
     max_dns_records: Mapped[int] = mapped_column(Integer, default=100)
+    max_cron_jobs: Mapped[int] = mapped_column(Integer, default=5, server_default="5")  # issue 16 item 5
     https_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
     mass_mail_per_hour: Mapped[int] = mapped_column(Integer, default=500)
     overuse_notify: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -33,10 +33,11 @@ DOCROOT_OUTSIDE = N_("The document root of this site leads outside your home fol
                      "site is not served. Point it to a folder inside your home folder again.")
 PHP_REFUSED = N_("PHP could not be started for this site; its static files are still served. "
                   "Support has the details.")
+CRON_REFUSED = N_("The server could not accept this cron job. Support has the details.")
 PASSWORD_GONE = N_("The issued password is no longer kept; issue a new password to retry.")
 
 END_USER_REASONS = frozenset({NOT_APPLIED, SITE_REFUSED, ZONE_REFUSED, PROTECTED_REFUSED, FTP_REFUSED, NO_HTTPS,
-                              DOCROOT_OUTSIDE, PASSWORD_GONE, PHP_REFUSED})
+                              DOCROOT_OUTSIDE, PASSWORD_GONE, PHP_REFUSED, CRON_REFUSED})
 
 
 def end_user_reason(reason: str | None) -> str | None:

@@ -14,7 +14,7 @@ from tenants.models import Customer, CustomerStatus, Database, Reseller
 # OEM spec 顧客管理: suspended and locked customers are stopped; a cancelled one keeps running until
 # its removal date (the removal job takes it off the server).
 STOPPED_STATUSES = (CustomerStatus.SUSPENDED.value, CustomerStatus.LOCKED.value)
-STOPPED_SERVICES = ("web", "mail", "ftp")
+STOPPED_SERVICES = ("web", "mail", "ftp", "cron")  # cron: its jobs do not run (issue 16 item 1)
 
 
 def is_stopped(status: str | None) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 
 from tenants import audit
 from tenants.errors import N_, Problem, RuleViolation
+from tenants.hosting.cron_models import CronJob
 from tenants.hosting.hostnames import names_above
 from tenants.hosting.models import Provisioned
 from tenants.models import (
@@ -28,11 +29,11 @@ from tenants.models import (
 )
 from tenants.tenancy import BYPASS
 
-SERVICES = ("web", "mail", "ftp", "dns")
+SERVICES = ("web", "mail", "ftp", "dns", "cron")
 # Whose state each service's apply records (a domain's zone is applied by "dns" too).
 SERVICE_MODELS: dict[str, tuple[type[Provisioned], ...]] = {
     "web": (Domain, ProtectedDirectory), "mail": (MailAccount, MailingList, MailAlias),
-    "ftp": (FtpAccount,), "dns": (DnsRecord,)}
+    "ftp": (FtpAccount,), "dns": (DnsRecord,), "cron": (CronJob,)}
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ LIMITS: dict[str, tuple[type[Provisioned], str, str]] = {
     "ftp_accounts": (FtpAccount, "max_ftp_accounts", N_("FTP accounts: %(used)s of %(limit)s used")),
     "databases": (Database, "max_databases", N_("databases: %(used)s of %(limit)s used")),
     "dns_records": (DnsRecord, "max_dns_records", N_("DNS records: %(used)s of %(limit)s used")),
+    "cron_jobs": (CronJob, "max_cron_jobs", N_("cron jobs: %(used)s of %(limit)s used")),
 }
 
 

@@ -3,6 +3,7 @@ walk's victims: what another customer must never reach)."""
 from __future__ import annotations
 
 from tenants.models import (
+    CronJob,
     Database,
     DnsRecord,
     Domain,
@@ -32,11 +33,12 @@ def make_hosting(session, customer, tag: str) -> dict:
     protected = ProtectedDirectory(domain_id=domain.id, path="private", realm="Members", **owner)
     protected.users = [ProtectedUser(name="member", password_hash=FAKE_HASH, **owner)]
     alias = MailAlias(domain_id=domain.id, local_part="sales", targets="info@example.org", **owner)
-    session.add_all([mailbox, mlist, ftp, database, record, protected, alias])
+    cron = CronJob(schedule="@daily", command="true", output="mail", **owner)
+    session.add_all([mailbox, mlist, ftp, database, record, protected, alias, cron])
     session.flush()
     made = {"domain": domain.id, "mail": mailbox.id, "list": mlist.id, "ftp": ftp.id, "database": database.id,
             "record": record.id, "protected": protected.id, "protected_user": protected.users[0].id,
-            "alias": alias.id}
+            "alias": alias.id, "cron": cron.id}
     if customer.server_id is not None:  # a generation of the customer's backup and a restore from it
         from datetime import datetime, timezone
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Sequence
 
 if TYPE_CHECKING:
+    from workers.drivers.host.cron import CronEntry
     from workers.drivers.host.driver import HostDriver
     from workers.drivers.host.remediation import CommandResult
     from workers.drivers.host.spec import (
@@ -69,6 +70,8 @@ class Driver(Protocol):
     def lookup_mail_map(self, name: str, key: str) -> str | None: ...
 
     def apply_ftp(self, users: "Sequence[FtpUser]") -> "ApplyResult": ...
+
+    def apply_cron(self, entries: "Sequence[CronEntry]", cron_file: str = ...) -> "ApplyResult": ...
 
     def apply_dns(self, zones: "Sequence[Zone]") -> "ApplyResult": ...
 

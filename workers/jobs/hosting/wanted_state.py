@@ -14,12 +14,14 @@ from tenants.crypto import SecretBox
 from tenants.errors import RuleViolation
 from tenants.hosting import failures
 from tenants.hosting.account_names import resolve_under
+from tenants.hosting.cron_models import CronJob, CronOutput
 from tenants.hosting.suspension import stopped_on
 from tenants.mail_abuse.locks import locked_senders
 from tenants.models import Customer, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory
 from workers import runtime
 from workers.drivers import Driver
 from workers.drivers.host.base import Resolver
+from workers.drivers.host.cron import DEFAULT_CRON_FILE, CronEntry
 from workers.drivers.host.nginx import protect_key, safe_path
 from workers.drivers.host.spec import (
     ApplyError,
@@ -238,4 +240,21 @@ def apply_dns(site: Site, session, server_id: int) -> tuple[str, dict]:
     return result.detail, refused
 
 
-APPLY = {"web": apply_web, "mail": apply_mail, "ftp": apply_ftp, "dns": apply_dns}
+def apply_cron(site: Site, session, server_id: int) -> tuple[str, dict]:
+    """Every customer's cron jobs, run as its own user; a stopped customer's jobs do not run
+    (issue 16 item 1) and come back on resume. Output to the contact address, else ~/cron.log."""
+    jobs = rows_on(session, server_id, CronJob, live_only=True)
+    stopped = stopped_on(session, server_id)
+    live = [job for job in jobs if job.customer_id not in stopped]
+    owners = php_sites.system_users(site, session, server_id, {job.customer_id for job in live})
+    contacts = dict(session.execute(select(Customer.id, Customer.contact_email).where(
+        Customer.id.in_({job.customer_id for job in live}))).all())
+    result = site.driver.apply_cron([CronEntry(str(job.id), owners[job.customer_id].name, job.schedule, job.command,
+                                               contacts.get(job.customer_id) if job.output == CronOutput.MAIL else None)
+                                     for job in live], str(site.extra.get("cron_file") or DEFAULT_CRON_FILE))
+    return result.detail, {(CronJob, job.id): left_out_failure(failures.CRON_REFUSED, f"the cron job {job.id}",
+                                                               result.left_out[str(job.id)])
+                           for job in live if str(job.id) in result.left_out}
+
+
+APPLY = {"web": apply_web, "mail": apply_mail, "ftp": apply_ftp, "dns": apply_dns, "cron": apply_cron}
