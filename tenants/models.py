@@ -30,7 +30,7 @@ from tenants.hosting.models import (
                                     ReservedName,
 )
 from tenants.hosting.move_models import CustomerMove
-from tenants.incidents.models import FaultReport, Incident, IncidentEntry, RemediationAction, RemediationCommand
+from tenants.incidents.models import FaultReport, Incident, IncidentAffected, IncidentEntry, RemediationAction, RemediationCommand
 from tenants.mail_abuse.models import MailLogCursor, MassMailLock
 from tenants.monitoring.models import (
                                     CheckResult,
@@ -56,7 +56,7 @@ __all__ = [
     "Domain", "FtpAccount", "MailAccount", "MailingList", "MailingListMember", "ProtectedDirectory",
     "ProtectedUser", "ProvisionState", "ReservedName", "CheckResult", "CheckRollup", "CustomerUsageSample",
     "MaintenanceWindow", "MonitoredEndpoint", "ResourceStatus", "ResourceThreshold", "ServerSample",
-    "ServiceState", "StateEvent", "TrafficLogCursor", "FaultReport", "Incident", "IncidentEntry",
+    "ServiceState", "StateEvent", "TrafficLogCursor", "FaultReport", "Incident", "IncidentAffected", "IncidentEntry",
     "RemediationAction", "RemediationCommand", "MailLogCursor", "MassMailLock", "Contract", "ContractOption",
     "ContractStatus", "ManagedCustomer", "PartyChange", "Succession", "Suspension", "Invoice",
     "InvoiceLine", "Payment", "Complaint", "WorkRequest", "WorkRequestEvent", "OutboxMail",
