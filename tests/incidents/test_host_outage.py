@@ -105,7 +105,8 @@ def test_a_host_taken_down_opens_one_incident_and_one_notice_per_contact(app, wo
     as_provider.get("/lang/en")
     board = as_provider.get("/admin/incidents").get_data(as_text=True)
     assert board.count("/admin/incidents/") == 1 and f"/admin/incidents/{host_id}" in board
-    assert "smtp:2525" in as_provider.get(f"/admin/incidents/{host_id}").get_data(as_text=True)
+    detail = as_provider.get(f"/admin/incidents/{host_id}").get_data(as_text=True)
+    assert "Services affected" in detail and "smtp:2525" in detail
 
     _stop(procs["smtp:2525"])  # the host returns without its SMTP server
     host.link(True)

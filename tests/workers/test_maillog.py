@@ -208,15 +208,34 @@ def test_rotated_but_new_log_not_there_yet(tmp_path):
     assert len(set(keys(every))) == len(every) and per_account(every) == expected
 
 
-def test_rotated_twice_reports_the_lost_tail_and_reads_the_new_file(tmp_path):
+def test_rotated_twice_reads_every_file_in_order(tmp_path):
+    """issue 20: our file is found at ``.2``, then ``.1`` is read whole, then the new log."""
     log = tmp_path / "mail.log"
     write(log, message(START, ["a@example.org"], sender="s@example.jp"))
     _, state = run(log, None)
     os.rename(log, tmp_path / "mail.log.1")                      # first rotation
-    write(log, message(START, ["missed@example.org"], sender="s@example.jp"), mode="w")
+    write(log, message(START, ["between@example.org"], sender="s@example.jp"), mode="w")
     os.rename(tmp_path / "mail.log.1", tmp_path / "mail.log.2")  # second rotation, no run between
     os.rename(log, tmp_path / "mail.log.1")
     write(log, message(START, ["b@example.org"], sender="s@example.jp"), mode="w")
+    events, rotated, lost = [], False, False
+    for _ in range(5):
+        result, state = run(log, state)
+        events += result.events
+        rotated, lost = rotated or result.rotated, lost or result.lost_rotated_tail
+        if not result.more:
+            break
+    assert rotated and not lost
+    assert [e.recipient for e in events] == ["between@example.org", "b@example.org"]
+
+
+def test_rotated_log_deleted_reports_the_lost_tail_and_reads_the_new_file(tmp_path):
+    log = tmp_path / "mail.log"
+    write(log, message(START, ["a@example.org"], sender="s@example.jp"))
+    _, state = run(log, None)
+    os.rename(log, tmp_path / "mail.log.1")
+    write(log, message(START, ["b@example.org"], sender="s@example.jp"), mode="w")
+    os.unlink(tmp_path / "mail.log.1")
     result, _ = run(log, state)
     assert result.lost_rotated_tail and result.rotated
     assert [e.recipient for e in result.events] == ["b@example.org"]
