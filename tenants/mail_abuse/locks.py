@@ -22,7 +22,7 @@ from tenants.servers.models import ServerStatus
 
 # HOOK (enduser-panel branch): once tenants.models.hosting is merged, resolve the address through
 # MailAccount (local_part@Domain.name → customer_id) and set MailAccount.send_locked with the lock.
-def account_owner(session, server_id: int, address: str) -> Customer | None:
+def account_owner(session, server_id: int, address: str, submitter_customer_id: int | None = None) -> Customer | None:
     """The customer on ``server_id`` who owns the sending account ``address``: until mail accounts
     are on this branch, the customer whose contact address (or, failing that, its mail domain)
     matches — None when nobody on the server owns it (such senders are never locked)."""
@@ -37,6 +37,18 @@ def account_owner(session, server_id: int, address: str) -> Customer | None:
                func.lower(Domain.name) == domain).limit(1)).scalar()
     if mailbox_owner is not None:  # the hosted mail account that sent it
         return mailbox_owner
+    # issue 20: mail a web script submitted locally (postfix pickup, uid=): the customer whose system
+    # user sent it, else the customer whose domain is the sender
+    if submitter_customer_id is not None:
+        submitter = session.get(Customer, submitter_customer_id)
+        if submitter is not None and submitter.server_id == server_id:
+            return submitter
+    domain_owner = session.execute(
+        select(Customer).join(Domain, Domain.customer_id == Customer.id)
+        .where(Customer.server_id == server_id, func.lower(Domain.name) == domain,
+               Customer.status != CustomerStatus.CANCELLED.value).limit(1)).scalar()
+    if domain_owner is not None:
+        return domain_owner
     customers = session.execute(select(Customer).where(
         Customer.server_id == server_id, Customer.status != CustomerStatus.CANCELLED.value,
         Customer.contact_email.is_not(None)).order_by(Customer.id)).scalars().all()

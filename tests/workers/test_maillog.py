@@ -28,7 +28,7 @@ def stamp(ts: datetime, style: str) -> str:
 
 
 def message(ts: datetime, recipients: list[str], *, sender: str, sasl: str | None = None,
-            style: str = "iso", local: bool = False, status: str = "sent") -> list[str]:
+            style: str = "iso", local: bool = False, status: str = "sent", uid: int = 1001) -> list[str]:
     """The lines postfix writes for one message: submission (SASL) or pickup, cleanup, qmgr,
     one delivery line per recipient, removed."""
     qid = f"{next(_ids):X}"
@@ -43,7 +43,7 @@ def message(ts: datetime, recipients: list[str], *, sender: str, sasl: str | Non
         out.append(line(0, "postfix/submission/smtpd",
                         f"{qid}: client=unknown[192.0.2.44], sasl_method=PLAIN, sasl_username={sasl}"))
     else:
-        out.append(line(0, "postfix/pickup", f"{qid}: uid=1001 from=<{sender}>"))
+        out.append(line(0, "postfix/pickup", f"{qid}: uid={uid} from=<{sender}>"))
     out.append(line(0, "postfix/cleanup", f"{qid}: message-id=<{qid}.1@{host}.example.jp>"))
     out.append(line(0, "postfix/qmgr", f"{qid}: from=<{sender}>, size=2841, nrcpt={len(recipients)} (queue active)"))
     for rcpt in recipients:
