@@ -100,14 +100,26 @@ def queue_lock_notices(session, lock: MassMailLock, customer: Customer) -> None:
                      server_id=lock.server_id)
 
 
-def unlock(session, actor, lock: MassMailLock, now: datetime) -> MassMailLock:
-    """Lift a lock (reseller or provider); the end user cannot (the model refuses the write)."""
+UNLOCK_REASON_MAX = 1000
+
+
+# issue 20: an unlock says why (kept on the lock and in the audit log)
+def unlock(session, actor, lock: MassMailLock, now: datetime, reason: str | None = None) -> MassMailLock:
+    """Lift a lock (reseller or provider), saying why; the end user cannot (the model refuses the
+    write)."""
     if not lock.active:
         raise RuleViolation.one(N_("This account is not locked any more."), None)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise RuleViolation.one(N_("Say why the account is unlocked (e.g. the customer removed the script)."),
+                                "reason")
+    if len(reason) > UNLOCK_REASON_MAX:
+        raise RuleViolation.one(N_("Keep this under %(max)s characters."), "reason", max=UNLOCK_REASON_MAX)
     lock.unlocked_at, lock.unlocked_by = now, audit.actor_label(actor)
     lock.unlocked_by_id = actor.id if actor is not None else None
-    audit.record(session, actor, "mass_mail.unlock", lock, f"unlocked {lock.address}",
-                 reseller_id=lock.reseller_id, customer_id=lock.customer_id)
+    lock.unlock_reason = reason
+    audit.record(session, actor, "mass_mail.unlock", lock, f"unlocked {lock.address}: {reason}",
+                 reseller_id=lock.reseller_id, customer_id=lock.customer_id, details={"reason": reason})
     return lock
 
 
