@@ -11,11 +11,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from tenants import audit
-from tenants.calendar import HELPDESK_HOURS_TEXT_JA
+from tenants.calendar import HELPDESK_HOURS_TEXT_JA, to_jst
 from tenants.customers.models import CustomerStatus
 from tenants.errors import N_, RuleViolation
 from tenants.mail_abuse.counting import Evidence, normalise_account
-from tenants.models import Customer, Domain, MailAccount, MassMailLock, ResellerContact, Server
+from tenants.models import Customer, Domain, MailAccount, MassMailLock, Reseller, ResellerContact, Server
 from tenants.outbox import rules as outbox
 from tenants.servers.models import ServerStatus
 
@@ -80,24 +80,44 @@ def lock_account(session, server_id: int, customer: Customer, evidence: Evidence
     return lock
 
 
+def _window_jst(ev: dict) -> str:
+    start, end = (datetime.fromisoformat(ev[k]) for k in ("window_start", "window_end"))
+    return f"{to_jst(start):%Y-%m-%d %H:%M} – {to_jst(end):%H:%M} (JST)"
+
+
+# issue 20 / OEM spec: the end user hears from the reseller's brand, with the reseller's support
+# contact and hours, never the provider's; the reseller's fault contacts get the provider's wording
 def queue_lock_notices(session, lock: MassMailLock, customer: Customer) -> None:
-    """Tell the reseller (its fault contacts) and the end user (their contact address), once each."""
+    """Tell the reseller (its fault contacts) and the end user (their contact address), once each;
+    times in JST."""
     ev = lock.evidence
     subject = f"[送信停止/Sending locked] {lock.address}"
-    body = "\n".join([
-        f"{lock.address} から1時間に {ev['count']} 通のメールが送信されたため (上限 {ev['threshold']} 通)、"
-        "このアカウントからの送信を一時停止しました。",
-        f"{lock.address} sent {ev['count']} messages within one hour (limit {ev['threshold']}); "
-        "sending from this account is stopped until it is unlocked.",
-        f"{ev['window_start']} – {ev['window_end']} (UTC)",
-        "", f"ヘルプデスク / Help desk: {HELPDESK_HOURS_TEXT_JA}"])
-    recipients = [(c.email, c.name) for c in session.execute(select(ResellerContact).where(
-        ResellerContact.reseller_id == customer.reseller_id).order_by(ResellerContact.id)).scalars()]
-    if customer.contact_email:
-        recipients.append((customer.contact_email, customer.contractor_name))
-    for email, label in recipients:
-        outbox.queue(session, "lock", email, subject, body, key=f"lock:{lock.id}", label=label,
+    facts_ja = (f"{lock.address} から1時間に {ev['count']} 通のメールが送信されたため (上限 {ev['threshold']} 通)、"
+                "このアカウントからの送信を一時停止しました。")
+    facts_en = (f"{lock.address} sent {ev['count']} messages within one hour (limit {ev['threshold']}); "
+                "sending from this account is stopped until it is unlocked.")
+    window = _window_jst(ev)
+    to_reseller = "\n".join([facts_ja, facts_en, window, "",
+                             f"{customer.contractor_name}: ロック解除は業務パネルの「送信停止」から (理由を記入) / "
+                             "unlock it in the business panel (mail locks), with a reason.",
+                             "", f"ヘルプデスク / Help desk: {HELPDESK_HOURS_TEXT_JA}"])
+    for contact in session.execute(select(ResellerContact).where(
+            ResellerContact.reseller_id == customer.reseller_id).order_by(ResellerContact.id)).scalars():
+        outbox.queue(session, "lock", contact.email, subject, to_reseller, key=f"lock:{lock.id}", label=contact.name,
                      server_id=lock.server_id)
+    if not customer.contact_email:
+        return
+    reseller = session.get(Reseller, customer.reseller_id)
+    support = [line for line in (
+        f"{reseller.brand_name} サポート / Support",
+        f"E-mail: {reseller.support_email}" if reseller.support_email else "",
+        f"Tel: {reseller.support_phone}" if reseller.support_phone else "",
+        f"受付時間 / Hours: {reseller.support_hours}" if reseller.support_hours else "") if line]
+    to_user = "\n".join([facts_ja, "送信を再開するには、下記のサポート窓口までご連絡ください。", "", facts_en,
+                         "To send again, please contact the support below.", window, "", *support])
+    outbox.queue_to_end_user(session, reseller, "lock", [customer.contact_email], subject, to_user,
+                             key=f"lock:{lock.id}", label=customer.contractor_name, server_id=lock.server_id,
+                             customer_id=customer.id)
 
 
 UNLOCK_REASON_MAX = 1000

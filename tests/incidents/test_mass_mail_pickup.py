@@ -119,3 +119,33 @@ def test_the_tail_in_a_date_suffixed_rotated_log_is_counted(app, world, mail_ser
     with system(app) as s:
         [lock] = s.execute(select(MassMailLock)).scalars().all()
         assert lock.evidence["count"] == 501
+
+
+def test_the_end_user_hears_from_the_reseller_in_jst(app, world, mail_server, mailbox):  # noqa: F811
+    """issue 20: the lock notice to the end user is under the reseller's brand, with its support
+    contact and hours, times in JST; the provider's name and help desk appear nowhere in it."""
+    from tenants.calendar import HELPDESK_HOURS_TEXT_JA
+    from tenants.models import Reseller
+
+    add_contacts(app, world)
+    _threshold(app, world, 50)
+    with system(app) as s:
+        reseller = s.get(Reseller, world.demo)
+        reseller.support_email, reseller.support_phone = "support@demo-brand.example", "03-1234-5678"
+        reseller.support_hours = "平日 9:00–18:00"
+        brand = reseller.brand_name
+        s.commit()
+    lines = []
+    for i in range(60):  # 60 in one hour from taro (demo's customer), 20:00–20:59 JST
+        ts = START + timedelta(seconds=50 * i)
+        lines += message(ts, [f"r{i}@victims.example"], sender="taro@example.jp", sasl="taro@example.jp")
+    mail_server.write_text("\n".join(lines) + "\n")
+    assert scan_server(world.server, NOW.isoformat())["locked"] == ["taro@example.jp"]
+    [user] = mailbox.to("taro@example.jp")
+    assert brand in user.sender and user.reply_to == "support@demo-brand.example"
+    assert "03-1234-5678" in user.body and "平日 9:00–18:00" in user.body
+    assert "2026-11-23 20:00 – 20:49 (JST)" in user.body and "UTC" not in user.body
+    provider = app.config["SETTINGS"].provider_name
+    assert provider not in user.body and provider not in user.sender and HELPDESK_HOURS_TEXT_JA not in user.body
+    [noc] = mailbox.to("noc@demo.example")
+    assert HELPDESK_HOURS_TEXT_JA in noc.body and "(JST)" in noc.body and brand not in noc.sender
