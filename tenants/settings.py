@@ -41,6 +41,8 @@ class Settings:
     trusted_proxies: int = 0           # reverse proxies in front whose X-Forwarded-For names the client
     ssh_from_address: str = ""         # the panel's address as servers see it (from= of authorized_keys)
     public_url: str | None = None      # the panel's address as users reach it (password reset links)
+    oncall_webhook_url: str = ""       # issue 20: the provider's on-call hears of every incident here (signed JSON)
+    oncall_webhook_secret: str = ""    # ... signed with this (HMAC-SHA256)
     extra: dict = field(default_factory=dict)
 
 
@@ -103,6 +105,8 @@ def load_settings(overrides: dict | None = None, environ=None) -> Settings:
         provider_name=env.get("PROVIDER_NAME", "OEM Hosting"),
         default_locale=env.get("DEFAULT_LOCALE", "ja"),
         notify_after_minutes=_whole(env, "NOTIFY_AFTER_MINUTES", 10),
+        oncall_webhook_url=env.get("ONCALL_WEBHOOK_URL", ""),
+        oncall_webhook_secret=env.get("ONCALL_WEBHOOK_SECRET", ""),
         monitor_keep_results_days=_whole(env, "MONITOR_KEEP_RESULTS_DAYS", 35),
         monitor_keep_hourly_days=_whole(env, "MONITOR_KEEP_HOURLY_DAYS", 400),
         probe_processes=_whole(env, "PROBE_PROCESSES", None),

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from tenants.calendar import HELPDESK_HOURS_TEXT_JA, to_jst
 from tenants.contracts.models import Contract
 from tenants.customers.models import CustomerStatus
-from tenants.incidents import fault_reports, host_outage
+from tenants.incidents import fault_reports, host_outage, webhooks
 from tenants.incidents.deadlines import NOTIFY_AFTER, outage_notice_due
 from tenants.incidents.models import EntryKind, IncidentKind, IncidentStatus
 from tenants.incidents.timeline import add_entry
@@ -215,7 +215,7 @@ def plan_notice(session, server_id: int, subject_key: str, kind: str, recipient:
 
 # OEM spec 障害連絡: 10分以上 → 速やかに連絡; one outage and one recovery notice per incident
 def plan_incident_notices(session, server_id: int, now: datetime,
-                          notify_after: timedelta = NOTIFY_AFTER) -> list[OutboxMail]:
+                          notify_after: timedelta = NOTIFY_AFTER, oncall_url: str = "") -> list[OutboxMail]:
     """Plan the outage notice of every open incident down for ``notify_after`` or more, and the
     recovery notice of every closed incident whose outage was notified."""
     server = session.get(Server, server_id)
@@ -238,15 +238,27 @@ def plan_incident_notices(session, server_id: int, now: datetime,
             if not recipients and not have:
                 _record_unreachable(session, incident, now)
                 continue
-            subject, body = _notice_text(incident, server, "outage", now, host_outage.affected_labels(session, incident))
+            affected = host_outage.affected_labels(session, incident)
+            subject, body = _notice_text(incident, server, "outage", now, affected)
             planned += [n for r in recipients if r.email not in have
                         for n in [plan_notice(session, server_id, key, "outage", r, subject, body, incident.id)] if n]
+            # issue 20: the same notice as a signed JSON webhook (provider's on-call, contacts with one)
+            planned += webhooks.queue_hooks(session, webhooks.hooks_for(session, server, oncall_url), server_id, key,
+                                            "outage", subject,
+                                            webhooks.payload(incident, server, "outage", subject, body, affected),
+                                            incident.id, have)
         else:
             outage_to = session.execute(select(OutboxMail).where(
                 OutboxMail.dedup_key == key, OutboxMail.kind == "outage")).scalars().all()
             have = set(session.execute(select(OutboxMail.recipient).where(
                 OutboxMail.dedup_key == key, OutboxMail.kind == "recovery")).scalars())
-            subject, body = _notice_text(incident, server, "recovery", now, host_outage.affected_labels(session, incident))
+            affected = host_outage.affected_labels(session, incident)
+            subject, body = _notice_text(incident, server, "recovery", now, affected)
+            hooks = [webhooks.Hook(o.recipient, o.recipient_label) for o in outage_to if o.channel == webhooks.CHANNEL]
+            planned += webhooks.queue_hooks(session, hooks, server_id, key, "recovery", subject,
+                                            webhooks.payload(incident, server, "recovery", subject, body, affected),
+                                            incident.id, have)
+            outage_to = [o for o in outage_to if o.channel != webhooks.CHANNEL]
             planned += [n for o in outage_to if o.recipient not in have
                         for n in [plan_notice(session, server_id, key, "recovery", Recipient(o.recipient, o.recipient_label),
                                               subject, body, incident.id)] if n]

@@ -1,4 +1,5 @@
-"""incident_affected: services down under a host incident; mass_mail_locks.unlock_reason
+"""incident_affected: services down under a host incident; mass_mail_locks.unlock_reason;
+reseller_contacts.webhook_url/webhook_secret; outbox_mails.channel
 
 Revision ID: 0021
 Revises: 0016
@@ -33,9 +34,19 @@ def upgrade() -> None:
     op.create_index('ix_incident_affected_server_id', 'incident_affected', ['server_id'])
     with op.batch_alter_table('mass_mail_locks') as batch:
         batch.add_column(sa.Column('unlock_reason', sa.Text(), nullable=True))
+    with op.batch_alter_table('reseller_contacts') as batch:
+        batch.add_column(sa.Column('webhook_url', sa.String(length=500), nullable=True))
+        batch.add_column(sa.Column('webhook_secret', sa.Text(), nullable=True))
+    with op.batch_alter_table('outbox') as batch:
+        batch.add_column(sa.Column('channel', sa.String(length=8), nullable=False, server_default='email'))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('outbox') as batch:
+        batch.drop_column('channel')
+    with op.batch_alter_table('reseller_contacts') as batch:
+        batch.drop_column('webhook_secret')
+        batch.drop_column('webhook_url')
     with op.batch_alter_table('mass_mail_locks') as batch:
         batch.drop_column('unlock_reason')
     op.drop_index('ix_incident_affected_server_id', table_name='incident_affected')

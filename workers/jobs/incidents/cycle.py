@@ -56,7 +56,7 @@ def after_cycle(server_id: int, cycle: str | None = None, now: str | None = None
                               runtime.settings().monitor_interval_minutes, remediate)
         s.commit()  # incidents recorded, remediation claimed: another worker on this cycle leaves it
         actions = carry_out(s, server, follow.steps)
-        planned = plan_incident_notices(s, server_id, at, notify_after())
+        planned = plan_incident_notices(s, server_id, at, notify_after(), runtime.settings().oncall_webhook_url)
         s.commit()
     sent = send_outbox(server_id, now)
     return {"server": server_id, "opened": len(follow.opened), "closed": len(follow.closed), "actions": actions,
