@@ -111,3 +111,26 @@ def test_a_receiver_that_refuses_the_signature_is_recorded_and_retried(app, worl
     settings.oncall_webhook_secret = ONCALL_SECRET  # the provider fixes the secret: the retry goes through
     sweep((T + 11 * MIN).isoformat())
     assert [p for p, _ in receiver.valid] == ["/oncall"]
+
+
+def test_provider_gives_a_fault_contact_a_webhook(app, world, as_provider):
+    """The secret is sealed to the contact, kept when the contacts are saved again without it; a
+    bad address or a short secret is refused with a message and nothing is saved."""
+    from tenants.incidents.webhooks import secret_owner
+
+    url = f"/admin/resellers/{world.demo}/contacts"
+    as_provider.get("/lang/en")
+    row = {"contacts-0-name": "NOC", "contacts-0-email": "noc@demo.example", "contacts-0-webhook_url": "ftp://x"}
+    bad = as_provider.post(url, data={**row, "contacts-0-webhook_secret": "short"})
+    assert bad.status_code == 400 and "webhook" in bad.get_data(as_text=True)
+    with system(app) as s:
+        assert s.execute(select(ResellerContact).where(ResellerContact.reseller_id == world.demo)).first() is None
+    row["contacts-0-webhook_url"] = "https://hooks.demo.example/panel"
+    assert as_provider.post(url, data={**row, "contacts-0-webhook_secret": CONTACT_SECRET}).status_code == 302
+    assert as_provider.post(url, data={**row, "contacts-0-name": "NOC 24h"}).status_code == 302  # secret kept
+    box = SecretBox(app.config["SETTINGS"].encryption_keys)
+    with system(app) as s:
+        [contact] = s.execute(select(ResellerContact).where(ResellerContact.reseller_id == world.demo)).scalars()
+        assert contact.name == "NOC 24h" and contact.webhook_url == "https://hooks.demo.example/panel"
+        assert CONTACT_SECRET not in contact.webhook_secret
+        assert box.open(contact.webhook_secret, owner=secret_owner(contact.id), field="webhook_secret") == CONTACT_SECRET
