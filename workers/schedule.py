@@ -7,7 +7,7 @@ from collections.abc import Callable
 from redis import Redis
 from rq.cron import CronScheduler
 
-from workers.jobs import contracts, customers, housekeeping, logwatch, mail_abuse, maintenance, outbox
+from workers.jobs import contracts, customers, housekeeping, logwatch, mail_abuse, outbox
 from workers.jobs.hosting import provisioning
 from workers.jobs.incidents import cycle
 from workers.jobs.monitoring import checks, metrics
@@ -29,7 +29,6 @@ PERIODIC: list[tuple[Callable, str, int | None, str | None]] = [
     (mail_abuse.scan_all, "monitoring", 300, None),
     # managed option spec: Gold/Platinum hourly system-log collection with error detection (issue 20)
     (logwatch.collect_all, "monitoring", None, "23 * * * *"),
-    (maintenance.announce, "notifications", 900, None),  # maintenance announcements (issue 20)
     # managed-service contracts (cron strings in local time: run the scheduler with TZ=Asia/Tokyo)
     (contracts.monthly_invoices, "billing", None, "30 6 1 * *"),
     (contracts.oem_invoices, "billing", None, "45 6 1 * *"),

@@ -178,12 +178,6 @@ class MaintenanceForm(FlaskForm):
     starts_at = DateTimeLocalField(_l("Starts (JST)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     ends_at = DateTimeLocalField(_l("Ends (JST)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
-    announce_days = IntegerField(_l("Announce this many days ahead (0: not announced)"), default=0,
-                                 validators=[Optional()])
-    recurrence = SelectField(_l("Repeats"), choices=[SelectChoice("", _l("Once")), SelectChoice("weekly", _l("Weekly")),
-                                                     SelectChoice("monthly", _l("Monthly"))], validators=[Optional()])
-    announcement = TextAreaField(_l("What the resellers and their end users are told"),
-                                 validators=[Optional(), Length(max=2000)])
 
 
 class ThresholdsForm(FlaskForm):

@@ -142,8 +142,7 @@ def monitoring_maintenance(server_id):
     form = MaintenanceForm()
     if form.validate_on_submit() and commit_or_show(form, lambda: rules.add_maintenance(
             s, current_user, server, form.starts_at.data.replace(tzinfo=JST),
-            form.ends_at.data.replace(tzinfo=JST), form.note.data, form.announce_days.data, form.recurrence.data or "",
-            form.announcement.data or "")) is not FAILED:
+            form.ends_at.data.replace(tzinfo=JST), form.note.data)) is not FAILED:
         flash(_("Maintenance window added."), "success")
         return redirect(url_for("provider.monitoring_server", server_id=server.id))
     return _page(s, server, maintenance_form=form, status=400)

@@ -130,19 +130,11 @@ def delete_endpoint(session, actor, endpoint: MonitoredEndpoint) -> None:
 
 
 def add_maintenance(session, actor, server: Server, starts_at: datetime, ends_at: datetime,
-                    note: str = "", announce_days: int | None = 0, recurrence: str = "",
-                    announcement: str = "") -> MaintenanceWindow:
-    """During the window a DOWN is recorded but not alerted; announced ahead when asked (issue 20)."""
-    from tenants.monitoring.announcements import check
-
-    problems = check(announce_days, recurrence or "", announcement or "")
+                    note: str = "") -> MaintenanceWindow:
+    """During the window a DOWN is recorded but not alerted."""
     if ends_at <= starts_at:
-        problems.append(Problem(N_("The end must be after the start."), "ends_at"))
-    if problems:
-        raise RuleViolation(problems)
-    window = MaintenanceWindow(server_id=server.id, starts_at=starts_at, ends_at=ends_at, note=note or "",
-                               announce_days=announce_days or 0, recurrence=recurrence or "",
-                               announcement=(announcement or "").strip())
+        raise RuleViolation.one(N_("The end must be after the start."), "ends_at")
+    window = MaintenanceWindow(server_id=server.id, starts_at=starts_at, ends_at=ends_at, note=note or "")
     session.add(window)
     session.flush()
     audit.record(session, actor, "monitoring.maintenance.add", server,

@@ -146,11 +146,6 @@ class MaintenanceWindow(ServerOwned, Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(String(200), default="")
-    # issue 20: announced this many days ahead (0: not announced), with a reminder the day before
-    # and an "ended" notice; weekly/monthly windows move on to their next date once ended
-    announce_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    recurrence: Mapped[str] = mapped_column(String(8), default="", server_default="")
-    announcement: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

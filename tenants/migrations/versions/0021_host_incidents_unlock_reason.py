@@ -39,10 +39,6 @@ def upgrade() -> None:
         batch.add_column(sa.Column('webhook_secret', sa.Text(), nullable=True))
     with op.batch_alter_table('outbox') as batch:
         batch.add_column(sa.Column('channel', sa.String(length=8), nullable=False, server_default='email'))
-    with op.batch_alter_table('maintenance_windows') as batch:
-        batch.add_column(sa.Column('announce_days', sa.Integer(), nullable=False, server_default='0'))
-        batch.add_column(sa.Column('recurrence', sa.String(length=8), nullable=False, server_default=''))
-        batch.add_column(sa.Column('announcement', sa.Text(), nullable=False, server_default=''))
     op.create_table(
         'log_watch_rules',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -82,10 +78,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('maintenance_windows') as batch:
-        batch.drop_column('announcement')
-        batch.drop_column('recurrence')
-        batch.drop_column('announce_days')
     op.drop_table('log_watch_cursors')
     op.drop_index('ix_log_findings_server_id', table_name='log_findings')
     op.drop_table('log_findings')
