@@ -31,7 +31,6 @@ from tenants.hosting.models import (
 )
 from tenants.hosting.move_models import CustomerMove
 from tenants.incidents.models import FaultReport, Incident, IncidentAffected, IncidentEntry, RemediationAction, RemediationCommand
-from tenants.logwatch.models import LogFinding, LogWatchCursor, LogWatchRule
 from tenants.mail_abuse.models import MailLogCursor, MassMailLock
 from tenants.monitoring.models import (
                                     CheckResult,
@@ -58,8 +57,7 @@ __all__ = [
     "ProtectedUser", "ProvisionState", "ReservedName", "CheckResult", "CheckRollup", "CustomerUsageSample",
     "MaintenanceWindow", "MonitoredEndpoint", "ResourceStatus", "ResourceThreshold", "ServerSample",
     "ServiceState", "StateEvent", "TrafficLogCursor", "FaultReport", "Incident", "IncidentAffected", "IncidentEntry",
-    "RemediationAction", "RemediationCommand", "MailLogCursor", "MassMailLock",
-    "LogFinding", "LogWatchCursor", "LogWatchRule", "Contract", "ContractOption",
+    "RemediationAction", "RemediationCommand", "MailLogCursor", "MassMailLock", "Contract", "ContractOption",
     "ContractStatus", "ManagedCustomer", "PartyChange", "Succession", "Suspension", "Invoice",
     "InvoiceLine", "Payment", "Complaint", "WorkRequest", "WorkRequestEvent", "OutboxMail",
     "ServerPower", "RecoveryCode", "SecurityPolicy", "BankLine", "BillingSettings", "OemFee", "Receipt",

@@ -83,7 +83,6 @@ VICTIM_IDS = {
     "provider.fault_report": lambda w: {"report_id": w.report},
     "provider.mail_lock_unlock": lambda w: {"lock_id": w.lock},
     "provider.server_remediation": lambda w: {"server_id": w.server},
-    "provider.server_logwatch": lambda w: {"server_id": w.server},
     "reseller.mail_lock_unlock": lambda w: {"lock_id": w.lock},
     # managed-service contracts (acme is the contract party of w.contracts)
     **{f"provider.{e}": (lambda w: {"contract_id": w.contracts["contract"]}) for e in (

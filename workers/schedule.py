@@ -7,7 +7,7 @@ from collections.abc import Callable
 from redis import Redis
 from rq.cron import CronScheduler
 
-from workers.jobs import contracts, customers, housekeeping, logwatch, mail_abuse, outbox
+from workers.jobs import contracts, customers, housekeeping, mail_abuse, outbox
 from workers.jobs.hosting import provisioning
 from workers.jobs.incidents import cycle
 from workers.jobs.monitoring import checks, metrics
@@ -27,8 +27,6 @@ PERIODIC: list[tuple[Callable, str, int | None, str | None]] = [
     # incidents follow the recorded cycles; 10-minute notice rule; mass-mail lock (障害レベル1)
     (cycle.sweep, "monitoring", 60, None),
     (mail_abuse.scan_all, "monitoring", 300, None),
-    # managed option spec: Gold/Platinum hourly system-log collection with error detection (issue 20)
-    (logwatch.collect_all, "monitoring", None, "23 * * * *"),
     # managed-service contracts (cron strings in local time: run the scheduler with TZ=Asia/Tokyo)
     (contracts.monthly_invoices, "billing", None, "30 6 1 * *"),
     (contracts.oem_invoices, "billing", None, "45 6 1 * *"),

@@ -131,12 +131,6 @@ class RemediationForm(FlaskForm):
     enabled = BooleanField(_l("Automatic remediation on"), default=True)
 
 
-class LogWatchRuleForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[SelectChoice("detect", _l("Detect (a finding)")),
-                                            SelectChoice("suppress", _l("Suppress (harmless)"))])
-    pattern = StringField(_l("Pattern (regular expression)"), validators=[Optional(), Length(max=300)])
-
-
 class PowerForm(FlaskForm):
     """A server's power driver (level 2); the domain checks every field (tenants.servers.power)."""
     power_driver = SelectField(_l("Power driver"), validate_choice=False, choices=[

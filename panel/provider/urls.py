@@ -1,6 +1,6 @@
 """The provider admin's URL table: every page of /admin, in one place (each endpoint is its view's
 name), grouped by the area whose rights it needs (tenants/accounts/rights.py)."""
-from panel.provider import accounts, fleet, hosting, incidents, logwatch, mail_abuse, monitoring, resellers, servers, staff
+from panel.provider import accounts, fleet, hosting, incidents, mail_abuse, monitoring, resellers, servers, staff
 from panel.provider import billing as payments
 from panel.provider.contracts import billing, invoices, lifecycle, login, work
 from tenants.accounts.rights import Area
@@ -63,7 +63,6 @@ RULES = accounts.ACCOUNT.rules() + area(Area.DASHBOARD, [
     ("/mail-locks", mail_abuse.mail_locks),
     ("/mail-locks/<int:lock_id>/unlock", mail_abuse.mail_lock_unlock, ["POST"]),
     ("/servers/<int:server_id>/remediation", incidents.server_remediation, ["GET", "POST"]),
-    ("/servers/<int:server_id>/logwatch", logwatch.server_logwatch, ["GET", "POST"]),
 ]) + area(Area.CONTRACTS, [
     ("/contracts", lifecycle.contracts),
     ("/contracts/new", lifecycle.contract_new, ["GET", "POST"]),

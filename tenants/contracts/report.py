@@ -12,9 +12,7 @@ from datetime import date
 from sqlalchemy import select
 
 from tenants.csv_cells import SafeWriter
-from tenants.logwatch.rules import count_between
 from tenants.models import Complaint, Contract, WorkRequest
-from tenants.monitoring.reports import jst_midnight
 from tenants.monitoring.service_record import Outage, ServiceUptime, service_record
 
 
@@ -34,7 +32,6 @@ class AnnualReport:
     work_met_target: int = 0
     work_overdue: int = 0
     complaints: int = 0
-    log_findings: int = 0  # issue 20: Gold/Platinum log watch, findings first seen in the year
 
 
 # managed terms §29 (a report of the service's performance at least once a year)
@@ -47,8 +44,6 @@ def annual_report(session, contract: Contract, year: int) -> AnnualReport:
     if contract.server_id:
         report.uptime, report.incidents = service_record(session, contract.server_id, start, end)
         report.monitoring_available = bool(report.uptime)
-        report.log_findings = count_between(session, contract.server_id, jst_midnight(start),
-                                            jst_midnight(date(year + 1, 1, 1)))
     requests = session.execute(select(WorkRequest).where(
         WorkRequest.contract_id == contract.id, WorkRequest.requested_on >= start,
         WorkRequest.requested_on <= end)).scalars().all()
@@ -82,5 +77,4 @@ def report_csv(report: AnnualReport) -> str:
     w.writerow(["work_requests", "met_target", report.work_met_target])
     w.writerow(["work_requests", "missed_target", report.work_overdue])
     w.writerow(["complaints", "received", report.complaints])
-    w.writerow(["log_watch", "findings", report.log_findings])
     return out.getvalue()

@@ -1,5 +1,5 @@
 """incident_affected: services down under a host incident; mass_mail_locks.unlock_reason;
-reseller_contacts.webhook_url/webhook_secret; outbox.channel; log watch (rules, findings, cursors)
+reseller_contacts.webhook_url/webhook_secret; outbox_mails.channel
 
 Revision ID: 0021
 Revises: 0016
@@ -39,50 +39,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column('webhook_secret', sa.Text(), nullable=True))
     with op.batch_alter_table('outbox') as batch:
         batch.add_column(sa.Column('channel', sa.String(length=8), nullable=False, server_default='email'))
-    op.create_table(
-        'log_watch_rules',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('server_id', sa.Integer(), nullable=False),
-        sa.Column('kind', sa.String(length=8), nullable=False),
-        sa.Column('pattern', sa.String(length=300), nullable=False),
-        sa.Column('created_at', sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(['server_id'], ['servers.id'], ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('id'),
-    )
-    op.create_index('ix_log_watch_rules_server_id', 'log_watch_rules', ['server_id'])
-    op.create_table(
-        'log_findings',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('server_id', sa.Integer(), nullable=False),
-        sa.Column('signature', sa.String(length=64), nullable=False),
-        sa.Column('source', sa.String(length=500), nullable=False),
-        sa.Column('pattern', sa.String(length=300), nullable=False),
-        sa.Column('sample', sa.Text(), nullable=False),
-        sa.Column('count', sa.Integer(), nullable=False),
-        sa.Column('first_seen', sa.DateTime(), nullable=False),
-        sa.Column('last_seen', sa.DateTime(), nullable=False),
-        sa.Column('alerted', sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(['server_id'], ['servers.id'], ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('id'),
-        sa.UniqueConstraint('server_id', 'signature'),
-    )
-    op.create_index('ix_log_findings_server_id', 'log_findings', ['server_id'])
-    op.create_table(
-        'log_watch_cursors',
-        sa.Column('server_id', sa.Integer(), nullable=False),
-        sa.Column('log_states', sa.JSON(), nullable=False),
-        sa.Column('last_run_at', sa.DateTime(), nullable=True),
-        sa.ForeignKeyConstraint(['server_id'], ['servers.id'], ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('server_id'),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table('log_watch_cursors')
-    op.drop_index('ix_log_findings_server_id', table_name='log_findings')
-    op.drop_table('log_findings')
-    op.drop_index('ix_log_watch_rules_server_id', table_name='log_watch_rules')
-    op.drop_table('log_watch_rules')
     with op.batch_alter_table('outbox') as batch:
         batch.drop_column('channel')
     with op.batch_alter_table('reseller_contacts') as batch:
