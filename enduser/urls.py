@@ -1,7 +1,7 @@
 """The end-user panel's URL table and navigation: every page of /u/<code>/, in one place."""
 from flask_babel import lazy_gettext as _l
 
-from enduser import ftp_and_databases, home, hosting, incidents, mail, sites, status, support
+from enduser import ftp_and_databases, home, hosting, incidents, mail, sites, support
 
 CONTEXT = [incidents.enduser_incident_notice, support.support_context]
 BEFORE = [support.support_view]
@@ -11,7 +11,6 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/support/end", support.support_end, ["POST"]),
     ("/home", home.dashboard),
     ("/logo", home.logo),
-    ("/status", status.status),  # issue 20: public, no login
     ("/ftp", ftp_and_databases.ftp, ["GET", "POST"]),
     ("/ftp/<int:account_id>", ftp_and_databases.ftp_account, ["GET", "POST"]),
     ("/databases", ftp_and_databases.databases, ["GET", "POST"]),
