@@ -35,7 +35,7 @@ from tenants.hosting.models import (
 )
 from tenants.hosting.move_models import CustomerMove
 from tenants.hosting.system_user_models import SystemAccount
-from tenants.incidents.models import FaultReport, Incident, IncidentEntry, RemediationAction, RemediationCommand
+from tenants.incidents.models import FaultReport, Incident, IncidentAffected, IncidentEntry, RemediationAction, RemediationCommand
 from tenants.mail_abuse.models import MailLogCursor, MassMailLock
 from tenants.monitoring.log_models import LogFinding, LogPattern, LogSuppression, LogWatchCursor
 from tenants.monitoring.models import (
@@ -62,7 +62,7 @@ __all__ = [
     "Domain", "SystemAccount", "FtpAccount", "MailAccount", "MailAlias", "MailingList", "MailingListMember", "ProtectedDirectory",
     "ProtectedUser", "ProvisionState", "ReservedName", "CheckResult", "CheckRollup", "CustomerUsageSample",
     "MaintenanceWindow", "MonitoredEndpoint", "ResourceStatus", "ResourceThreshold", "ServerSample",
-    "ServiceState", "StateEvent", "TrafficLogCursor", "FaultReport", "Incident", "IncidentEntry",
+    "ServiceState", "StateEvent", "TrafficLogCursor", "FaultReport", "Incident", "IncidentAffected", "IncidentEntry",
     "RemediationAction", "RemediationCommand", "MailLogCursor", "MassMailLock", "Contract", "ContractOption",
     "ContractStatus", "ManagedCustomer", "PartyChange", "Succession", "Suspension", "Invoice",
     "InvoiceLine", "Payment", "Complaint", "WorkRequest", "WorkRequestEvent", "OutboxMail",

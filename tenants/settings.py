@@ -44,6 +44,8 @@ class Settings:
     acme_directory: str = "letsencrypt"  # issue 17: a preset (letsencrypt, letsencrypt-staging), a URL or "off"
     acme_contact: str = ""             # the provider's address the CA writes to (expiry, policy changes)
     acme_ca_bundle: str | None = None  # a CA file to trust for the ACME directory (a private or test CA)
+    oncall_webhook_url: str = ""       # issue 20: the provider's on-call hears of every incident here (signed JSON)
+    oncall_webhook_secret: str = ""    # ... signed with this (HMAC-SHA256)
     extra: dict = field(default_factory=dict)
 
 
@@ -106,6 +108,8 @@ def load_settings(overrides: dict | None = None, environ=None) -> Settings:
         provider_name=env.get("PROVIDER_NAME", "OEM Hosting"),
         default_locale=env.get("DEFAULT_LOCALE", "ja"),
         notify_after_minutes=_whole(env, "NOTIFY_AFTER_MINUTES", 10),
+        oncall_webhook_url=env.get("ONCALL_WEBHOOK_URL", ""),
+        oncall_webhook_secret=env.get("ONCALL_WEBHOOK_SECRET", ""),
         monitor_keep_results_days=_whole(env, "MONITOR_KEEP_RESULTS_DAYS", 35),
         monitor_keep_hourly_days=_whole(env, "MONITOR_KEEP_HOURLY_DAYS", 400),
         probe_processes=_whole(env, "PROBE_PROCESSES", None),

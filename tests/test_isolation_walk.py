@@ -94,6 +94,7 @@ VICTIM_IDS = {
     "provider.monitoring_thresholds": lambda w: {"server_id": w.server},
     # issue 6: incidents, fault reports, mass-mail locks, remediation settings
     "provider.incident": lambda w: {"incident_id": w.incident},
+    "provider.incident_acknowledge": lambda w: {"incident_id": w.incident},
     "provider.fault_report": lambda w: {"report_id": w.report},
     "provider.mail_lock_unlock": lambda w: {"lock_id": w.lock},
     "provider.server_remediation": lambda w: {"server_id": w.server},

@@ -122,6 +122,11 @@ def _flash_problems(exc: RuleViolation) -> None:
         flash(problem.render(gettext), "error")
 
 
+def commit_or_handle(action, show):
+    """_commit_or with the caller's own way of showing the problems (beside a field of a list)."""
+    return _commit_or(action, show)
+
+
 def commit_or_flash(action):
     """_commit_or for an action without a form (a button): each problem is flashed instead."""
     return _commit_or(action, _flash_problems)

@@ -6,8 +6,9 @@ Reading (:func:`read_new_lines`): the caller keeps a :class:`MailLogState` betwe
 queue ids still in flight. Only complete lines are consumed; a half-written last line waits for the
 next run. Rotation (logrotate renames ``mail.log`` to ``mail.log.1``, or with ``dateext``
 ``maillog`` to ``maillog-20261224``, and a new file appears): the old file is finished through its
-rotated name when its inode is still ours, then the new file is read from 0. If no rotated name is
-our file any more (rotated twice, compressed) the unread tail is lost and the run says so
+rotated name when its inode is still ours — or, gzip-compressed, its content's first bytes
+(workers/maillog_rotation.py) — then every newer rotated file whole, then the new file from 0. If
+no rotated name is our file any more (deleted) the unread tail is lost and the run says so
 (``lost_rotated_tail``). The log may be on this machine or on another server: it is read through the
 server's transport. "Our file" is the inode AND a hash of its first 256 bytes, so a new log that
 reuses a freed inode is not mistaken for it. A file shorter than our offset, or with other first
@@ -47,6 +48,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from tenants.calendar import JST
+from workers.maillog_rotation import find_ours, open_rotated
 
 STATE_VERSION = 1
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # per run; the rest is read next run
@@ -153,6 +155,8 @@ def _complete_lines(log, offset: int, budget: int, whole_budget: bool) -> tuple[
 def _is_ours(log, state: MailLogState) -> bool:
     """Same inode AND the same first bytes: an inode freed by a deleted log and reused by a new one
     (or a file truncated and rewritten in place) is not taken for the file we were reading."""
+    if getattr(log, "compressed", False):  # gzip made a new file: only the content tells (issue 20)
+        return state.head_len > 0 and hashlib.sha256(log.head(state.head_len)).hexdigest() == state.head_sha
     if log.inode != state.inode:
         return False
     if not state.head_len:
@@ -178,28 +182,22 @@ def _consume(log, state: MailLogState, budget: int, whole_budget: bool) -> tuple
     return got, state.offset - before, more
 
 
-_DATE_SUFFIX = re.compile(r"^-\d{8}$")
-
-
-def rotated_names(path: str, host) -> list[str]:
-    """Where logrotate puts the previous log, newest first: ``<log>.1`` (Debian's default) and
-    ``<log>-YYYYMMDD`` (``dateext``, e.g. ``maillog-20261224``)."""
-    folder, name = os.path.split(path)
-    dated = sorted((entry for entry in host.listdir(folder or ".")
-                    if entry.startswith(name) and _DATE_SUFFIX.match(entry[len(name):])), reverse=True)
-    return [path + ".1"] + [os.path.join(folder, entry) for entry in dated]
+def _move_to(host, name: str, state: MailLogState) -> bool:
+    log = open_rotated(host, name)
+    if log is None:
+        return False
+    try:
+        _start(state, log)
+        _remember_head(log, state)
+    finally:
+        log.close()
+    return True
 
 
 def _rotated(path: str, state: MailLogState, host):
-    """The previous log if one of the rotated names is still our file (None if none is)."""
-    for candidate in rotated_names(path, host):
-        old = host.open_log(candidate)
-        if old is None:
-            continue
-        if _is_ours(old, state):
-            return old
-        old.close()
-    return None
+    """(our previous log, if a rotated name — plain or gzip — is still it; the next newer rotated
+    name): workers/maillog_rotation.py."""
+    return find_ours(path, _is_ours, state, host)
 
 
 def read_new_lines(path: str | os.PathLike, state: MailLogState, *, max_bytes: int = DEFAULT_MAX_BYTES,
@@ -214,17 +212,22 @@ def read_new_lines(path: str | os.PathLike, state: MailLogState, *, max_bytes: i
     current = host.open_log(path)
     try:
         if new.inode is not None and not (current and _is_ours(current, new)):
-            if current and current.inode == new.inode:
+            # renamed away (and perhaps compressed, its inode then free for the new log): finish it
+            # through its rotated name if that is still it
+            old, newer = _rotated(path, new, host)
+            if old is None and current and current.inode == new.inode:
                 run.truncated = True  # same inode, other content: rewritten in place or inode reused
                 _start(new, current)
-            else:  # renamed away: finish it through its rotated name if that is still it
-                old = _rotated(path, new, host)
+            else:
                 try:
                     if old and old.size >= new.offset:
                         got, used, more = _consume(old, new, max_bytes, True)
                         lines += got
                         if more or current is None:
                             run.more = more
+                            return lines, new, run
+                        if newer is not None and _move_to(host, newer, new):
+                            run.more = True  # rotated more than once: the next file, whole, next pass
                             return lines, new, run
                     else:
                         run.lost_rotated_tail = True

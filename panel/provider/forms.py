@@ -44,6 +44,8 @@ class ContactForm(Form):
     email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     is_emergency = BooleanField(_l("Emergency contact (nights and holidays)"))
+    webhook_url = StringField(_l("Webhook URL (signed JSON, optional)"), validators=[Optional(), Length(max=500)])
+    webhook_secret = PasswordField(_l("Webhook secret (empty: keep)"), validators=[Optional(), Length(max=200)])
 
 
 class ContactsForm(FlaskForm):

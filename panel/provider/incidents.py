@@ -11,7 +11,7 @@ from panel.provider.accounts import staff_only
 from panel.provider.forms import FaultReportForm, RemediationForm
 from tenants.calendar import HELPDESK_HOURS_TEXT, JST
 from tenants.db import utcnow
-from tenants.incidents import fault_reports
+from tenants.incidents import escalation, fault_reports
 from tenants.incidents import remediation as remediation_config
 from tenants.incidents.deadlines import emergency_contact_first
 from tenants.incidents.overview import overview, recent_incidents
@@ -20,7 +20,7 @@ from tenants.servers import power as power_settings
 from tenants.servers.models import ServerStatus
 from tenants.tenancy import get_owned_or_404
 from web.db import db
-from web.forms import FAILED, commit_or_show, form_status
+from web.forms import FAILED, commit_or_handle, commit_or_show, form_status
 from workers import api
 
 
@@ -45,7 +45,28 @@ def incident(incident_id):
     notices = s.execute(select(OutboxMail).where(OutboxMail.incident_id == found.id)
                         .order_by(OutboxMail.id)).scalars().all()
     return render_template("provider/incident.html", incident=found, entries=entries, notices=notices, now=utcnow(),
-                           emergency_first=emergency_contact_first(found.started_at))
+                           emergency_first=emergency_contact_first(found.started_at),
+                           call_pending=escalation.call_pending(s, found), note_errors=[], note="")
+
+
+@staff_only
+def incident_acknowledge(incident_id):
+    """issue 20: the night/holiday emergency call acknowledged, with what came of it."""
+    s = db()
+    found = get_owned_or_404(s, Incident, incident_id)
+    note = request.form.get("note", "")
+    errors: list[str] = []
+    if commit_or_handle(lambda: escalation.acknowledge(s, current_user, found, note, utcnow()),
+                        lambda exc: errors.extend(p.render(_) for p in exc.problems)) is FAILED:
+        entries = s.execute(select(IncidentEntry).where(IncidentEntry.incident_id == found.id)
+                            .order_by(IncidentEntry.at, IncidentEntry.id)).scalars().all()
+        notices = s.execute(select(OutboxMail).where(OutboxMail.incident_id == found.id)
+                            .order_by(OutboxMail.id)).scalars().all()
+        return render_template("provider/incident.html", incident=found, entries=entries, notices=notices,
+                               now=utcnow(), emergency_first=emergency_contact_first(found.started_at),
+                               call_pending=escalation.call_pending(s, found), note_errors=errors, note=note), 400
+    flash(_("Acknowledged."), "success")
+    return redirect(url_for("provider.incident", incident_id=found.id))
 
 
 @staff_only

@@ -14,4 +14,5 @@ def mail_locks():
 
 @staff_only
 def mail_lock_unlock(lock_id):
-    return unlock_and_return(lock_id, "provider.mail_locks")
+    return unlock_and_return(lock_id, "provider.mail_locks", "provider/mail_locks.html",
+                             lambda: locks(db(), include_unlocked=True))

@@ -1,5 +1,5 @@
 """Provider admin: resellers, their fault contacts and operator logins, and the audit log."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 from panel.provider.accounts import staff_only
 from panel.provider.forms import ContactsForm, ResellerForm
 from tenants.accounts import operators as operator_rules
+from tenants.crypto import SecretBox
 from tenants.models import Reseller, Server, ServerAssignment
 from tenants.resellers import rules
 from tenants.tenancy import get_owned_or_404
@@ -82,12 +83,14 @@ def reseller_contacts(reseller_id):
     s = db()
     r = get_owned_or_404(s, Reseller, reseller_id)
     form = ContactsForm(data={"contacts": [
-        {"name": c.name, "email": c.email, "phone": c.phone, "is_emergency": c.is_emergency} for c in r.contacts]})
+        {"name": c.name, "email": c.email, "phone": c.phone, "is_emergency": c.is_emergency,
+         "webhook_url": c.webhook_url} for c in r.contacts]})
     if request.method == "POST":
         form = ContactsForm()
     if form.validate_on_submit():
         rows = [e.data for e in form.contacts if (e.data.get("name") or e.data.get("email"))]
-        if commit_or_show(form, lambda: rules.replace_contacts(s, current_user, r, rows)) is not FAILED:
+        box = SecretBox(current_app.config["SETTINGS"].encryption_keys)
+        if commit_or_show(form, lambda: rules.replace_contacts(s, current_user, r, rows, box)) is not FAILED:
             flash(_("Fault contacts saved."), "success")
             return redirect(url_for("provider.reseller", reseller_id=r.id))
     return render_template("provider/contacts.html", form=form, r=r), form_status(form)

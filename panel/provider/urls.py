@@ -79,6 +79,7 @@ RULES = accounts.ACCOUNT.rules() + area(Area.DASHBOARD, [
 ]) + area(Area.INCIDENTS, [
     ("/incidents", incidents.incidents),
     ("/incidents/<int:incident_id>", incidents.incident),
+    ("/incidents/<int:incident_id>/acknowledge", incidents.incident_acknowledge, ["POST"]),
     ("/reports/<int:report_id>", incidents.fault_report, ["GET", "POST"]),
     ("/mail-locks", mail_abuse.mail_locks),
     ("/mail-locks/<int:lock_id>/unlock", mail_abuse.mail_lock_unlock, ["POST"]),

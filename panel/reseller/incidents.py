@@ -28,4 +28,5 @@ def mail_locks():
 
 @operator_only
 def mail_lock_unlock(lock_id):
-    return unlock_and_return(lock_id, "reseller.mail_locks")
+    return unlock_and_return(lock_id, "reseller.mail_locks", "reseller/mail_locks.html",
+                             lambda: locks(db(), include_unlocked=True))

@@ -37,6 +37,15 @@ def _report_detail(entry: IncidentEntry) -> str:
     return entry.detail
 
 
+def _impact(session, incident: Incident, server: Server) -> str:
+    from tenants.incidents.host_outage import affected_labels
+
+    if incident.kind != "host":
+        return f"{incident.subject} on {server.hostname} unavailable"
+    affected = affected_labels(session, incident)  # issue 20: one report for the host and its services
+    return f"{server.hostname} unreachable" + (f"; services affected: {', '.join(affected)}" if affected else "")
+
+
 # OEM spec 障害報告 (翌営業日まで), managed terms 障害報告 (2営業日以内)
 def draft_report(session, incident: Incident) -> FaultReport:
     """The draft written when the incident closes: what/when/duration from the incident, the
@@ -51,7 +60,7 @@ def draft_report(session, incident: Incident) -> FaultReport:
         what=f"{server.hostname}: {incident.subject} ({incident.reason})".strip(),
         occurred_at=incident.started_at, recovered_at=recovered_at,
         duration_minutes=incident.duration_minutes(recovered_at),
-        impact=f"{incident.subject} on {server.hostname} unavailable",
+        impact=_impact(session, incident, server),
         action=_actions_summary(session, incident),
         due_on=report_due_on(recovered_at, server.kind))
     session.add(report)

@@ -27,6 +27,7 @@ class IncidentKind(enum.StrEnum):
 class IncidentStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
+    MERGED = "merged"  # folded into the host incident that opened while it was open (issue 20)
 
 
 class EntryKind(enum.StrEnum):
@@ -48,6 +49,9 @@ class EntryKind(enum.StrEnum):
     HOST_RETURNED = "host_returned"
     NO_POWER_DRIVER = "no_power_driver"
     HOST_KEY = "host_key"                # the server answered with another host key than the pinned one
+    AFFECTED = "affected"                # a service down under the host outage (no incident of its own)
+    MERGED = "merged"                    # this service's incident was folded into the host incident
+    SPLIT = "split"                      # the host returned, this service stayed down: its own incident
 
 
 class RemediationKind(enum.StrEnum):
@@ -85,6 +89,8 @@ class Incident(ServerOwned, Base):
         back_populates="incident", cascade="all, delete-orphan", order_by="(IncidentEntry.at, IncidentEntry.id)")
     report: Mapped["FaultReport | None"] = relationship(back_populates="incident", uselist=False,
                                                         cascade="all, delete-orphan")
+    affected: Mapped[list["IncidentAffected"]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="IncidentAffected.endpoint_id")
 
     @property
     def is_open(self) -> bool:
@@ -93,6 +99,24 @@ class Incident(ServerOwned, Base):
     def duration_minutes(self, now: datetime) -> int:
         end = self.recovered_at or now
         return max(0, int((end - self.started_at).total_seconds() // 60))
+
+
+class IncidentAffected(ServerOwned, Base):
+    """A service that was down under a host incident (issue 20 "host-level correlation": the host
+    outage is the one incident; its services are recorded here and open none of their own)."""
+
+    __tablename__ = "incident_affected"
+    __table_args__ = (UniqueConstraint("incident_id", "endpoint_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("monitored_endpoints.id", ondelete="CASCADE"))
+    server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(String(120))
+    since: Mapped[datetime] = mapped_column(UTCDateTime)          # first failed check of the service
+    recovered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    incident: Mapped[Incident] = relationship(back_populates="affected")
 
 
 class IncidentEntry(ServerOwned, Base):

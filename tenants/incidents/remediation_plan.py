@@ -41,7 +41,9 @@ def plan(session, server_id: int, cycle: datetime, now: datetime, interval: time
     power cycle is claimed when its login check is recorded as failed."""
     server = session.get(Server, server_id)
     incidents = open_incidents(session, server_id)
-    host_down = [i for i in incidents if i.kind == IncidentKind.HOST]
+    # level 2 is for a host that answers no ping; a host incident of "every service down" (issue 20)
+    # restarts its anchor service like any other
+    host_down = [i for i in incidents if i.kind == IncidentKind.HOST and i.endpoint.protocol == "icmp"]
     if host_down:
         steps = [plan_power(session, server, i, cycle, now) for i in host_down]
     else:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from tenants.calendar import HELPDESK_HOURS_TEXT_JA, to_jst
 from tenants.contracts.models import Contract
 from tenants.customers.models import CustomerStatus
-from tenants.incidents import fault_reports
+from tenants.incidents import fault_reports, host_outage, webhooks
 from tenants.incidents.deadlines import NOTIFY_AFTER, outage_notice_due
 from tenants.incidents.models import EntryKind, IncidentKind, IncidentStatus
 from tenants.incidents.timeline import add_entry
@@ -72,27 +72,49 @@ def open_incidents(session, server_id: int) -> list[Incident]:
         Incident.server_id == server_id, Incident.status == IncidentStatus.OPEN).order_by(Incident.id)).scalars())
 
 
-# OEM spec 障害対応: one incident per outage, opened at DOWN, closed when the service answers again
+# OEM spec 障害対応: one incident per outage, opened at DOWN, closed when the service answers again;
+# issue 20: a host outage (no ping, or every service down) is ONE incident (tenants.incidents.host_outage)
 def sync_incidents(session, server_id: int, now: datetime) -> tuple[list[Incident], list[Incident]]:
     """Open an incident for every alerting DOWN service without one, close the open incidents of
-    services that are UP again. Returns (opened, closed) by this call."""
+    services that are UP again; while the host is down, one host incident and its services
+    recorded as affected instead. Returns (opened, closed) by this call."""
     states = session.execute(select(ServiceState, MonitoredEndpoint).join(
         MonitoredEndpoint, MonitoredEndpoint.id == ServiceState.endpoint_id).where(
-        ServiceState.server_id == server_id)).all()
+        ServiceState.server_id == server_id).order_by(MonitoredEndpoint.id)).all()
     open_by_endpoint = {i.endpoint_id: i for i in open_incidents(session, server_id)}
-    opened, closed = [], []
+    opened: list[Incident] = []
+    closed: list[Incident] = []
+    view = host_outage.host_view(states)
+    if view.down:
+        host, new = host_outage.open_host_incident(session, server_id, view, open_by_endpoint,
+                                                   lambda st: _alerting_down(session, st, now), now, insert_once)
+        if host is not None:
+            opened += [host] if new else []
+            host_outage.fold_services(session, host, view, open_by_endpoint, now)
+            session.flush()
+            return opened, closed
+    host = next((i for i in open_by_endpoint.values() if i.kind == IncidentKind.HOST), None)
+    if host is not None and not view.down:
+        back = host_outage.returned_at(host, view, now)
+        host_outage.finish_affected(session, host, view, back)
+        if close_incident(session, host, back, "host answering again"):
+            closed.append(host)
+        open_by_endpoint = {k: v for k, v in open_by_endpoint.items() if v.id != host.id}
     for state, endpoint in states:
         incident = open_by_endpoint.get(endpoint.id)
         if state.state == DOWN and incident is None and _alerting_down(session, state, now):
-            started = state.failing_since or state.since or now
-            new = Incident(server_id=server_id, endpoint_id=endpoint.id, subject=endpoint.label,
-                           kind=IncidentKind.HOST if endpoint.protocol == "icmp" else IncidentKind.SERVICE,
-                           started_at=started, detected_at=state.since or now,
-                           reason=(state.last_reason or "")[:200])
-            if insert_once(session, new):
-                add_entry(session, new, new.detected_at, EntryKind.DETECTED,
+            split = host_outage.split_start(session, endpoint.id, state)
+            started = split[0] if split else (state.failing_since or state.since or now)
+            new_incident = Incident(server_id=server_id, endpoint_id=endpoint.id, subject=endpoint.label,
+                                    kind=IncidentKind.HOST if endpoint.protocol == "icmp" else IncidentKind.SERVICE,
+                                    started_at=started, detected_at=max(state.since or now, started),
+                                    reason=(state.last_reason or "")[:200])
+            if insert_once(session, new_incident):
+                add_entry(session, new_incident, new_incident.detected_at, EntryKind.DETECTED,
                           f"{endpoint.label} DOWN: {state.last_reason or ''}".strip())
-                opened.append(new)
+                if split:
+                    host_outage.mark_split(session, endpoint.id, split[1], new_incident, started)
+                opened.append(new_incident)
         elif state.state == UP and incident is not None:
             if close_incident(session, incident, state.since or now, state.last_reason or ""):
                 closed.append(incident)
@@ -159,21 +181,27 @@ def fault_recipients(session, server: Server) -> list[Recipient]:
     return out
 
 
-def _notice_text(incident: Incident, server: Server, kind: str, now: datetime) -> tuple[str, str]:
+def _notice_text(incident: Incident, server: Server, kind: str, now: datetime,
+                 affected: list[str] | None = None) -> tuple[str, str]:
     started = to_jst(incident.started_at).strftime("%Y-%m-%d %H:%M")
+    what_ja = what_en = incident.subject
+    if incident.kind == IncidentKind.HOST:  # issue 20: the one notice of a host outage names its services
+        what_ja, what_en = "サーバ全体", "The whole server"
     if kind == "outage":
         subject = f"[障害/Outage] {server.hostname} {incident.subject}"
-        lines = [f"{server.hostname} の {incident.subject} が {started} (JST) から利用できません。",
+        lines = [f"{server.hostname} の {what_ja} が {started} (JST) から利用できません。",
                  "復旧作業を行っています。復旧しましたら改めてご連絡します。", "",
-                 f"{incident.subject} on {server.hostname} has been unavailable since {started} JST.",
+                 f"{what_en} on {server.hostname} has been unavailable since {started} JST.",
                  "We are working on it and will tell you when it is back."]
     else:
         recovered = to_jst(incident.recovered_at or now).strftime("%Y-%m-%d %H:%M")
         subject = f"[復旧/Recovered] {server.hostname} {incident.subject}"
-        lines = [f"{server.hostname} の {incident.subject} は {recovered} (JST) に復旧しました "
+        lines = [f"{server.hostname} の {what_ja} は {recovered} (JST) に復旧しました "
                  f"(障害発生 {started})。障害報告書は後日お送りします。", "",
-                 f"{incident.subject} on {server.hostname} is answering again since {recovered} JST "
+                 f"{what_en} on {server.hostname} is answering again since {recovered} JST "
                  f"(down since {started}). The fault report follows."]
+    if affected:
+        lines += ["", f"影響を受けたサービス / Services affected: {', '.join(affected)}"]
     lines += ["", f"Incident #{incident.id}", f"ヘルプデスク / Help desk: {HELPDESK_HOURS_TEXT_JA}"]
     return subject, "\n".join(lines)
 
@@ -187,7 +215,7 @@ def plan_notice(session, server_id: int, subject_key: str, kind: str, recipient:
 
 # OEM spec 障害連絡: 10分以上 → 速やかに連絡; one outage and one recovery notice per incident
 def plan_incident_notices(session, server_id: int, now: datetime,
-                          notify_after: timedelta = NOTIFY_AFTER) -> list[OutboxMail]:
+                          notify_after: timedelta = NOTIFY_AFTER, oncall_url: str = "") -> list[OutboxMail]:
     """Plan the outage notice of every open incident down for ``notify_after`` or more, and the
     recovery notice of every closed incident whose outage was notified."""
     server = session.get(Server, server_id)
@@ -196,7 +224,8 @@ def plan_incident_notices(session, server_id: int, now: datetime,
     recovered = select(OutboxMail.incident_id).where(OutboxMail.server_id == server_id,
                                                      OutboxMail.kind == "recovery")
     incidents = session.execute(select(Incident).where(Incident.server_id == server_id).where(
-        (Incident.status == IncidentStatus.OPEN) | (Incident.id.in_(notified) & Incident.id.not_in(recovered)))
+        (Incident.status == IncidentStatus.OPEN) | (Incident.id.in_(notified) & Incident.id.not_in(recovered)
+                                                    & (Incident.status != IncidentStatus.MERGED)))
         .order_by(Incident.id)).scalars().all()
     for incident in incidents:
         key = f"incident:{incident.id}"
@@ -209,15 +238,27 @@ def plan_incident_notices(session, server_id: int, now: datetime,
             if not recipients and not have:
                 _record_unreachable(session, incident, now)
                 continue
-            subject, body = _notice_text(incident, server, "outage", now)
+            affected = host_outage.affected_labels(session, incident)
+            subject, body = _notice_text(incident, server, "outage", now, affected)
             planned += [n for r in recipients if r.email not in have
                         for n in [plan_notice(session, server_id, key, "outage", r, subject, body, incident.id)] if n]
+            # issue 20: the same notice as a signed JSON webhook (provider's on-call, contacts with one)
+            planned += webhooks.queue_hooks(session, webhooks.hooks_for(session, server, oncall_url), server_id, key,
+                                            "outage", subject,
+                                            webhooks.payload(incident, server, "outage", subject, body, affected),
+                                            incident.id, have)
         else:
             outage_to = session.execute(select(OutboxMail).where(
                 OutboxMail.dedup_key == key, OutboxMail.kind == "outage")).scalars().all()
             have = set(session.execute(select(OutboxMail.recipient).where(
                 OutboxMail.dedup_key == key, OutboxMail.kind == "recovery")).scalars())
-            subject, body = _notice_text(incident, server, "recovery", now)
+            affected = host_outage.affected_labels(session, incident)
+            subject, body = _notice_text(incident, server, "recovery", now, affected)
+            hooks = [webhooks.Hook(o.recipient, o.recipient_label) for o in outage_to if o.channel == webhooks.CHANNEL]
+            planned += webhooks.queue_hooks(session, hooks, server_id, key, "recovery", subject,
+                                            webhooks.payload(incident, server, "recovery", subject, body, affected),
+                                            incident.id, have)
+            outage_to = [o for o in outage_to if o.channel != webhooks.CHANNEL]
             planned += [n for o in outage_to if o.recipient not in have
                         for n in [plan_notice(session, server_id, key, "recovery", Recipient(o.recipient, o.recipient_label),
                                               subject, body, incident.id)] if n]

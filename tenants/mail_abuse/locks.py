@@ -11,18 +11,18 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from tenants import audit
-from tenants.calendar import HELPDESK_HOURS_TEXT_JA
+from tenants.calendar import HELPDESK_HOURS_TEXT_JA, to_jst
 from tenants.customers.models import CustomerStatus
 from tenants.errors import N_, RuleViolation
 from tenants.mail_abuse.counting import Evidence, normalise_account
-from tenants.models import Customer, Domain, MailAccount, MassMailLock, ResellerContact, Server
+from tenants.models import Customer, Domain, MailAccount, MassMailLock, Reseller, ResellerContact, Server
 from tenants.outbox import rules as outbox
 from tenants.servers.models import ServerStatus
 
 
 # HOOK (enduser-panel branch): once tenants.models.hosting is merged, resolve the address through
 # MailAccount (local_part@Domain.name → customer_id) and set MailAccount.send_locked with the lock.
-def account_owner(session, server_id: int, address: str) -> Customer | None:
+def account_owner(session, server_id: int, address: str, submitter_customer_id: int | None = None) -> Customer | None:
     """The customer on ``server_id`` who owns the sending account ``address``: until mail accounts
     are on this branch, the customer whose contact address (or, failing that, its mail domain)
     matches — None when nobody on the server owns it (such senders are never locked)."""
@@ -37,6 +37,18 @@ def account_owner(session, server_id: int, address: str) -> Customer | None:
                func.lower(Domain.name) == domain).limit(1)).scalar()
     if mailbox_owner is not None:  # the hosted mail account that sent it
         return mailbox_owner
+    # issue 20: mail a web script submitted locally (postfix pickup, uid=): the customer whose system
+    # user sent it, else the customer whose domain is the sender
+    if submitter_customer_id is not None:
+        submitter = session.get(Customer, submitter_customer_id)
+        if submitter is not None and submitter.server_id == server_id:
+            return submitter
+    domain_owner = session.execute(
+        select(Customer).join(Domain, Domain.customer_id == Customer.id)
+        .where(Customer.server_id == server_id, func.lower(Domain.name) == domain,
+               Customer.status != CustomerStatus.CANCELLED.value).limit(1)).scalar()
+    if domain_owner is not None:
+        return domain_owner
     customers = session.execute(select(Customer).where(
         Customer.server_id == server_id, Customer.status != CustomerStatus.CANCELLED.value,
         Customer.contact_email.is_not(None)).order_by(Customer.id)).scalars().all()
@@ -68,34 +80,66 @@ def lock_account(session, server_id: int, customer: Customer, evidence: Evidence
     return lock
 
 
+def _window_jst(ev: dict) -> str:
+    start, end = (datetime.fromisoformat(ev[k]) for k in ("window_start", "window_end"))
+    return f"{to_jst(start):%Y-%m-%d %H:%M} – {to_jst(end):%H:%M} (JST)"
+
+
+# issue 20 / OEM spec: the end user hears from the reseller's brand, with the reseller's support
+# contact and hours, never the provider's; the reseller's fault contacts get the provider's wording
 def queue_lock_notices(session, lock: MassMailLock, customer: Customer) -> None:
-    """Tell the reseller (its fault contacts) and the end user (their contact address), once each."""
+    """Tell the reseller (its fault contacts) and the end user (their contact address), once each;
+    times in JST."""
     ev = lock.evidence
     subject = f"[送信停止/Sending locked] {lock.address}"
-    body = "\n".join([
-        f"{lock.address} から1時間に {ev['count']} 通のメールが送信されたため (上限 {ev['threshold']} 通)、"
-        "このアカウントからの送信を一時停止しました。",
-        f"{lock.address} sent {ev['count']} messages within one hour (limit {ev['threshold']}); "
-        "sending from this account is stopped until it is unlocked.",
-        f"{ev['window_start']} – {ev['window_end']} (UTC)",
-        "", f"ヘルプデスク / Help desk: {HELPDESK_HOURS_TEXT_JA}"])
-    recipients = [(c.email, c.name) for c in session.execute(select(ResellerContact).where(
-        ResellerContact.reseller_id == customer.reseller_id).order_by(ResellerContact.id)).scalars()]
-    if customer.contact_email:
-        recipients.append((customer.contact_email, customer.contractor_name))
-    for email, label in recipients:
-        outbox.queue(session, "lock", email, subject, body, key=f"lock:{lock.id}", label=label,
+    facts_ja = (f"{lock.address} から1時間に {ev['count']} 通のメールが送信されたため (上限 {ev['threshold']} 通)、"
+                "このアカウントからの送信を一時停止しました。")
+    facts_en = (f"{lock.address} sent {ev['count']} messages within one hour (limit {ev['threshold']}); "
+                "sending from this account is stopped until it is unlocked.")
+    window = _window_jst(ev)
+    to_reseller = "\n".join([facts_ja, facts_en, window, "",
+                             f"{customer.contractor_name}: ロック解除は業務パネルの「送信停止」から (理由を記入) / "
+                             "unlock it in the business panel (mail locks), with a reason.",
+                             "", f"ヘルプデスク / Help desk: {HELPDESK_HOURS_TEXT_JA}"])
+    for contact in session.execute(select(ResellerContact).where(
+            ResellerContact.reseller_id == customer.reseller_id).order_by(ResellerContact.id)).scalars():
+        outbox.queue(session, "lock", contact.email, subject, to_reseller, key=f"lock:{lock.id}", label=contact.name,
                      server_id=lock.server_id)
+    if not customer.contact_email:
+        return
+    reseller = session.get(Reseller, customer.reseller_id)
+    support = [line for line in (
+        f"{reseller.brand_name} サポート / Support",
+        f"E-mail: {reseller.support_email}" if reseller.support_email else "",
+        f"Tel: {reseller.support_phone}" if reseller.support_phone else "",
+        f"受付時間 / Hours: {reseller.support_hours}" if reseller.support_hours else "") if line]
+    to_user = "\n".join([facts_ja, "送信を再開するには、下記のサポート窓口までご連絡ください。", "", facts_en,
+                         "To send again, please contact the support below.", window, "", *support])
+    outbox.queue_to_end_user(session, reseller, "lock", [customer.contact_email], subject, to_user,
+                             key=f"lock:{lock.id}", label=customer.contractor_name, server_id=lock.server_id,
+                             customer_id=customer.id)
 
 
-def unlock(session, actor, lock: MassMailLock, now: datetime) -> MassMailLock:
-    """Lift a lock (reseller or provider); the end user cannot (the model refuses the write)."""
+UNLOCK_REASON_MAX = 1000
+
+
+# issue 20: an unlock says why (kept on the lock and in the audit log)
+def unlock(session, actor, lock: MassMailLock, now: datetime, reason: str | None = None) -> MassMailLock:
+    """Lift a lock (reseller or provider), saying why; the end user cannot (the model refuses the
+    write)."""
     if not lock.active:
         raise RuleViolation.one(N_("This account is not locked any more."), None)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise RuleViolation.one(N_("Say why the account is unlocked (e.g. the customer removed the script)."),
+                                "reason")
+    if len(reason) > UNLOCK_REASON_MAX:
+        raise RuleViolation.one(N_("Keep this under %(max)s characters."), "reason", max=UNLOCK_REASON_MAX)
     lock.unlocked_at, lock.unlocked_by = now, audit.actor_label(actor)
     lock.unlocked_by_id = actor.id if actor is not None else None
-    audit.record(session, actor, "mass_mail.unlock", lock, f"unlocked {lock.address}",
-                 reseller_id=lock.reseller_id, customer_id=lock.customer_id)
+    lock.unlock_reason = reason
+    audit.record(session, actor, "mass_mail.unlock", lock, f"unlocked {lock.address}: {reason}",
+                 reseller_id=lock.reseller_id, customer_id=lock.customer_id, details={"reason": reason})
     return lock
 
 

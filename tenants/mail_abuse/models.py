@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, UTCDateTime, utcnow
@@ -29,6 +29,7 @@ class MassMailLock(CustomerScoped, Base):
     unlocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unlocked_by: Mapped[str | None] = mapped_column(String(120))  # "reseller:demo-op" / "provider:admin"
     unlocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("principals.id", ondelete="SET NULL"))
+    unlock_reason: Mapped[str | None] = mapped_column(Text)  # issue 20: why it was lifted (required)
 
     customer = relationship("Customer")
 

@@ -48,6 +48,7 @@ class OutboxMail(TenantScoped, Base):
     dedup_key: Mapped[str | None] = mapped_column(String(60))  # "incident:12", "lock:5"; None: never deduplicated
     recipient: Mapped[str] = mapped_column(String(1000))       # the To line: one address, or several joined by ", "
     recipient_label: Mapped[str] = mapped_column(String(200), default="")
+    channel: Mapped[str] = mapped_column(String(8), default="email", server_default="email")  # email | webhook
     sender_name: Mapped[str | None] = mapped_column(String(200))  # mail to end users: the reseller's brand
     reply_to: Mapped[str | None] = mapped_column(String(254))      # ... and its support address
     subject: Mapped[str] = mapped_column(String(300), default="")

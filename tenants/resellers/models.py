@@ -61,6 +61,9 @@ class ResellerContact(TenantScoped, Base):
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     is_emergency: Mapped[bool] = mapped_column(Boolean, default=False)
+    # issue 20: incident notices also as a signed JSON webhook (tenants/incidents/webhooks.py)
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    webhook_secret: Mapped[str | None] = mapped_column(Text)  # sealed (tenants.crypto), owner "contact:<id>"
     notes: Mapped[str | None] = mapped_column(Text)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -81,21 +81,49 @@ def set_reseller_status(session, actor, reseller: Reseller, status: str) -> None
                      reseller, f"reseller {status}", reseller_id=reseller.id)
 
 
-def replace_contacts(session, actor, reseller: Reseller, contacts: list[dict]) -> None:
-    """The fault-notification contacts (OEM spec: contact promptly on a 10-minute outage)."""
+def replace_contacts(session, actor, reseller: Reseller, contacts: list[dict], box=None) -> None:
+    """The fault-notification contacts (OEM spec: contact promptly on a 10-minute outage), each
+    optionally with a signed JSON webhook (issue 20; its secret sealed to the contact, kept when
+    the same URL is saved again without one)."""
+    from tenants.incidents import webhooks
+
     problems: list[Problem] = []
+    kept = {c.webhook_url: c for c in reseller.contacts if c.webhook_url and c.webhook_secret}
     for i, c in enumerate(contacts):
         if not (c.get("name") or "").strip():
             problems.append(Problem(N_("Contact %(n)s: name is required."), None, {"n": i + 1}))
         problems += [Problem(N_("Contact %(n)s: enter a valid email address."), None, {"n": i + 1})
                      for _ in email_problems(c.get("email"), required=True)]
+        url, secret = (c.get("webhook_url") or "").strip(), c.get("webhook_secret") or ""
+        if url:
+            try:
+                webhooks.check_url(url)
+            except RuleViolation:
+                problems.append(Problem(N_("Contact %(n)s: enter the webhook's address (https://…)."), None, {"n": i + 1}))
+            if (secret and len(secret) < 16) or (not secret and url not in kept) or box is None:
+                problems.append(Problem(N_("Contact %(n)s: the webhook secret needs at least %(min)s characters."),
+                                        None, {"n": i + 1, "min": 16}))
     if problems:
         raise RuleViolation(problems)
-    reseller.contacts.clear()
+    secrets = {}
     for i, c in enumerate(contacts):
-        reseller.contacts.append(ResellerContact(
+        url = (c.get("webhook_url") or "").strip()
+        if url:
+            old = kept.get(url)
+            if c.get("webhook_secret"):
+                secrets[i] = str(c["webhook_secret"])
+            elif old is not None and old.webhook_secret:
+                secrets[i] = box.open(old.webhook_secret, owner=webhooks.secret_owner(old.id), field="webhook_secret")
+    reseller.contacts.clear()
+    session.flush()
+    for i, c in enumerate(contacts):
+        contact = ResellerContact(
             name=c["name"].strip(), email=c["email"].strip(), phone=(c.get("phone") or "").strip() or None,
-            is_emergency=bool(c.get("is_emergency")), sort_order=i))
+            is_emergency=bool(c.get("is_emergency")), sort_order=i)
+        reseller.contacts.append(contact)
+        if i in secrets:
+            session.flush()  # the contact's id: its secret is sealed to it
+            webhooks.set_webhook(box, contact, c["webhook_url"], secrets[i])
     audit.record(session, actor, "reseller.contacts", reseller, f"{len(contacts)} fault contact(s)",
                  reseller_id=reseller.id)
 

@@ -52,6 +52,6 @@ def test_a_panel_mailbox_over_its_threshold_is_refused_by_the_mta_until_unlocked
     with scoped_session(app, Scope.system()) as s:
         lock_id = s.scalar(select(MassMailLock.id).where(MassMailLock.address == "info@shop.example.jp"))
         assert s.scalar(select(MailAccount.id).where(MailAccount.local_part == "info")) is not None
-    assert as_demo_operator.post(f"/panel/mail-locks/{lock_id}/unlock").status_code == 302
+    assert as_demo_operator.post(f"/panel/mail-locks/{lock_id}/unlock", data={"reason": "script removed"}).status_code == 302
     run_jobs(app)
     assert not driver.lookup_mail_map("sender_access", "info@shop.example.jp")

@@ -20,7 +20,8 @@ class Received:
     to: list[str]
     subject: str
     body: str
-    sender: str = ""  # the From header, decoded
+    sender: str = ""
+    reply_to: str = ""
 
 
 @dataclass
@@ -35,9 +36,11 @@ class Mailbox:
             return "451 try again later"
         msg = email.message_from_bytes(envelope.content)
         body = msg.get_payload(decode=True).decode(msg.get_content_charset() or "utf-8")
-        self.messages.append(Received(list(envelope.rcpt_tos), str(email.header.make_header(
-            email.header.decode_header(msg["Subject"]))), body,
-            str(email.header.make_header(email.header.decode_header(msg["From"] or "")))))
+        def header(name: str) -> str:
+            return str(email.header.make_header(email.header.decode_header(msg[name] or "")))
+
+        self.messages.append(Received(list(envelope.rcpt_tos), header("Subject"), body, header("From"),
+                                      header("Reply-To")))
         return "250 OK"
 
     def to(self, address: str) -> list[Received]:

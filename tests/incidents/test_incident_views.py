@@ -131,13 +131,21 @@ def test_reseller_unlocks_its_customers_account(app, world, as_demo_operator, as
     assert as_demo_operator.post(f"/panel/mail-locks/{world.lock}/unlock").status_code == 404
     assert "hanako@example.jp" in as_acme_operator.get("/panel/").get_data(as_text=True)
     assert "hanako@example.jp" in as_acme_operator.get("/panel/mail-locks").get_data(as_text=True)
-    assert as_acme_operator.post(f"/panel/mail-locks/{world.lock}/unlock").status_code == 302
+    as_acme_operator.get("/lang/en")
+    refused = as_acme_operator.post(f"/panel/mail-locks/{world.lock}/unlock", data={"reason": "  "})
+    assert refused.status_code == 400 and "Say why the account is unlocked" in refused.get_data(as_text=True)
+    with system(app) as s:  # issue 20: no reason, no unlock
+        assert s.get(MassMailLock, world.lock).unlocked_at is None
+    assert as_acme_operator.post(f"/panel/mail-locks/{world.lock}/unlock",
+                                 data={"reason": "newsletter plugin removed"}).status_code == 302
     with system(app) as s:
         lock = s.get(MassMailLock, world.lock)
         assert lock.unlocked_at is not None and lock.unlocked_by == "operator:acme-op"
-        assert s.execute(select(AuditLog.actor).where(AuditLog.action == "mass_mail.unlock")).scalar() == "operator:acme-op"
-    as_acme_operator.get("/lang/en")
-    assert "Unlocked" in as_acme_operator.get("/panel/mail-locks").get_data(as_text=True)
+        assert lock.unlock_reason == "newsletter plugin removed"
+        entry = s.execute(select(AuditLog).where(AuditLog.action == "mass_mail.unlock")).scalar()
+        assert entry.actor == "operator:acme-op" and "newsletter plugin removed" in entry.summary
+    page = as_acme_operator.get("/panel/mail-locks").get_data(as_text=True)
+    assert "Unlocked" in page and "newsletter plugin removed" in page
 
 
 def test_end_user_notice_while_their_server_has_an_open_incident(app, world, as_taro, as_hanako):
@@ -169,8 +177,9 @@ def test_provider_incident_list_links_reports_and_remediation(app, world, as_pro
 def test_provider_unlocks_any_account_audited(app, world, as_provider):
     victim_objects(app, world)
     assert "hanako@example.jp" in as_provider.get("/admin/mail-locks").get_data(as_text=True)
-    assert as_provider.post(f"/admin/mail-locks/{world.lock}/unlock").status_code == 302
-    assert as_provider.post(f"/admin/mail-locks/{world.lock}/unlock").status_code == 302  # twice: told, no change
+    assert as_provider.post(f"/admin/mail-locks/{world.lock}/unlock", data={"reason": "spam run ended"}).status_code == 302
+    assert as_provider.post(f"/admin/mail-locks/{world.lock}/unlock",
+                            data={"reason": "again"}).status_code == 302  # twice: told, no change
     with system(app) as s:
         assert s.get(MassMailLock, world.lock).unlocked_by == "provider:admin"
         assert s.execute(select(AuditLog.actor).where(AuditLog.action == "mass_mail.unlock")).scalars().all() == [

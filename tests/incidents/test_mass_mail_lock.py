@@ -93,7 +93,8 @@ def test_only_the_account_over_its_threshold_is_locked_and_unlock_lifts_it(app, 
     # the reseller unlocks (audited); the map entry goes away; old mail does not lock it again
     with scoped_session(app, Scope("reseller", world.demo, None, world.principals["demo-op"])) as s:
         lock = s.get(MassMailLock, lock_id)
-        unlock(s, s.get(Principal, world.principals["demo-op"]), lock, NOW + timedelta(minutes=15))
+        unlock(s, s.get(Principal, world.principals["demo-op"]), lock, NOW + timedelta(minutes=15),
+               "customer removed the mailer script")
         s.commit()
     driver = apply_sender_map(app, world.server, tmp_path / "conf")
     assert driver.lookup_mail_map("sender_access", "taro@example.jp") is None
@@ -110,7 +111,7 @@ def test_end_user_cannot_unlock(app, world, mail_server):
     from tenants.tenancy import TenantScopeError
     with scoped_session(app, Scope("enduser", world.demo, world.demo_customer, world.principals["taro"])) as s:
         [lock] = s.execute(select(MassMailLock)).scalars().all()
-        unlock(s, s.get(Principal, world.principals["taro"]), lock, NOW)
+        unlock(s, s.get(Principal, world.principals["taro"]), lock, NOW, "I fixed it")
         with pytest.raises(TenantScopeError):
             s.flush()
 

@@ -28,7 +28,7 @@ def stamp(ts: datetime, style: str) -> str:
 
 
 def message(ts: datetime, recipients: list[str], *, sender: str, sasl: str | None = None,
-            style: str = "iso", local: bool = False, status: str = "sent") -> list[str]:
+            style: str = "iso", local: bool = False, status: str = "sent", uid: int = 1001) -> list[str]:
     """The lines postfix writes for one message: submission (SASL) or pickup, cleanup, qmgr,
     one delivery line per recipient, removed."""
     qid = f"{next(_ids):X}"
@@ -43,7 +43,7 @@ def message(ts: datetime, recipients: list[str], *, sender: str, sasl: str | Non
         out.append(line(0, "postfix/submission/smtpd",
                         f"{qid}: client=unknown[192.0.2.44], sasl_method=PLAIN, sasl_username={sasl}"))
     else:
-        out.append(line(0, "postfix/pickup", f"{qid}: uid=1001 from=<{sender}>"))
+        out.append(line(0, "postfix/pickup", f"{qid}: uid={uid} from=<{sender}>"))
     out.append(line(0, "postfix/cleanup", f"{qid}: message-id=<{qid}.1@{host}.example.jp>"))
     out.append(line(0, "postfix/qmgr", f"{qid}: from=<{sender}>, size=2841, nrcpt={len(recipients)} (queue active)"))
     for rcpt in recipients:
@@ -208,15 +208,34 @@ def test_rotated_but_new_log_not_there_yet(tmp_path):
     assert len(set(keys(every))) == len(every) and per_account(every) == expected
 
 
-def test_rotated_twice_reports_the_lost_tail_and_reads_the_new_file(tmp_path):
+def test_rotated_twice_reads_every_file_in_order(tmp_path):
+    """issue 20: our file is found at ``.2``, then ``.1`` is read whole, then the new log."""
     log = tmp_path / "mail.log"
     write(log, message(START, ["a@example.org"], sender="s@example.jp"))
     _, state = run(log, None)
     os.rename(log, tmp_path / "mail.log.1")                      # first rotation
-    write(log, message(START, ["missed@example.org"], sender="s@example.jp"), mode="w")
+    write(log, message(START, ["between@example.org"], sender="s@example.jp"), mode="w")
     os.rename(tmp_path / "mail.log.1", tmp_path / "mail.log.2")  # second rotation, no run between
     os.rename(log, tmp_path / "mail.log.1")
     write(log, message(START, ["b@example.org"], sender="s@example.jp"), mode="w")
+    events, rotated, lost = [], False, False
+    for _ in range(5):
+        result, state = run(log, state)
+        events += result.events
+        rotated, lost = rotated or result.rotated, lost or result.lost_rotated_tail
+        if not result.more:
+            break
+    assert rotated and not lost
+    assert [e.recipient for e in events] == ["between@example.org", "b@example.org"]
+
+
+def test_rotated_log_deleted_reports_the_lost_tail_and_reads_the_new_file(tmp_path):
+    log = tmp_path / "mail.log"
+    write(log, message(START, ["a@example.org"], sender="s@example.jp"))
+    _, state = run(log, None)
+    os.rename(log, tmp_path / "mail.log.1")
+    write(log, message(START, ["b@example.org"], sender="s@example.jp"), mode="w")
+    os.unlink(tmp_path / "mail.log.1")
     result, _ = run(log, state)
     assert result.lost_rotated_tail and result.rotated
     assert [e.recipient for e in result.events] == ["b@example.org"]

@@ -1,5 +1,6 @@
 """The access-log traffic reader on files written like nginx writes them (TRAFFIC_FIELDS lines):
-positions per domain, foreign lines skipped, a log rotated twice between runs reported."""
+positions per domain, foreign lines skipped, a log rotated twice between runs read whole, a
+rotated log that is gone reported."""
 from __future__ import annotations
 
 import os
@@ -36,14 +37,30 @@ def test_positions_per_domain_and_foreign_lines(tmp_path):
     assert list(third.states) == ["b.example.jp"]
 
 
-def test_a_log_rotated_twice_between_runs_is_reported_and_the_new_one_read(tmp_path):
+def test_a_log_rotated_twice_between_runs_loses_nothing(tmp_path):
+    """issue 20: the reader finds its file at ``.2`` and reads ``.1`` whole before the new log."""
     log = traffic_log(tmp_path, "a.example.jp")
     write(log, line(1, 1))
     first = read_traffic(tmp_path, ["a.example.jp"], {})
     write(log, line(7, 7))
     os.rename(log, f"{log}.1")
+    write(log, line(3, 30))
     os.rename(f"{log}.1", f"{log}.2")
+    os.rename(log, f"{log}.1")
     write(log, line(5, 500))
+    second = read_traffic(tmp_path, ["a.example.jp"], first.states)
+    assert second.lost_rotated_tail == []
+    assert second.traffic["a.example.jp"].bytes_out == 537
+
+
+def test_a_rotated_log_that_is_gone_is_reported(tmp_path):
+    log = traffic_log(tmp_path, "a.example.jp")
+    write(log, line(1, 1))
+    first = read_traffic(tmp_path, ["a.example.jp"], {})
+    write(log, line(7, 7))
+    os.rename(log, f"{log}.1")
+    write(log, line(5, 500))
+    os.unlink(f"{log}.1")
     second = read_traffic(tmp_path, ["a.example.jp"], first.states)
     assert second.lost_rotated_tail == ["a.example.jp"]
     assert second.traffic["a.example.jp"].bytes_out == 500

@@ -25,6 +25,7 @@ from tenants.models import MailLogCursor, MassMailLock, Server
 from workers import runtime
 from workers.drivers import Driver, driver_for
 from workers.drivers.errors import ApplyError, HostKeyMismatch
+from workers.drivers.host.system_users import customers_of_uids
 from workers.jobs.hosting import provisioning
 from workers.jobs.outbox import send_outbox
 from workers.maillog import MailLogState, read_events
@@ -66,17 +67,22 @@ def scan_server(server_id: int, now: str | None = None) -> dict:
         state = MailLogState.from_dict(cursor.log_state)
         counter = SendCounter.from_dict(cursor.counter_state)
         events = lines = 0
+        uids: dict[str, int] = dict((cursor.counter_state or {}).get("uids") or {})  # account -> pickup uid
         try:
             with driver_for(server, SecretBox(runtime.settings().encryption_keys)) as driver:
                 path = mail_log_path(driver)
                 while True:
                     run = read_events(path, state, now=at, host=driver.host)
                     # only the last hour can still be "mass mail now": a first read of an old log locks nobody
-                    counter.add_many((e.timestamp, e.account, e.recipient) for e in run.events
-                                     if e.timestamp > at - WINDOW)
+                    recent = [e for e in run.events if e.timestamp > at - WINDOW]
+                    counter.add_many((e.timestamp, e.account, e.recipient) for e in recent)
+                    uids.update({e.account: e.uid for e in recent if e.uid is not None and not e.sasl_username})
                     state, events, lines = run.state, events + len(run.events), lines + run.lines
                     if not run.more:
                         break
+                counter = _forget_before_unlock(s, server_id, counter, at)
+                uids = {a: u for a, u in uids.items() if a in set(counter.accounts())}
+                submitters = customers_of_uids(driver, set(uids.values()))
         except (ApplyError, OSError) as exc:  # the log is read from the same place next time
             s.rollback()
             if isinstance(exc, HostKeyMismatch):
@@ -84,8 +90,7 @@ def scan_server(server_id: int, now: str | None = None) -> dict:
 
                 host_key_refused(s, server_id, exc.message)
             return {"server": server_id, "events": 0, "locked": [], "error": str(exc)}
-        counter = _forget_before_unlock(s, server_id, counter, at)
-        owners = {a: account_owner(s, server_id, a) for a in counter.accounts()}
+        owners = {a: account_owner(s, server_id, a, submitters.get(uids.get(a, -1))) for a in counter.accounts()}
         limits = {a: c.course.mass_mail_per_hour for a, c in owners.items() if c is not None}
         locked = []
         for evidence in counter.over_threshold(NOBODY, per_account=limits):
@@ -96,7 +101,7 @@ def scan_server(server_id: int, now: str | None = None) -> dict:
             if lock is not None:
                 queue_lock_notices(s, lock, customer)
                 locked.append(lock.address)
-        cursor.log_state, cursor.counter_state = state.to_dict(), counter.to_dict()
+        cursor.log_state, cursor.counter_state = state.to_dict(), {**counter.to_dict(), "uids": uids}
         cursor.last_run_at = at
         cursor.last_summary = {"lines": lines, "events": events, "locked": locked,
                                "rotated": run.rotated, "lost_rotated_tail": run.lost_rotated_tail}

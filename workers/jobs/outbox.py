@@ -24,6 +24,7 @@ from tenants.incidents.rules import note_delivery
 from tenants.models import OutboxMail
 from tenants.outbox import rules as outbox
 from workers import runtime
+from workers.jobs import webhooks
 from workers.jobs.invoices import attachments_of
 
 TIMEOUT = 30.0  # seconds for the SMTP host to answer
@@ -134,13 +135,19 @@ def _deliver(session, mail: OutboxMail, link: SmtpLink, now: datetime) -> bool:
     before, waiting = mail.last_error, False
     error: str | None  # None: delivered
     try:
-        if link.unreachable is not None:  # no PDF is made for a mail that cannot go now
+        if mail.channel == "webhook":  # issue 20: a signed JSON notice (workers/jobs/webhooks.py)
+            try:
+                webhooks.post(session, mail)
+            except ValueError as exc:
+                raise Unsendable(str(exc)) from exc
+        elif link.unreachable is not None:  # no PDF is made for a mail that cannot go now
             raise Unreachable(link.unreachable)
         try:
             attachments = attachments_of(session, mail.invoice_id)
         except Exception as exc:  # noqa: BLE001 — a PDF that cannot be made: every attempt would fail alike
             raise Unsendable(f"the invoice PDF cannot be made: {type(exc).__name__}: {exc}") from exc
-        link.send(message_of(mail, runtime.settings().mail_from, attachments))
+        if mail.channel != "webhook":
+            link.send(message_of(mail, runtime.settings().mail_from, attachments))
     except Unsendable as exc:
         outbox.give_up(mail, now, str(exc))
         error = str(exc)

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from tenants.db import utcnow
-from tenants.incidents import fault_reports
+from tenants.incidents import escalation, fault_reports
 from tenants.incidents.follow_up import follow_cycle
 from tenants.incidents.models import IncidentStatus
 from tenants.incidents.rules import Recipient, fault_recipients, plan_incident_notices, plan_notice
@@ -56,7 +56,8 @@ def after_cycle(server_id: int, cycle: str | None = None, now: str | None = None
                               runtime.settings().monitor_interval_minutes, remediate)
         s.commit()  # incidents recorded, remediation claimed: another worker on this cycle leaves it
         actions = carry_out(s, server, follow.steps)
-        planned = plan_incident_notices(s, server_id, at, notify_after())
+        planned = plan_incident_notices(s, server_id, at, notify_after(), runtime.settings().oncall_webhook_url)
+        escalation.plan_calls(s, server_id, at)  # managed terms: nights and holidays, the emergency call first
         s.commit()
     sent = send_outbox(server_id, now)
     return {"server": server_id, "opened": len(follow.opened), "closed": len(follow.closed), "actions": actions,
