@@ -189,6 +189,14 @@ class MaintenanceForm(FlaskForm):
                                                     SelectChoice("monthly", _l("Monthly"))], default="")
 
 
+class PanelUpdateForm(FlaskForm):
+    starts_at = DateTimeLocalField(_l("Starts (JST)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    ends_at = DateTimeLocalField(_l("Ends (JST)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+    announce_days = IntegerField(_l("Announce days ahead"), default=7, validators=[InputRequired(), NumberRange(1, 60)])
+    tell_end_users = BooleanField(_l("Also tell the end users (under each reseller's brand)"))
+
+
 class LogSuppressionForm(FlaskForm):
     regex = StringField(_l("Lines to ignore (regular expression)"), validators=[DataRequired(), Length(max=500)])
     note = StringField(_l("Why"), validators=[Optional(), Length(max=200)])

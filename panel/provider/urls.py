@@ -8,6 +8,7 @@ from panel.provider import (
     hosting,
     incidents,
     log_watch,
+    panel_updates,
     mail_abuse,
     monitoring,
     resellers,
@@ -75,6 +76,7 @@ RULES = accounts.ACCOUNT.rules() + area(Area.DASHBOARD, [
     ("/monitoring/servers/<int:server_id>/logs/suppressions/<int:suppression_id>/delete",
      log_watch.log_suppression_delete, ["POST"]),
     ("/monitoring/log-patterns", log_watch.log_patterns, ["GET", "POST"]),
+    ("/monitoring/panel-updates", panel_updates.panel_updates, ["GET", "POST"]),
     ("/monitoring/log-patterns/<int:pattern_id>/toggle", log_watch.log_pattern_toggle, ["POST"]),
 ]) + area(Area.INCIDENTS, [
     ("/incidents", incidents.incidents),

@@ -139,10 +139,13 @@ class StateEvent(ServerOwned, Base):
 
 
 class MaintenanceWindow(ServerOwned, Base):
+    """A maintenance window of one server; without a server, an update of the control panel itself,
+    announced the same way to every reseller (OEM spec: 管理画面のアップデートの際は事前にお知らせ)."""
     __tablename__ = "maintenance_windows"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), index=True)
+    server_id: Mapped[int | None] = mapped_column(  # type: ignore[assignment]  # None: a panel update
+        ForeignKey("servers.id", ondelete="CASCADE"), index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(String(200), default="")

@@ -82,3 +82,25 @@ def test_a_window_not_announced_sends_nothing(app, world, as_provider, mailbox):
     for hours in (-24 * 7, -20, 3):
         assert announce_maintenance((START + timedelta(hours=hours)).isoformat()) == 0
     assert mailbox.messages == []
+
+
+def test_a_panel_update_is_announced_to_every_reseller_and_their_end_users(app, world, as_provider, mailbox):
+    contacts = add_contacts(app, world)
+    as_provider.get("/lang/en")
+    page = as_provider.post("/admin/monitoring/panel-updates", data={
+        "starts_at": "2026-12-21T02:00", "ends_at": "2026-12-21T03:00", "announce_days": "0", "note": ""})
+    assert page.status_code == 400 and "between 1 and 60" in page.get_data(as_text=True)
+    assert _windows(app) == []
+    assert as_provider.post("/admin/monitoring/panel-updates", data={
+        "starts_at": "2026-12-21T02:00", "ends_at": "2026-12-21T03:00", "announce_days": "3", "note": "new look",
+        "tell_end_users": "y"}).status_code == 302
+    with system(app) as s:
+        end_users = {c.reseller_id: c.contact_email for c in s.execute(select(Customer)).scalars() if c.contact_email}
+    assert announce_maintenance((START - timedelta(days=3)).isoformat()) > 0
+    for reseller in ("demo", "acme"):  # every reseller, in the provider's wording
+        [notice] = mailbox.to(contacts[reseller])
+        assert "コントロールパネル" in notice.subject and "2026-12-21 02:00" in notice.body
+    taro = mailbox.to(end_users[world.demo])[0]  # under the reseller's brand
+    assert "デモホスティング" in taro.sender and "コントロールパネル" in taro.body and "OEM Hosting" not in taro.body
+    assert announce_maintenance((START + timedelta(hours=2)).isoformat()) > 0  # the ended notice
+    assert "終了" in mailbox.to(contacts["acme"])[-1].subject
