@@ -99,13 +99,19 @@ class HostUsers(HostBase):
         customer put in place of a folder is not followed); how many were changed."""
         now = self._stat(sorted(wanted))
         todo = [path for path, want in wanted.items() if path in now and now[path] != want]
-        for path in todo:
-            uid, gid, mode = wanted[path]
-            if now[path][:2] != (uid, gid):
-                self.run([*self.tool("chown"), "-h", f"{uid}:{gid}", path], "chown")
-            if now[path][2] != mode:
-                self.run([*self.tool("chmod"), mode, path], "chmod")
+        self._each("chown", [(f"{wanted[p][0]}:{wanted[p][1]}", p) for p in todo if now[p][:2] != wanted[p][:2]], "-h")
+        self._each("chmod", [(wanted[p][2], p) for p in todo if now[p][2] != wanted[p][2]])
         return len(todo)
+
+    def _each(self, name: str, pairs: list[tuple[str, str]], *options: str) -> None:
+        """``<tool> <options> <value> <path>`` for every pair in one command on the server
+        (``xargs -0 -n 2``), not one round trip per folder: a first apply of thousands of sites."""
+        if not pairs:
+            return
+        data = b"".join(f"{value}\0{path}\0".encode() for value, path in pairs)
+        done = self.execute([*self.tool("xargs"), "-0", "-n", "2", *self.tool(name), *options], name, data)
+        if done.returncode != 0:
+            raise ApplyError(f"{name} failed (exit status {done.returncode})", tool=name, output=done.output)
 
     def give_to(self, folders: Sequence[tuple[SystemUser, str]]) -> int:
         """Folders the panel made inside customers' homes (document roots and the folders between
@@ -119,9 +125,7 @@ class HostUsers(HostBase):
                 path = path.rsplit("/", 1)[0]
         now = self._stat(sorted(wanted))
         todo = [path for path, (uid, gid, _m) in wanted.items() if path in now and now[path][:2] != (uid, gid)]
-        for path in todo:
-            uid, gid, _mode = wanted[path]
-            self.run([*self.tool("chown"), "-h", f"{uid}:{gid}", path], "chown")
+        self._each("chown", [(f"{wanted[p][0]}:{wanted[p][1]}", p) for p in todo], "-h")
         return len(todo)
 
     def own_tree(self, user: SystemUser) -> None:
