@@ -175,6 +175,22 @@ def _remember_head(log, state: MailLogState) -> None:
         state.head_len, state.head_sha = len(data), hashlib.sha256(data).hexdigest()
 
 
+def state_at_end(path: str | os.PathLike, host=None) -> MailLogState:
+    """A cursor at the log's end now, its identity remembered as a read would (an empty one when
+    the log is not there yet: then it is read from its start)."""
+    state = MailLogState()
+    opened = _host(host).open_log(os.fspath(path))
+    if opened is None:
+        return state
+    try:
+        _start(state, opened)
+        state.offset = opened.size
+        _remember_head(opened, state)
+    finally:
+        opened.close()
+    return state
+
+
 def _consume(log, state: MailLogState, budget: int, whole_budget: bool) -> tuple[list[str], int, bool]:
     before = state.offset
     got, state.offset, more = _complete_lines(log, state.offset, budget, whole_budget)

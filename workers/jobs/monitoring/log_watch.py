@@ -5,7 +5,6 @@ findings are recorded and alerted. The first read of a log starts at its end: wh
 before the watch began is not news."""
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import datetime
 
@@ -25,22 +24,9 @@ from tenants.monitoring.log_watch import (
 from workers import runtime
 from workers.drivers import driver_for
 from workers.drivers.errors import ApplyError
-from workers.maillog import HEAD_BYTES, MailLogState, read_new_lines
+from workers.maillog import MailLogState, read_new_lines, state_at_end
 
 log = logging.getLogger(__name__)
-
-
-def state_at_end(path: str, host) -> MailLogState:
-    """Where a log ends now (or nothing, when it is not there yet: then it is read from its start)."""
-    opened = host.open_log(path)
-    if opened is None:
-        return MailLogState()
-    try:
-        head = opened.head(HEAD_BYTES)
-        return MailLogState(inode=opened.inode, offset=opened.size, head_len=len(head),
-                            head_sha=hashlib.sha256(head).hexdigest())
-    finally:
-        opened.close()
 
 
 def _cursor(session, server_id: int, path: str) -> LogWatchCursor:
