@@ -24,7 +24,7 @@ from tenants.mail_abuse.locks import account_owner, lock_account, mail_servers, 
 from tenants.models import MailLogCursor, MassMailLock, Server
 from workers import runtime
 from workers.drivers import Driver, driver_for
-from workers.drivers.errors import ApplyError, HostKeyMismatch
+from workers.drivers.errors import ApplyError
 from workers.drivers.host.system_users import customers_of_uids
 from workers.jobs.hosting import provisioning
 from workers.jobs.outbox import send_outbox
@@ -85,10 +85,9 @@ def scan_server(server_id: int, now: str | None = None) -> dict:
                 submitters = customers_of_uids(driver, set(uids.values()))
         except (ApplyError, OSError) as exc:  # the log is read from the same place next time
             s.rollback()
-            if isinstance(exc, HostKeyMismatch):
-                from workers.jobs.incidents.remediation import host_key_refused
+            from workers.jobs.incidents.remediation import note_if_host_key_refused
 
-                host_key_refused(s, server_id, exc.message)
+            note_if_host_key_refused(s, server_id, exc)
             return {"server": server_id, "events": 0, "locked": [], "error": str(exc)}
         owners = {a: account_owner(s, server_id, a, submitters.get(uids.get(a, -1))) for a in counter.accounts()}
         limits = {a: c.course.mass_mail_per_hour for a, c in owners.items() if c is not None}

@@ -21,9 +21,9 @@ from tenants.hosting.wanted import SERVICE_MODELS, SERVICES, Work
 from tenants.models import Customer, Database, ProvisionState, Server
 from workers import locks, queues, runtime
 from workers.drivers import driver_for
-from workers.drivers.errors import HostKeyMismatch
 from workers.drivers.host.spec import ApplyError, DatabaseSpec
 from workers.jobs.hosting.wanted_state import APPLY, Failure, box, site_for
+from workers.jobs.incidents.remediation import note_if_host_key_refused
 
 APPLIED, FAILED = ProvisionState.APPLIED.value, ProvisionState.FAILED.value
 HAND_ON_SECONDS = 10  # a job that found its server (or database) busy: its work is tried again after this
@@ -80,14 +80,6 @@ def hand_on(job, *args) -> str:
     return f"busy; {job.__name__}{args} again in {HAND_ON_SECONDS} s"
 
 
-def _host_key_refused(session, server_id: int, exc: ApplyError) -> None:
-    """A server that answered with another host key: said in its open incidents' timelines too."""
-    if isinstance(exc, HostKeyMismatch):
-        from workers.jobs.incidents.remediation import host_key_refused
-
-        host_key_refused(session, server_id, exc.message)
-
-
 def apply_service(server_id: int, service: str) -> str:
     """Apply one service's whole wanted state on one server; mark its changed rows."""
     if service not in SERVICES:
@@ -123,7 +115,7 @@ def _apply_service(server_id: int, service: str) -> str:
         except ApplyError as exc:  # also a server that cannot be reached: failed with the reason, retried later
             _record(s, rows, Failure(failures.NOT_APPLIED, _message(exc)))
             s.commit()
-            _host_key_refused(s, server_id, exc)
+            note_if_host_key_refused(s, server_id, exc)
             return f"{service} on {server.hostname} failed: {_message(exc)}"
         _record(s, rows, None, refused)
         s.commit()
@@ -177,7 +169,7 @@ def _apply_database(database_id: int) -> str:
             s.execute(update(Database).where(*same).values(state=FAILED, **Failure(reason, _message(exc)).columns()))
             s.commit()
             if server is not None:
-                _host_key_refused(s, server.id, exc)
+                note_if_host_key_refused(s, server.id, exc)
             return f"{database.name} failed: {_message(exc)}"
         # Applied: the panel forgets the password (the user was shown it once).
         s.execute(update(Database).where(*same).values(state=APPLIED, state_reason=None, state_detail=None,

@@ -17,7 +17,7 @@ from tenants.incidents.remediation_plan import Step, StepResult, record
 from tenants.incidents.rules import note_host_key_refused
 from tenants.models import MonitoredEndpoint, Server
 from workers.drivers import Driver, driver_for
-from workers.drivers.errors import ApplyError
+from workers.drivers.errors import ApplyError, HostKeyMismatch
 from workers.drivers.host.remediation import CommandResult
 from workers.drivers.power import power_for
 
@@ -29,6 +29,13 @@ def host_key_refused(session: Session, server_id: int, detail: str) -> None:
     if note_host_key_refused(session, server_id, utcnow(), detail):
         session.commit()
     log.error("server %s: %s", server_id, detail)
+
+
+def note_if_host_key_refused(session: Session, server_id: int, exc: BaseException) -> None:
+    """What every job that reached a server does with its failure: a refused host key goes into the
+    server's open incidents (the other failures are the job's own to report)."""
+    if isinstance(exc, HostKeyMismatch):
+        host_key_refused(session, server_id, exc.message)
 
 
 def run(server: Server, driver: Driver | None, step: Step, why: str = "") -> CommandResult:

@@ -18,7 +18,7 @@ from tenants.monitoring import usage
 from tenants.servers.models import ServerStatus
 from workers import runtime
 from workers.drivers import Driver, driver_for
-from workers.drivers.errors import ApplyError, HostKeyMismatch
+from workers.drivers.errors import ApplyError
 from workers.drivers.host import metrics
 from workers.drivers.host.traffic import read_traffic
 
@@ -87,10 +87,9 @@ def read_server(server_id: int, root: str | None = None) -> str | None:
                 traffic = customer_traffic(s, server, driver)
         except (ApplyError, OSError) as exc:
             s.rollback()
-            if isinstance(exc, HostKeyMismatch):
-                from workers.jobs.incidents.remediation import host_key_refused
+            from workers.jobs.incidents.remediation import note_if_host_key_refused
 
-                host_key_refused(s, server_id, exc.message)
+            note_if_host_key_refused(s, server_id, exc)
             log.warning("server %s could not be read: %s", server_id, exc)
             return str(exc)
         usage.record_customers(s, customers, snapshot.customers, snapshot.taken_at, traffic)

@@ -14,7 +14,7 @@ from tenants.monitoring.endpoints import thresholds_for
 from tenants.monitoring.resources import limits_of, readings, record_readings
 from workers import runtime
 from workers.drivers import driver_for
-from workers.drivers.errors import ApplyError, HostKeyMismatch
+from workers.drivers.errors import ApplyError
 from workers.drivers.host import databases, metrics
 
 MAX_FILES = 2_000_000  # bound of one file-count walk
@@ -43,10 +43,9 @@ def check_resources(server_id: int, at: str) -> dict:
                 memory = metrics.memory(host=driver.host).used_percent
         except (ApplyError, OSError) as exc:  # not readable now: nothing is judged this cycle
             s.rollback()
-            if isinstance(exc, HostKeyMismatch):
-                from workers.jobs.incidents.remediation import host_key_refused
+            from workers.jobs.incidents.remediation import note_if_host_key_refused
 
-                host_key_refused(s, server_id, exc.message)
+            note_if_host_key_refused(s, server_id, exc)
             return {"readings": 0, "over": [], "recorded": False, "error": str(exc)}
         current = readings(limits, parts, memory, files, db_size)
         over = record_readings(s, server_id, current, now)
