@@ -31,6 +31,10 @@ MAX_NAME_LENGTH = 253  # without the trailing dot (RFC 1035: 255 octets on the w
 MAX_LABEL_LENGTH = 63
 
 _LDH = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+# A name already in its ASCII form: lower-case LDH labels, no xn--/??-- label (those are checked
+# label by label), a top-level label starting with a letter (so no address form). Such a name is
+# its own ASCII form; checking it costs one match (the web job checks every site on the server).
+_PLAIN = re.compile(r"(?:(?!..--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?!..--)[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _LDH_UNDERSCORE = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?$")
 _DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 
@@ -88,6 +92,8 @@ def to_ascii(name: str, field: str = "domain", *, allow_wildcard: bool = False,
     - ``*.`` is accepted only as the whole leftmost label and only with ``allow_wildcard``;
     - labels are 1..63 octets, the name at most 253 octets, the top-level label not all digits.
     """
+    if min_labels <= 2 and isinstance(name, str) and len(name) <= MAX_NAME_LENGTH and _PLAIN.fullmatch(name):
+        return name
     if not isinstance(name, str):
         raise _fail(N_("Enter a domain name."), field)
     original = name.strip()

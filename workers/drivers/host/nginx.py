@@ -56,7 +56,7 @@ TRAFFIC_LOG_PREFIX, TRAFFIC_LOG_SUFFIX = "access-", ".log"
 
 def traffic_log(config_dir: Path, domain: str) -> Path:
     """The access log of one virtual host (its ASCII domain)."""
-    return Path(config_dir) / "logs" / file_name(TRAFFIC_LOG_PREFIX + domain, TRAFFIC_LOG_SUFFIX)
+    return Path(f"{config_dir}/logs/{file_name(TRAFFIC_LOG_PREFIX + domain, TRAFFIC_LOG_SUFFIX)}")
 
 
 def safe_path(path: str | None, what: str) -> str:
