@@ -267,24 +267,6 @@ class SshTransport(SshFigures):
             raise OSError(f"{argv[0]} on {self.where}: {err.decode('utf-8', 'replace').strip() or status}")
         return out
 
-    def which(self, names: Iterable[str]) -> dict[str, str | None]:
-        """Each program's path on the server, by name (first on PATH) or by path (kept when it is
-        an executable file); None where there is none."""
-        names = list(names)
-        if not names:
-            return {}
-        out = self.raw(["which", *names], HELPER_TIMEOUT)[0].decode("utf-8", "replace")
-        lines = [line for line in out.splitlines() if line.startswith("/")]
-        by_name: dict[str, str] = {}
-        for line in lines:
-            by_name.setdefault(line.rsplit("/", 1)[-1], line)
-        return {name: (name if name in lines else None) if "/" in name else by_name.get(name) for name in names}
-
-    def group_id(self, name: str) -> int | None:
-        out, status, _ = self.raw(["getent", "group", name], HELPER_TIMEOUT)
-        fields = out.decode("utf-8", "replace").split(":")
-        return int(fields[2]) if status == 0 and len(fields) > 2 and fields[2].isdigit() else None
-
     # --- files ----------------------------------------------------------------------------------
 
     def read_bytes(self, path: str) -> bytes | None:

@@ -1,7 +1,8 @@
 """What the SSH transport reads on a server for the figures and the logs: ``statvfs`` and device
 ids through ``stat``, a directory walk through ``find`` (walk.py), and logs opened so that the
 inode, size, first bytes and later reads all refer to the same file while logrotate renames it.
-The two helper scripts need the shell's fd redirection; they are constants, and their only
+Also the lookups of programs (``which``) and groups (``getent``). The two helper scripts need the
+shell's fd redirection; they are constants, and their only
 inputs arrive as quoted positional arguments."""
 from __future__ import annotations
 
@@ -103,3 +104,21 @@ class SshFigures:
         if status != 0 or len(parts) != 2 or not all(p.isdigit() for p in parts):
             raise OSError(f"could not open {path} on {self.where}: {err.decode('utf-8', 'replace').strip()}")
         return SshLog(self, path, int(parts[0]), int(parts[1]), head)
+
+    def which(self, names: Iterable[str]) -> dict[str, str | None]:
+        """Each program's path on the server, by name (first on PATH) or by path (kept when it is
+        an executable file); None where there is none."""
+        names = list(names)
+        if not names:
+            return {}
+        out = self.raw(["which", *names], HELPER_TIMEOUT)[0].decode("utf-8", "replace")
+        lines = [line for line in out.splitlines() if line.startswith("/")]
+        by_name: dict[str, str] = {}
+        for line in lines:
+            by_name.setdefault(line.rsplit("/", 1)[-1], line)
+        return {name: (name if name in lines else None) if "/" in name else by_name.get(name) for name in names}
+
+    def group_id(self, name: str) -> int | None:
+        out, status, _ = self.raw(["getent", "group", name], HELPER_TIMEOUT)
+        fields = out.decode("utf-8", "replace").split(":")
+        return int(fields[2]) if status == 0 and len(fields) > 2 and fields[2].isdigit() else None
