@@ -71,6 +71,10 @@ def run_backup(server_id: int, now: str | None = None, trigger: str = "schedule"
                 BackupRun.server_id == server_id, BackupRun.day == day,
                 (BackupRun.trigger == "schedule") | (BackupRun.state == OK))).first():
             return f"server {server_id}: {day} already has a generation"
+        if trigger == "retry" and s.execute(select(BackupRun.id).where(
+                BackupRun.server_id == server_id, BackupRun.day == day,
+                (BackupRun.trigger == "retry") | (BackupRun.state == OK))).first():
+            return f"server {server_id}: {day} was already tried again"
         run = BackupRun(server_id=server_id, day=day, taken_at=taken_at, trigger=trigger, state=RUNNING,
                         location=location_of(plan),
                         archive=f"daily-{taken_at.astimezone(timezone.utc):%Y-%m-%dT%H%M%S}")
