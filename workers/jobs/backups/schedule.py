@@ -58,7 +58,10 @@ def tick(now: str | None = None) -> list[int]:
     for server_id in due:
         queues.enqueue(run_backup, server_id, queue_name="backups", job_id=f"backup-{server_id}-{at:%Y%m%d}",
                        retries=1, job_timeout=JOB_TIMEOUT)
-    for server_id in retries:  # a failed scheduled run, tried again once the same day
+    waiting = queues.waiting("backups")
+    retried = [server_id for server_id in retries
+               if (queues.job_path(run_backup), (server_id, None, "retry")) not in waiting]
+    for server_id in retried:  # a failed scheduled run, tried again once the same day
         queues.enqueue(run_backup, server_id, None, "retry", queue_name="backups",
                        job_id=f"backup-retry-{server_id}-{at:%Y%m%d}", retries=1, job_timeout=JOB_TIMEOUT)
-    return due + retries
+    return due + retried
