@@ -118,6 +118,8 @@ def test_the_whole_server_comes_back_from_one_generation(app, world, local_serve
         hostname = s.get(Server, world.server).hostname
     started = as_provider.post(f"{url}/restore-server", data={"run": str(generation.id), "confirm": hostname})
     assert started.status_code == 302
+    twice = as_provider.post(f"{url}/restore-server", data={"run": str(generation.id), "confirm": hostname})
+    assert twice.status_code == 400 and "A restore of this server is already running." in twice.get_data(as_text=True)
     run_backup_jobs(app)  # the job, on a real RQ worker
 
     [done] = server_restores(app)
