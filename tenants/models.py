@@ -3,7 +3,7 @@ this module registers every table on ``Base.metadata`` (Alembic, relationships b
 one place the rest of the code imports models from."""
 from tenants.accounts.models import LoginAttempt, LoginSession, Principal, RecoveryCode, Role, SecurityPolicy
 from tenants.audit import AuditLog
-from tenants.backups.models import BackupEntry, BackupPlan, BackupRestore, BackupRun
+from tenants.backups.models import BackupEntry, BackupPlan, BackupRestore, BackupRun, BackupServerRestore
 from tenants.contracts.billing_models import Invoice, InvoiceLine, Payment
 from tenants.contracts.ledger_models import BankLine, BillingSettings, OemFee, Receipt
 from tenants.contracts.models import (
@@ -68,7 +68,7 @@ __all__ = [
     "InvoiceLine", "Payment", "Complaint", "WorkRequest", "WorkRequestEvent", "OutboxMail",
     "ServerPower", "RecoveryCode", "SecurityPolicy", "BankLine", "BillingSettings", "OemFee", "Receipt",
     "CustomerMove", "LogFinding", "LogPattern", "LogSuppression", "LogWatchCursor", "AcmeAccount", "Certificate",
-    "BackupPlan", "BackupRun", "BackupEntry", "BackupRestore", "CronJob",
+    "BackupPlan", "BackupRun", "BackupEntry", "BackupRestore", "BackupServerRestore", "CronJob",
 ]
 
 # Whoever writes these models also ends the sessions of a login, customer or reseller it stops.

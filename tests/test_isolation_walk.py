@@ -23,7 +23,7 @@ VICTIM_IDS = {
     "provider.server_power": lambda w: {"server_id": w.server},
     **{f"provider.{e}": (lambda w: {"server_id": w.server}) for e in (
         "server_connection", "server_key", "server_test", "server_pin", "server_retire",
-        "server_backups", "server_backup_run", "server_backup_restore")},
+        "server_backups", "server_backup_run", "server_backup_restore", "server_backup_restore_server")},
     "reseller.course_edit": lambda w: {"course_id": w.acme_course},
     "reseller.course_delete": lambda w: {"course_id": w.acme_course},
     "reseller.customer": lambda w: {"customer_id": w.acme_customer},

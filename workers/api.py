@@ -88,3 +88,11 @@ def restore_backup(restore_id: int) -> None:
     from workers.jobs.backups.run import JOB_TIMEOUT
 
     queues.enqueue(job, restore_id, queue_name="backups", retries=1, job_timeout=JOB_TIMEOUT)
+
+
+def restore_server(restore_id: int) -> None:
+    """Carry out a recorded restore of a whole server (tenants/backups/server_restore.py)."""
+    from workers.jobs.backups.restore_server import restore_server as job
+    from workers.jobs.backups.run import JOB_TIMEOUT
+
+    queues.enqueue(job, restore_id, queue_name="backups", retries=1, job_timeout=JOB_TIMEOUT)

@@ -1,7 +1,8 @@
 """Provider admin: a server's backups (issue 18) — its plan (on/off, time of day, target), "run
 now", the generations with their date, size and result, and restores of a customer's site,
-mailbox or database (or a file/folder into restored-<date>/) to a chosen generation, each with a
-confirmation and its progress. Rules in tenants/backups/; jobs through workers.api."""
+mailbox or database (or a file/folder into restored-<date>/) to a chosen generation, and of the
+whole server (confirmed by typing its host name), each with a confirmation and its progress.
+Rules in tenants/backups/; jobs through workers.api."""
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -15,8 +16,8 @@ from wtforms.validators import Length, Optional
 
 import workers.api
 from panel.provider.accounts import staff_only
-from tenants.backups import plans, restores
-from tenants.backups.models import BackupEntry, BackupRestore, BackupRun
+from tenants.backups import plans, restores, server_restore
+from tenants.backups.models import BackupEntry, BackupRestore, BackupRun, BackupServerRestore
 from tenants.errors import N_, RuleViolation
 from tenants.models import Server
 from tenants.tenancy import get_owned_or_404
@@ -45,6 +46,11 @@ class RestoreForm(FlaskForm):
     confirm = BooleanField(_l("I confirm: what is restored in place replaces what is there now"))
 
 
+class ServerRestoreForm(FlaskForm):
+    run = SelectField(_l("Generation"), coerce=int, validate_choice=False)
+    confirm = StringField(_l("Type the server's host name to confirm"), validators=[Length(max=253)])
+
+
 def _minute(text: str) -> int | None:
     try:
         hours, minutes = (int(x) for x in (text or "").strip().split(":"))
@@ -53,10 +59,14 @@ def _minute(text: str) -> int | None:
     return hours * 60 + minutes if 0 <= hours < 24 and 0 <= minutes < 60 else None
 
 
-def _page(server, form, restore_form, status=200):
+def _page(server, form, restore_form, status=200, server_form=None):
     s = db()
     runs = s.execute(select(BackupRun).where(BackupRun.server_id == server.id)
                      .order_by(BackupRun.taken_at.desc()).limit(30)).scalars().all()
+    server_form = server_form or ServerRestoreForm(formdata=None)
+    server_form.run.choices = [(r.id, f"{r.day} · {r.archive}") for r in runs if r.state == "ok"]
+    whole = s.execute(select(BackupServerRestore).where(BackupServerRestore.server_id == server.id)
+                      .order_by(BackupServerRestore.id.desc()).limit(10)).scalars().all()
     entries = s.execute(select(BackupEntry).join(BackupRun).where(BackupRun.server_id == server.id,
                                                                   BackupRun.state == "ok")
                         .order_by(BackupRun.taken_at.desc(), BackupEntry.customer_id)).scalars().all()
@@ -64,7 +74,8 @@ def _page(server, form, restore_form, status=200):
     done = s.execute(select(BackupRestore).join(BackupEntry).join(BackupRun).where(BackupRun.server_id == server.id)
                      .order_by(BackupRestore.id.desc()).limit(20)).scalars().all()
     return render_template("provider/server_backups.html", server=server, form=form, restore_form=restore_form,
-                           plan=plans.plan_for(s, server.id), runs=runs, restores=done), status
+                           plan=plans.plan_for(s, server.id), runs=runs, restores=done,
+                           server_form=server_form, server_restores=whole), status
 
 
 @staff_only
@@ -128,3 +139,20 @@ def server_backup_restore(server_id):
                 return redirect(url_for("provider.server_backups", server_id=server.id))
     return _page(server, PlanForm(formdata=None), form, 400 if request.method == "POST" else 200)
 
+
+
+@staff_only
+def server_backup_restore_server(server_id):
+    """The whole server to one generation, after the provider typed its host name."""
+    s = db()
+    server = get_owned_or_404(s, Server, server_id)
+    form = ServerRestoreForm()
+    if form.validate_on_submit():
+        run = s.get(BackupRun, form.run.data or 0)
+        made = commit_or_show(form, lambda: server_restore.request_server_restore(
+            s, current_user, server, run, form.confirm.data or ""))
+        if made is not FAILED:
+            workers.api.restore_server(made.id)
+            flash(_("The restore of the whole server has started."), "success")
+            return redirect(url_for("provider.server_backups", server_id=server.id))
+    return _page(server, PlanForm(formdata=None), RestoreForm(formdata=None), 400, server_form=form)

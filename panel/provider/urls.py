@@ -58,6 +58,7 @@ RULES = accounts.ACCOUNT.rules() + area(Area.DASHBOARD, [
     ("/servers/<int:server_id>/backups", backups.server_backups, ["GET", "POST"]),
     ("/servers/<int:server_id>/backups/run", backups.server_backup_run, ["POST"]),
     ("/servers/<int:server_id>/backups/restore", backups.server_backup_restore, ["POST"]),
+    ("/servers/<int:server_id>/backups/restore-server", backups.server_backup_restore_server, ["POST"]),
     ("/reserved-names", hosting.reserved_names, ["GET", "POST"]),
     ("/reserved-names/<int:name_id>/delete", hosting.reserved_name_delete, ["POST"]),
 ], forms=(servers.server_new, servers.server_edit)) + area(Area.MONITORING, [

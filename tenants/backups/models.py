@@ -7,6 +7,8 @@
 - BackupEntry: what one run holds of one customer (its home, mailboxes, databases): what the
   reseller and the end user see of the generations.
 - BackupRestore: one restore, by the provider or the end user, run as a job with its progress.
+- BackupServerRestore: the provider's restore of a whole server to one generation (every
+  customer's home, mailboxes and databases and the generated configuration), run as a job.
 """
 from __future__ import annotations
 
@@ -112,3 +114,23 @@ class BackupRestore(CustomerScoped, Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     entry: Mapped[BackupEntry] = relationship()
+
+
+class BackupServerRestore(ProviderOnly, Base):
+    __tablename__ = "backup_server_restores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    server_id: Mapped[int] = mapped_column(ForeignKey("servers.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("backup_runs.id", ondelete="CASCADE"), index=True)
+    # the server's escalated incident this restore remedies (fault level 3), if there was one
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"))
+    requested_by: Mapped[str] = mapped_column(String(254), default="")
+    state: Mapped[str] = mapped_column(String(16), default=QUEUED)
+    progress: Mapped[int] = mapped_column(Integer, default=0)     # percent
+    step: Mapped[str] = mapped_column(String(120), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")        # what came back, what was left out
+    failure: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    run: Mapped[BackupRun] = relationship()

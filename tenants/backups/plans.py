@@ -5,7 +5,10 @@ Rules (issue 18; managed terms 日次フルバックアップ 7世代保存 / 2n
   time spread over the night from the server id, so servers do not all start together;
 - 7 daily generations are kept (pruned after each run);
 - the target is a path on the server (a second disk) or a backup server over SSH; never inside
-  what is backed up.
+  what is backed up;
+- a failed scheduled run is tried again once the same day, RETRY_AFTER later (a second failure
+  keeps the incident open); a day whose time passed MISSED_MARGIN ago with no run at all is a
+  missed run (issue 18: "a failed or missed run opens an incident").
 """
 from __future__ import annotations
 
@@ -17,12 +20,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from tenants import audit
-from tenants.backups.models import KEEP_DAILY, OK, TARGET_KINDS, BackupPlan, BackupRun
+from tenants.backups.models import FAILED, KEEP_DAILY, OK, RUNNING, TARGET_KINDS, BackupPlan, BackupRun
 from tenants.crypto import SecretBox
 from tenants.errors import N_, Problem, RuleViolation
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NIGHT_START, NIGHT_MINUTES = 60, 300  # spread between 01:00 and 06:00 JST
+RETRY_AFTER = timedelta(minutes=30)
+MISSED_MARGIN = timedelta(hours=2)
 OPTION_TARGETS = {"daily_backup": "path", "second_disk_backup": "path", "backup_server": "ssh"}
 
 
@@ -124,9 +129,41 @@ def is_due(session, plan: BackupPlan, now: datetime) -> bool:
     day = local_day(now)
     if now < due_at(plan, day):
         return False
-    # one scheduled run a day: a failed one is not retried every tick (its incident is open; the
-    # provider can "Run a backup now"); a generation taken by hand earlier that day does not count
+    # one scheduled run a day: a failed one is not retried every tick (its incident is open; it is
+    # tried again once, see retry_due, and the provider can "Run a backup now"); a generation taken
+    # by hand earlier that day does not count, nor a "missed" mark (the late run still comes)
     done = session.execute(select(BackupRun.id).where(
         BackupRun.server_id == plan.server_id, BackupRun.day == day.isoformat(),
         (BackupRun.trigger == "schedule") | (BackupRun.state == OK))).first()
     return done is None
+
+
+def aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=ZoneInfo("UTC"))
+
+
+def retry_due(session, plan: BackupPlan, now: datetime) -> bool:
+    """Today's scheduled run failed RETRY_AFTER ago or more, and today has no retry, no run going
+    on and no good generation yet: the one retry of the day is due."""
+    if not plan.enabled:
+        return False
+    rows = session.execute(select(BackupRun).where(BackupRun.server_id == plan.server_id,
+                                                   BackupRun.day == local_day(now).isoformat())).scalars().all()
+    if any(r.state in (OK, RUNNING) or r.trigger == "retry" for r in rows):
+        return False
+    failed = [aware(r.finished_at or r.started_at) for r in rows if r.trigger == "schedule" and r.state == FAILED]
+    return bool(failed) and now >= max(failed) + RETRY_AFTER
+
+
+def missed_days(session, plan: BackupPlan, now: datetime) -> list[date]:
+    """Yesterday and today, where the plan's time passed (today: MISSED_MARGIN ago) while the plan
+    was on, and no run at all (scheduled, retried or by hand) is recorded for that day."""
+    today = local_day(now)
+    out = []
+    for day, late in ((today - timedelta(days=1), timedelta(0)), (today, MISSED_MARGIN)):
+        if aware(plan.created_at) >= due_at(plan, day) or now < due_at(plan, day) + late:
+            continue
+        if session.execute(select(BackupRun.id).where(BackupRun.server_id == plan.server_id,
+                                                      BackupRun.day == day.isoformat())).first() is None:
+            out.append(day)
+    return out

@@ -51,6 +51,7 @@ class EntryKind(enum.StrEnum):
     HOST_KEY = "host_key"                # the server answered with another host key than the pinned one
     AFFECTED = "affected"                # a service down under the host outage (no incident of its own)
     MERGED = "merged"                    # this service's incident was folded into the host incident
+    RESTORE = "restore"                  # level 3: the server restored from its backup (tenants/backups/server_restore.py)
     SPLIT = "split"                      # the host returned, this service stayed down: its own incident
 
 
@@ -59,6 +60,7 @@ class RemediationKind(enum.StrEnum):
     POWER = "power"    # a power cycle through the server's power driver
     REBOOT = "reboot"  # an in-band reboot command, before power drivers (old rows)
     LOGIN = "login"    # the login check that decides whether the host needs a power cycle
+    RESTORE = "restore"  # level 3 (managed terms 障害レベル3): the whole server restored to a backup generation
 
 
 class Incident(ServerOwned, Base):

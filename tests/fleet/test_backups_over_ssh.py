@@ -75,3 +75,35 @@ def test_backup_of_an_ssh_server_to_its_second_disk_and_to_a_backup_server(app, 
     with scoped_session(app, Scope.system()) as s:
         states = s.execute(select(BackupRun.state).where(BackupRun.server_id == fleet.server_a)).scalars().all()
         assert states == ["ok", "ok"]
+
+
+def test_whole_server_restore_over_ssh(app, world, fleet):
+    from tenants.backups import server_restore
+    from tenants.backups.models import BackupServerRestore
+    from workers.jobs.backups.restore_server import restore_server
+    from workers.jobs.backups.run import run_backup
+
+    a = fleet.a
+    update_config(app, fleet.server_a, mail_root=str(a.root / "mail"))
+    site = a.root / "homes" / str(world.demo_customer)
+    (site / "public_html").mkdir(parents=True)
+    original = os.urandom(30000)
+    (site / "public_html" / "index.html").write_bytes(original)
+    _plan(app, fleet.server_a, {"target_kind": "path", "target_path": str(a.root / "disk2" / "repo")})
+    with app.app_context():
+        assert "ok" in run_backup(fleet.server_a, "2026-12-01T18:00:00+00:00")
+    os.remove(site / "public_html" / "index.html")
+
+    with scoped_session(app, Scope.system()) as s:
+        server = s.get(Server, fleet.server_a)
+        run = s.execute(select(BackupRun).where(BackupRun.server_id == server.id)).scalar_one()
+        row = server_restore.request_server_restore(s, None, server, run, server.hostname)
+        s.commit()
+        row_id = row.id
+    with app.app_context():
+        restore_server(row_id)
+    with scoped_session(app, Scope.system()) as s:
+        done = s.get(BackupServerRestore, row_id)
+        assert done.state == "done", done.failure
+        assert done.summary.startswith("1 homes, 0 mailboxes and 0 databases"), done.summary
+    assert (site / "public_html" / "index.html").read_bytes() == original

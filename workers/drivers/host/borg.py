@@ -138,13 +138,26 @@ class BorgRepo:
 
     # --- restore ----------------------------------------------------------------------------------
 
-    def extract(self, name: str, paths: Sequence[str], into: str, strip: int = 0) -> None:
+    def extract(self, name: str, paths: Sequence[str], into: str, strip: int = 0, excludes: Sequence[str] = ()) -> None:
         """Extract ``paths`` (as stored: absolute paths without the leading '/') of a generation
-        into the folder ``into`` on the server, ``strip`` leading path elements removed."""
+        into the folder ``into`` on the server, ``strip`` leading path elements removed, nothing
+        below ``excludes`` (stored paths)."""
         args = ["extract", "--sparse"]
         if strip:
             args.append(f"--strip-components={int(strip)}")
+        for pattern in excludes:
+            args += ["--exclude", pattern]
         self._run("restoring", *args, f"{self.location}::{name}", *paths, chdir=into, ok_codes=(0,))
+
+    def extract_present(self, name: str, paths: Sequence[str], into: str, excludes: Sequence[str] = ()) -> list[str]:
+        """Extract those of ``paths`` the generation holds into ``into``; the ones it does not hold
+        (borg: "Include pattern '...' never matched", its warning rc 1) are returned."""
+        args = ["extract", "--sparse"]
+        for pattern in excludes:
+            args += ["--exclude", pattern]
+        done = self._run("restoring", *args, f"{self.location}::{name}", *paths, chdir=into)
+        text = done.stderr or ""
+        return [p for p in paths if f"Include pattern '{p}' never matched" in text]
 
     def extract_stream(self, name: str, path: str, on_stdout: Callable[[bytes], object]) -> None:
         """One stored file handed to ``on_stdout`` as it is read (a database dump fed to its client)."""

@@ -58,7 +58,8 @@ def run_backup(server_id: int, now: str | None = None, trigger: str = "schedule"
     """One generation of the server (``now``: an ISO time standing in for the clock, for tests and
     catch-up runs). Safe to run twice: a day that already has a good generation is left alone unless
     the provider asked for this run."""
-    taken_at = datetime.fromisoformat(now) if now else utcnow()
+    started = utcnow()
+    taken_at = datetime.fromisoformat(now) if now else started
     if taken_at.tzinfo is None:
         taken_at = taken_at.replace(tzinfo=timezone.utc)
     day = local_day(taken_at).isoformat()
@@ -71,6 +72,10 @@ def run_backup(server_id: int, now: str | None = None, trigger: str = "schedule"
                 BackupRun.server_id == server_id, BackupRun.day == day,
                 (BackupRun.trigger == "schedule") | (BackupRun.state == OK))).first():
             return f"server {server_id}: {day} already has a generation"
+        if trigger == "retry" and s.execute(select(BackupRun.id).where(
+                BackupRun.server_id == server_id, BackupRun.day == day,
+                (BackupRun.trigger == "retry") | (BackupRun.state == OK))).first():
+            return f"server {server_id}: {day} was already tried again"
         run = BackupRun(server_id=server_id, day=day, taken_at=taken_at, trigger=trigger, state=RUNNING,
                         location=location_of(plan),
                         archive=f"daily-{taken_at.astimezone(timezone.utc):%Y-%m-%dT%H%M%S}")
@@ -81,16 +86,17 @@ def run_backup(server_id: int, now: str | None = None, trigger: str = "schedule"
             _take(s, server, plan, run)
         except (borg.BorgFailed, ApplyError, TransportError, OSError, RunFailed) as exc:
             s.rollback()
-            return _failed(s, server_id, run_id, getattr(exc, "reason", None) or str(exc))
-        run.state, run.finished_at = OK, utcnow()
+            return _failed(s, server_id, run_id, getattr(exc, "reason", None) or str(exc),
+                           taken_at + (utcnow() - started))
+        run.state, run.finished_at = OK, taken_at + (utcnow() - started)  # on the stand-in clock too
         faults.close_backup_incident(s, server_id, run.finished_at, f"backup {run.archive} succeeded")
         s.commit()
         return f"server {server_id}: {run.archive} ok, {run.original_bytes} bytes"
 
 
-def _failed(s, server_id: int, run_id: int, reason: str) -> str:
+def _failed(s, server_id: int, run_id: int, reason: str, at: datetime) -> str:
     run = s.get(BackupRun, run_id)
-    run.state, run.reason, run.finished_at = FAILED, reason[:4000], utcnow()
+    run.state, run.reason, run.finished_at = FAILED, reason[:4000], at
     faults.open_backup_incident(s, server_id, reason, run.finished_at)
     s.commit()
     return f"server {server_id}: backup failed: {reason}"

@@ -4,13 +4,13 @@ the night (tenants/backups/plans.py). Before that, a managed contract with a bac
 (daily backup, 2nd disk, backup server) switches its server's plan on."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from sqlalchemy import select
 
 from tenants.backups import faults
 from tenants.backups.models import FAILED, BackupPlan, BackupRun
-from tenants.backups.plans import OPTION_TARGETS, due_at, is_due, local_day, switch_on_for_option
+from tenants.backups.plans import OPTION_TARGETS, due_at, is_due, missed_days, retry_due, switch_on_for_option
 from tenants.contracts.options import is_option_active
 from tenants.db import utcnow
 from tenants.models import Contract, ContractOption
@@ -30,36 +30,38 @@ def switch_on_options(s, now: datetime) -> int:
 
 
 def note_missed(s, now: datetime) -> list[int]:
-    """A server whose plan was on at yesterday's time but has no run for yesterday missed its backup
-    (worker or scheduler down): recorded as a failed run and an incident, like a failed run
-    (issue 18: "a failed or missed run opens an incident")."""
+    """A server whose plan was on at its time (yesterday, or today MISSED_MARGIN ago) and that has
+    no run at all for that day missed its backup (worker or scheduler down): recorded as a failed
+    run "missed" and an incident, like a failed run (issue 18: "a failed or missed run opens an
+    incident"). A scheduled run that still comes later that day is taken as usual and closes it."""
     missed = []
-    yesterday = local_day(now) - timedelta(days=1)
     for plan in s.execute(select(BackupPlan).where(BackupPlan.enabled.is_(True))).scalars():
-        created = plan.created_at if plan.created_at.tzinfo else plan.created_at.replace(tzinfo=timezone.utc)
-        if created >= due_at(plan, yesterday):
-            continue
-        if s.execute(select(BackupRun.id).where(BackupRun.server_id == plan.server_id,
-                                                BackupRun.day == yesterday.isoformat())).first():
-            continue
-        reason = f"no backup was taken on {yesterday.isoformat()} (missed)"
-        s.add(BackupRun(server_id=plan.server_id, day=yesterday.isoformat(), archive="", state=FAILED,
-                        taken_at=due_at(plan, yesterday), reason=reason, finished_at=now))
-        faults.open_backup_incident(s, plan.server_id, reason, now)
-        missed.append(plan.server_id)
+        for day in missed_days(s, plan, now):
+            reason = f"no backup was taken on {day.isoformat()} (missed)"
+            s.add(BackupRun(server_id=plan.server_id, day=day.isoformat(), archive="", state=FAILED, trigger="missed",
+                            taken_at=due_at(plan, day), reason=reason, finished_at=now))
+            faults.open_backup_incident(s, plan.server_id, reason, now)
+            missed.append(plan.server_id)
     return missed
 
 
 def tick(now: str | None = None) -> list[int]:
-    """Enqueue the due runs; the server ids enqueued."""
+    """Enqueue the due runs and the due retries; the server ids enqueued."""
     at = datetime.fromisoformat(now) if now else utcnow()
     with runtime.job_session() as s:
         switch_on_options(s, at)
         note_missed(s, at)
         s.commit()
-        due = [plan.server_id for plan in s.execute(select(BackupPlan).where(BackupPlan.enabled.is_(True))).scalars()
-               if is_due(s, plan, at)]
+        plans = s.execute(select(BackupPlan).where(BackupPlan.enabled.is_(True))).scalars().all()
+        due = [plan.server_id for plan in plans if is_due(s, plan, at)]
+        retries = [plan.server_id for plan in plans if retry_due(s, plan, at)]
     for server_id in due:
         queues.enqueue(run_backup, server_id, queue_name="backups", job_id=f"backup-{server_id}-{at:%Y%m%d}",
                        retries=1, job_timeout=JOB_TIMEOUT)
-    return due
+    waiting = queues.waiting("backups")
+    retried = [server_id for server_id in retries
+               if (queues.job_path(run_backup), (server_id, None, "retry")) not in waiting]
+    for server_id in retried:  # a failed scheduled run, tried again once the same day
+        queues.enqueue(run_backup, server_id, None, "retry", queue_name="backups",
+                       job_id=f"backup-retry-{server_id}-{at:%Y%m%d}", retries=1, job_timeout=JOB_TIMEOUT)
+    return due + retried
