@@ -145,7 +145,8 @@ def test_bad_input_is_refused_beside_its_field_and_nothing_is_saved(app, world, 
         (before.autoreply_on, before.autoreply_subject, before.autoreply_body, before.revision)
 
 
-def test_another_customer_can_neither_see_nor_change_the_autoresponder(app, world, walk_world, as_taro):
+@pytest.mark.usefixtures("walk_world")
+def test_another_customer_can_neither_see_nor_change_the_autoresponder(app, world, as_taro):
     with scoped_session(app, Scope.system()) as s:
         box = s.scalar(select(MailAccount).where(MailAccount.id == world.jiro_hosting["mail"]))
         box.autoreply_on, box.autoreply_subject, box.autoreply_body = True, "Jiro is away", "secret plans"

@@ -24,8 +24,8 @@ from workers.drivers.host.base import Resolver
 from workers.drivers.host.cron import DEFAULT_CRON_FILE, CronEntry
 from workers.drivers.host.nginx import protect_key, safe_path
 from workers.drivers.host.spec import (
-    Autoreply,
     ApplyError,
+    Autoreply,
     FtpUser,
     LeftOut,
     Mailbox,
