@@ -74,6 +74,7 @@ def test_the_autoresponder_answers_while_its_days_cover_today(app, world, as_tar
         assert r.status_code == 302
         page = as_taro.get(f"/u/demo/mail/{ids['info']}").get_data(as_text=True)
         assert "Closed until Monday." in page and 'value="2"' in page
+        assert "autoresponder on" in as_taro.get("/u/demo/mail").get_data(as_text=True)
         run_jobs(app)
         assert saved(app, ids["info"]).state == "applied"
         script = base / "cfg" / "dovecot" / "sieve" / "info@shop.example.jp.sieve"
