@@ -1,8 +1,9 @@
 """The autoresponder of a mailbox, set in the end-user panel: with days covering today a message
 to the mailbox is answered through a real postfix → dovecot LMTP + sieve, From the mailbox, with
 the subject and text typed, naming neither the provider nor anything else; with days that do not
-cover today nothing is answered; turned off, the server forgets it. Bad input is refused beside
-its field and nothing is saved; another customer can neither see nor change it."""
+cover today nothing is answered; turned off, the server forgets it; a suspended customer's mailbox
+answers nothing until resumed. Bad input is refused beside its field and nothing is saved; another
+customer can neither see nor change it."""
 from __future__ import annotations
 
 import re
@@ -158,3 +159,29 @@ def test_another_customer_can_neither_see_nor_change_the_autoresponder(app, worl
         assert r.status_code == 404
     after = saved(app, world.jiro_hosting["mail"])
     assert (after.autoreply_subject, after.autoreply_body) == ("Jiro is away", "secret plans")
+
+
+def test_a_suspended_customers_mailbox_sends_no_reply_until_resumed(app, world, as_taro, as_demo_operator,
+                                                                     local_server):
+    """Sending is refused for a stopped customer, so is the automatic reply; mail is still kept
+    (tests/workers/drivers/test_local_autoreply.py delivers it for real)."""
+    base = world_readable_dir("panel-autoreply-")
+    try:
+        update_server_config(app, world.server, config_dir=str(base / "cfg"), mail_root=str(base / "mail"),
+                             secret_group="dovecot")
+        ids = add_boxes(as_taro)
+        assert as_taro.post(f"/u/demo/mail/{ids['info']}/autoreply", data={
+            "on": "y", "subject": "Away", "body": "Back soon."}).status_code == 302
+        run_jobs(app)
+        script = base / "cfg" / "dovecot" / "sieve" / "info@shop.example.jp.sieve"
+        users = base / "cfg" / "dovecot" / "users"
+        answering = script.read_bytes()
+        assert as_demo_operator.post(f"/panel/customers/{world.demo_customer}/suspend").status_code == 302
+        run_jobs(app)
+        assert not script.exists() and "sieve" not in users.read_text() and "nologin=y" in users.read_text()
+        assert saved(app, ids["info"]).autoreply_on  # the setting itself is kept
+        assert as_demo_operator.post(f"/panel/customers/{world.demo_customer}/resume").status_code == 302
+        run_jobs(app)
+        assert script.read_bytes() == answering and f"userdb_sieve=file:{script}" in users.read_text()
+    finally:
+        shutil.rmtree(base)
