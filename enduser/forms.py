@@ -53,6 +53,16 @@ class MailboxEditForm(FlaskForm):
     keep_copy = BooleanField(_l("Keep a copy in this mailbox"))
 
 
+class AutoreplyForm(FlaskForm):
+    """The mailbox's autoresponder; tenants.hosting.autoreply checks every field."""
+    on = BooleanField(_l("Answer incoming mail automatically"))
+    subject = StringField(_l("Subject of the reply"), validators=[Optional(), Length(max=1000)])
+    body = TextAreaField(_l("Text of the reply"), validators=[Optional(), Length(max=20000)])
+    start = StringField(_l("First day (YYYY-MM-DD, optional)"), validators=[Optional(), Length(max=20)])
+    end = StringField(_l("Last day (YYYY-MM-DD, optional)"), validators=[Optional(), Length(max=20)])
+    days = StringField(_l("Days before the same sender is answered again"), validators=[Optional(), Length(max=6)])
+
+
 class ListForm(FlaskForm):
     local_part = StringField(_l("Address (before the @)"), validators=[Length(max=64)])
     domain_id = SelectField(_l("Domain"), choices=[])

@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from enduser.forms import ActionForm, ListForm, MailboxEditForm, MailboxForm, MembersForm
+from enduser.forms import ActionForm, AutoreplyForm, ListForm, MailboxEditForm, MailboxForm, MembersForm
 from enduser.home import enduser_only
 from enduser.hosting import actor, change, domain_choices, enduser_object, me, object_buttons
+from tenants.hosting import autoreply as autoreply_rules
 from tenants.hosting import mail as mail_rules
 from tenants.models import Course, MailAccount, MailingList
 from tenants.tenancy import get_owned_or_404
@@ -53,7 +54,38 @@ def mailbox(mailbox_id):
         if done is not FAILED:
             flash(_("Saved. The change is being applied on the server."), "success")
             return redirect(url_for("enduser.mail"))
-    return render_template("enduser/mailbox.html", form=form, box=box), form_status(form)
+    return render_template("enduser/mailbox.html", form=form, box=box, reply_form=_reply_form(box)), \
+        form_status(form)
+
+
+def _reply_form(box: MailAccount) -> AutoreplyForm:
+    """The autoresponder's form as saved."""
+    saved = autoreply_rules.of(box)
+    form = AutoreplyForm(formdata=None)
+    form.on.data, form.subject.data, form.body.data = saved.on, saved.subject, saved.body
+    form.start.data = saved.start.isoformat() if saved.start else ""
+    form.end.data = saved.end.isoformat() if saved.end else ""
+    form.days.data = str(saved.days)
+    return form
+
+
+@enduser_object
+def mailbox_autoreply(mailbox_id):
+    """The mailbox's autoresponder (issue 17): saved, then applied on the server as a sieve script."""
+    box = get_owned_or_404(db(), MailAccount, mailbox_id)
+    reply_form = AutoreplyForm()
+    if reply_form.validate_on_submit():
+        customer = me()
+        done = change(reply_form, lambda: autoreply_rules.set_autoreply(
+            db(), actor(), customer, box, reply_form.on.data, reply_form.subject.data or "",
+            reply_form.body.data or "", reply_form.start.data, reply_form.end.data, reply_form.days.data))
+        if done is not FAILED:
+            flash(_("Saved. The change is being applied on the server."), "success")
+            return redirect(url_for("enduser.mailbox", mailbox_id=box.id))
+    form = MailboxEditForm(formdata=None)
+    form.quota_mb.data, form.forwards.data, form.keep_copy.data = str(box.quota_mb), box.forwards, box.keep_copy
+    return render_template("enduser/mailbox.html", form=form, box=box, reply_form=reply_form), \
+        form_status(reply_form)
 
 
 @enduser_only

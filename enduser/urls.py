@@ -32,6 +32,7 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/databases/<int:database_id>/password", ftp_and_databases.database_password, ["POST"]),
     ("/mail", mail.mail, ["GET", "POST"]),
     ("/mail/<int:mailbox_id>", mail.mailbox, ["GET", "POST"]),
+    ("/mail/<int:mailbox_id>/autoreply", mail.mailbox_autoreply, ["POST"]),
     ("/lists", mail.lists, ["GET", "POST"]),
     ("/lists/<int:list_id>", mail.list_members, ["GET", "POST"]),
     ("/aliases", aliases.aliases, ["GET", "POST"]),

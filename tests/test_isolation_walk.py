@@ -59,6 +59,7 @@ VICTIM_IDS = {
     "enduser.dns_delete": lambda w: {"obj_id": w.jiro_hosting["record"]},
     "enduser.dns_retry": lambda w: {"obj_id": w.hanako_hosting["record"]},
     "enduser.mailbox": lambda w: {"mailbox_id": w.jiro_hosting["mail"]},
+    "enduser.mailbox_autoreply": lambda w: {"mailbox_id": w.hanako_hosting["mail"]},
     "enduser.mail_delete": lambda w: {"obj_id": w.hanako_hosting["mail"]},
     "enduser.mail_retry": lambda w: {"obj_id": w.jiro_hosting["mail"]},
     "enduser.list_members": lambda w: {"list_id": w.hanako_hosting["list"]},

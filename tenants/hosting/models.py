@@ -10,10 +10,10 @@ domains): no customer may register one of them, a name under one, or a name abov
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false, true
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, UTCDateTime, utcnow
@@ -80,6 +80,13 @@ class MailAccount(Provisioned, Base):
     forwards: Mapped[str] = mapped_column(Text, default="")        # one address per line
     keep_copy: Mapped[bool] = mapped_column(Boolean, default=True)
     send_locked: Mapped[bool] = mapped_column(Boolean, default=False)  # mass-mail lock (OEM spec 障害レベル1)
+    # the autoresponder (tenants/hosting/autoreply.py): dates in Asia/Tokyo, both optional
+    autoreply_on: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    autoreply_subject: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    autoreply_body: Mapped[str] = mapped_column(Text, default="", server_default="")
+    autoreply_start: Mapped[date | None] = mapped_column(Date)
+    autoreply_end: Mapped[date | None] = mapped_column(Date)
+    autoreply_days: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     domain: Mapped[Domain] = relationship()
 

@@ -206,7 +206,7 @@ def test_test_connection_reports_host_key_os_and_tools_before_anything_is_applie
         assert {"nginx", "postfix", "named-checkzone", "pure-ftpd", "mariadb", "psql"} <= set(report["present"])
         assert set(report["present"]) | set(report["missing"]) == {"nginx", "postfix", "dovecot", "pure-ftpd",
                                                                    "named-checkzone", "named-checkconf", "mariadb",
-                                                                   "psql"}
+                                                                   "psql", "dovecot-sieve"}
         server.host_key, server.host_key_fingerprint = fleet.b.host_key, "SHA256:pinned-before"
         refused = test_connection(server, box)
         assert not refused["ok"] and refused["host_key_matches"] is False and refused["os"] is None

@@ -8,7 +8,7 @@ from workers.drivers.errors import ApplyError, HostKeyMismatch, KeyRefused, Tran
 # name shown → program looked for on the server
 TOOLS = {"nginx": "nginx", "postfix": "postmap", "dovecot": "dovecot", "pure-ftpd": "pure-pw",
          "named-checkzone": "named-checkzone", "named-checkconf": "named-checkconf", "mariadb": "mariadb",
-         "psql": "psql"}
+         "psql": "psql", "dovecot-sieve": "sievec"}
 
 
 def _os_name(text: str) -> str:

@@ -15,9 +15,10 @@ from workers.drivers.host.spec import ApplyError, ApplyResult, LeftOut
 from workers.drivers.transport.base import Transport
 
 DEFAULT_TOOLS = {name: [name] for name in ("nginx", "postmap", "named-checkzone", "named-checkconf", "pure-pw",
-                                           "getent", "groupadd", "useradd", "chown", "chmod", "stat", "xargs")}
+                                           "getent", "groupadd", "useradd", "chown", "chmod", "stat", "xargs",
+                                           "sievec")}
 PACKAGES = {"nginx": "nginx-light", "postmap": "postfix", "named-checkzone": "bind9-utils",
-            "named-checkconf": "bind9-utils", "pure-pw": "pure-ftpd"}
+            "named-checkconf": "bind9-utils", "pure-pw": "pure-ftpd", "sievec": "dovecot-sieve"}
 
 
 class Resolver:

@@ -20,7 +20,19 @@ import inspect
 from pathlib import Path
 from typing import Sequence
 
-from workers.drivers.host import databases, dns, dovecot, ftp, isolation, nginx, php, postfix, remediation, sessions
+from workers.drivers.host import (
+    databases,
+    dns,
+    dovecot,
+    ftp,
+    isolation,
+    nginx,
+    php,
+    postfix,
+    remediation,
+    sessions,
+    sieve,
+)
 from workers.drivers.host.base import DEFAULT_TOOLS, PACKAGES, Resolver
 from workers.drivers.host.cron import HostCron
 from workers.drivers.host.files import file_name
@@ -152,11 +164,16 @@ class HostDriver(HostUsers, HostCron):
 
     def apply_mail(self, mailboxes: Sequence[Mailbox], aliases: Sequence[MailAlias] = (),
                    lists: Sequence[MailingList] = ()) -> ApplyResult:
-        """Postfix maps (compiled with postmap) and the dovecot passwd-file, as one change."""
+        """Postfix maps (compiled with postmap), the dovecot passwd-file and the sieve scripts of the
+        automatic replies (compiled with sievec), as one change."""
         maps = postfix.render_maps(mailboxes, aliases, lists)
         boxes, _ = postfix.check_mail(mailboxes, aliases, lists)
-        users = dovecot.render_passwd(boxes, self.mail_root)
+        sieve_dir = self.config_dir / "dovecot" / "sieve"
+        scripts = sieve.render_all(boxes, sieve_dir)
+        users = dovecot.render_passwd(boxes, self.mail_root, {b.address: sieve.script_path(sieve_dir, b.address)
+                                                              for b in boxes if sieve.answers(b)})
         argv = self.tool("postmap")
+        sievec = self.tool("sievec") if scripts else []
         with self.host.lock(str(self.config_dir)):
             tx = self.transaction()
             sources = []
@@ -166,10 +183,20 @@ class HostDriver(HostUsers, HostCron):
                 tx.guard(postfix.compiled_path(source, self.map_type))
                 sources.append(source)
             tx.write(self._dir("dovecot") / "users", users, 0o640, self.secret_gid)
+            for stale in self._listing(self._dir("dovecot", "sieve"), sieve.SUFFIX):
+                if stale not in scripts:
+                    tx.remove(stale)
+            for path, text in scripts.items():  # the reply's text is the customer's: not for every local user
+                tx.write(path, text, 0o640, self.secret_gid)
 
             def validate():
                 for source in sources:
                     self.run(postfix.postmap_command(argv, self.map_type, source), f"postmap {source.name}")
+                if scripts:
+                    with self.host.temp_dir(str(self.config_dir), ".check-") as scratch:
+                        for path in sorted(scripts):
+                            self.run(sieve.compile_command(sievec, path, Path(scratch) / "reply.svbin"),
+                                     f"sievec {path.name}")
 
             result = self._commit(tx, validate, "mail", f"mail: {len(boxes)} mailbox(es), "
                                   f"{len(aliases)} alias(es), {len(lists)} list(s)")

@@ -60,7 +60,7 @@ def check_mail(mailboxes: Sequence[Mailbox], aliases: Sequence[MailAlias],
             targets = ([address] if box.keep_copy else []) + [f for f in forwards if f.lower() != address]
             table[address] = targets or [address]
         boxes.append(Mailbox(address, box.password_hash, box.quota_mb, tuple(forwards), box.keep_copy,
-                             bool(box.send_locked), bool(box.suspended)))
+                             bool(box.send_locked), bool(box.suspended), box.autoreply))
     for kind, group in (("an alias", aliases), ("a mailing list", lists)):
         for item in group:
             address = _alias_key(item.address) if kind == "an alias" else \

@@ -6,6 +6,7 @@ before anything reaches a file, a tool or a database server.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Mapping, Sequence
 
 from tenants.hosting.dns_records import Record as ZoneRecord
@@ -44,6 +45,16 @@ class PhpPool:
 
 
 @dataclass(frozen=True)
+class Autoreply:
+    """A mailbox's automatic reply (sieve vacation), sent From the mailbox's own address."""
+    subject: str
+    body: str
+    start: date | None = None   # first day (Asia/Tokyo), None: from now on
+    end: date | None = None     # last day (Asia/Tokyo), None: until turned off
+    days: int = 1               # days before the same sender is answered again
+
+
+@dataclass(frozen=True)
 class Mailbox:
     address: str                # local@domain, domain in ASCII
     password_hash: str          # dovecot form with scheme prefix, e.g. {ARGON2ID}$argon2id$...
@@ -52,6 +63,7 @@ class Mailbox:
     keep_copy: bool = True      # with forwards: also deliver to this mailbox
     send_locked: bool = False   # mass-mail lock: sending refused (postfix sender access REJECT)
     suspended: bool = False     # the customer is stopped: no login, no sending; incoming mail still kept
+    autoreply: Autoreply | None = None  # None: no automatic reply
 
 
 @dataclass(frozen=True)

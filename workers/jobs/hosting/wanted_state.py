@@ -25,6 +25,7 @@ from workers.drivers.host.cron import DEFAULT_CRON_FILE, CronEntry
 from workers.drivers.host.nginx import protect_key, safe_path
 from workers.drivers.host.spec import (
     ApplyError,
+    Autoreply,
     FtpUser,
     LeftOut,
     Mailbox,
@@ -199,11 +200,19 @@ def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
     return f"{result.detail}; {count} protected director(ies); {php_detail}", refused
 
 
+def _autoreply(box: MailAccount) -> Autoreply | None:
+    """The mailbox's automatic reply when it is on (sent only while its days cover today, sieve.py)."""
+    if not box.autoreply_on:
+        return None
+    return Autoreply(box.autoreply_subject, box.autoreply_body, box.autoreply_start, box.autoreply_end,
+                     box.autoreply_days)
+
+
 def apply_mail(site: Site, session, server_id: int) -> tuple[str, dict]:
     locked = {a.lower() for a in locked_senders(session, server_id)}  # mass-mail locks (OEM spec 障害レベル1)
     stopped = stopped_on(session, server_id)  # no login, no sending; incoming mail still delivered
     boxes = [Mailbox(b.address, b.password_hash, b.quota_mb, tuple(b.forward_list), b.keep_copy,
-                     b.send_locked or b.address.lower() in locked, b.customer_id in stopped)
+                     b.send_locked or b.address.lower() in locked, b.customer_id in stopped, _autoreply(b))
              for b in rows_on(session, server_id, MailAccount, live_only=True)]
     lists = [ListSpec(ml.address, tuple(m.address for m in ml.members))
              for ml in rows_on(session, server_id, MailingList, live_only=True)]
