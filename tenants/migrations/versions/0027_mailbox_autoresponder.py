@@ -1,7 +1,7 @@
 """mail_accounts: the mailbox's autoresponder (on/off, subject, text, first and last day, days between replies)
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0029
 Create Date: 2026-12-05 22:00:00.000000
 """
 import sqlalchemy as sa
