@@ -19,6 +19,7 @@ from tenants.models import (
     Course,
     Customer,
     Database,
+    DkimKey,
     DnsRecord,
     Domain,
     FtpAccount,
@@ -32,7 +33,7 @@ from tenants.tenancy import BYPASS
 SERVICES = ("web", "mail", "ftp", "dns", "cron")
 # Whose state each service's apply records (a domain's zone is applied by "dns" too).
 SERVICE_MODELS: dict[str, tuple[type[Provisioned], ...]] = {
-    "web": (Domain, ProtectedDirectory), "mail": (MailAccount, MailingList, MailAlias),
+    "web": (Domain, ProtectedDirectory), "mail": (MailAccount, MailingList, MailAlias, DkimKey),
     "ftp": (FtpAccount,), "dns": (DnsRecord,), "cron": (CronJob,)}
 
 

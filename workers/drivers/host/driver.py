@@ -23,6 +23,7 @@ from typing import Sequence
 from workers.drivers.host import databases, dns, dovecot, ftp, isolation, nginx, php, postfix, remediation, sessions
 from workers.drivers.host.base import DEFAULT_TOOLS, PACKAGES, Resolver
 from workers.drivers.host.cron import HostCron
+from workers.drivers.host.dkim import HostDkim
 from workers.drivers.host.files import file_name
 from workers.drivers.host.spec import (
     ApplyError,
@@ -42,7 +43,7 @@ from workers.drivers.host.users import HostUsers
 __all__ = ["DEFAULT_TOOLS", "DRIVER_PARAMETERS", "PACKAGES", "HostDriver", "LocalDriver"]
 
 
-class HostDriver(HostUsers, HostCron):
+class HostDriver(HostUsers, HostCron, HostDkim):
     # --- web ----------------------------------------------------------------------------------
 
     def _stage_nginx_master(self, tx) -> None:
