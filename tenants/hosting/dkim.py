@@ -178,3 +178,12 @@ def expired_keys(session, now: datetime | None = None) -> list[DkimKey]:
     now = now or utcnow()
     return list(session.execute(select(DkimKey).where(DkimKey.active.is_(False), DkimKey.retire_at.is_not(None),
                                                       DkimKey.retire_at <= now)).scalars())
+
+
+def remove_key(session, actor, customer: Customer, key: DkimKey) -> list[Work]:
+    """Stop publishing a key at once (and signing with it, if it signs: the domain then sends unsigned)."""
+    key.want_gone()
+    key.domain.dns_serial = new_serial(key.domain.dns_serial)
+    audit.record(session, actor, "dkim.remove", key, f"{key.domain.name}: DKIM selector {key.selector} removed",
+                 customer_id=customer.id)
+    return _works(customer)
