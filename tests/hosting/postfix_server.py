@@ -41,8 +41,9 @@ maillog_file = {root}/maillog
 
 
 @contextlib.contextmanager
-def running_postfix(maps: Path, mail_root: Path):
-    """Yield the SMTP port of a postfix reading ``maps`` (the driver's <config>/postfix)."""
+def running_postfix(maps: Path, mail_root: Path, extra: dict[str, str] | None = None):
+    """Yield the SMTP port of a postfix reading ``maps`` (the driver's <config>/postfix); ``extra``:
+    more main.cf settings (e.g. the DKIM milter's, workers/drivers/host/postfix.milter_settings)."""
     postfix = need_tool("postfix")
     root = Path(maps).parent.parent / "postfix-instance"
     for sub in ("conf", "queue", "data"):
@@ -52,7 +53,8 @@ def running_postfix(maps: Path, mail_root: Path):
     os.chown(mail_root, UID, UID)
     port = free_port()
     conf = root / "conf"
-    (conf / "main.cf").write_text(MAIN_CF.format(root=root, maps=maps, mail_root=mail_root, uid=UID))
+    (conf / "main.cf").write_text(MAIN_CF.format(root=root, maps=maps, mail_root=mail_root, uid=UID)
+                                  + "".join(f"{key} = {value}\n" for key, value in (extra or {}).items()))
     master = Path("/etc/postfix/master.cf").read_text()
     lines = [line for line in master.splitlines() if not line.startswith("smtp ") or "unix" in line]
     (conf / "master.cf").write_text(f"127.0.0.1:{port} inet n - n - - smtpd\n" + "\n".join(lines) + "\n")

@@ -5,7 +5,7 @@ them; README "Mail authentication"):
 
   keys/<domain>.<selector>.private   the signing key, mode 0640, group ``dkim_group`` (opendkim):
                                      OpenDKIM runs as that user and refuses keys others can read
-  KeyTable                           <selector>._domainkey.<domain> <domain>:<selector>:<key file>
+  KeyTable (file:)                   <selector>._domainkey.<domain> <domain>:<selector>:<key file>
   SigningTable                       *@<domain> <selector>._domainkey.<domain>   (refile: patterns)
   TrustedHosts                       the clients whose mail is signed (InternalHosts): this host
 
@@ -69,7 +69,7 @@ def render_tables(items: Sequence[DkimSigning], directory: Path,
 
 def check_conf(directory: Path) -> str:
     """A configuration naming our tables, for ``opendkim -n`` (it parses and opens them)."""
-    return (f"KeyTable refile:{directory}/KeyTable\nSigningTable refile:{directory}/SigningTable\n"
+    return (f"KeyTable file:{directory}/KeyTable\nSigningTable refile:{directory}/SigningTable\n"
             f"InternalHosts refile:{directory}/TrustedHosts\nSocket inet:8891@127.0.0.1\nMode s\n")
 
 
