@@ -164,7 +164,8 @@ def retry(session, actor, customer: Customer, obj) -> list[Work]:
 def state_counts(session, customer: Customer) -> dict[str, int]:
     """How many of the customer's objects wait to be applied, and how many failed."""
     counts = {"pending": 0, "failed": 0}
-    for model in (Domain, MailAccount, MailingList, MailAlias, FtpAccount, Database, DnsRecord, ProtectedDirectory):
+    for model in (Domain, MailAccount, MailingList, MailAlias, FtpAccount, Database, DnsRecord, ProtectedDirectory,
+                  DkimKey):
         for state, n in session.execute(select(model.state, func.count()).where(
                 model.customer_id == customer.id).group_by(model.state)):
             if state in counts:
