@@ -24,8 +24,8 @@ from tenants.db import utcnow
 from tenants.models import DkimKey
 from tenants.tenancy import Scope
 from tests.hosting.helpers import run_jobs, update_server_config
-from tests.hosting.test_panel_rules import errors_beside
 from tests.hosting.postfix_server import running_postfix
+from tests.hosting.test_panel_rules import errors_beside
 from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import PASSWORD, free_port, need_tool, wait_port, world_readable_dir
 from workers.drivers.host.postfix import milter_settings
