@@ -221,9 +221,11 @@ def dkim_signing(site: Site, session, server_id: int) -> tuple[str, dict]:
     keys = [k for k in rows if k.active and not k.deleting and k.domain_id in live]
     trusted = site.extra.get("dkim_trusted_hosts") or ()
     try:
-        return site.driver.apply_dkim([DkimSigning(live[k.domain_id], k.selector, dkim.open_key(box(), k))
-                                       for k in keys], tuple(trusted) if isinstance(trusted, (list, tuple)) else ()
-                                      ).detail, {}
+        try:
+            items = [DkimSigning(live[k.domain_id], k.selector, dkim.open_key(box(), k)) for k in keys]
+        except ValueError as exc:  # a sealed key the configured keys cannot open
+            raise ApplyError(f"a DKIM key cannot be opened: {exc}") from None
+        return site.driver.apply_dkim(items, tuple(trusted) if isinstance(trusted, (list, tuple)) else ()).detail, {}
     except ApplyError as exc:
         failure = Failure(failures.NOT_APPLIED, f"DKIM signing: {exc.message} {exc.output or ''}".strip())
         return f"dkim failed: {exc.message}", {(DkimKey, k.id): failure for k in rows}
