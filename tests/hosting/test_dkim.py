@@ -238,3 +238,20 @@ def test_another_resellers_user_cannot_see_or_rotate_the_domains_key(app, world,
     with scoped_session(app, Scope.system()) as s:
         assert [(k.selector, k.active, k.deleting) for k in s.execute(select(DkimKey)).scalars()] == \
             [("mine", True, False)]
+
+
+def test_a_deleted_domain_stops_signing_and_its_key_is_forgotten(app, world, as_taro, local_server):
+    as_taro.get("/lang/en")
+    assert as_taro.post("/u/demo/domains", data={"name": "gone.example.jp"}).status_code == 302
+    page = as_taro.get("/u/demo/domains").get_data(as_text=True)
+    domain_id = re.search(r'/u/demo/domains/(\d+)/mail-auth', page).group(1)
+    assert as_taro.post(f"/u/demo/domains/{domain_id}/mail-auth", data={"selector": "s1", "in_our_zone": "y"}
+                        ).status_code == 302
+    run_jobs(app)
+    keys = local_server / "cfg" / "opendkim" / "keys"
+    assert [p.name for p in keys.iterdir()] == ["gone.example.jp.s1.private"]
+    assert as_taro.post(f"/u/demo/domains/{domain_id}/delete").status_code == 302
+    run_jobs(app)
+    assert list(keys.iterdir()) == []
+    assert "gone.example.jp" not in (local_server / "cfg" / "opendkim" / "SigningTable").read_text()
+    assert key_count(app) == 0
