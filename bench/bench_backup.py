@@ -8,8 +8,9 @@ changed, the repository size after both, and one ``tar -c | gzip -6`` of the dat
 Rounds alternate (ours, then tar) and the median round is reported, with every round.
 Targets (issue 18): the second run under 10 % of tar's time; the repository under 1.2x one tar.
 
-The issue asks for ~2 GB; this machine has 2 cores shared with other work, so the data is scaled
-down (``MB_PER_CUSTOMER``, 200 customers); the run records the size it used.
+The data is the issue's size: 200 customers of ~10 MB each, ~2 GB in all (``SCALE``, ``MORE``; the run records
+the size it used). At a tenth of that the fixed costs of a run (borg's start, reading the repository
+to check it, pruning) weigh ten times more against tar, which only scales with the data.
 """
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ from pathlib import Path
 from bench.fleet import load_average, median
 
 CUSTOMERS = 200
+SCALE = 10 / 3  # each file 3.3x the base size ...
+MORE = 3        # ... and 3x as many pages, photos and messages: ~153 files, ~10 MB per customer, ~2 GB in all
 ROUNDS = 3
 WORDS = ("the of and to in is you that it he was for on are as with his they at be this have from or one had by "
          "word but not what all were we when your can said there use an each which she do how their if will up "
@@ -34,16 +37,17 @@ WORDS = ("the of and to in is you that it he was for on are as with his they at 
          "get come made may part order invoice shop 商品 注文 お問い合わせ 会社概要 予約 配送 在庫 価格").split()
 
 
+TOKENS = WORDS + [str(n) for n in range(0, 100_000, 97)] + ["\n"] * 40  # words, numbers, line ends
+
+
 def _text(rng: random.Random, size: int) -> bytes:
-    out, total = [], 0
-    while total < size:
-        line = " ".join(rng.choices(WORDS, k=12)) + f" {rng.randrange(10**6)}\n"
-        out.append(line)
-        total += len(line.encode())
-    return "".join(out).encode()[:size]
+    """Text of ``size`` bytes, different in every file (no two files share a run that
+    deduplication could fold): words, numbers and line ends drawn at random."""
+    return " ".join(rng.choices(TOKENS, k=size // 5 + 16)).encode()[:size]
 
 
-def generate(root: Path, customers: int = CUSTOMERS, scale: float = 1.0, seed: int = 18) -> tuple[int, list[Path]]:
+def generate(root: Path, customers: int = CUSTOMERS, scale: float = SCALE, seed: int = 18,
+             more: int = MORE) -> tuple[int, list[Path]]:
     """Sites (text pages and incompressible images), maildirs and one SQL dump per customer;
     (bytes written, files)."""
     rng = random.Random(seed)
@@ -51,11 +55,12 @@ def generate(root: Path, customers: int = CUSTOMERS, scale: float = 1.0, seed: i
     total = 0
     for c in range(1, customers + 1):
         home = root / "homes" / str(c)
-        plan = [(home / "public_html" / f"page{i}.html", "text", int(30_000 * scale)) for i in range(16)]
-        plan += [(home / "public_html" / "img" / f"photo{i}.jpg", "random", int(50_000 * scale)) for i in range(4)]
+        plan = [(home / "public_html" / f"page{i}.html", "text", int(30_000 * scale)) for i in range(16 * more)]
+        plan += [(home / "public_html" / "img" / f"photo{i}.jpg", "random", int(50_000 * scale))
+                 for i in range(4 * more)]
         plan += [(root / "mail" / f"c{c}.example.jp" / "info" / "cur" / f"{i}.M{c}:2,S", "text", int(6_000 * scale))
-                 for i in range(30)]
-        plan += [(root / "cfg" / ".backup-dumps" / "mariadb" / f"c{c}_shop.sql", "text", int(150_000 * scale))]
+                 for i in range(30 * more)]
+        plan += [(root / "cfg" / ".backup-dumps" / "mariadb" / f"c{c}_shop.sql", "text", int(150_000 * scale * more))]
         for path, kind, size in plan:
             path.parent.mkdir(parents=True, exist_ok=True)
             data = os.urandom(size) if kind == "random" else _text(rng, size)
@@ -118,7 +123,7 @@ def tar_gzip(data: Path, work: Path) -> dict:
     return {"tar_s": round(time.perf_counter() - t0, 2), "tar_bytes": target.stat().st_size}
 
 
-def measure(customers: int = CUSTOMERS, scale: float = 1.0, rounds: int = ROUNDS) -> dict:
+def measure(customers: int = CUSTOMERS, scale: float = SCALE, rounds: int = ROUNDS) -> dict:
     load = [load_average()]
     done = []
     with tempfile.TemporaryDirectory(prefix="bench-backup-") as tmp:
@@ -142,7 +147,7 @@ def measure(customers: int = CUSTOMERS, scale: float = 1.0, rounds: int = ROUNDS
             "repo_over_tar": round(median([r["repository_bytes"] / r["tar_bytes"] for r in done]), 3)}
 
 
-def run(customers: int = CUSTOMERS, scale: float = 1.0, rounds: int = ROUNDS) -> list[dict]:
+def run(customers: int = CUSTOMERS, scale: float = SCALE, rounds: int = ROUNDS) -> list[dict]:
     figures = measure(customers, scale, rounds)
     met = figures["second_over_tar"] < 0.10 and figures["repo_over_tar"] < 1.2
     return [{

@@ -58,7 +58,8 @@ def server_connection(server_id):
     return _connection_page(server, form, SshKeyForm(formdata=None), form_status(form))
 
 
-CONNECTION_FIELDS = ("ssh_port", "ssh_user", *connection.PATH_FIELDS, *connection.RELOAD_FIELDS,
+CONNECTION_FIELDS = ("ssh_port", "ssh_user", *connection.PATH_FIELDS, *connection.HOSTING_FIELDS,
+                     *connection.RELOAD_FIELDS,
                      *(f"{e}_{part}" for e in connection.DB_ENGINES for part in ("user", "password")))
 
 

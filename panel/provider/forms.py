@@ -92,6 +92,20 @@ class ConnectionForm(FlaskForm):
     homes_root = StringField(_l("Customers' homes"), validators=[Optional(), Length(max=500)])
     mail_root = StringField(_l("Mailboxes"), validators=[Optional(), Length(max=500)])
     mail_log = StringField(_l("Mail log"), validators=[Optional(), Length(max=500)])
+    php_fpm_dir = StringField(_l("Folder of the php-fpmX.Y programs (empty: /usr/sbin)"),
+                              validators=[Optional(), Length(max=500)])
+    php_socket_dir = StringField(_l("Folder of the PHP-FPM sockets (empty: inside the configuration folder)"),
+                                 validators=[Optional(), Length(max=500)])
+    cron_file = StringField(_l("Cron file of the customers' jobs (empty: /etc/cron.d/hosting-panel)"),
+                            validators=[Optional(), Length(max=500)])
+    web_group = StringField(_l("Group of the web server, which may read customers' sites (empty: www-data)"),
+                            validators=[Optional(), Length(max=32)])
+    system_user_prefix = StringField(_l("Prefix of customers' system user names (empty: pc)"),
+                                     validators=[Optional(), Length(max=16)])
+    uid_min = StringField(_l("Lowest uid of customers' system users (empty: 20000)"),
+                          validators=[Optional(), Length(max=10)])
+    uid_max = StringField(_l("Highest uid of customers' system users (empty: 59999)"),
+                          validators=[Optional(), Length(max=10)])
     reload_web = StringField(_l("Reload the web server"), validators=[Optional(), Length(max=500)])
     reload_mail = StringField(_l("Reload mail"), validators=[Optional(), Length(max=500)])
     reload_ftp = StringField(_l("Reload FTP"), validators=[Optional(), Length(max=500)])

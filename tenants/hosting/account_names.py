@@ -18,8 +18,9 @@ stored and handed to the provisioning job); each service gets a scheme it can ve
 from __future__ import annotations
 
 import os
+import posixpath
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from tenants.accounts.password_policy import password_problems
 from tenants.errors import N_, RuleViolation
@@ -215,7 +216,7 @@ def relative_path(path: str, field: str = "path") -> str:
         if not _SEGMENT.match(segment):
             raise _fail(N_("Use letters, digits and . _ ~ @ + - in folder names: %(segment)s."),
                         field, segment=segment)
-    return str(PurePosixPath(*segments)) if segments else ""
+    return "/".join(segments)
 
 
 def resolve_under(home: Path | str, path: str, field: str = "path", realpath=os.path.realpath) -> Path:
@@ -225,12 +226,12 @@ def resolve_under(home: Path | str, path: str, field: str = "path", realpath=os.
     not exist yet resolves lexically below its deepest existing ancestor. ``realpath``: how paths
     are resolved on the host that holds them (another server's, for a home on another server).
     """
-    home_real = Path(realpath(str(home)))
+    home_real = realpath(str(home))
     relative = relative_path(path, field)
-    target = Path(realpath(str(home_real / relative))) if relative else home_real
-    if target != home_real and home_real not in target.parents:
+    target = realpath(posixpath.join(home_real, relative)) if relative else home_real
+    if target != home_real and not target.startswith(home_real.rstrip("/") + "/"):
         raise _fail(N_("The path %(path)s leads outside your home folder."), field, path=relative)
-    return target
+    return Path(target)
 
 
 # --- service password hashes ------------------------------------------------------------------

@@ -93,6 +93,21 @@ class Graph:
         return False
 
 
+def aliases_delivering_to(session, customer: Customer, address: str) -> list[str]:
+    """The customer's aliases (and catch-alls) that deliver to ``address``: removing it would make
+    their mail bounce, so it stays while one still names it (the rule of this module's docstring)."""
+    wanted = address.lower()
+    return sorted(alias.address for alias in Graph._live(session, MailAlias, customer)
+                  if wanted in (t.lower() for t in alias.target_list))
+
+
+def refuse_if_aliased(session, customer: Customer, address: str, field: str = "address") -> None:
+    names = aliases_delivering_to(session, customer, address)
+    if names:
+        raise RuleViolation.one(N_("Mail to %(aliases)s is delivered here: remove %(address)s from those aliases "
+                                   "first."), field, aliases=", ".join(names), address=address)
+
+
 def _address_in_use(session, domain_id: int, local: str, field: str, exclude: MailAlias | None = None) -> None:
     for model in (MailAccount, MailingList, MailAlias):
         found = session.execute(select(model.id).where(model.domain_id == domain_id, model.local_part == local)).first()

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from tenants import audit
 from tenants.errors import N_, RuleViolation
 from tenants.hosting import account_names
+from tenants.hosting.aliases import refuse_if_aliased
 from tenants.hosting.wanted import Work, check_limit, checked_all, live_domain, need_server
 from tenants.models import Course, Customer, MailAccount, MailAlias, MailingList, MailingListMember
 
@@ -93,6 +94,7 @@ def update_mailbox(session, actor, customer: Customer, box: MailAccount, passwor
 
 
 def delete_mailbox(session, actor, customer: Customer, box: MailAccount) -> list[Work]:
+    refuse_if_aliased(session, customer, box.address)  # an alias's target must exist (aliases.py)
     box.want_gone()
     audit.record(session, actor, "mail.delete", box, f"removed mailbox {box.address}", customer_id=customer.id)
     return [Work.service(customer, "mail")]
@@ -135,6 +137,7 @@ def set_members(session, actor, customer: Customer, ml: MailingList, members: st
 
 
 def delete_list(session, actor, customer: Customer, ml: MailingList) -> list[Work]:
+    refuse_if_aliased(session, customer, ml.address)
     ml.want_gone()
     audit.record(session, actor, "list.delete", ml, f"removed mailing list {ml.address}", customer_id=customer.id)
     return [Work.service(customer, "mail")]

@@ -19,9 +19,14 @@ class RangeExhausted(Exception):
     pass
 
 
+def prefix_ok(prefix: str) -> bool:
+    """A prefix that makes valid user names (Debian's adduser: lower case, starting with a letter or _)."""
+    return bool(_PREFIX.match(prefix or ""))
+
+
 def user_name(prefix: str, uid: int) -> str:
     """The system user's name: the server's prefix and its uid (unique on the server)."""
-    if not _PREFIX.match(prefix or ""):
+    if not prefix_ok(prefix):
         raise ValueError(f"{prefix!r} is not a system user name prefix (a-z, 0-9, _ -)")
     return f"{prefix}{uid}"
 

@@ -16,11 +16,18 @@ import shlex
 from tenants import audit
 from tenants.crypto import SecretBox
 from tenants.errors import N_, Problem, RuleViolation
+from tenants.hosting.system_users import DEFAULT_FIRST_UID, DEFAULT_LAST_UID, prefix_ok
 from tenants.models import Server
 from tenants.servers.rules import open_driver_config, seal_driver_config
 from tenants.servers.ssh_keys import fingerprint, generate_key_pair, parse_public, public_line
 
-PATH_FIELDS = ("config_dir", "homes_root", "mail_root", "mail_log")
+PATH_FIELDS = ("config_dir", "homes_root", "mail_root", "mail_log",
+               # issue 16: PHP-FPM programs and sockets, the cron file customers' jobs are written to
+               "php_fpm_dir", "php_socket_dir", "cron_file")
+# issue 16: the customers' system users on this server (tenants/hosting/system_users.py)
+HOSTING_FIELDS = ("web_group", "system_user_prefix", "uid_min", "uid_max")
+LOWEST_UID = 1000            # below: the system's own users (Debian policy)
+HIGHEST_UID = 4_294_967_294  # 2**32 - 2: (uid_t) -1 is "no user"
 RELOAD_FIELDS = {"reload_web": "reload-web", "reload_mail": "reload-mail", "reload_ftp": "reload-ftp",
                  "reload_dns": "reload-dns",
                  # issue 16: a stopped customer's open sessions end (workers/drivers/host/sessions.py)
@@ -70,6 +77,7 @@ def connection_problems(data: dict) -> list[Problem]:
         value = str(data.get(name) or "").strip()
         if value and command_argv(value) is None:
             problems.append(Problem(N_("Enter a command such as systemctl reload nginx."), name))
+    problems += _hosting_problems(data)
     for engine in DB_ENGINES:
         user = str(data.get(f"{engine}_user") or "").strip()
         if user and not _DB_USER.match(user):
@@ -82,6 +90,34 @@ def connection_problems(data: dict) -> list[Problem]:
     return problems
 
 
+def _uid(value) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and LOWEST_UID <= int(text) <= HIGHEST_UID else None
+
+
+def _hosting_problems(data: dict) -> list[Problem]:
+    problems: list[Problem] = []
+    group = str(data.get("web_group") or "").strip()
+    if group and not _USER.match(group):
+        problems.append(Problem(N_("Enter a group name such as www-data."), "web_group"))
+    prefix = str(data.get("system_user_prefix") or "").strip()
+    if prefix and not prefix_ok(prefix):
+        problems.append(Problem(N_("Use up to 16 lower-case letters, digits, _ and -, starting with a letter or _."),
+                                "system_user_prefix"))
+    bounds = {}
+    for name in ("uid_min", "uid_max"):
+        if str(data.get(name) or "").strip():
+            bounds[name] = _uid(data[name])
+            if bounds[name] is None:
+                problems.append(Problem(N_("Enter a number from %(low)s to %(high)s."), name,
+                                        {"low": LOWEST_UID, "high": HIGHEST_UID}))
+    low = bounds.get("uid_min", DEFAULT_FIRST_UID)
+    high = bounds.get("uid_max", DEFAULT_LAST_UID)
+    if low is not None and high is not None and low >= high:
+        problems.append(Problem(N_("The highest uid must be above the lowest (%(low)s)."), "uid_max", {"low": low}))
+    return problems
+
+
 def connection_values(box: SecretBox, server: Server) -> dict:
     """The settings as the provider's form shows them: every value except the secrets (the DB
     administrators' passwords and the private key are never shown again)."""
@@ -90,6 +126,7 @@ def connection_values(box: SecretBox, server: Server) -> dict:
     admins = config.get("db_admin") or {}
     values = {"ssh_port": str(server.ssh_port or 22), "ssh_user": server.ssh_user or "root"}
     values |= {name: str(config.get(name) or "") for name in PATH_FIELDS}
+    values |= {name: str(config.get(name) or "") for name in HOSTING_FIELDS}
     values |= {name: shlex.join(tools[tool]) if tools.get(tool) else "" for name, tool in RELOAD_FIELDS.items()}
     values |= {f"{engine}_user": str((admins.get(engine) or {}).get("user") or "") for engine in DB_ENGINES}
     return values
@@ -119,6 +156,11 @@ def apply_connection(session, actor, server: Server, box: SecretBox, data: dict)
         if name in data:
             value = str(data[name] or "").strip()
             config.pop(name, None) if not value else config.__setitem__(name, value)
+    for name in HOSTING_FIELDS:
+        if name in data:
+            value = str(data[name] or "").strip()
+            config.pop(name, None) if not value else config.__setitem__(name, int(value) if name.startswith("uid_")
+                                                                        else value)
     tools = dict(config.get("tools") or {})
     for name, tool in RELOAD_FIELDS.items():
         if name in data:

@@ -144,7 +144,7 @@ def test_a_domain_with_aliases_is_not_removed_before_them(app, world, as_taro, l
     as_taro.get("/lang/en")
     domain_id = add_domain_and_boxes(as_taro)
     assert as_taro.post("/u/demo/aliases/catch-all", data={"catchall-domain_id": domain_id,
-                                                           "catchall-targets": "info@shop.example.jp"}).status_code == 302
+                                                           "catchall-targets": "boss@example.org"}).status_code == 302
     for local in ("info", "plain"):
         page = as_taro.get("/u/demo/mail").get_data(as_text=True)
         box_id = re.search(rf'href="/u/demo/mail/(\d+)">{local}@', page).group(1)
@@ -153,3 +153,26 @@ def test_a_domain_with_aliases_is_not_removed_before_them(app, world, as_taro, l
     assert "Delete the mail aliases of shop.example.jp first." in r.get_data(as_text=True)
     with scoped_session(app, Scope.system()) as s:
         assert s.scalar(select(func.count()).select_from(MailAlias).where(MailAlias.deleting.is_(False))) == 1
+
+
+def test_a_mailbox_or_list_an_alias_delivers_to_is_not_removed_before_the_alias(app, world, as_taro, local_server):
+    from tenants.models import MailAccount
+
+    as_taro.get("/lang/en")
+    add_domain_and_boxes(as_taro)
+    assert as_taro.post("/u/demo/aliases", data={"address": "sales@shop.example.jp",
+                                                 "targets": "info@shop.example.jp"}).status_code == 302
+    page = as_taro.get("/u/demo/mail").get_data(as_text=True)
+    info_id = re.search(r'href="/u/demo/mail/(\d+)">info@', page).group(1)
+    r = as_taro.post(f"/u/demo/mail/{info_id}/delete", follow_redirects=True)
+    assert ("Mail to sales@shop.example.jp is delivered here: remove info@shop.example.jp from those aliases first."
+            in r.get_data(as_text=True))
+    with scoped_session(app, Scope.system()) as s:
+        assert s.get(MailAccount, int(info_id)).deleting is False
+    page = as_taro.get("/u/demo/aliases").get_data(as_text=True)
+    alias_id = re.search(r'/u/demo/aliases/(\d+)/delete', page).group(1)
+    assert as_taro.post(f"/u/demo/aliases/{alias_id}/delete").status_code == 302
+    assert as_taro.post(f"/u/demo/mail/{info_id}/delete").status_code == 302
+    with scoped_session(app, Scope.system()) as s:
+        box = s.get(MailAccount, int(info_id))
+        assert box is None or box.deleting is True

@@ -162,3 +162,43 @@ def test_a_server_is_retired_only_once_no_customer_is_on_it(app, as_provider, wo
     assert sealed(app, sid)[-1] == "retired"
     with scoped_session(app, Scope.system()) as s:
         assert s.execute(select(ServerAssignment).where(ServerAssignment.server_id == sid)).first() is None
+
+
+HOSTING = {"web_group": "nginx", "system_user_prefix": "cu", "uid_min": "30000", "uid_max": "39999",
+           "php_fpm_dir": "/opt/php/sbin", "php_socket_dir": "/run/php-panel", "cron_file": "/etc/cron.d/customers"}
+
+
+def test_system_user_php_and_cron_settings_are_checked_saved_and_used_by_the_server_driver(app, as_provider):
+    from workers.drivers import driver_for
+    from workers.jobs.hosting.wanted_state import site_for
+
+    sid = register(as_provider, app)
+    before = sealed(app, sid)
+    r = as_provider.post(f"/admin/servers/{sid}/connection",
+                         data=GOOD | HOSTING | {"web_group": "www data", "system_user_prefix": "9x",
+                                                "uid_min": "999", "php_fpm_dir": "/opt/../sbin"})
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+    for name in ("web_group", "system_user_prefix", "uid_min", "php_fpm_dir"):
+        assert error_beside(html, name)
+    assert sealed(app, sid) == before
+    r = as_provider.post(f"/admin/servers/{sid}/connection", data=GOOD | HOSTING | {"uid_min": "40000"})
+    assert r.status_code == 400 and error_beside(r.get_data(as_text=True), "uid_max")
+    assert sealed(app, sid) == before
+
+    assert as_provider.post(f"/admin/servers/{sid}/connection", data=GOOD | HOSTING).status_code == 302
+    html = as_provider.get(f"/admin/servers/{sid}/connection").get_data(as_text=True)
+    assert all(f'value="{value}"' in html for value in HOSTING.values())
+    with scoped_session(app, Scope.system()) as s:
+        driver = driver_for(s.get(Server, sid))
+    site = site_for(driver)
+    assert (driver.web_group, driver.php_fpm_dir, driver.php_socket_dir) == ("nginx", "/opt/php/sbin",
+                                                                             "/run/php-panel")
+    assert (site.extra["uid_min"], site.extra["uid_max"], site.extra["system_user_prefix"],
+            site.extra["cron_file"]) == (30000, 39999, "cu", "/etc/cron.d/customers")
+    # emptied fields fall back to the defaults
+    assert as_provider.post(f"/admin/servers/{sid}/connection",
+                            data=GOOD | {name: "" for name in HOSTING}).status_code == 302
+    with scoped_session(app, Scope.system()) as s:
+        driver = driver_for(s.get(Server, sid))
+    assert driver.web_group == "www-data" and "uid_min" not in site_for(driver).extra

@@ -135,13 +135,20 @@ class HostBase:
             raise ApplyError(f"no command configured for {name!r}")
         program = argv[0]
         if program not in self._found:
-            found = program if os.sep in program else self.host.which([program]).get(program)
-            self._found[program] = found if found and self.host.is_executable(found) else None
+            self._resolve_programs(program)
         resolved = self._found[program]
         if resolved is None:
             hint = f" (Debian package {PACKAGES[name]})" if name in PACKAGES else ""
             raise ApplyError(f"{program} is not installed on this server{hint}; nothing was changed", tool=name)
         return [resolved, *argv[1:]]
+
+    def _resolve_programs(self, program: str) -> None:
+        """Look every configured program up on the host in one command (``which`` answers only
+        for executables, by name or by path): a job that uses ten tools pays one round trip."""
+        wanted = {program} | {argv[0] for argv in self.tools.values()
+                              if isinstance(argv, list) and argv and isinstance(argv[0], str)}
+        found = self.host.which(sorted(wanted - set(self._found)))
+        self._found.update({name: found.get(name) for name in wanted - set(self._found)})
 
     def execute(self, argv: list[str], name: str, stdin: bytes | None = None):
         """Run one command on the host; the finished command (any exit status) or ApplyError when it

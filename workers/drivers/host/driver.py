@@ -71,7 +71,7 @@ class HostDriver(HostUsers, HostCron, HostDkim):
         with self.host.lock(str(self.config_dir)):
             sites, certs = self._dir("sites"), self._dir("certs")
             own = {name: nginx.cert_paths(self.config_dir, v.domain) for name, v in by_name.items() if v.certificate}
-            kept = {path for name, v in by_name.items() for path in nginx.cert_paths(self.config_dir, v.domain)}
+            kept = {file_name(v.domain, suffix) for v in by_name.values() for suffix in (".pem", ".key")}
 
             def stage(chosen):
                 tx = self.transaction()
@@ -80,7 +80,7 @@ class HostDriver(HostUsers, HostCron, HostDkim):
                     if stale.name not in chosen:
                         tx.remove(stale)
                 for stale in self._listing(certs, ".pem") + self._listing(certs, ".key"):
-                    if stale not in kept:  # a site gone: its certificate goes with it
+                    if stale.name not in kept:  # a site gone: its certificate goes with it
                         tx.remove(stale)
                 for name, text in chosen.items():
                     tx.write(sites / name, text)

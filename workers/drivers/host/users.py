@@ -84,14 +84,17 @@ class HostUsers(HostBase):
 
     def _stat(self, paths: Sequence[str]) -> dict[str, tuple[int, int, str]]:
         """(uid, gid, permission bits in octal) of each path that exists, links not followed; in
-        batches, so a server with thousands of customers costs a few commands, not thousands."""
+        one command (``xargs`` batches them there), so a server with thousands of customers costs
+        one round trip, not thousands."""
         out: dict[str, tuple[int, int, str]] = {}
-        for start in range(0, len(paths), 1000):
-            chunk = list(paths[start:start + 1000])
-            done = self.execute([*self.tool("stat"), "-c", "%u:%g:%a:%n", "--", *chunk], "stat")
-            for line in done.stdout.splitlines():
-                uid, gid, mode, name = line.split(":", 3)
-                out[name] = (int(uid), int(gid), mode)
+        if not paths:
+            return out
+        data = b"".join(path.encode() + b"\0" for path in paths)
+        done = self.execute([*self.tool("xargs"), "-0", "-r", *self.tool("stat"), "-c", "%u:%g:%a:%n", "--"],
+                            "stat", data)
+        for line in done.stdout.splitlines():
+            uid, gid, mode, name = line.split(":", 3)
+            out[name] = (int(uid), int(gid), mode)
         return out
 
     def _own(self, wanted: dict[str, tuple[int, int, str]]) -> int:
@@ -146,8 +149,11 @@ class HostUsers(HostBase):
         return php.socket_path(self.php_run_dir, user.name, ver)
 
     def php_versions(self) -> list[str]:
-        """The PHP versions the server has: the php-fpmX.Y programs in ``php_fpm_dir``."""
-        return php.versions_in(self.host.listdir(self.php_fpm_dir))
+        """The PHP versions the server has: the php-fpmX.Y programs in ``php_fpm_dir`` (read once
+        per job: the web job asks before and while applying the pools)."""
+        if getattr(self, "_php_versions", None) is None:
+            self._php_versions = php.versions_in(self.host.listdir(self.php_fpm_dir))
+        return list(self._php_versions)
 
     def apply_php(self, pools: Sequence[PhpPool]) -> ApplyResult:
         """Every pool of the server (others removed), per PHP version one master; ``php-fpmX.Y -t``

@@ -218,9 +218,6 @@ class LocalTransport:
     def which(self, names: Iterable[str]) -> dict[str, str | None]:
         return {name: shutil.which(name, path=SEARCH_PATH) for name in names}
 
-    def is_executable(self, path: str) -> bool:
-        return os.access(path, os.X_OK)
-
     def group_id(self, name: str) -> int | None:
         try:
             return grp.getgrnam(name).gr_gid

