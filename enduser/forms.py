@@ -137,3 +137,16 @@ class CatchAllForm(FlaskForm):
 
 class AliasEditForm(FlaskForm):
     targets = TextAreaField(_l("Deliver to (one address per line)"), validators=[Optional(), Length(max=15000)])
+
+
+class DkimSetupForm(FlaskForm):
+    selector = StringField(_l("Selector"), validators=[Length(max=100)])
+    in_our_zone = BooleanField(_l("Publish the records in this domain's zone on our name servers"), default=True)
+
+
+class DkimRotateForm(FlaskForm):
+    selector = StringField(_l("New selector"), validators=[Length(max=100)])
+
+
+class DkimZoneForm(FlaskForm):
+    in_our_zone = BooleanField(_l("Publish the records in this domain's zone on our name servers"))

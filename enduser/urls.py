@@ -11,6 +11,7 @@ from enduser import (
     hosting,
     incidents,
     mail,
+    mail_auth,
     sites,
     status,
     support,
@@ -45,13 +46,17 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/domains/<int:domain_id>/certificate/acme", certificates.certificate_acme, ["POST"]),
     ("/domains/<int:domain_id>/redirect", certificates.https_redirect, ["POST"]),
     ("/domains/<int:domain_id>/php", sites.domain_php, ["GET", "POST"]),
+    ("/domains/<int:domain_id>/mail-auth", mail_auth.mail_auth, ["GET", "POST"]),
+    ("/domains/<int:domain_id>/mail-auth/rotate", mail_auth.mail_auth_rotate, ["POST"]),
+    ("/domains/<int:domain_id>/mail-auth/zone", mail_auth.mail_auth_zone, ["POST"]),
     ("/protected", sites.protected, ["GET", "POST"]),
     ("/protected/<int:directory_id>", sites.protected_users, ["GET", "POST"]),
     ("/protected-users/<int:user_id>/delete", sites.protected_user_delete, ["POST"]),
     ("/backups", backups.backups, ["GET", "POST"]),
     ("/backups/database", backups.backup_database, ["POST"]),
     ("/backups/restores/<int:restore_id>", backups.backup_restore),
-] + ftp_and_databases.BUTTONS + cron.BUTTONS + mail.BUTTONS + aliases.BUTTONS + sites.BUTTONS
+] + ftp_and_databases.BUTTONS + cron.BUTTONS + mail.BUTTONS + aliases.BUTTONS + sites.BUTTONS \
+    + mail_auth.BUTTONS
 
 # (endpoint, label) of the end user's navigation, in its order
 NAV = [("enduser.domains", _l("Domains")), ("enduser.mail", _l("Mail")), ("enduser.lists", _l("Mailing lists")),

@@ -19,6 +19,7 @@ from tenants.contracts.service_models import Complaint, WorkRequest, WorkRequest
 from tenants.customers.models import Course, Customer, CustomerStatus, OveruseState
 from tenants.hosting.certificate_models import AcmeAccount, Certificate
 from tenants.hosting.cron_models import CronJob
+from tenants.hosting.dkim_models import DkimKey
 from tenants.hosting.models import (
                                     Database,
                                     DnsRecord,
@@ -68,7 +69,7 @@ __all__ = [
     "InvoiceLine", "Payment", "Complaint", "WorkRequest", "WorkRequestEvent", "OutboxMail",
     "ServerPower", "RecoveryCode", "SecurityPolicy", "BankLine", "BillingSettings", "OemFee", "Receipt",
     "CustomerMove", "LogFinding", "LogPattern", "LogSuppression", "LogWatchCursor", "AcmeAccount", "Certificate",
-    "BackupPlan", "BackupRun", "BackupEntry", "BackupRestore", "BackupServerRestore", "CronJob",
+    "BackupPlan", "BackupRun", "BackupEntry", "BackupRestore", "BackupServerRestore", "CronJob", "DkimKey",
 ]
 
 # Whoever writes these models also ends the sessions of a login, customer or reseller it stops.

@@ -9,7 +9,7 @@ from rq.cron import CronScheduler
 
 from workers.jobs import contracts, customers, housekeeping, mail_abuse, outbox
 from workers.jobs.backups import schedule as backups
-from workers.jobs.hosting import certificate_alerts, certificates, provisioning
+from workers.jobs.hosting import certificate_alerts, certificates, dkim_keys, provisioning
 from workers.jobs.incidents import cycle
 from workers.jobs.monitoring import announcements, checks, log_watch, metrics
 from workers.queues import job_path
@@ -24,6 +24,8 @@ PERIODIC: list[tuple[Callable, str, int | None, str | None]] = [
     # issue 17: ACME certificates due (30 days before expiry; failed ones after their backoff), expiry alerts
     (certificates.renew_certificates, "provisioning", None, "23 * * * *"),
     (certificate_alerts.send_expiry_alerts, "notifications", None, "41 * * * *"),
+    # issue 17 item 4: a rotated-out DKIM key's record leaves the zone after its overlap
+    (dkim_keys.retire_dkim_keys, "provisioning", None, "29 * * * *"),
     (metrics.collect_metrics, "monitoring", 300, None),
     # OEM spec 監視: each server's cycle (10 min by default) is enqueued by a tick every minute
     (checks.tick, "monitoring", 60, None),

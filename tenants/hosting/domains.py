@@ -12,6 +12,7 @@ from tenants.hosting.wanted import Work, check_limit, checked_all, need_server, 
 from tenants.models import (
     Course,
     Customer,
+    DkimKey,
     DnsRecord,
     Domain,
     MailAccount,
@@ -100,8 +101,12 @@ def delete_domain(session, actor, customer: Customer, domain: Domain) -> list[Wo
     domain.want_gone()
     for record in session.execute(select(DnsRecord).where(DnsRecord.domain_id == domain.id)).scalars():
         record.want_gone()
+    works = [Work.service(customer, "web"), Work.service(customer, "dns")]
+    for key in session.execute(select(DkimKey).where(DkimKey.domain_id == domain.id)).scalars():
+        key.want_gone()  # its signing goes with the domain
+        works.append(Work.service(customer, "mail"))
     audit.record(session, actor, "domain.delete", domain, f"removed domain {domain.name}", customer_id=customer.id)
-    return [Work.service(customer, "web"), Work.service(customer, "dns")]
+    return list(dict.fromkeys(works))
 
 
 # --- DNS ------------------------------------------------------------------------------------------

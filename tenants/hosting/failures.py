@@ -12,6 +12,7 @@ from tenants.errors import N_
 from tenants.models import (
     Customer,
     Database,
+    DkimKey,
     DnsRecord,
     Domain,
     FtpAccount,
@@ -57,6 +58,7 @@ KINDS = (
     (MailingList, N_("Mailing list"), lambda row: row.address),
     (FtpAccount, N_("FTP account"), lambda row: row.name),
     (Database, N_("Database"), lambda row: f"{row.name} ({row.engine})"),
+    (DkimKey, N_("DKIM key"), lambda row: f"{row.selector} ({row.domain.name})"),
 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tenants.hosting.wanted import SERVICE_MODELS, Work
-from tenants.models import Customer, CustomerStatus, Database, Domain, ProvisionState
+from tenants.models import Customer, CustomerStatus, Database, DkimKey, Domain, ProvisionState
 
 PENDING = ProvisionState.PENDING.value
 
@@ -30,7 +30,7 @@ def pending_work(session) -> list[Work]:
         for model in models:
             for server_id in session.execute(_live(select(Customer.server_id).distinct(), model)).scalars():
                 due.add((server_id, service))
-                if model is Domain:  # a domain's zone is part of the dns service
+                if model in (Domain, DkimKey):  # a domain's zone (and its DKIM record) is the dns service's
                     due.add((server_id, "dns"))
     databases = session.execute(_live(select(Database), Database).order_by(Database.id)).scalars()
     return [Work.service_on(server_id, service) for server_id, service in sorted(due)] + \

@@ -19,6 +19,7 @@ from tenants.models import (
     Course,
     Customer,
     Database,
+    DkimKey,
     DnsRecord,
     Domain,
     FtpAccount,
@@ -32,7 +33,7 @@ from tenants.tenancy import BYPASS
 SERVICES = ("web", "mail", "ftp", "dns", "cron")
 # Whose state each service's apply records (a domain's zone is applied by "dns" too).
 SERVICE_MODELS: dict[str, tuple[type[Provisioned], ...]] = {
-    "web": (Domain, ProtectedDirectory), "mail": (MailAccount, MailingList, MailAlias),
+    "web": (Domain, ProtectedDirectory), "mail": (MailAccount, MailingList, MailAlias, DkimKey),
     "ftp": (FtpAccount,), "dns": (DnsRecord,), "cron": (CronJob,)}
 
 
@@ -163,7 +164,8 @@ def retry(session, actor, customer: Customer, obj) -> list[Work]:
 def state_counts(session, customer: Customer) -> dict[str, int]:
     """How many of the customer's objects wait to be applied, and how many failed."""
     counts = {"pending": 0, "failed": 0}
-    for model in (Domain, MailAccount, MailingList, MailAlias, FtpAccount, Database, DnsRecord, ProtectedDirectory):
+    for model in (Domain, MailAccount, MailingList, MailAlias, FtpAccount, Database, DnsRecord, ProtectedDirectory,
+                  DkimKey):
         for state, n in session.execute(select(model.state, func.count()).where(
                 model.customer_id == customer.id).group_by(model.state)):
             if state in counts:

@@ -41,9 +41,10 @@ maillog_file = {root}/maillog
 
 
 @contextlib.contextmanager
-def running_postfix(maps: Path, mail_root: Path, lmtp_port: int | None = None):
+def running_postfix(maps: Path, mail_root: Path, lmtp_port: int | None = None, extra: dict[str, str] | None = None):
     """Yield the SMTP port of a postfix reading ``maps`` (the driver's <config>/postfix); with
-    ``lmtp_port``, hosted mail goes to dovecot's LMTP there instead (delivery with sieve)."""
+    ``lmtp_port``, hosted mail goes to dovecot's LMTP there instead (delivery with sieve); ``extra``:
+    more main.cf settings (e.g. the DKIM milter's, workers/drivers/host/postfix.milter_settings)."""
     postfix = need_tool("postfix")
     root = Path(maps).parent.parent / "postfix-instance"
     for sub in ("conf", "queue", "data"):
@@ -54,7 +55,8 @@ def running_postfix(maps: Path, mail_root: Path, lmtp_port: int | None = None):
     port = free_port()
     conf = root / "conf"
     transport = f"virtual_transport = lmtp:inet:127.0.0.1:{lmtp_port}\n" if lmtp_port else ""
-    (conf / "main.cf").write_text(MAIN_CF.format(root=root, maps=maps, mail_root=mail_root, uid=UID) + transport)
+    (conf / "main.cf").write_text(MAIN_CF.format(root=root, maps=maps, mail_root=mail_root, uid=UID) + transport
+                                  + "".join(f"{key} = {value}\n" for key, value in (extra or {}).items()))
     master = Path("/etc/postfix/master.cf").read_text()
     lines = [line for line in master.splitlines() if not line.startswith("smtp ") or "unix" in line]
     (conf / "master.cf").write_text(f"127.0.0.1:{port} inet n - n - - smtpd\n" + "\n".join(lines) + "\n")

@@ -198,7 +198,8 @@ def test_the_owner_reaches_each_of_their_own_objects(app, world, as_taro):
            "account_id": mine["ftp"], "database_id": mine["database"], "directory_id": mine["protected"],
            "user_id": mine["protected_user"], "alias_id": mine["alias"], "restore_id": mine["backup_restore"]}
     kinds = {"domains": "domain", "dns": "record", "mail": "mail", "lists": "list", "ftp": "ftp",
-             "databases": "database", "protected": "protected", "aliases": "alias", "cron": "cron"}
+             "databases": "database", "protected": "protected", "aliases": "alias", "cron": "cron",
+             "dkim": "dkim"}
     checked = 0
     for rule in id_rules(app):
         if not rule.endpoint.startswith("enduser.") or rule.endpoint == "enduser.session_end":
@@ -212,7 +213,8 @@ def test_the_owner_reaches_each_of_their_own_objects(app, world, as_taro):
         url = _url(app, rule, {"code": "demo", **values})
         method = "GET" if "GET" in rule.methods else "POST"
         status = as_taro.open(url, method=method).status_code
-        assert status in (200, 302), f"{method} {url} -> {status}"
+        # 400: a form posted empty came back with its messages (reached, not refused as another's)
+        assert status in (200, 302) or (status, method) == (400, "POST"), f"{method} {url} -> {status}"
         checked += 1
     assert checked >= 20
 

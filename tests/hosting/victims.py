@@ -5,6 +5,7 @@ from __future__ import annotations
 from tenants.models import (
     CronJob,
     Database,
+    DkimKey,
     DnsRecord,
     Domain,
     FtpAccount,
@@ -34,11 +35,12 @@ def make_hosting(session, customer, tag: str) -> dict:
     protected.users = [ProtectedUser(name="member", password_hash=FAKE_HASH, **owner)]
     alias = MailAlias(domain_id=domain.id, local_part="sales", targets="info@example.org", **owner)
     cron = CronJob(schedule="@daily", command="true", output="mail", **owner)
-    session.add_all([mailbox, mlist, ftp, database, record, protected, alias, cron])
+    dkim_key = DkimKey(domain_id=domain.id, selector="mail2026", key_secret="sealed", public_key="AAAA", **owner)
+    session.add_all([mailbox, mlist, ftp, database, record, protected, alias, cron, dkim_key])
     session.flush()
     made = {"domain": domain.id, "mail": mailbox.id, "list": mlist.id, "ftp": ftp.id, "database": database.id,
             "record": record.id, "protected": protected.id, "protected_user": protected.users[0].id,
-            "alias": alias.id, "cron": cron.id}
+            "alias": alias.id, "cron": cron.id, "dkim": dkim_key.id}
     if customer.server_id is not None:  # a generation of the customer's backup and a restore from it
         from datetime import datetime, timezone
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from workers.drivers.host.spec import (
         ApplyResult,
         DatabaseSpec,
+        DkimSigning,
         FtpUser,
         MailAlias,
         Mailbox,
@@ -68,6 +69,8 @@ class Driver(Protocol):
                    lists: "Sequence[MailingList]" = ()) -> "ApplyResult": ...
 
     def lookup_mail_map(self, name: str, key: str) -> str | None: ...
+
+    def apply_dkim(self, items: "Sequence[DkimSigning]", trusted: "Sequence[str]" = ()) -> "ApplyResult": ...
 
     def apply_ftp(self, users: "Sequence[FtpUser]") -> "ApplyResult": ...
 

@@ -16,9 +16,10 @@ from workers.drivers.transport.base import Transport
 
 DEFAULT_TOOLS = {name: [name] for name in ("nginx", "postmap", "named-checkzone", "named-checkconf", "pure-pw",
                                            "getent", "groupadd", "useradd", "chown", "chmod", "stat", "xargs",
-                                           "sievec")}
+                                           "sievec", "opendkim")}
 PACKAGES = {"nginx": "nginx-light", "postmap": "postfix", "named-checkzone": "bind9-utils",
-            "named-checkconf": "bind9-utils", "pure-pw": "pure-ftpd", "sievec": "dovecot-sieve"}
+            "named-checkconf": "bind9-utils", "pure-pw": "pure-ftpd", "sievec": "dovecot-sieve",
+            "opendkim": "opendkim"}
 
 
 class Resolver:
@@ -72,7 +73,8 @@ class HostBase:
                  http_listen: Sequence[str] = ("80",), https_listen: Sequence[str] = ("443",),
                  nginx_user: str | None = None, mail_root: str = "/var/mail/vhosts", postfix_map_type: str = "hash",
                  nameservers: Sequence[str] = (), secret_group: str | None = None, timeout: float = 120,
-                 web_group: str = "www-data", php_fpm_dir: str = "/usr/sbin", php_socket_dir: str | None = None):
+                 web_group: str = "www-data", php_fpm_dir: str = "/usr/sbin", php_socket_dir: str | None = None,
+                 dkim_group: str = "opendkim"):
         from workers.drivers.transport.local import LOCAL
 
         self.host: Transport = transport if transport is not None else LOCAL
@@ -93,6 +95,7 @@ class HostBase:
         self.php_fpm_dir = nginx.safe_path(php_fpm_dir, "PHP-FPM directory")
         self.php_socket_dir = nginx.safe_path(php_socket_dir, "PHP socket directory") if php_socket_dir else None
         self.secret_group = secret_group
+        self.dkim_group = nginx.system_user(dkim_group)  # OpenDKIM reads the signing keys as this group (dkim.py)
         self._secret_gid: tuple[int | None] | None = None
         self._found: dict[str, str | None] = {}
         self.missing_config = "this server has no driver settings (config_dir) yet; ask the provider"

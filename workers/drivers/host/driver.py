@@ -35,6 +35,7 @@ from workers.drivers.host import (
 )
 from workers.drivers.host.base import DEFAULT_TOOLS, PACKAGES, Resolver
 from workers.drivers.host.cron import HostCron
+from workers.drivers.host.dkim import HostDkim
 from workers.drivers.host.files import file_name
 from workers.drivers.host.spec import (
     ApplyError,
@@ -54,7 +55,7 @@ from workers.drivers.host.users import HostUsers
 __all__ = ["DEFAULT_TOOLS", "DRIVER_PARAMETERS", "PACKAGES", "HostDriver", "LocalDriver"]
 
 
-class HostDriver(HostUsers, HostCron):
+class HostDriver(HostUsers, HostCron, HostDkim):
     # --- web ----------------------------------------------------------------------------------
 
     def _stage_nginx_master(self, tx) -> None:

@@ -11,6 +11,8 @@ Debian's postfix package supports out of the box; ``lmdb`` needs postfix-lmdb):
                                                       each of its mailboxes maps to itself)
   sender_access       address → REJECT ...            for send-locked and suspended accounts: use it in both
                       smtpd_sender_restrictions = check_sasl_access <map>, check_sender_access <map>
+
+DKIM signing (dkim.py) is OpenDKIM as a milter: milter_settings() gives the main.cf lines, set once.
 """
 from __future__ import annotations
 
@@ -105,6 +107,15 @@ def render_maps(mailboxes: Sequence[Mailbox], aliases: Sequence[MailAlias],
         "virtual_aliases": HEADER + "".join(f"{a} {', '.join(t)}\n" for a, t in sorted(table.items())),
         "sender_access": HEADER + "".join(f"{a} {reply}\n" for a, reply in refused),
     }
+
+
+def milter_settings(socket: str = "inet:127.0.0.1:8891") -> dict[str, str]:
+    """main.cf settings that pass mail received over SMTP and mail submitted on the server (PHP's
+    mail(), sendmail) through OpenDKIM; if it is down, mail goes out unsigned rather than waiting."""
+    if not socket.startswith(("inet:", "unix:")) or any(c.isspace() or c == "," for c in socket):
+        raise ApplyError(f"refused: {socket!r} is not a milter socket (inet:host:port or unix:path)")
+    return {"smtpd_milters": socket, "non_smtpd_milters": socket, "milter_default_action": "accept",
+            "milter_protocol": "6"}
 
 
 def compiled_path(source: Path, map_type: str) -> Path:

@@ -79,6 +79,14 @@ class MailingList:
 
 
 @dataclass(frozen=True)
+class DkimSigning:
+    """A domain whose mail OpenDKIM signs, and its key (issue 17 item 4)."""
+    domain: str                 # ASCII domain
+    selector: str               # one DNS label: the key is published at <selector>._domainkey.<domain>
+    private_key: str            # PEM
+
+
+@dataclass(frozen=True)
 class FtpUser:
     name: str
     password_hash: str          # crypt(3) form pure-ftpd verifies: $2b$ bcrypt, $6$, $argon2id$

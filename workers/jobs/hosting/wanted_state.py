@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from tenants.crypto import SecretBox
 from tenants.errors import RuleViolation
-from tenants.hosting import failures
+from tenants.hosting import dkim, failures
 from tenants.hosting.account_names import resolve_under
 from tenants.hosting.cron_models import CronJob, CronOutput
 from tenants.hosting.suspension import stopped_on
 from tenants.mail_abuse.locks import locked_senders
-from tenants.models import Customer, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory
+from tenants.models import Customer, DkimKey, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory
 from workers import runtime
 from workers.drivers import Driver
 from workers.drivers.host.base import Resolver
@@ -26,6 +26,7 @@ from workers.drivers.host.nginx import protect_key, safe_path
 from workers.drivers.host.spec import (
     ApplyError,
     Autoreply,
+    DkimSigning,
     FtpUser,
     LeftOut,
     Mailbox,
@@ -216,7 +217,27 @@ def apply_mail(site: Site, session, server_id: int) -> tuple[str, dict]:
              for b in rows_on(session, server_id, MailAccount, live_only=True)]
     lists = [ListSpec(ml.address, tuple(m.address for m in ml.members))
              for ml in rows_on(session, server_id, MailingList, live_only=True)]
-    return site.driver.apply_mail(boxes, aliases_on(session, server_id), lists).detail, {}
+    detail = site.driver.apply_mail(boxes, aliases_on(session, server_id), lists).detail
+    signing, refused = dkim_signing(site, session, server_id)
+    return f"{detail}; {signing}", refused
+
+
+def dkim_signing(site: Site, session, server_id: int) -> tuple[str, dict]:
+    """OpenDKIM signs each live domain's mail with its active key (issue 17 item 4); if it refuses,
+    only the DKIM keys fail (mail itself was applied)."""
+    live = {d.id: d.name for d in rows_on(session, server_id, Domain, live_only=True)}
+    rows = rows_on(session, server_id, DkimKey)
+    keys = [k for k in rows if k.active and not k.deleting and k.domain_id in live]
+    trusted = site.extra.get("dkim_trusted_hosts") or ()
+    try:
+        try:
+            items = [DkimSigning(live[k.domain_id], k.selector, dkim.open_key(box(), k)) for k in keys]
+        except ValueError as exc:  # a sealed key the configured keys cannot open
+            raise ApplyError(f"a DKIM key cannot be opened: {exc}") from None
+        return site.driver.apply_dkim(items, tuple(trusted) if isinstance(trusted, (list, tuple)) else ()).detail, {}
+    except ApplyError as exc:
+        failure = Failure(failures.NOT_APPLIED, f"DKIM signing: {exc.message} {exc.output or ''}".strip())
+        return f"dkim failed: {exc.message}", {(DkimKey, k.id): failure for k in rows}
 
 
 def apply_ftp(site: Site, session, server_id: int) -> tuple[str, dict]:
@@ -240,6 +261,12 @@ def apply_dns(site: Site, session, server_id: int) -> tuple[str, dict]:
         if not row.deleting:
             records.setdefault(row.domain_id, []).append(ZoneRecord(row.name, row.type, row.value, row.ttl))
     domains = rows_on(session, server_id, Domain, live_only=True)
+    keys: dict[int, list[DkimKey]] = {}
+    for key in rows_on(session, server_id, DkimKey, live_only=True):
+        keys.setdefault(key.domain_id, []).append(key)
+    for domain in domains:  # mail authentication's records, unless the domain's DNS is elsewhere
+        mine = sorted(keys.get(domain.id, []), key=lambda k: (not k.active, -k.id))
+        records.setdefault(domain.id, []).extend(dkim.zone_additions(domain.name, mine, records.get(domain.id, [])))
     result = site.driver.apply_dns([Zone(d.name, d.dns_serial, tuple(records.get(d.id, ()))) for d in domains])
     refused: dict[tuple[type, int], Failure] = {}
     for domain in domains:  # every record of a zone left out, removals included: they stay as served
