@@ -41,7 +41,7 @@ maillog_file = {root}/maillog
 
 
 @contextlib.contextmanager
-def running_postfix(maps: Path, mail_root: Path, lmtp_port: int | None = None, extra: dict[str, str] | None = None):
+def running_postfix(maps: Path, mail_root: Path, extra: dict[str, str] | None = None, *, lmtp_port: int | None = None):
     """Yield the SMTP port of a postfix reading ``maps`` (the driver's <config>/postfix); with
     ``lmtp_port``, hosted mail goes to dovecot's LMTP there instead (delivery with sieve); ``extra``:
     more main.cf settings (e.g. the DKIM milter's, workers/drivers/host/postfix.milter_settings)."""
