@@ -106,6 +106,12 @@ class ConnectionForm(FlaskForm):
                           validators=[Optional(), Length(max=10)])
     uid_max = StringField(_l("Highest uid of customers' system users (empty: 59999)"),
                           validators=[Optional(), Length(max=10)])
+    dkim_group = StringField(_l("Group OpenDKIM reads the signing keys as (empty: opendkim)"),
+                             validators=[Optional(), Length(max=32)])
+    dkim_trusted_hosts = StringField(_l("Hosts and networks whose mail OpenDKIM signs (empty: this server only)"),
+                                     validators=[Optional(), Length(max=1000)])
+    reload_dkim = StringField(_l("Reload OpenDKIM, e.g. systemctl reload opendkim"),
+                              validators=[Optional(), Length(max=500)])
     reload_web = StringField(_l("Reload the web server"), validators=[Optional(), Length(max=500)])
     reload_mail = StringField(_l("Reload mail"), validators=[Optional(), Length(max=500)])
     reload_ftp = StringField(_l("Reload FTP"), validators=[Optional(), Length(max=500)])

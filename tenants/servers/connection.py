@@ -10,6 +10,7 @@ Every bad value is a Problem beside its field, and nothing is saved while any is
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 import shlex
 
@@ -25,13 +26,15 @@ PATH_FIELDS = ("config_dir", "homes_root", "mail_root", "mail_log",
                # issue 16: PHP-FPM programs and sockets, the cron file customers' jobs are written to
                "php_fpm_dir", "php_socket_dir", "cron_file")
 # issue 16: the customers' system users on this server (tenants/hosting/system_users.py)
-HOSTING_FIELDS = ("web_group", "system_user_prefix", "uid_min", "uid_max")
+HOSTING_FIELDS = ("web_group", "system_user_prefix", "uid_min", "uid_max",
+                  "dkim_group", "dkim_trusted_hosts")  # issue 17: OpenDKIM's key group, hosts whose mail it signs
 LOWEST_UID = 1000            # below: the system's own users (Debian policy)
 HIGHEST_UID = 4_294_967_294  # 2**32 - 2: (uid_t) -1 is "no user"
 RELOAD_FIELDS = {"reload_web": "reload-web", "reload_mail": "reload-mail", "reload_ftp": "reload-ftp",
                  "reload_dns": "reload-dns",
                  # issue 16: a stopped customer's open sessions end (workers/drivers/host/sessions.py)
-                 "kick_mail": "doveadm", "list_ftp": "pure-ftpwho", "kill_ftp": "kill"}
+                 "kick_mail": "doveadm", "list_ftp": "pure-ftpwho", "kill_ftp": "kill",
+                 "reload_dkim": "reload-dkim"}  # issue 17: OpenDKIM re-reads its tables
 DB_ENGINES = ("mariadb", "postgresql")
 _USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 _DB_USER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,79}$")
@@ -90,6 +93,17 @@ def connection_problems(data: dict) -> list[Problem]:
     return problems
 
 
+def trusted_hosts(value) -> list[str] | None:
+    """Addresses or networks separated by blanks or commas (OpenDKIM's TrustedHosts); None if one
+    is neither."""
+    items = str(value or "").replace(",", " ").split()
+    try:
+        return [str(ipaddress.ip_network(item, strict=False)) if "/" in item else str(ipaddress.ip_address(item))
+                for item in items]
+    except ValueError:
+        return None
+
+
 def _uid(value) -> int | None:
     text = str(value or "").strip()
     return int(text) if text.isdigit() and LOWEST_UID <= int(text) <= HIGHEST_UID else None
@@ -97,9 +111,13 @@ def _uid(value) -> int | None:
 
 def _hosting_problems(data: dict) -> list[Problem]:
     problems: list[Problem] = []
-    group = str(data.get("web_group") or "").strip()
-    if group and not _USER.match(group):
-        problems.append(Problem(N_("Enter a group name such as www-data."), "web_group"))
+    for name in ("web_group", "dkim_group"):
+        group = str(data.get(name) or "").strip()
+        if group and not _USER.match(group):
+            problems.append(Problem(N_("Enter a group name such as www-data."), name))
+    if trusted_hosts(data.get("dkim_trusted_hosts")) is None:
+        problems.append(Problem(N_("Enter addresses or networks such as 127.0.0.1 192.0.2.0/24, separated by "
+                                   "spaces."), "dkim_trusted_hosts"))
     prefix = str(data.get("system_user_prefix") or "").strip()
     if prefix and not prefix_ok(prefix):
         problems.append(Problem(N_("Use up to 16 lower-case letters, digits, _ and -, starting with a letter or _."),
@@ -126,7 +144,8 @@ def connection_values(box: SecretBox, server: Server) -> dict:
     admins = config.get("db_admin") or {}
     values = {"ssh_port": str(server.ssh_port or 22), "ssh_user": server.ssh_user or "root"}
     values |= {name: str(config.get(name) or "") for name in PATH_FIELDS}
-    values |= {name: str(config.get(name) or "") for name in HOSTING_FIELDS}
+    values |= {name: " ".join(config[name]) if isinstance(config.get(name), list) else str(config.get(name) or "")
+               for name in HOSTING_FIELDS}
     values |= {name: shlex.join(tools[tool]) if tools.get(tool) else "" for name, tool in RELOAD_FIELDS.items()}
     values |= {f"{engine}_user": str((admins.get(engine) or {}).get("user") or "") for engine in DB_ENGINES}
     return values
@@ -159,8 +178,11 @@ def apply_connection(session, actor, server: Server, box: SecretBox, data: dict)
     for name in HOSTING_FIELDS:
         if name in data:
             value = str(data[name] or "").strip()
-            config.pop(name, None) if not value else config.__setitem__(name, int(value) if name.startswith("uid_")
-                                                                        else value)
+            if not value:
+                config.pop(name, None)
+            else:
+                config[name] = int(value) if name.startswith("uid_") else \
+                    trusted_hosts(value) if name == "dkim_trusted_hosts" else value
     tools = dict(config.get("tools") or {})
     for name, tool in RELOAD_FIELDS.items():
         if name in data:

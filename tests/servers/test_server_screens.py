@@ -165,7 +165,9 @@ def test_a_server_is_retired_only_once_no_customer_is_on_it(app, as_provider, wo
 
 
 HOSTING = {"web_group": "nginx", "system_user_prefix": "cu", "uid_min": "30000", "uid_max": "39999",
-           "php_fpm_dir": "/opt/php/sbin", "php_socket_dir": "/run/php-panel", "cron_file": "/etc/cron.d/customers"}
+           "php_fpm_dir": "/opt/php/sbin", "php_socket_dir": "/run/php-panel", "cron_file": "/etc/cron.d/customers",
+           "dkim_group": "dkim", "dkim_trusted_hosts": "192.0.2.0/24 2001:db8::1",
+           "reload_dkim": "systemctl reload opendkim"}
 
 
 def test_system_user_php_and_cron_settings_are_checked_saved_and_used_by_the_server_driver(app, as_provider):
@@ -176,10 +178,11 @@ def test_system_user_php_and_cron_settings_are_checked_saved_and_used_by_the_ser
     before = sealed(app, sid)
     r = as_provider.post(f"/admin/servers/{sid}/connection",
                          data=GOOD | HOSTING | {"web_group": "www data", "system_user_prefix": "9x",
-                                                "uid_min": "999", "php_fpm_dir": "/opt/../sbin"})
+                                                "uid_min": "999", "php_fpm_dir": "/opt/../sbin",
+                                                "dkim_trusted_hosts": "192.0.2.0/24 mail.example.jp"})
     assert r.status_code == 400
     html = r.get_data(as_text=True)
-    for name in ("web_group", "system_user_prefix", "uid_min", "php_fpm_dir"):
+    for name in ("web_group", "system_user_prefix", "uid_min", "php_fpm_dir", "dkim_trusted_hosts"):
         assert error_beside(html, name)
     assert sealed(app, sid) == before
     r = as_provider.post(f"/admin/servers/{sid}/connection", data=GOOD | HOSTING | {"uid_min": "40000"})
@@ -194,6 +197,8 @@ def test_system_user_php_and_cron_settings_are_checked_saved_and_used_by_the_ser
     site = site_for(driver)
     assert (driver.web_group, driver.php_fpm_dir, driver.php_socket_dir) == ("nginx", "/opt/php/sbin",
                                                                              "/run/php-panel")
+    assert driver.dkim_group == "dkim" and driver.tools["reload-dkim"] == ["systemctl", "reload", "opendkim"]
+    assert site.extra["dkim_trusted_hosts"] == ["192.0.2.0/24", "2001:db8::1"]
     assert (site.extra["uid_min"], site.extra["uid_max"], site.extra["system_user_prefix"],
             site.extra["cron_file"]) == (30000, 39999, "cu", "/etc/cron.d/customers")
     # emptied fields fall back to the defaults
