@@ -167,8 +167,9 @@ def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
     refused = php_refused | refused
     vhosts = []
     certificates, names = https_state.certificates_of(session, live), {d.name for d in domains}
+    secrets = box()  # one for all the sites: it reads the settings' keys
     for domain in live:
-        tls = https_state.tls_for(site, box(), domain, certificates.get(domain.id), names)
+        tls = https_state.tls_for(site, secrets, domain, certificates.get(domain.id), names)
         if domain.https and not tls.https:  # served without HTTPS; only this domain is marked failed
             refused[(Domain, domain.id)] = Failure(failures.NO_HTTPS, tls.detail)
         socket, memory = sockets.get(domain.id, (None, None))
@@ -231,7 +232,8 @@ def dkim_signing(site: Site, session, server_id: int) -> tuple[str, dict]:
     trusted = site.extra.get("dkim_trusted_hosts") or ()
     try:
         try:
-            items = [DkimSigning(live[k.domain_id], k.selector, dkim.open_key(box(), k)) for k in keys]
+            secrets = box()
+            items = [DkimSigning(live[k.domain_id], k.selector, dkim.open_key(secrets, k)) for k in keys]
         except ValueError as exc:  # a sealed key the configured keys cannot open
             raise ApplyError(f"a DKIM key cannot be opened: {exc}") from None
         return site.driver.apply_dkim(items, tuple(trusted) if isinstance(trusted, (list, tuple)) else ()).detail, {}
