@@ -15,7 +15,7 @@ from tenants.models import Course, Customer, Database, DnsRecord, Domain, FtpAcc
 LIMIT_FIELDS = ("disk_quota_mb", "traffic_quota_gb", "max_domains", "max_mail_accounts", "mailbox_quota_mb",
                 "max_mailing_lists", "max_mail_aliases", "max_ftp_accounts", "max_databases", "max_dns_records",
                 "mass_mail_per_hour", "php_memory_limit_mb", "max_cron_jobs")
-FLAG_FIELDS = ("https_allowed", "overuse_notify", "overuse_suspend", "php_allowed")
+FLAG_FIELDS = ("https_allowed", "overuse_notify", "overuse_suspend", "php_allowed", "shell_allowed")
 COURSE_FIELDS = ("name", "description") + LIMIT_FIELDS + FLAG_FIELDS
 # Limits a form or API call may leave out: the course keeps what it has (or the default)
 KEPT_WHEN_MISSING = ("php_memory_limit_mb", "max_cron_jobs")

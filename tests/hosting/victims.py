@@ -14,6 +14,7 @@ from tenants.models import (
     MailingListMember,
     ProtectedDirectory,
     ProtectedUser,
+    SftpAccount,
 )
 
 FAKE_HASH = "$2b$12$" + "x" * 53
@@ -34,11 +35,12 @@ def make_hosting(session, customer, tag: str) -> dict:
     protected.users = [ProtectedUser(name="member", password_hash=FAKE_HASH, **owner)]
     alias = MailAlias(domain_id=domain.id, local_part="sales", targets="info@example.org", **owner)
     cron = CronJob(schedule="@daily", command="true", output="mail", **owner)
-    session.add_all([mailbox, mlist, ftp, database, record, protected, alias, cron])
+    ssh = SftpAccount(name=f"{tag}ssh", password_hash=FAKE_HASH, public_keys="", **owner)
+    session.add_all([mailbox, mlist, ftp, database, record, protected, alias, cron, ssh])
     session.flush()
     made = {"domain": domain.id, "mail": mailbox.id, "list": mlist.id, "ftp": ftp.id, "database": database.id,
             "record": record.id, "protected": protected.id, "protected_user": protected.users[0].id,
-            "alias": alias.id, "cron": cron.id}
+            "alias": alias.id, "cron": cron.id, "ssh": ssh.id}
     if customer.server_id is not None:  # a generation of the customer's backup and a restore from it
         from datetime import datetime, timezone
 
