@@ -58,5 +58,6 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
 # (endpoint, label) of the end user's navigation, in its order
 NAV = [("enduser.domains", _l("Domains")), ("enduser.mail", _l("Mail")), ("enduser.lists", _l("Mailing lists")),
        ("enduser.aliases", _l("Mail aliases")),
-       ("enduser.ftp", _l("FTP")), ("enduser.ssh", _l("SFTP/SSH")), ("enduser.cron", _l("Cron jobs")), ("enduser.databases", _l("Databases")),
+       ("enduser.ftp", _l("FTP")), ("enduser.ssh", _l("SFTP/SSH")),
+       ("enduser.cron", _l("Cron jobs")), ("enduser.databases", _l("Databases")),
        ("enduser.protected", _l("Protected folders")), ("enduser.backups", _l("Backups"))]

@@ -20,7 +20,7 @@ import paramiko
 import pytest
 from sqlalchemy import func, select
 
-from tenants.models import Course, Customer, Domain, SftpAccount, SystemAccount
+from tenants.models import Course, Domain, SftpAccount, SystemAccount
 from tenants.servers.ssh_keys import generate_key_pair
 from tenants.tenancy import Scope
 from tests.hosting.helpers import TEST_DB, USER_PREFIX, remove_system_users, run_jobs, update_server_config

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from workers.drivers.host.ftp import _HASH
+from workers.drivers.host.ftp import CRYPT_HASH
 from workers.drivers.host.nginx import safe_path, system_user
 from workers.drivers.host.spec import ApplyError, ApplyResult, LeftOut
 from workers.drivers.host.users import NOLOGIN, HostUsers
@@ -95,7 +95,7 @@ def check_login(login: SshLogin, settings: SshSettings) -> None:
     home = safe_path(login.home, "home")
     if os.path.dirname(home.rstrip("/")) != settings.chroot.rstrip("/"):
         raise ApplyError(f"refused: the home {home} of {login.name} is not directly in {settings.chroot}")
-    if login.password_hash is not None and not _HASH.match(login.password_hash):
+    if login.password_hash is not None and not CRYPT_HASH.match(login.password_hash):
         raise ApplyError(f"refused: the password hash of {login.name} is not a crypt(3) hash")
     for key in login.keys:
         if not _KEY.match(key):
