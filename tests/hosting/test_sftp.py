@@ -193,6 +193,12 @@ def test_sftp_logins_land_in_the_customers_home_and_stop_while_it_is_suspended(
     assert written.read_text() == "hello over SFTP\n" and written.stat().st_uid == taro_uid
     with _login(port, deploy, key=key_private) as transport:  # key login
         assert f"/{taro}" == paramiko.SFTPClient.from_transport(transport).normalize(".")
+        channel = transport.open_session(timeout=10)  # a command: sshd runs internal-sftp instead
+        channel.settimeout(10)
+        channel.exec_command("id -u")
+        channel.shutdown_write()
+        said = b"".join(iter(lambda: channel.recv(4096), b""))
+        assert str(taro_uid).encode() not in said
     assert _refused(port, web, password="Wrong-Pass-2026x")
     assert _refused(port, deploy, password=PASSWORD)  # keys only: no password to guess
 
