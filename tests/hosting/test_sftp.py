@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import pwd
 import secrets
 import shutil
 import signal
@@ -20,6 +21,7 @@ import paramiko
 import pytest
 from sqlalchemy import func, select
 
+from tenants.customers.courses import customers_over
 from tenants.models import Course, Domain, SftpAccount, SystemAccount
 from tenants.servers.ssh_keys import generate_key_pair
 from tenants.tenancy import Scope
@@ -28,9 +30,10 @@ from tests.support import scoped_session
 from tests.workers.drivers.local_helpers import free_port, need_tool, tree
 from workers.drivers.host.driver import LocalDriver
 from workers.drivers.host.spec import ApplyError
-from workers.drivers.host.ssh import SshLogin, SshSettings
+from workers.drivers.host.ssh import GECOS, SshLogin, SshSettings
 
 SSHD = "/usr/sbin/sshd"
+LOGS: dict[int, Path] = {}  # the test sshd's log by its port
 PASSWORD = "Sftp-Pass-2026x"
 
 
@@ -85,23 +88,35 @@ def sshd(app, world, local_server, chroot_homes):
                          sshd_dropin=str(dropin), ssh_keys_dir=str(keys), sftp_group=f"{USER_PREFIX}sftp",
                          ssh_group=f"{USER_PREFIX}ssh",
                          tools={"sshd": [SSHD], "reload-ssh": ["kill", "-HUP", str(daemon.pid)]})
+    LOGS[port] = log
     try:
         yield port, log
     finally:
+        LOGS.pop(port, None)
+        # a session sshd started may still be ending: its login goes even so (userdel -f), before
+        # the fixtures remove the customers' users
+        for entry in pwd.getpwall():
+            if entry.pw_gecos == GECOS and entry.pw_name.startswith(USER_PREFIX):
+                subprocess.run(["userdel", "-f", entry.pw_name], capture_output=True, check=False)
         os.killpg(daemon.pid, signal.SIGKILL)
         daemon.wait(10)
 
 
 def _listening(port: int) -> None:
-    """sshd restarts on SIGHUP (the reload): wait until it listens again."""
+    """sshd restarts on SIGHUP (the reload): wait until the restarted one listens (its log says so
+    once per start), so no login meets the configuration from before."""
+    log = LOGS[port]
     deadline = time.monotonic() + 10
     while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            assert time.monotonic() < deadline, f"sshd does not listen on {port} again"
-            time.sleep(0.05)
+        text = log.read_text(errors="replace")
+        if text.count("Server listening on") == text.count("Received SIGHUP") + 1:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    return
+            except OSError:
+                pass
+        assert time.monotonic() < deadline, f"sshd does not listen on {port} again: {text[-2000:]}"
+        time.sleep(0.05)
 
 
 def _login(port: int, name: str, password: str | None = None, key: str | None = None) -> paramiko.Transport:
@@ -155,6 +170,9 @@ def test_bad_sftp_accounts_are_refused_beside_the_field_and_nothing_saved(app, w
     page = as_taro.post("/u/demo/ftp", data={"name": "taroftp2", "password": PASSWORD})
     assert page.status_code == 400 and "FTP accounts: 2 of 2 used" in page.get_data(as_text=True)
     assert _accounts(app) == 1
+    with scoped_session(app, Scope.system()) as s:  # lowering the course's limit sees both kinds
+        over = customers_over(s, s.get(Course, world.demo_course), {"max_ftp_accounts": 1})
+        assert [(o.customer_id, o.used) for o in over] == [(world.demo_customer, 2)]
 
 
 def test_sftp_logins_land_in_the_customers_home_and_stop_while_it_is_suspended(
@@ -234,6 +252,9 @@ def test_a_shell_only_where_the_course_allows_it(app, world, as_taro, sshd, chro
         s.commit()
     assert as_taro.post("/u/demo/ssh", data={"name": name, "public_keys": key_public, "shell": "y"}).status_code == 302
     run_jobs(app)
+    with scoped_session(app, Scope.system()) as s:
+        account = s.execute(select(SftpAccount)).scalar_one()
+        assert (account.shell, account.state) == (True, "applied"), account.state_detail
     _listening(port)
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # noqa: S507 - the test's own sshd
