@@ -294,6 +294,12 @@ def test_a_drop_in_sshd_refuses_is_put_back_byte_for_byte(tmp_path, chroot_homes
         assert dropin.read_text() == "# what was there\n"
         assert tree(tmp_path) == before  # no keys file either
         assert subprocess.run(["getent", "passwd", f"{USER_PREFIX}x"], capture_output=True).returncode == 2
+        # a server whose sshd does not read the drop-in would not chroot: refused, nothing written
+        config.write_text(f"HostKey {tmp_path / 'host_key'}\n")
+        before = tree(tmp_path)
+        with pytest.raises(ApplyError, match="does not include"):
+            driver.apply_ssh([SshLogin(f"{USER_PREFIX}x", 64999, str(chroot_homes / "7"), "*")], settings)
+        assert tree(tmp_path) == before
     finally:
         remove_system_users()
 

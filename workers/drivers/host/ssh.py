@@ -24,6 +24,7 @@ puts both back.
 """
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 from dataclasses import dataclass, field
@@ -102,6 +103,19 @@ def check_login(login: SshLogin, settings: SshSettings) -> None:
             raise ApplyError(f"refused: a public key of {login.name} is not one OpenSSH key line")
 
 
+def includes(config_text: str, dropin: str, config_dir: str = "/etc/ssh") -> bool:
+    """Whether an ``Include`` line of sshd_config names the drop-in (a glob; relative to
+    /etc/ssh). Not included, the Match blocks would not apply: SFTP logins unchrooted."""
+    for line in config_text.splitlines():
+        words = line.split()
+        if len(words) > 1 and words[0].lower() == "include":
+            for pattern in words[1:]:
+                pattern = pattern if pattern.startswith("/") else f"{config_dir}/{pattern}"
+                if fnmatch.fnmatchcase(dropin, pattern):
+                    return True
+    return False
+
+
 def _shadow(login: SshLogin) -> str:
     """The password field: the hash, ``*`` (keys only) or, while stopped, locked with ``!``."""
     value = login.password_hash or "*"
@@ -142,6 +156,10 @@ class HostSsh(HostUsers):
         managed = {name for g in groups.values() if len(g) > 3 for name in g[3].split(",") if name}
         if not logins and not managed:
             return ApplyResult(True, "ssh: no logins")
+        config = self.host.read_bytes(settings.sshd_config)
+        if config is None or not includes(config.decode("utf-8", "replace"), settings.dropin):
+            raise ApplyError(f"refused: {settings.sshd_config} does not include {settings.dropin} (add the line "
+                             f"'Include {settings.dropin}'); nothing was changed")
         passwd = {e[0]: e for e in self._getent("passwd", sorted({login.name for login in logins} | managed))}
         for login in logins:
             if login.name not in left and login.name in passwd and login.name not in managed:
