@@ -319,3 +319,22 @@ def test_a_server_user_the_panel_does_not_manage_is_never_taken_over(tmp_path, c
         assert subprocess.run(["getent", "passwd", "root"], capture_output=True, text=True).stdout.startswith("root:x:0:0")
     finally:
         remove_system_users()
+
+
+def test_an_accounts_password_and_keys_are_changed_and_bad_ones_refused(app, world, as_taro, local_server):
+    as_taro.get("/lang/en")
+    _private, public = generate_key_pair("taro@desktop")
+    assert as_taro.post("/u/demo/ssh", data={"name": f"{USER_PREFIX}edit", "password": PASSWORD}).status_code == 302
+    with scoped_session(app, Scope.system()) as s:
+        account = s.execute(select(SftpAccount)).scalar_one()
+        account_id, old_hash = account.id, account.password_hash
+    for data, message in (({"public_keys": "ssh-rsa AAAAB3NzaC1yc2E= broken"}, "This public key does not parse"),
+                          ({"remove_password": "y"}, "Enter a password, a public key or both.")):
+        page = as_taro.post(f"/u/demo/ssh/{account_id}", data=data)
+        assert page.status_code == 400 and message in page.get_data(as_text=True), message
+    assert as_taro.post(f"/u/demo/ssh/{account_id}", data={"public_keys": f"# laptop\n{public}\n\n{public}",
+                                                          "remove_password": "y"}).status_code == 302
+    with scoped_session(app, Scope.system()) as s:
+        account = s.get(SftpAccount, account_id)
+        assert account.password_hash is None and account.keys == [public] and account.state == "pending"
+    assert old_hash is not None and public in as_taro.get(f"/u/demo/ssh/{account_id}").get_data(as_text=True)
