@@ -26,7 +26,7 @@ from tenants.models import Course, Domain, SftpAccount, SystemAccount
 from tenants.servers.ssh_keys import generate_key_pair
 from tenants.tenancy import Scope
 from tests.hosting.helpers import TEST_DB, USER_PREFIX, remove_system_users, run_jobs, update_server_config
-from tests.support import scoped_session
+from tests.support import scoped_session, wait_for
 from tests.workers.drivers.local_helpers import free_port, need_tool, tree
 from workers.drivers.host.driver import LocalDriver
 from workers.drivers.host.spec import ApplyError
@@ -87,7 +87,7 @@ def sshd(app, world, local_server, chroot_homes):
     update_server_config(app, world.server, homes_root=str(chroot_homes), sshd_config=str(config),
                          sshd_dropin=str(dropin), ssh_keys_dir=str(keys), sftp_group=f"{USER_PREFIX}sftp",
                          ssh_group=f"{USER_PREFIX}ssh",
-                         tools={"sshd": [SSHD], "reload-ssh": ["kill", "-HUP", str(daemon.pid)]})
+                         tools={"sshd": [SSHD], "reload-ssh": ["kill", "-HUP", str(daemon.pid)], "pkill": ["pkill"]})
     LOGS[port] = log
     try:
         yield port, log
@@ -220,8 +220,11 @@ def test_sftp_logins_land_in_the_customers_home_and_stop_while_it_is_suspended(
     assert _refused(port, web, password="Wrong-Pass-2026x")
     assert _refused(port, deploy, password=PASSWORD)  # keys only: no password to guess
 
+    open_session = _login(port, web, password=PASSWORD)
+    paramiko.SFTPClient.from_transport(open_session).listdir(".")
     assert as_demo_operator.post(f"/panel/customers/{taro}/suspend").status_code == 302
     run_jobs(app)
+    assert wait_for(lambda: not open_session.is_active(), 10)  # the open session was ended too
     assert _refused(port, web, password=PASSWORD) and _refused(port, deploy, key=key_private)
     _login(port, f"{USER_PREFIX}hanako", password=PASSWORD).close()  # other customers keep theirs
     assert as_demo_operator.post(f"/panel/customers/{taro}/resume").status_code == 302

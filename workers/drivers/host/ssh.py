@@ -19,8 +19,8 @@ The sshd drop-in (Match blocks only; include it at the end of sshd_config or thr
 sshd_config.d) and each login's authorized keys (in ``ssh_keys_dir``, root-owned: a customer
 cannot add keys behind the panel's back) are written in one transaction, validated with ``sshd -t``
 and restored byte for byte when it refuses them; sshd is reloaded (``reload-ssh``) only when the
-drop-in changed. A stopped customer's logins get a locked password ("!") and no keys file; resuming
-puts both back.
+drop-in changed. A stopped customer's logins get a locked password ("!") and no keys file, and
+their open sessions are ended (``pkill``, when the server's tools name it); resuming puts both back.
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from workers.drivers.host import sessions
 from workers.drivers.host.ftp import CRYPT_HASH
 from workers.drivers.host.nginx import safe_path, system_user
 from workers.drivers.host.spec import ApplyError, ApplyResult, LeftOut
@@ -175,10 +176,10 @@ class HostSsh(HostUsers):
                 self.run([*self._ssh_tool("groupadd"), "-r", group], "groupadd")
         dropin_changed = self._ssh_files(wanted, settings, set(left))
         self._ssh_users(wanted, settings, passwd, managed - {login.name for login in logins})
-        reloaded = ""
+        reloaded = sessions.kick_ssh(self, [login.name for login in wanted if login.suspended])
         if dropin_changed and "reload-ssh" in self.tools:
             self.run(self.tool("reload-ssh"), "reload-ssh")
-            reloaded = "; reloaded"
+            reloaded += "; reloaded"
         summary = f"ssh: {len(wanted)} login(s)" + (f"; left out: {', '.join(sorted(left))}" if left else "")
         return ApplyResult(True, summary + reloaded, left)
 
