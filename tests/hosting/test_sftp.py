@@ -269,6 +269,14 @@ def test_a_shell_only_where_the_course_allows_it(app, world, as_taro, sshd, chro
                                                 str(chroot_homes / str(world.demo_customer))]
     finally:
         client.close()
+    # the course stops allowing a shell: at the next apply the login is chrooted SFTP only
+    with scoped_session(app, Scope.system()) as s:
+        s.get(Course, world.demo_course).shell_allowed = False
+        s.commit()
+    assert as_taro.post("/u/demo/ssh", data={"name": f"{USER_PREFIX}other", "password": PASSWORD}).status_code == 302
+    run_jobs(app)
+    entry = subprocess.run(["getent", "passwd", name], capture_output=True, text=True).stdout.strip().split(":")
+    assert entry[5:] == [f"/{world.demo_customer}", "/usr/sbin/nologin"]
 
 
 def _server_config(tmp_path: Path, *lines: str) -> tuple[Path, Path]:

@@ -19,7 +19,7 @@ from tenants.hosting.sftp_models import SftpAccount
 from tenants.hosting.suspension import stopped_on
 from tenants.hosting.system_users import DEFAULT_PREFIX
 from tenants.mail_abuse.locks import locked_senders
-from tenants.models import Customer, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory
+from tenants.models import Course, Customer, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory
 from workers import runtime
 from workers.drivers import Driver
 from workers.drivers.host.base import Resolver
@@ -271,8 +271,11 @@ def apply_ssh(site: Site, session, server_id: int) -> tuple[str, dict]:
     accounts = rows_on(session, server_id, SftpAccount, live_only=True)
     stopped = stopped_on(session, server_id)
     owners = php_sites.system_users(site, session, server_id, {a.customer_id for a in accounts}) if accounts else {}
+    shell_ok = dict(session.execute(select(Customer.id, Course.shell_allowed).join(Course, Course.id == Customer.course_id)
+                                    .where(Customer.id.in_({a.customer_id for a in accounts}))).all())
+    # a shell only while the course allows it (issue 16 item 4): a course that stops allowing it chroots them
     logins = [SshLogin(a.name, owners[a.customer_id].uid, owners[a.customer_id].home, a.password_hash, tuple(a.keys),
-                       a.shell, a.customer_id in stopped) for a in accounts]
+                       a.shell and bool(shell_ok.get(a.customer_id)), a.customer_id in stopped) for a in accounts]
     settings = SshSettings(site.homes_root, reserved=(str(site.extra.get("system_user_prefix") or DEFAULT_PREFIX),),
                            **{ours: str(site.extra[key]) for key, ours in SSH_KEYS.items() if site.extra.get(key)})
     result = site.driver.apply_ssh(logins, settings)
