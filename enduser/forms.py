@@ -88,6 +88,20 @@ class FtpForm(FlaskForm):
                             validators=[Optional(), Length(max=1024)])
 
 
+class SftpForm(FlaskForm):
+    name = StringField(_l("User name"), validators=[Length(max=32)])
+    password = PasswordField(_l("Password (optional with a key)"), validators=[Length(max=128)])
+    public_keys = TextAreaField(_l("Public keys (OpenSSH, one per line)"), validators=[Length(max=200000)])
+    shell = BooleanField(_l("Shell access (instead of SFTP only)"))
+
+
+class SftpEditForm(FlaskForm):
+    password = PasswordField(_l("New password (leave empty to keep)"), validators=[Length(max=128)])
+    remove_password = BooleanField(_l("Remove the password (log in with a key only)"))
+    public_keys = TextAreaField(_l("Public keys (OpenSSH, one per line)"), validators=[Length(max=200000)])
+    shell = BooleanField(_l("Shell access (instead of SFTP only)"))
+
+
 class FtpEditForm(FlaskForm):
     password = PasswordField(_l("New password (leave empty to keep)"), validators=[Length(max=128)])
     directory = StringField(_l("Folder (in your home; empty for the whole home)"),

@@ -13,6 +13,7 @@ from enduser import (
     mail,
     mail_auth,
     sites,
+    ssh,
     status,
     support,
 )
@@ -29,6 +30,8 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/ftp", ftp_and_databases.ftp, ["GET", "POST"]),
     ("/cron", cron.cron, ["GET", "POST"]),
     ("/ftp/<int:account_id>", ftp_and_databases.ftp_account, ["GET", "POST"]),
+    ("/ssh", ssh.ssh, ["GET", "POST"]),
+    ("/ssh/<int:sftp_id>", ssh.ssh_account, ["GET", "POST"]),
     ("/databases", ftp_and_databases.databases, ["GET", "POST"]),
     ("/databases/<int:database_id>/password", ftp_and_databases.database_password, ["POST"]),
     ("/mail", mail.mail, ["GET", "POST"]),
@@ -55,11 +58,12 @@ RULES = home.ACCOUNT.rules(login_path="/") + [
     ("/backups", backups.backups, ["GET", "POST"]),
     ("/backups/database", backups.backup_database, ["POST"]),
     ("/backups/restores/<int:restore_id>", backups.backup_restore),
-] + ftp_and_databases.BUTTONS + cron.BUTTONS + mail.BUTTONS + aliases.BUTTONS + sites.BUTTONS \
+] + ftp_and_databases.BUTTONS + ssh.BUTTONS + cron.BUTTONS + mail.BUTTONS + aliases.BUTTONS + sites.BUTTONS \
     + mail_auth.BUTTONS
 
 # (endpoint, label) of the end user's navigation, in its order
 NAV = [("enduser.domains", _l("Domains")), ("enduser.mail", _l("Mail")), ("enduser.lists", _l("Mailing lists")),
        ("enduser.aliases", _l("Mail aliases")),
-       ("enduser.ftp", _l("FTP")), ("enduser.cron", _l("Cron jobs")), ("enduser.databases", _l("Databases")),
+       ("enduser.ftp", _l("FTP")), ("enduser.ssh", _l("SFTP/SSH")),
+       ("enduser.cron", _l("Cron jobs")), ("enduser.databases", _l("Databases")),
        ("enduser.protected", _l("Protected folders")), ("enduser.backups", _l("Backups"))]

@@ -35,6 +35,7 @@ from tenants.hosting.models import (
                                     ReservedName,
 )
 from tenants.hosting.move_models import CustomerMove
+from tenants.hosting.sftp_models import SftpAccount
 from tenants.hosting.system_user_models import SystemAccount
 from tenants.incidents.models import FaultReport, Incident, IncidentAffected, IncidentEntry, RemediationAction, RemediationCommand
 from tenants.mail_abuse.models import MailLogCursor, MassMailLock
@@ -70,6 +71,7 @@ __all__ = [
     "ServerPower", "RecoveryCode", "SecurityPolicy", "BankLine", "BillingSettings", "OemFee", "Receipt",
     "CustomerMove", "LogFinding", "LogPattern", "LogSuppression", "LogWatchCursor", "AcmeAccount", "Certificate",
     "BackupPlan", "BackupRun", "BackupEntry", "BackupRestore", "BackupServerRestore", "CronJob", "DkimKey",
+    "SftpAccount",
 ]
 
 # Whoever writes these models also ends the sessions of a login, customer or reseller it stops.

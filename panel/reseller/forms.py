@@ -42,6 +42,7 @@ class CourseForm(FlaskForm):
                                        validators=[Optional(), NumberRange(min=0, max=MAX_LIMIT)])
     https_allowed = BooleanField(_l("HTTPS allowed"))
     php_allowed = BooleanField(_l("PHP allowed"))
+    shell_allowed = BooleanField(_l("Shell access for SFTP/SSH accounts"))
     overuse_notify = BooleanField(_l("Notify the reseller and the end user at 80 and at 100 percent of a quota"))
     overuse_suspend = BooleanField(_l("Suspend the site at 100 percent until usage drops or the quota is raised"))
     confirmed = HiddenField()

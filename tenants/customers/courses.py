@@ -9,13 +9,14 @@ from tenants import audit
 from tenants.errors import N_, Problem, RuleViolation
 from tenants.hosting.cron_models import CronJob
 from tenants.hosting.models import Provisioned
+from tenants.hosting.sftp_models import SftpAccount
 from tenants.models import Course, Customer, Database, DnsRecord, Domain, FtpAccount, MailAccount, MailAlias, MailingList
 
 # The limits a course sets (OEM spec: disk, traffic, domains, mail, lists, FTP, DB, DNS, SSL, mass mail).
 LIMIT_FIELDS = ("disk_quota_mb", "traffic_quota_gb", "max_domains", "max_mail_accounts", "mailbox_quota_mb",
                 "max_mailing_lists", "max_mail_aliases", "max_ftp_accounts", "max_databases", "max_dns_records",
                 "mass_mail_per_hour", "php_memory_limit_mb", "max_cron_jobs")
-FLAG_FIELDS = ("https_allowed", "overuse_notify", "overuse_suspend", "php_allowed")
+FLAG_FIELDS = ("https_allowed", "overuse_notify", "overuse_suspend", "php_allowed", "shell_allowed")
 COURSE_FIELDS = ("name", "description") + LIMIT_FIELDS + FLAG_FIELDS
 # Limits a form or API call may leave out: the course keeps what it has (or the default)
 KEPT_WHEN_MISSING = ("php_memory_limit_mb", "max_cron_jobs")
@@ -25,6 +26,8 @@ COUNTED: dict[str, type[Provisioned]] = {
     "max_domains": Domain, "max_mail_accounts": MailAccount, "max_mailing_lists": MailingList, "max_mail_aliases": MailAlias,
     "max_ftp_accounts": FtpAccount, "max_databases": Database, "max_dns_records": DnsRecord,
     "max_cron_jobs": CronJob}
+# The OEM spec's "FTP/SSH accounts" limit counts both kinds (tenants/hosting/wanted.COUNTED_WITH).
+COUNTED_TOGETHER: dict[str, tuple[type[Provisioned], ...]] = {"max_ftp_accounts": (FtpAccount, SftpAccount)}
 OVERUSE_WARN_PERCENT = 80   # OEM spec overuse policy: notify at 80 % ...
 OVERUSE_FULL_PERCENT = 100  # ... and at 100 % (optionally suspend the site until it drops)
 
@@ -107,6 +110,9 @@ def customers_over(session, course: Course, data: dict) -> list[OverLimit]:
         new = data.get(field)
         if not isinstance(new, int) or new >= getattr(course, field):
             continue
+        if field in COUNTED_TOGETHER:
+            over += _over_together(session, course, field, new)
+            continue
         n = func.count(model.id)
         rows = session.execute(select(Customer.id, Customer.contractor_name, n)
                                .join(model, model.customer_id == Customer.id)
@@ -115,6 +121,19 @@ def customers_over(session, course: Course, data: dict) -> list[OverLimit]:
                                .order_by(Customer.id)).all()
         over += [OverLimit(r[0], r[1], field, r[2], new) for r in rows]
     return over
+
+
+def _over_together(session, course: Course, field: str, new: int) -> list[OverLimit]:
+    """Customers over a limit that counts several kinds of rows (FTP and SFTP/SSH accounts)."""
+    counts: dict[int, list] = {}
+    for model in COUNTED_TOGETHER[field]:
+        rows = session.execute(select(Customer.id, Customer.contractor_name, func.count(model.id))
+                               .join(model, model.customer_id == Customer.id)
+                               .where(Customer.course_id == course.id, model.deleting.is_(False))
+                               .group_by(Customer.id, Customer.contractor_name))
+        for customer_id, name, n in rows:
+            counts.setdefault(customer_id, [name, 0])[1] += n
+    return [OverLimit(cid, name, field, n, new) for cid, (name, n) in sorted(counts.items()) if n > new]
 
 
 def update_course(session, actor, course: Course, data: dict, *, confirmed: bool = False) -> list[OverLimit]:

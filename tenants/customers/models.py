@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select, true
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, select, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenants.db import Base, UTCDateTime, utcnow
@@ -96,6 +96,8 @@ class Course(TenantScoped, Base):
     # issue 16: whether the course's sites may run PHP, and the most memory one PHP request may use
     php_allowed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     php_memory_limit_mb: Mapped[int] = mapped_column(Integer, default=256, server_default="256")
+    # issue 16 item 4: whether the course's SFTP/SSH accounts may have a shell (else chrooted SFTP only)
+    shell_allowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @classmethod

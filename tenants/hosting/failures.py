@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from tenants.errors import N_
+from tenants.hosting.sftp_models import SftpAccount
 from tenants.models import (
     Customer,
     Database,
@@ -34,11 +35,12 @@ DOCROOT_OUTSIDE = N_("The document root of this site leads outside your home fol
                      "site is not served. Point it to a folder inside your home folder again.")
 PHP_REFUSED = N_("PHP could not be started for this site; its static files are still served. "
                   "Support has the details.")
+SSH_REFUSED = N_("The server could not accept the settings of this SFTP/SSH account. Support has the details.")
 CRON_REFUSED = N_("The server could not accept this cron job. Support has the details.")
 PASSWORD_GONE = N_("The issued password is no longer kept; issue a new password to retry.")
 
 END_USER_REASONS = frozenset({NOT_APPLIED, SITE_REFUSED, ZONE_REFUSED, PROTECTED_REFUSED, FTP_REFUSED, NO_HTTPS,
-                              DOCROOT_OUTSIDE, PASSWORD_GONE, PHP_REFUSED, CRON_REFUSED})
+                              DOCROOT_OUTSIDE, PASSWORD_GONE, PHP_REFUSED, CRON_REFUSED, SSH_REFUSED})
 
 
 def end_user_reason(reason: str | None) -> str | None:
@@ -57,6 +59,7 @@ KINDS = (
     (MailAccount, N_("Mail account"), lambda row: row.address),
     (MailingList, N_("Mailing list"), lambda row: row.address),
     (FtpAccount, N_("FTP account"), lambda row: row.name),
+    (SftpAccount, N_("SFTP/SSH account"), lambda row: row.name),
     (Database, N_("Database"), lambda row: f"{row.name} ({row.engine})"),
     (DkimKey, N_("DKIM key"), lambda row: f"{row.selector} ({row.domain.name})"),
 )

@@ -1,7 +1,7 @@
 """A stopped customer's hosting (OEM spec 顧客管理 "停止" / "ロック", コース設定 overuse policy): while a
 customer is suspended (by its reseller for non-payment, by the overuse policy) or locked (by the
 provider for abuse), its sites answer the reseller's "suspended" page, its mailboxes cannot log in
-or send while incoming mail is still delivered, its FTP users cannot log in and its database users
+or send while incoming mail is still delivered, its FTP and SFTP/SSH users cannot log in and its database users
 are locked (MariaDB ACCOUNT LOCK, PostgreSQL NOLOGIN). Nothing the
 customer owns is removed: resuming renders exactly the configuration it had before."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ from tenants.models import Customer, CustomerStatus, Database, Reseller
 # OEM spec 顧客管理: suspended and locked customers are stopped; a cancelled one keeps running until
 # its removal date (the removal job takes it off the server).
 STOPPED_STATUSES = (CustomerStatus.SUSPENDED.value, CustomerStatus.LOCKED.value)
-STOPPED_SERVICES = ("web", "mail", "ftp", "cron")  # cron: its jobs do not run (issue 16 item 1)
+STOPPED_SERVICES = ("web", "mail", "ftp", "cron", "ssh")  # cron: its jobs do not run, ssh: no login (issue 16 item 1)
 
 
 def is_stopped(status: str | None) -> bool:

@@ -15,6 +15,7 @@ from tenants.errors import N_, Problem, RuleViolation
 from tenants.hosting.cron_models import CronJob
 from tenants.hosting.hostnames import names_above
 from tenants.hosting.models import Provisioned
+from tenants.hosting.sftp_models import SftpAccount
 from tenants.models import (
     Course,
     Customer,
@@ -30,11 +31,11 @@ from tenants.models import (
 )
 from tenants.tenancy import BYPASS
 
-SERVICES = ("web", "mail", "ftp", "dns", "cron")
+SERVICES = ("web", "mail", "ftp", "dns", "cron", "ssh")
 # Whose state each service's apply records (a domain's zone is applied by "dns" too).
 SERVICE_MODELS: dict[str, tuple[type[Provisioned], ...]] = {
     "web": (Domain, ProtectedDirectory), "mail": (MailAccount, MailingList, MailAlias, DkimKey),
-    "ftp": (FtpAccount,), "dns": (DnsRecord,), "cron": (CronJob,)}
+    "ftp": (FtpAccount,), "dns": (DnsRecord,), "cron": (CronJob,), "ssh": (SftpAccount,)}
 
 
 @dataclass(frozen=True)
@@ -76,19 +77,23 @@ LIMITS: dict[str, tuple[type[Provisioned], str, str]] = {
     "databases": (Database, "max_databases", N_("databases: %(used)s of %(limit)s used")),
     "dns_records": (DnsRecord, "max_dns_records", N_("DNS records: %(used)s of %(limit)s used")),
     "cron_jobs": (CronJob, "max_cron_jobs", N_("cron jobs: %(used)s of %(limit)s used")),
+    "sftp_accounts": (SftpAccount, "max_ftp_accounts", N_("FTP and SFTP/SSH accounts: %(used)s of %(limit)s used")),
 }
+# The OEM spec's "FTP/SSH accounts" is one limit: FTP and SFTP/SSH accounts are counted together.
+COUNTED_WITH = {"ftp_accounts": (FtpAccount, SftpAccount), "sftp_accounts": (FtpAccount, SftpAccount)}
+SHOWN_LIMITS = tuple(kind for kind in LIMITS if kind != "sftp_accounts")  # usage() lists the shared limit once
 
 
 def used(session, customer: Customer, kind: str) -> int:
-    model = LIMITS[kind][0]
-    return session.scalar(select(func.count()).select_from(model).where(
+    return sum(session.scalar(select(func.count()).select_from(model).where(
         model.customer_id == customer.id, model.deleting.is_(False))) or 0
+        for model in COUNTED_WITH.get(kind, (LIMITS[kind][0],)))
 
 
 def usage(session, customer: Customer) -> list[tuple[str, int, int]]:
     """(kind, used, limit) for every counted course limit."""
     course = session.get(Course, customer.course_id)
-    return [(kind, used(session, customer, kind), getattr(course, attr)) for kind, (_m, attr, _msg) in LIMITS.items()]
+    return [(kind, used(session, customer, kind), getattr(course, LIMITS[kind][1])) for kind in SHOWN_LIMITS]
 
 
 def check_limit(session, customer: Customer, kind: str, field: str = "name", adding: int = 1) -> None:

@@ -196,10 +196,11 @@ def test_the_owner_reaches_each_of_their_own_objects(app, world, as_taro):
         s.commit()
     own = {"domain_id": mine["domain"], "mailbox_id": mine["mail"], "list_id": mine["list"],
            "account_id": mine["ftp"], "database_id": mine["database"], "directory_id": mine["protected"],
-           "user_id": mine["protected_user"], "alias_id": mine["alias"], "restore_id": mine["backup_restore"]}
+           "user_id": mine["protected_user"], "alias_id": mine["alias"], "restore_id": mine["backup_restore"],
+           "sftp_id": mine["ssh"]}
     kinds = {"domains": "domain", "dns": "record", "mail": "mail", "lists": "list", "ftp": "ftp",
              "databases": "database", "protected": "protected", "aliases": "alias", "cron": "cron",
-             "dkim": "dkim"}
+             "dkim": "dkim", "ssh": "ssh"}
     checked = 0
     for rule in id_rules(app):
         if not rule.endpoint.startswith("enduser.") or rule.endpoint == "enduser.session_end":

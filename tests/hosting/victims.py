@@ -15,6 +15,7 @@ from tenants.models import (
     MailingListMember,
     ProtectedDirectory,
     ProtectedUser,
+    SftpAccount,
 )
 
 FAKE_HASH = "$2b$12$" + "x" * 53
@@ -36,11 +37,12 @@ def make_hosting(session, customer, tag: str) -> dict:
     alias = MailAlias(domain_id=domain.id, local_part="sales", targets="info@example.org", **owner)
     cron = CronJob(schedule="@daily", command="true", output="mail", **owner)
     dkim_key = DkimKey(domain_id=domain.id, selector="mail2026", key_secret="sealed", public_key="AAAA", **owner)
-    session.add_all([mailbox, mlist, ftp, database, record, protected, alias, cron, dkim_key])
+    ssh = SftpAccount(name=f"{tag}ssh", password_hash=FAKE_HASH, public_keys="", **owner)
+    session.add_all([mailbox, mlist, ftp, database, record, protected, alias, cron, dkim_key, ssh])
     session.flush()
     made = {"domain": domain.id, "mail": mailbox.id, "list": mlist.id, "ftp": ftp.id, "database": database.id,
             "record": record.id, "protected": protected.id, "protected_user": protected.users[0].id,
-            "alias": alias.id, "cron": cron.id, "dkim": dkim_key.id}
+            "alias": alias.id, "cron": cron.id, "dkim": dkim_key.id, "ssh": ssh.id}
     if customer.server_id is not None:  # a generation of the customer's backup and a restore from it
         from datetime import datetime, timezone
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         VirtualHost,
         Zone,
     )
+    from workers.drivers.host.ssh import SshLogin, SshSettings
     from workers.drivers.transport.base import Transport
 
 # Keys of the sealed settings that are the transport's, not the driver's.
@@ -75,6 +76,8 @@ class Driver(Protocol):
     def apply_ftp(self, users: "Sequence[FtpUser]") -> "ApplyResult": ...
 
     def apply_cron(self, entries: "Sequence[CronEntry]", cron_file: str = ...) -> "ApplyResult": ...
+
+    def apply_ssh(self, logins: "Sequence[SshLogin]", settings: "SshSettings") -> "ApplyResult": ...
 
     def apply_dns(self, zones: "Sequence[Zone]") -> "ApplyResult": ...
 

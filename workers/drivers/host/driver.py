@@ -12,7 +12,7 @@ single item's raises. Tools run from argument lists (never a shell), with LC_ALL
 
 ``tools`` maps a name to an argument list: the validators ``nginx``, ``postmap``,
 ``named-checkzone``, ``named-checkconf``, ``pure-pw`` (found on PATH and in /usr/sbin when not
-given) and the optional ``reload-web``, ``reload-mail``, ``reload-ftp``, ``reload-dns``.
+given) and the optional ``reload-web``, ``reload-mail``, ``reload-ftp``, ``reload-dns``, ``reload-ssh``.
 """
 from __future__ import annotations
 
@@ -50,12 +50,13 @@ from workers.drivers.host.spec import (
     VirtualHost,
     Zone,
 )
+from workers.drivers.host.ssh import HostSsh
 from workers.drivers.host.users import HostUsers
 
 __all__ = ["DEFAULT_TOOLS", "DRIVER_PARAMETERS", "PACKAGES", "HostDriver", "LocalDriver"]
 
 
-class HostDriver(HostUsers, HostCron, HostDkim):
+class HostDriver(HostSsh, HostCron, HostDkim):
     # --- web ----------------------------------------------------------------------------------
 
     def _stage_nginx_master(self, tx) -> None:

@@ -18,7 +18,7 @@ from workers.drivers.host.spec import ApplyError, FtpUser, checked
 
 MIN_ID = 1000  # Debian's first ordinary uid/gid; pure-ftpd refuses system accounts anyway
 # crypt(3) forms pure-ftpd verifies (libsodium for argon2, libxcrypt for the rest).
-_HASH = re.compile(r"^(\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}|\$[56]\$(rounds=[0-9]+\$)?[./A-Za-z0-9]{1,16}\$"
+CRYPT_HASH = re.compile(r"^(\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}|\$[56]\$(rounds=[0-9]+\$)?[./A-Za-z0-9]{1,16}\$"
                    r"[./A-Za-z0-9]{43,86}|\$y\$[./A-Za-z0-9$]+|\$argon2id?\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+"
                    r"\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+)$")
 
@@ -44,7 +44,7 @@ def check_users(users: Sequence[FtpUser], realpath=os.path.realpath) -> list[tup
         if name in names:
             raise ApplyError(f"refused: the FTP user {name} is listed twice")
         names.add(name)
-        if not isinstance(user.password_hash, str) or not _HASH.match(user.password_hash):
+        if not isinstance(user.password_hash, str) or not CRYPT_HASH.match(user.password_hash):
             raise ApplyError(f"refused: the password hash of {name} is not a crypt(3) hash pure-ftpd "
                              "verifies (bcrypt, SHA-crypt, yescrypt or argon2)")
         for label, value in (("uid", user.uid), ("gid", user.gid)):

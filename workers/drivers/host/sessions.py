@@ -4,7 +4,10 @@
 Both run only when the server's tools name them (they need the running daemons): ``doveadm`` (e.g.
 ["doveadm"] or ["doveadm", "-c", "<dovecot.conf>"]) kicks a mailbox's IMAP/POP3 connections with
 ``doveadm kick <user>``; ``pure-ftpwho`` lists pure-ftpd's sessions (``-s``: pid|account|...) and
-``kill`` (e.g. ["kill"]) ends the ones of the stopped FTP users, by their process id."""
+``kill`` (e.g. ["kill"]) ends the ones of the stopped FTP users, by their process id. ``pkill``
+(e.g. ["pkill"]) ends the SSH/SFTP sessions of stopped logins: sshd names a session's processes
+after its login ("sshd: <name> [priv]", "sshd: <name>@notty"); not by uid, which the login shares
+with the customer's PHP and cron."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -24,6 +27,17 @@ def kick_mail(driver, addresses: Sequence[str]) -> str:
         elif done.returncode not in (67, 68):  # EX_NOUSER / EX_NOHOST: nobody of that name connected
             raise ApplyError("doveadm kick failed", tool="doveadm", output=done.output)
     return f"; doveadm kick for {kicked} mailbox(es)"
+
+
+def kick_ssh(driver, names: Sequence[str]) -> str:
+    if not names or "pkill" not in driver.tools:
+        return ""
+    # login names are [a-z0-9._-] (workers/drivers/host/ssh.py): only "." needs escaping in an ERE
+    pattern = "^sshd: (" + "|".join(name.replace(".", "[.]") for name in sorted(names)) + ")( |@|$)"
+    done = driver.execute([*driver.tool("pkill"), "-TERM", "-f", "--", pattern], "pkill")
+    if done.returncode not in (0, 1):  # 1: no session open
+        raise ApplyError("pkill failed", tool="pkill", output=done.output)
+    return "; open SSH sessions ended" if done.returncode == 0 else ""
 
 
 def ftp_sessions(driver) -> list[tuple[int, str]]:

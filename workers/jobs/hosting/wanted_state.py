@@ -15,9 +15,21 @@ from tenants.errors import RuleViolation
 from tenants.hosting import dkim, failures
 from tenants.hosting.account_names import resolve_under
 from tenants.hosting.cron_models import CronJob, CronOutput
+from tenants.hosting.sftp_models import SftpAccount
 from tenants.hosting.suspension import stopped_on
+from tenants.hosting.system_users import DEFAULT_PREFIX
 from tenants.mail_abuse.locks import locked_senders
-from tenants.models import Customer, DkimKey, DnsRecord, Domain, FtpAccount, MailAccount, MailingList, ProtectedDirectory
+from tenants.models import (
+    Course,
+    Customer,
+    DkimKey,
+    DnsRecord,
+    Domain,
+    FtpAccount,
+    MailAccount,
+    MailingList,
+    ProtectedDirectory,
+)
 from workers import runtime
 from workers.drivers import Driver
 from workers.drivers.host.base import Resolver
@@ -36,6 +48,7 @@ from workers.drivers.host.spec import (
     ZoneRecord,
 )
 from workers.drivers.host.spec import MailingList as ListSpec
+from workers.drivers.host.ssh import SshLogin, SshSettings
 from workers.jobs.hosting import https_state, php_sites
 from workers.jobs.hosting.mail_aliases import aliases_on
 
@@ -295,4 +308,29 @@ def apply_cron(site: Site, session, server_id: int) -> tuple[str, dict]:
                            for job in live if str(job.id) in result.left_out}
 
 
-APPLY = {"web": apply_web, "mail": apply_mail, "ftp": apply_ftp, "dns": apply_dns, "cron": apply_cron}
+# Settings of ours in the server's driver config for SFTP/SSH (workers/drivers/host/ssh.py).
+SSH_KEYS = {"sshd_config": "sshd_config", "sshd_dropin": "dropin", "ssh_keys_dir": "keys_dir",
+            "sftp_group": "sftp_group", "ssh_group": "ssh_group"}
+
+
+def apply_ssh(site: Site, session, server_id: int) -> tuple[str, dict]:
+    """Every customer's SFTP/SSH logins, as its own system user; a stopped customer's logins are
+    refused (issue 16 item 1) and work again on resume."""
+    accounts = rows_on(session, server_id, SftpAccount, live_only=True)
+    stopped = stopped_on(session, server_id)
+    owners = php_sites.system_users(site, session, server_id, {a.customer_id for a in accounts}) if accounts else {}
+    shell_ok = dict(session.execute(select(Customer.id, Course.shell_allowed).join(Course, Course.id == Customer.course_id)
+                                    .where(Customer.id.in_({a.customer_id for a in accounts}))).all())
+    # a shell only while the course allows it (issue 16 item 4): a course that stops allowing it chroots them
+    logins = [SshLogin(a.name, owners[a.customer_id].uid, owners[a.customer_id].home, a.password_hash, tuple(a.keys),
+                       a.shell and bool(shell_ok.get(a.customer_id)), a.customer_id in stopped) for a in accounts]
+    settings = SshSettings(site.homes_root, reserved=(str(site.extra.get("system_user_prefix") or DEFAULT_PREFIX),),
+                           **{ours: str(site.extra[key]) for key, ours in SSH_KEYS.items() if site.extra.get(key)})
+    result = site.driver.apply_ssh(logins, settings)
+    return result.detail, {(SftpAccount, a.id): left_out_failure(failures.SSH_REFUSED, f"the SFTP/SSH user {a.name}",
+                                                                 result.left_out[a.name])
+                           for a in accounts if a.name in result.left_out}
+
+
+APPLY = {"web": apply_web, "mail": apply_mail, "ftp": apply_ftp, "dns": apply_dns, "cron": apply_cron,
+         "ssh": apply_ssh}
