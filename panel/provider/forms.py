@@ -106,6 +106,17 @@ class ConnectionForm(FlaskForm):
                           validators=[Optional(), Length(max=10)])
     uid_max = StringField(_l("Highest uid of customers' system users (empty: 59999)"),
                           validators=[Optional(), Length(max=10)])
+    sshd_config = StringField(_l("sshd's configuration, which includes the panel's drop-in (empty: /etc/ssh/sshd_config)"),
+                              validators=[Optional(), Length(max=500)])
+    sshd_dropin = StringField(_l("The panel's sshd drop-in (empty: /etc/ssh/sshd_config.d/hosting-panel.conf)"),
+                              validators=[Optional(), Length(max=500)])
+    ssh_keys_dir = StringField(_l("Folder of the SFTP/SSH logins' key files (empty: /etc/ssh/hosting-panel-keys)"),
+                               validators=[Optional(), Length(max=500)])
+    sftp_group = StringField(_l("Group of SFTP-only logins (empty: hostingsftp)"), validators=[Optional(), Length(max=32)])
+    ssh_group = StringField(_l("Group of shell logins (empty: hostingssh)"), validators=[Optional(), Length(max=32)])
+    reload_ssh = StringField(_l("Reload sshd, e.g. systemctl reload ssh"), validators=[Optional(), Length(max=500)])
+    kill_ssh = StringField(_l("pkill (ends a stopped customer's SFTP/SSH sessions), e.g. pkill"),
+                           validators=[Optional(), Length(max=500)])
     dkim_group = StringField(_l("Group OpenDKIM reads the signing keys as (empty: opendkim)"),
                              validators=[Optional(), Length(max=32)])
     dkim_trusted_hosts = StringField(_l("Hosts and networks whose mail OpenDKIM signs (empty: this server only)"),

@@ -24,9 +24,11 @@ from tenants.servers.ssh_keys import fingerprint, generate_key_pair, parse_publi
 
 PATH_FIELDS = ("config_dir", "homes_root", "mail_root", "mail_log",
                # issue 16: PHP-FPM programs and sockets, the cron file customers' jobs are written to
-               "php_fpm_dir", "php_socket_dir", "cron_file")
+               "php_fpm_dir", "php_socket_dir", "cron_file",
+               # issue 16 item 4: sshd's config, the panel's drop-in and the logins' key files
+               "sshd_config", "sshd_dropin", "ssh_keys_dir")
 # issue 16: the customers' system users on this server (tenants/hosting/system_users.py)
-HOSTING_FIELDS = ("web_group", "system_user_prefix", "uid_min", "uid_max",
+HOSTING_FIELDS = ("web_group", "system_user_prefix", "uid_min", "uid_max", "sftp_group", "ssh_group",
                   "dkim_group", "dkim_trusted_hosts")  # issue 17: OpenDKIM's key group, hosts whose mail it signs
 LOWEST_UID = 1000            # below: the system's own users (Debian policy)
 HIGHEST_UID = 4_294_967_294  # 2**32 - 2: (uid_t) -1 is "no user"
@@ -34,7 +36,8 @@ RELOAD_FIELDS = {"reload_web": "reload-web", "reload_mail": "reload-mail", "relo
                  "reload_dns": "reload-dns",
                  # issue 16: a stopped customer's open sessions end (workers/drivers/host/sessions.py)
                  "kick_mail": "doveadm", "list_ftp": "pure-ftpwho", "kill_ftp": "kill",
-                 "reload_dkim": "reload-dkim"}  # issue 17: OpenDKIM re-reads its tables
+                 "reload_dkim": "reload-dkim",  # issue 17: OpenDKIM re-reads its tables
+                 "reload_ssh": "reload-ssh", "kill_ssh": "pkill"}  # sshd re-reads its drop-in; stopped logins end
 DB_ENGINES = ("mariadb", "postgresql")
 _USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 _DB_USER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,79}$")
@@ -111,7 +114,7 @@ def _uid(value) -> int | None:
 
 def _hosting_problems(data: dict) -> list[Problem]:
     problems: list[Problem] = []
-    for name in ("web_group", "dkim_group"):
+    for name in ("web_group", "dkim_group", "sftp_group", "ssh_group"):
         group = str(data.get(name) or "").strip()
         if group and not _USER.match(group):
             problems.append(Problem(N_("Enter a group name such as www-data."), name))

@@ -39,14 +39,14 @@ def test_metrics_of_host_b_are_read_on_host_b(app, world, fleet, as_hanako):
     home.mkdir(parents=True)
     (home / "big.bin").write_bytes(os.urandom(1 << 20))
     assert as_hanako.post("/u/acme/domains", data={"name": "hana.example.jp"}).status_code == 302
-    access_log = traffic_log(fleet.b.root / "cfg", "hana.example.jp")  # what nginx on B writes per request
+    access_log = traffic_log(fleet.b.root / "cfg")  # what nginx on B writes per request, naming the site
     access_log.parent.mkdir(parents=True)
-    access_log.write_text("1764900000.000 200 300 5000\n")
+    access_log.write_text("hana.example.jp 1764900000.000 200 300 5000\nother.example.jp 1764900000.5 200 9 9\n")
     assert collect_metrics() >= 3  # the local server and the two hosts
     with open(access_log, "a") as handle:
-        handle.write("1764900100.000 200 200 7000\n1764900200.000 404 100 1000\n")
+        handle.write("hana.example.jp 1764900100.000 200 200 7000\nhana.example.jp 1764900200.000 404 100 1000\n")
     os.rename(access_log, f"{access_log}.1")  # rotated between the runs
-    access_log.write_text("1764900300.000 200 400 2000\n")
+    access_log.write_text("hana.example.jp 1764900300.000 200 400 2000\n")
     collect_metrics()
     with scoped_session(app, Scope.system()) as s:
         labels = set(s.execute(select(ServerSample.label).where(ServerSample.server_id == fleet.server_b,

@@ -167,7 +167,9 @@ def test_a_server_is_retired_only_once_no_customer_is_on_it(app, as_provider, wo
 HOSTING = {"web_group": "nginx", "system_user_prefix": "cu", "uid_min": "30000", "uid_max": "39999",
            "php_fpm_dir": "/opt/php/sbin", "php_socket_dir": "/run/php-panel", "cron_file": "/etc/cron.d/customers",
            "dkim_group": "dkim", "dkim_trusted_hosts": "192.0.2.0/24 2001:db8::1",
-           "reload_dkim": "systemctl reload opendkim"}
+           "reload_dkim": "systemctl reload opendkim", "sshd_dropin": "/etc/ssh/sshd_config.d/panel.conf",
+           "ssh_keys_dir": "/etc/ssh/panel-keys", "sftp_group": "sftponly", "ssh_group": "shellusers",
+           "reload_ssh": "systemctl reload ssh", "kill_ssh": "pkill"}
 
 
 def test_system_user_php_and_cron_settings_are_checked_saved_and_used_by_the_server_driver(app, as_provider):
@@ -179,10 +181,11 @@ def test_system_user_php_and_cron_settings_are_checked_saved_and_used_by_the_ser
     r = as_provider.post(f"/admin/servers/{sid}/connection",
                          data=GOOD | HOSTING | {"web_group": "www data", "system_user_prefix": "9x",
                                                 "uid_min": "999", "php_fpm_dir": "/opt/../sbin",
-                                                "dkim_trusted_hosts": "192.0.2.0/24 mail.example.jp"})
+                                                "dkim_trusted_hosts": "192.0.2.0/24 mail.example.jp",
+                                                "sftp_group": "sftp users"})
     assert r.status_code == 400
     html = r.get_data(as_text=True)
-    for name in ("web_group", "system_user_prefix", "uid_min", "php_fpm_dir", "dkim_trusted_hosts"):
+    for name in ("web_group", "system_user_prefix", "uid_min", "php_fpm_dir", "dkim_trusted_hosts", "sftp_group"):
         assert error_beside(html, name)
     assert sealed(app, sid) == before
     r = as_provider.post(f"/admin/servers/{sid}/connection", data=GOOD | HOSTING | {"uid_min": "40000"})
@@ -199,6 +202,10 @@ def test_system_user_php_and_cron_settings_are_checked_saved_and_used_by_the_ser
                                                                              "/run/php-panel")
     assert driver.dkim_group == "dkim" and driver.tools["reload-dkim"] == ["systemctl", "reload", "opendkim"]
     assert site.extra["dkim_trusted_hosts"] == ["192.0.2.0/24", "2001:db8::1"]
+    assert (site.extra["sshd_dropin"], site.extra["ssh_keys_dir"], site.extra["sftp_group"],
+            site.extra["ssh_group"]) == ("/etc/ssh/sshd_config.d/panel.conf", "/etc/ssh/panel-keys", "sftponly",
+                                         "shellusers")
+    assert driver.tools["reload-ssh"] == ["systemctl", "reload", "ssh"] and driver.tools["pkill"] == ["pkill"]
     assert (site.extra["uid_min"], site.extra["uid_max"], site.extra["system_user_prefix"],
             site.extra["cron_file"]) == (30000, 39999, "cu", "/etc/cron.d/customers")
     # emptied fields fall back to the defaults

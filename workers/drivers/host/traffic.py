@@ -1,11 +1,12 @@
 """Network traffic per virtual host (OEM spec "サーバ利用状況": network traffic per customer), read
-from the access logs the nginx renderer gives every virtual host (nginx.traffic_log, one line per
-request in nginx.TRAFFIC_FIELDS: ``<msec> <status> <request_length> <bytes_sent>``).
+from the access log every virtual host writes to (nginx.traffic_log, one line per request in
+nginx.TRAFFIC_FIELDS: ``<site> <msec> <status> <request_length> <bytes_sent>``).
 
 Reading is incremental and survives logrotate through workers.maillog.read_new_lines: the caller
-keeps one position per domain (``TrafficRun.states``, JSON-ready) between runs; a run returns the
-bytes received and sent per domain since the previous one. Lines that are not in the format (a log
-written before the format existed) are skipped and counted.
+keeps the log's position (``TrafficRun.states``, JSON-ready, under the log's name) between runs; a
+run returns the bytes received and sent per listed domain since the previous one. Lines of sites
+not listed (a site removed since) are left out; lines that are not in the format (a log written
+before the format existed) are skipped and counted.
 """
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from workers.drivers.host.nginx import traffic_log
+from workers.drivers.host.nginx import TRAFFIC_LOG, traffic_log
 from workers.maillog import MailLogState, read_new_lines
 
-MAX_PASSES = 16  # per log and run: read_new_lines stops at its byte budget; the rest waits for the next run
+MAX_PASSES = 64  # per run: read_new_lines stops at its byte budget; the rest waits for the next run
 
 
 @dataclass
@@ -29,39 +30,51 @@ class Traffic:
 @dataclass
 class TrafficRun:
     traffic: dict[str, Traffic] = field(default_factory=dict)
-    states: dict[str, dict] = field(default_factory=dict)  # domain -> MailLogState.to_dict()
+    states: dict[str, dict] = field(default_factory=dict)  # log name -> MailLogState.to_dict()
     skipped_lines: int = 0
-    lost_rotated_tail: list[str] = field(default_factory=list)  # domains whose rotated log was gone
+    lost_rotated_tail: list[str] = field(default_factory=list)  # logs whose rotated part was gone
+
+
+def parse_line(line: str) -> tuple[str, int, int] | None:
+    """(site, bytes in, bytes out) of one log line; None when it is not in the traffic format."""
+    parts = line.split()
+    if len(parts) != 5 or not (parts[3].isdigit() and parts[4].isdigit()):
+        return None
+    return parts[0].lower(), int(parts[3]), int(parts[4])
+
+
+def _count(total: Traffic, parsed: tuple[str, int, int]) -> None:
+    total.bytes_in += parsed[1]
+    total.bytes_out += parsed[2]
+    total.requests += 1
 
 
 def add_line(total: Traffic, line: str) -> bool:
     """Add one log line to ``total``; False when it is not in the traffic format."""
-    parts = line.split()
-    if len(parts) != 4 or not (parts[2].isdigit() and parts[3].isdigit()):
-        return False
-    total.bytes_in += int(parts[2])
-    total.bytes_out += int(parts[3])
-    total.requests += 1
-    return True
+    parsed = parse_line(line)
+    if parsed is not None:
+        _count(total, parsed)
+    return parsed is not None
 
 
 def read_traffic(config_dir: Path | str, domains: Iterable[str], states: dict[str, dict] | None,
                  host=None) -> TrafficRun:
-    """Bytes in and out of each domain's virtual host since ``states``, from the logs on the server
-    ``host`` reaches (None: this machine). Positions of domains no longer listed are dropped (their
-    site is gone); ``states`` itself is not changed."""
+    """Bytes in and out of each listed domain's virtual host since ``states``, from the log on the
+    server ``host`` reaches (None: this machine); ``states`` itself is not changed."""
     run = TrafficRun()
-    for domain in sorted(set(domains)):
-        state = MailLogState.from_dict((states or {}).get(domain))
-        total = Traffic()
-        for _ in range(MAX_PASSES):
-            lines, state, result = read_new_lines(traffic_log(Path(config_dir), domain), state, host=host)
-            run.skipped_lines += sum(1 for line in lines if not add_line(total, line))
-            if result.lost_rotated_tail:
-                run.lost_rotated_tail.append(domain)
-            if not result.more:
-                break
-        run.states[domain] = state.to_dict()
-        if total.requests:
-            run.traffic[domain] = total
+    wanted = set(domains)
+    state = MailLogState.from_dict((states or {}).get(TRAFFIC_LOG))
+    for _ in range(MAX_PASSES):
+        lines, state, result = read_new_lines(traffic_log(config_dir), state, host=host)
+        for line in lines:
+            parsed = parse_line(line)
+            if parsed is None:
+                run.skipped_lines += 1
+            elif parsed[0] in wanted:
+                _count(run.traffic.setdefault(parsed[0], Traffic()), parsed)
+        if result.lost_rotated_tail and TRAFFIC_LOG not in run.lost_rotated_tail:
+            run.lost_rotated_tail.append(TRAFFIC_LOG)
+        if not result.more:
+            break
+    run.states[TRAFFIC_LOG] = state.to_dict()
     return run

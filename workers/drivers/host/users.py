@@ -116,9 +116,11 @@ class HostUsers(HostBase):
         if done.returncode != 0:
             raise ApplyError(f"{name} failed (exit status {done.returncode})", tool=name, output=done.output)
 
-    def give_to(self, folders: Sequence[tuple[SystemUser, str]]) -> int:
+    def give_to(self, folders: Sequence[tuple[SystemUser, str]], make_missing: bool = False) -> int:
         """Folders the panel made inside customers' homes (document roots and the folders between
-        them and the home) belong to the customer; how many were changed."""
+        them and the home) belong to the customer; how many were changed. ``make_missing``: the
+        folders not there yet are made first (0755; one command for the new ones only, not one
+        ``mkdir -p`` of every site's on every apply); failing to make them changes nothing else."""
         wanted: dict[str, tuple[int, int, str]] = {}
         for user, path in folders:
             php.check_user(user)
@@ -127,6 +129,13 @@ class HostUsers(HostBase):
                 wanted[path] = (user.uid, user.uid, "")
                 path = path.rsplit("/", 1)[0]
         now = self._stat(sorted(wanted))
+        missing = sorted({path for _user, path in folders if path in wanted and path not in now})
+        if make_missing and missing:
+            try:
+                self.host.makedirs(missing, mode=0o755)
+            except OSError:
+                pass
+            now |= self._stat(sorted(path for path in wanted if path not in now))
         todo = [path for path, (uid, gid, _m) in wanted.items() if path in now and now[path][:2] != (uid, gid)]
         self._each("chown", [(f"{wanted[p][0]}:{wanted[p][1]}", p) for p in todo], "-h")
         return len(todo)

@@ -116,15 +116,6 @@ def _has_protection(site: Site, web_root: str) -> bool:
     return key in site.protect_keys and bool(site.driver.host.listdir(str(protect / key)))
 
 
-def _ensure_dirs(site: Site, paths) -> None:
-    """Create document roots or FTP homes on the server; a failure here does not undo an applied
-    configuration."""
-    try:
-        site.driver.host.makedirs(list(paths), mode=0o755)
-    except OSError:
-        pass
-
-
 @dataclass(frozen=True)
 class Failure:
     """Why rows were not applied: ``reason`` for the end user (a message of
@@ -195,8 +186,8 @@ def apply_web(site: Site, session, server_id: int) -> tuple[str, dict]:
         if domain.name in result.left_out:
             refused[(Domain, domain.id)] = left_out_failure(failures.SITE_REFUSED, f"the site {domain.name}",
                                                             result.left_out[domain.name])
-    _ensure_dirs(site, [vhost.docroot for vhost in vhosts])
-    site.driver.give_to([(users[d.customer_id], v.docroot) for d, v in zip(live, vhosts)])  # not root's folders
+    # document roots made where missing, and the customer's (not root's) folders
+    site.driver.give_to([(users[d.customer_id], v.docroot) for d, v in zip(live, vhosts)], make_missing=True)
     by_domain = dict(zip((d.id for d in live), vhosts))
     protected: dict[int, list[ProtectedDirectory]] = {}
     for directory in rows_on(session, server_id, ProtectedDirectory):
