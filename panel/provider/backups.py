@@ -140,7 +140,6 @@ def server_backup_restore(server_id):
     return _page(server, PlanForm(formdata=None), form, 400 if request.method == "POST" else 200)
 
 
-
 @staff_only
 def server_backup_restore_server(server_id):
     """The whole server to one generation, after the provider typed its host name."""

@@ -25,7 +25,7 @@ from tests.workers.drivers.local_helpers import (
 from workers.drivers.host.driver import LocalDriver
 from workers.drivers.host.nginx import traffic_log
 from workers.drivers.host.spec import ApplyError, ProtectedDir, VirtualHost
-from workers.drivers.host.traffic import Traffic, add_line
+from workers.drivers.host.traffic import parse_line, read_traffic
 
 
 @pytest.fixture
@@ -303,11 +303,12 @@ def test_each_virtual_host_logs_its_own_traffic_in_the_fixed_format(tmp_path, ng
                         assert response.status == status
                 except urllib.error.HTTPError as exc:
                     assert exc.code == status
-        plain, secure = Traffic(), Traffic()
-        for line in traffic_log(tmp_path / "cfg").read_text().splitlines():  # each line names its site
-            site_name = line.split()[0]
-            assert site_name in ("plain.example.jp", "secure.example.jp")
-            assert add_line(plain if site_name == "plain.example.jp" else secure, line)
+        lines = traffic_log(tmp_path / "cfg").read_text().splitlines()  # each line names its site
+        assert sorted(parse_line(line)[0] for line in lines) == ["plain.example.jp", "plain.example.jp",
+                                                                 "secure.example.jp"]
+        counted = read_traffic(tmp_path / "cfg", ["plain.example.jp", "secure.example.jp"], {})
+        assert counted.skipped_lines == 0
+        plain, secure = counted.traffic["plain.example.jp"], counted.traffic["secure.example.jp"]
         assert plain.requests == 2 and 10_000 < plain.bytes_out < 11_000 and plain.bytes_in > 100
         assert secure.requests == 1 and 0 < secure.bytes_out < 1000
     finally:

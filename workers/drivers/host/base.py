@@ -16,10 +16,10 @@ from workers.drivers.transport.base import Transport
 
 DEFAULT_TOOLS = {name: [name] for name in ("nginx", "postmap", "named-checkzone", "named-checkconf", "pure-pw",
                                            "getent", "groupadd", "useradd", "chown", "chmod", "stat", "xargs",
-                                           "sievec", "opendkim")}
+                                           "sievec", "opendkim", "userdel", "usermod", "chpasswd", "sshd")}
 PACKAGES = {"nginx": "nginx-light", "postmap": "postfix", "named-checkzone": "bind9-utils",
             "named-checkconf": "bind9-utils", "pure-pw": "pure-ftpd", "sievec": "dovecot-sieve",
-            "opendkim": "opendkim"}
+            "opendkim": "opendkim", "sshd": "openssh-server"}
 
 
 class Resolver:
@@ -98,6 +98,7 @@ class HostBase:
         self.dkim_group = nginx.system_user(dkim_group)  # OpenDKIM reads the signing keys as this group (dkim.py)
         self._secret_gid: tuple[int | None] | None = None
         self._found: dict[str, str | None] = {}
+        self._php_versions: list[str] | None = None  # read once per job (users.HostUsers.php_versions)
         self.missing_config = "this server has no driver settings (config_dir) yet; ask the provider"
         self.settings: dict = {}  # the server's other settings (driver_for fills them in)
 
@@ -147,8 +148,9 @@ class HostBase:
         for executables, by name or by path): a job that uses ten tools pays one round trip."""
         wanted = {program} | {argv[0] for argv in self.tools.values()
                               if isinstance(argv, list) and argv and isinstance(argv[0], str)}
-        found = self.host.which(sorted(wanted - set(self._found)))
-        self._found.update({name: found.get(name) for name in wanted - set(self._found)})
+        todo = sorted(wanted - set(self._found))
+        found = self.host.which(todo)
+        self._found.update({name: found.get(name) for name in todo})
 
     def execute(self, argv: list[str], name: str, stdin: bytes | None = None):
         """Run one command on the host; the finished command (any exit status) or ApplyError when it

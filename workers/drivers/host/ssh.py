@@ -124,10 +124,6 @@ def _shadow(login: SshLogin) -> str:
 
 
 class HostSsh(HostUsers):
-    def _ssh_tool(self, name: str) -> list[str]:
-        self.tools.setdefault(name, [name])
-        return self.tool(name)
-
     def _chroot_problem(self, chroot: str) -> str | None:
         """Why sshd would refuse the chroot (a component not root's, or writable by others)."""
         parts = Path(chroot).parts
@@ -173,7 +169,7 @@ class HostSsh(HostUsers):
         wanted = [login for login in logins if login.name not in left]
         for group in (settings.sftp_group, settings.ssh_group):
             if group not in groups:
-                self.run([*self._ssh_tool("groupadd"), "-r", group], "groupadd")
+                self.run([*self.tool("groupadd"), "-r", group], "groupadd")
         dropin_changed = self._ssh_files(wanted, settings, set(left))
         self._ssh_users(wanted, settings, passwd, managed - {login.name for login in logins})
         reloaded = sessions.kick_ssh(self, [login.name for login in wanted if login.suspended])
@@ -196,14 +192,14 @@ class HostSsh(HostUsers):
         for stale in self.host.listdir(keys_dir):
             if stale not in names and stale not in kept and not stale.startswith("."):
                 tx.remove(f"{keys_dir}/{stale}")
-        check = [*self._ssh_tool("sshd"), "-t", "-f", settings.sshd_config]
+        check = [*self.tool("sshd"), "-t", "-f", settings.sshd_config]
         changed = self._write(tx, lambda: self.run(check, "sshd -t"), "ssh")
         return Path(settings.dropin) in changed
 
     def _ssh_users(self, wanted: Sequence[SshLogin], settings: SshSettings, passwd: dict[str, list[str]],
                    gone: set[str]) -> None:
         for name in sorted(gone):  # -f: the customer's PHP or cron may run under the shared uid; home kept
-            self.run([*self._ssh_tool("userdel"), "-f", name], "userdel")
+            self.run([*self.tool("userdel"), "-f", name], "userdel")
         shadow = {e[0]: e[1] for e in self._getent("shadow", [login.name for login in wanted if login.name in passwd])}
         members = {e[0]: set(e[3].split(",")) if len(e) > 3 else set()
                    for e in self._getent("group", [settings.sftp_group, settings.ssh_group])}
@@ -214,16 +210,16 @@ class HostSsh(HostUsers):
             shell = SHELL if login.shell else NOLOGIN
             have = passwd.get(login.name)
             if have is not None and have[2:4] != [str(login.uid)] * 2:  # now another customer's: made anew
-                self.run([*self._ssh_tool("userdel"), "-f", login.name], "userdel")
+                self.run([*self.tool("userdel"), "-f", login.name], "userdel")
                 have = None
             if have is None:
-                self.run([*self._ssh_tool("useradd"), "-o", "-u", str(login.uid), "-g", str(login.uid), "-G", group,
+                self.run([*self.tool("useradd"), "-o", "-u", str(login.uid), "-g", str(login.uid), "-G", group,
                           "-M", "-d", home, "-s", shell, "-c", GECOS, login.name], "useradd")
             elif have[5:7] != [home, shell] or login.name not in members.get(group, set()):
-                self.run([*self._ssh_tool("usermod"), "-G", group, "-d", home, "-s", shell, login.name], "usermod")
+                self.run([*self.tool("usermod"), "-G", group, "-d", home, "-s", shell, login.name], "usermod")
             if have is None or shadow.get(login.name) != _shadow(login):
                 passwords.append(f"{login.name}:{_shadow(login)}\n")
         if passwords:
-            done = self.execute([*self._ssh_tool("chpasswd"), "-e"], "chpasswd", "".join(passwords).encode())
+            done = self.execute([*self.tool("chpasswd"), "-e"], "chpasswd", "".join(passwords).encode())
             if done.returncode != 0:
                 raise ApplyError("chpasswd failed", tool="chpasswd", output=done.output)

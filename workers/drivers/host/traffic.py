@@ -43,20 +43,6 @@ def parse_line(line: str) -> tuple[str, int, int] | None:
     return parts[0].lower(), int(parts[3]), int(parts[4])
 
 
-def _count(total: Traffic, parsed: tuple[str, int, int]) -> None:
-    total.bytes_in += parsed[1]
-    total.bytes_out += parsed[2]
-    total.requests += 1
-
-
-def add_line(total: Traffic, line: str) -> bool:
-    """Add one log line to ``total``; False when it is not in the traffic format."""
-    parsed = parse_line(line)
-    if parsed is not None:
-        _count(total, parsed)
-    return parsed is not None
-
-
 def read_traffic(config_dir: Path | str, domains: Iterable[str], states: dict[str, dict] | None,
                  host=None) -> TrafficRun:
     """Bytes in and out of each listed domain's virtual host since ``states``, from the log on the
@@ -71,7 +57,10 @@ def read_traffic(config_dir: Path | str, domains: Iterable[str], states: dict[st
             if parsed is None:
                 run.skipped_lines += 1
             elif parsed[0] in wanted:
-                _count(run.traffic.setdefault(parsed[0], Traffic()), parsed)
+                total = run.traffic.setdefault(parsed[0], Traffic())
+                total.bytes_in += parsed[1]
+                total.bytes_out += parsed[2]
+                total.requests += 1
         if result.lost_rotated_tail and TRAFFIC_LOG not in run.lost_rotated_tail:
             run.lost_rotated_tail.append(TRAFFIC_LOG)
         if not result.more:

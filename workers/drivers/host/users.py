@@ -129,8 +129,8 @@ class HostUsers(HostBase):
                 wanted[path] = (user.uid, user.uid, "")
                 path = path.rsplit("/", 1)[0]
         now = self._stat(sorted(wanted))
-        missing = sorted({path for _user, path in folders if path in wanted and path not in now})
-        if make_missing and missing:
+        missing = sorted({path for _user, path in folders if path in wanted and path not in now}) if make_missing else []
+        if missing:
             try:
                 self.host.makedirs(missing, mode=0o755)
             except OSError:
@@ -160,7 +160,7 @@ class HostUsers(HostBase):
     def php_versions(self) -> list[str]:
         """The PHP versions the server has: the php-fpmX.Y programs in ``php_fpm_dir`` (read once
         per job: the web job asks before and while applying the pools)."""
-        if getattr(self, "_php_versions", None) is None:
+        if self._php_versions is None:
             self._php_versions = php.versions_in(self.host.listdir(self.php_fpm_dir))
         return list(self._php_versions)
 
